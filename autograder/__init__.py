@@ -1,0 +1,8 @@
+"""Autograder for the two-layer neural network assignment.
+
+One catalog of checks (``autograder.checks``) serves every grading path: the
+command-line grader, the student self-check, the nbgrader test cells and the
+Gradescope bundle. Student code only ever runs in a sandboxed child process
+(``autograder.sandbox``); the reference solution runs in the grader process.
+"""
+__version__ = '1.0.0'

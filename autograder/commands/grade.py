@@ -1,0 +1,72 @@
+"""``grade``: grade submissions; a class folder becomes a gradebook.
+
+    python -m autograder grade SUBMISSION... [--json] [--out DIR] [--jobs N]
+                               [--timeout S] [--dataset NAME]
+
+With --json, stdout is exactly one JSON array (one object per submission);
+progress and messages go to stderr.
+"""
+import json
+import os
+import sys
+
+from ..batch import Batch
+from ..feedback import table
+from ..grading import GraderError
+from ..submissions import SubmissionError, Workspace, discover
+from .options import add_grading_options, make_grader
+
+
+def add_parser(verbs):
+    parser = verbs.add_parser('grade', help='grade submissions',
+                              description=__doc__.split('\n')[0])
+    parser.add_argument('submissions', nargs='+', metavar='SUBMISSION',
+                        help='neural_net.py, a folder holding one, a .zip, or a class folder')
+    parser.add_argument('--json', action='store_true', help='print one JSON array to stdout')
+    parser.add_argument('--out', metavar='DIR',
+                        help='write grades.csv, feedback/ and results/ here (resumable)')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
+                        help='submissions graded at once (default: %(default)s)')
+    parser.add_argument('--progress', dest='progress', action='store_true', default=None,
+                        help='show a progress bar (default: when stderr is a terminal)')
+    parser.add_argument('--no-progress', dest='progress', action='store_false')
+    add_grading_options(parser)
+
+
+def run(args):
+    workspace = Workspace()
+    try:
+        try:
+            submissions = discover(args.submissions, workspace)
+        except SubmissionError as error:
+            print('error: %s' % error, file=sys.stderr)
+            return 2
+        denied = [os.path.abspath(path) for path in args.submissions]
+        if args.out:
+            denied.append(os.path.abspath(args.out))
+        try:
+            grader = make_grader(args, denied_roots=denied)
+        except GraderError as error:
+            print('error: %s' % error, file=sys.stderr)
+            return 2
+        progress = args.progress if args.progress is not None else (
+            sys.stderr.isatty() and len(submissions) > 1)
+        with grader:
+            batch = Batch(grader, args.out, args.jobs, progress)
+            results = batch.run(submissions, grader.fingerprint())
+    finally:
+        workspace.close()
+    data = [result.to_json() for result in results]
+    if args.json:
+        print(json.dumps(data, indent=1))
+    else:
+        print(table(data))
+        total = sum(r['score'] for r in data)
+        print('%d submission(s) graded; mean score %.2f / %g' % (
+            len(data), total / max(len(data), 1), data[0]['max_score'] if data else 0))
+    if args.out:
+        print('wrote %s (gradebook), feedback/ and results/ in %s%s' % (
+            os.path.join(args.out, 'grades.csv'), args.out,
+            '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
+            file=sys.stderr)
+    return 0

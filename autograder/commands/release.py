@@ -1,0 +1,33 @@
+"""``release``: regenerate the student files and the nbgrader source from solutions/.
+
+    python -m autograder release           # write assignment/ and the course source
+    python -m autograder release --check   # list files that differ; exit 1 if any
+"""
+import sys
+
+from .. import release
+
+
+def add_parser(verbs):
+    parser = verbs.add_parser('release', help='generate assignment/ and the nbgrader source',
+                              description=__doc__.split('\n')[0])
+    parser.add_argument('--check', action='store_true',
+                        help='do not write; exit 1 if any generated file is out of date')
+
+
+def run(args):
+    if args.check:
+        drifted = release.drifted_files()
+        for path in drifted:
+            print('out of date: %s' % path)
+        if drifted:
+            print('run `python -m autograder release` and commit the result', file=sys.stderr)
+            return 1
+        print('all generated files are up to date')
+        return 0
+    written = release.write_release()
+    for path in written:
+        print('wrote %s' % path)
+    if not written:
+        print('all generated files were already up to date')
+    return 0

@@ -1,0 +1,226 @@
+"""Load CIFAR-10 or Fashion-MNIST and split it for the two-layer net.
+
+Which dataset the notebook uses is one setting: the environment variable
+``TLN_DATASET`` (``cifar10``, the default, or ``fashion_mnist``).
+
+Where the files are:
+- CIFAR-10: ``CIFAR10_DIR``, else ``datasets/cifar-10-batches-py`` beside this
+  file. Get it with ``python cifar10_download.py`` (official tarball, md5
+  verified).
+- Fashion-MNIST: ``FASHION_MNIST_DIR``, else the directory of the Debian
+  package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
+
+Every loader checks what it reads and raises ``DatasetError`` naming the file,
+what is wrong with it and what to do.
+"""
+import gzip
+import os
+import pickle
+import struct
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+DATASETS = ('cifar10', 'fashion_mnist')
+DEFAULT_DATASET = 'cifar10'
+
+CIFAR10_FOLDER = 'cifar-10-batches-py'
+CIFAR10_TRAIN_FILES = ['data_batch_%d' % i for i in range(1, 6)]
+CIFAR10_TEST_FILE = 'test_batch'
+CIFAR10_CLASSES = ['plane', 'car', 'bird', 'cat', 'deer',
+                   'dog', 'frog', 'horse', 'ship', 'truck']
+CIFAR10_ROW_LENGTH = 32 * 32 * 3
+
+FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist'
+FASHION_MNIST_FILES = {
+    'train_images': 'train-images-idx3-ubyte.gz',
+    'train_labels': 'train-labels-idx1-ubyte.gz',
+    'test_images': 't10k-images-idx3-ubyte.gz',
+    'test_labels': 't10k-labels-idx1-ubyte.gz',
+}
+FASHION_MNIST_CLASSES = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                         'sandal', 'shirt', 'sneaker', 'bag', 'boot']
+
+# The classic split sizes (training, validation, test) per dataset.
+SPLITS = {
+    'cifar10': (49000, 1000, 1000),
+    'fashion_mnist': (59000, 1000, 1000),
+}
+CLASS_NAMES = {'cifar10': CIFAR10_CLASSES, 'fashion_mnist': FASHION_MNIST_CLASSES}
+IMAGE_SHAPES = {'cifar10': (32, 32, 3), 'fashion_mnist': (28, 28)}
+
+
+class DatasetError(Exception):
+    """A dataset file is missing, truncated or not in the expected format."""
+
+
+def selected_dataset():
+    """The dataset named by TLN_DATASET (default 'cifar10'), checked."""
+    name = os.environ.get('TLN_DATASET', DEFAULT_DATASET).strip().lower()
+    name = name.replace('-', '_')
+    if name not in DATASETS:
+        raise DatasetError('TLN_DATASET=%r is not a dataset this kit knows; use one of %s.'
+                           % (name, ', '.join(DATASETS)))
+    return name
+
+
+def cifar10_dir():
+    """Directory holding data_batch_1 ... test_batch."""
+    return os.environ.get('CIFAR10_DIR') or os.path.join(HERE, 'datasets', CIFAR10_FOLDER)
+
+
+def fashion_mnist_dir():
+    """Directory holding the four Fashion-MNIST IDX .gz files."""
+    return os.environ.get('FASHION_MNIST_DIR') or FASHION_MNIST_SYSTEM_DIR
+
+
+def load_cifar10_batch(path):
+    """Read one CIFAR-10 python batch.
+
+    Returns X, shape (N, 32, 32, 3) float64 in [0, 255], and y, shape (N,)
+    int64 in [0, 10).
+    """
+    if not os.path.isfile(path):
+        raise DatasetError('%s: file not found. Run `python cifar10_download.py` or set '
+                           'CIFAR10_DIR to the folder holding the CIFAR-10 batches.' % path)
+    try:
+        with open(path, 'rb') as handle:
+            batch = pickle.load(handle, encoding='latin1')
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError,
+            AttributeError, ImportError, IndexError) as error:
+        raise DatasetError('%s: not a readable CIFAR-10 batch (%s: %s); the file is truncated '
+                           'or corrupt. Delete it and download CIFAR-10 again.'
+                           % (path, type(error).__name__, error))
+    if not isinstance(batch, dict) or 'data' not in batch or 'labels' not in batch:
+        raise DatasetError('%s: expected a pickled dict with keys "data" and "labels".' % path)
+    data = np.asarray(batch['data'])
+    labels = np.asarray(batch['labels'])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != CIFAR10_ROW_LENGTH:
+        raise DatasetError('%s: "data" must be uint8 of shape (N, %d), found %s %s.'
+                           % (path, CIFAR10_ROW_LENGTH, data.dtype, data.shape))
+    if labels.ndim != 1 or labels.shape[0] != data.shape[0]:
+        raise DatasetError('%s: %d labels for %d images.' % (path, labels.size, data.shape[0]))
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise DatasetError('%s: labels must lie in 0..9, found %d..%d.'
+                           % (path, labels.min(), labels.max()))
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
+    return images, labels.astype(np.int64)
+
+
+def load_cifar10(root=None):
+    """Load all of CIFAR-10 from root (default: cifar10_dir()).
+
+    Returns X_train (50000, 32, 32, 3), y_train (50000,), X_test (10000, 32,
+    32, 3), y_test (10000,) for the real data; smaller for smaller batches.
+    """
+    root = root or cifar10_dir()
+    if not os.path.isdir(root):
+        raise DatasetError('%s: CIFAR-10 folder not found. Run `python cifar10_download.py` '
+                           'or set CIFAR10_DIR to the folder holding data_batch_1 ... test_batch.'
+                           % root)
+    parts = [load_cifar10_batch(os.path.join(root, name)) for name in CIFAR10_TRAIN_FILES]
+    X_train = np.concatenate([images for images, _ in parts])
+    y_train = np.concatenate([labels for _, labels in parts])
+    X_test, y_test = load_cifar10_batch(os.path.join(root, CIFAR10_TEST_FILE))
+    return X_train, y_train, X_test, y_test
+
+
+def _read_idx(path, expected_dims):
+    """Read a gzipped IDX file of unsigned bytes.
+
+    Returns a uint8 array with expected_dims dimensions, e.g. (N, 28, 28)
+    for images and (N,) for labels.
+    """
+    if not os.path.isfile(path):
+        raise DatasetError('%s: file not found. Install the Debian package '
+                           'dataset-fashion-mnist or set FASHION_MNIST_DIR to the folder '
+                           'holding the four Fashion-MNIST .gz files.' % path)
+    try:
+        with gzip.open(path, 'rb') as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise DatasetError('%s: not a readable gzip file (%s); it is truncated or corrupt.'
+                           % (path, error))
+    if len(raw) < 4:
+        raise DatasetError('%s: too short to be an IDX file (%d bytes).' % (path, len(raw)))
+    zero, dtype_code, dims = struct.unpack('>HBB', raw[:4])
+    if zero != 0 or dtype_code != 0x08 or dims != expected_dims:
+        raise DatasetError('%s: not an IDX file of unsigned bytes with %d dimensions '
+                           '(header %s).' % (path, expected_dims, raw[:4].hex()))
+    header_end = 4 + 4 * dims
+    shape = struct.unpack('>' + 'I' * dims, raw[4:header_end])
+    expected_bytes = int(np.prod(shape))
+    if len(raw) - header_end != expected_bytes:
+        raise DatasetError('%s: header promises %d bytes of data for shape %s, file has %d; '
+                           'it is truncated or corrupt.'
+                           % (path, expected_bytes, shape, len(raw) - header_end))
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(shape)
+
+
+def load_fashion_mnist(root=None):
+    """Load Fashion-MNIST from root (default: fashion_mnist_dir()).
+
+    Returns X_train (60000, 28, 28), y_train (60000,), X_test (10000, 28,
+    28), y_test (10000,); images float64 in [0, 255], labels int64.
+    """
+    root = root or fashion_mnist_dir()
+    arrays = {}
+    for key, filename in FASHION_MNIST_FILES.items():
+        path = os.path.join(root, filename)
+        arrays[key] = _read_idx(path, 3 if key.endswith('images') else 1)
+    for part in ('train', 'test'):
+        images, labels = arrays[part + '_images'], arrays[part + '_labels']
+        if images.shape[0] != labels.shape[0]:
+            raise DatasetError('%s: %d %s images but %d labels.'
+                               % (root, images.shape[0], part, labels.shape[0]))
+    return (arrays['train_images'].astype(np.float64), arrays['train_labels'].astype(np.int64),
+            arrays['test_images'].astype(np.float64), arrays['test_labels'].astype(np.int64))
+
+
+def load_raw(dataset, root=None):
+    """Load a dataset by name; returns X_train, y_train, X_test, y_test."""
+    if dataset == 'cifar10':
+        return load_cifar10(root)
+    if dataset == 'fashion_mnist':
+        return load_fashion_mnist(root)
+    raise DatasetError('unknown dataset %r; use one of %s.' % (dataset, ', '.join(DATASETS)))
+
+
+def get_data(dataset=None, num_training=None, num_validation=None, num_test=None, root=None):
+    """Load a dataset, split it and preprocess it for the two-layer net.
+
+    The validation set is the num_validation samples right after the first
+    num_training training samples; the test set is the first num_test test
+    samples. Every image is flattened to a row and the mean training image
+    is subtracted from all three sets.
+
+    Returns a dict with X_train (num_training, D), y_train (num_training,),
+    X_val (num_validation, D), y_val, X_test (num_test, D), y_test, and
+    mean_image (D,); D = 3072 for CIFAR-10, 784 for Fashion-MNIST.
+    """
+    dataset = dataset or selected_dataset()
+    default_train, default_val, default_test = SPLITS[dataset]
+    num_training = default_train if num_training is None else num_training
+    num_validation = default_val if num_validation is None else num_validation
+    num_test = default_test if num_test is None else num_test
+
+    X_train, y_train, X_test, y_test = load_raw(dataset, root)
+    if num_training + num_validation > X_train.shape[0] or num_test > X_test.shape[0]:
+        raise DatasetError('%s has %d training and %d test samples; asked for %d + %d and %d.'
+                           % (dataset, X_train.shape[0], X_test.shape[0],
+                              num_training, num_validation, num_test))
+    val_rows = range(num_training, num_training + num_validation)
+    splits = {
+        'X_train': X_train[:num_training], 'y_train': y_train[:num_training],
+        'X_val': X_train[val_rows], 'y_val': y_train[val_rows],
+        'X_test': X_test[:num_test], 'y_test': y_test[:num_test],
+    }
+    for key in ('X_train', 'X_val', 'X_test'):
+        rows = splits[key].shape[0]
+        splits[key] = splits[key].reshape(rows, int(np.prod(X_train.shape[1:])))
+    mean_image = splits['X_train'].mean(axis=0)
+    for key in ('X_train', 'X_val', 'X_test'):
+        splits[key] = splits[key] - mean_image
+    splits['mean_image'] = mean_image
+    return splits

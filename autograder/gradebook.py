@@ -1,0 +1,33 @@
+"""The class gradebook as CSV, with nbgrader export's columns first.
+
+nbgrader's ``export`` writes assignment, duedate, timestamp, student_id,
+last_name, first_name, email, raw_score, late_submission_penalty, score and
+max_score; a gradebook from this grader has the same columns (those the
+grader cannot know are left empty) followed by one column per check.
+"""
+import csv
+import io
+
+from .files import write_atomic
+
+NBGRADER_COLUMNS = ['assignment', 'duedate', 'timestamp', 'student_id', 'last_name',
+                    'first_name', 'email', 'raw_score', 'late_submission_penalty', 'score',
+                    'max_score']
+
+
+def csv_text(rows, check_names, assignment):
+    """CSV text for rows of (student_id, result dict)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(NBGRADER_COLUMNS + list(check_names))
+    for student_id, result in rows:
+        points = {check['name']: check['score'] for check in result['checks']}
+        writer.writerow([assignment, '', '', student_id, '', '', '', result['score'], 0.0,
+                         result['score'], result['max_score']] +
+                        [points.get(name, '') for name in check_names])
+    return out.getvalue()
+
+
+def write(path, rows, check_names, assignment):
+    """Write the gradebook atomically (a crash never leaves half a file)."""
+    write_atomic(path, csv_text(rows, check_names, assignment))

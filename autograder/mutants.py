@@ -1,0 +1,152 @@
+"""Known-wrong implementations: small named edits of the reference solution.
+
+Each mutant is a list of (old, new) text replacements applied to
+``solutions/neural_net.py``; every ``old`` must occur exactly once, so a
+mutant that no longer fits the reference fails loudly instead of silently
+testing nothing. ``fails`` names the checks the grader must take points
+from; every other check must keep full marks (tests/test_mutants.py).
+
+These are the mistakes students really make; the demo command and the
+benchmarks use them as sample submissions too.
+"""
+import os
+from dataclasses import dataclass
+from typing import Tuple
+
+from .paths import SOLUTIONS_DIR, STUDENT_FILE
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    mistake: str
+    edits: Tuple[Tuple[str, str], ...]
+    fails: Tuple[str, ...]
+
+
+FORWARD = 'hidden = np.maximum(X.dot(W1) + b1, 0.0)'
+MASK = 'dhidden[hidden <= 0] = 0.0'
+SAMPLE = 'batch_indices = np.random.choice(num_train, batch_size)'
+
+MUTANTS = (
+    Mutant('no_relu', 'forward pass without the ReLU',
+           ((FORWARD, 'hidden = X.dot(W1) + b1'),),
+           ('scores', 'loss', 'grads', 'stability', 'train', 'sgd', 'predict')),
+    Mutant('relu_mask_missing', 'backward pass ignores the ReLU',
+           ((MASK, 'pass'),),
+           ('grads', 'train', 'sgd')),
+    Mutant('relu_mask_inverted', 'ReLU mask zeroes the active units instead of the inactive',
+           ((MASK, 'dhidden[hidden > 0] = 0.0'),),
+           ('grads', 'train', 'sgd', 'val_accuracy')),
+    Mutant('loss_sum_not_mean', 'data loss summed over samples instead of averaged',
+           (('data_loss = -log_probs_correct.mean()', 'data_loss = -log_probs_correct.sum()'),),
+           ('loss', 'stability', 'train', 'sgd')),
+    Mutant('grads_not_divided_by_n', 'gradients not divided by N',
+           (('dscores /= N', 'pass'),),
+           ('grads', 'train', 'sgd', 'val_accuracy')),
+    Mutant('reg_grad_missing_factor_2', 'L2 gradient reg*W instead of 2*reg*W',
+           (("grads['W2'] = hidden.T.dot(dscores) + 2.0 * reg * W2",
+             "grads['W2'] = hidden.T.dot(dscores) + reg * W2"),
+            ("grads['W1'] = X.T.dot(dhidden) + 2.0 * reg * W1",
+             "grads['W1'] = X.T.dot(dhidden) + reg * W1")),
+           ('grads', 'train', 'sgd')),
+    Mutant('reg_loss_halved', 'regularisation loss 0.5*reg*sum(W**2)',
+           (('reg_loss = reg * (', 'reg_loss = 0.5 * reg * ('),),
+           ('loss', 'train', 'sgd')),
+    Mutant('reg_missing_from_loss', 'regularisation term left out of the loss',
+           (('loss = data_loss + reg_loss', 'loss = data_loss'),),
+           ('loss', 'train', 'sgd')),
+    Mutant('biases_regularised', 'biases included in the L2 penalty',
+           (('reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))',
+             'reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(b1 * b1) '
+             '+ np.sum(b2 * b2))'),),
+           ('loss', 'train', 'sgd')),
+    Mutant('db1_wrong_axis', 'db1 summed over the hidden units instead of the samples',
+           (("grads['b1'] = dhidden.sum(axis=0)", "grads['b1'] = dhidden.sum(axis=1)"),),
+           ('grads', 'train', 'sgd', 'val_accuracy')),
+    Mutant('unstable_softmax', 'softmax without subtracting the row maximum',
+           (('shifted = scores - scores.max(axis=1, keepdims=True)', 'shifted = scores'),),
+           ('stability',)),
+    Mutant('wrong_label_index', 'correct-class scores picked with [:, y] instead of [rows, y]',
+           (('log_probs_correct = shifted[rows, y]', 'log_probs_correct = shifted[:, y]'),),
+           ('loss', 'stability', 'train', 'sgd')),
+    Mutant('hardcoded_toy_sizes', 'sizes of the toy problem written as numbers',
+           (('N, D = X.shape', 'N, D = 5, 4'),),
+           ('loss', 'grads', 'stability', 'train', 'sgd', 'val_accuracy')),
+    Mutant('predict_wrong_axis', 'argmax over the samples instead of the classes',
+           (('y_pred = np.argmax(self.loss(X), axis=1)', 'y_pred = np.argmax(self.loss(X), axis=0)'),),
+           ('train', 'sgd', 'predict', 'val_accuracy')),
+    Mutant('predict_argmin', 'predict returns the lowest-scoring class',
+           (('y_pred = np.argmax(self.loss(X), axis=1)', 'y_pred = np.argmin(self.loss(X), axis=1)'),),
+           ('sgd', 'predict', 'val_accuracy')),
+    Mutant('sample_without_replacement', 'batches drawn without replacement',
+           ((SAMPLE, 'batch_indices = np.random.choice(num_train, batch_size, replace=False)'),),
+           ('train', 'sgd')),
+    Mutant('sample_in_order', 'batches taken in order instead of sampled with np.random.choice',
+           ((SAMPLE, 'batch_indices = np.arange(it * batch_size, (it + 1) * batch_size) '
+                     '% num_train'),),
+           ('train', 'sgd')),
+    Mutant('b2_never_updated', 'one parameter left out of the update',
+           (('for name in self.params:', "for name in ('W1', 'b1', 'W2'):"),),
+           ('train', 'sgd')),
+    Mutant('update_uphill', 'update adds the gradient (+=) instead of subtracting it',
+           (('self.params[name] -= learning_rate * grads[name]',
+             'self.params[name] += learning_rate * grads[name]'),),
+           ('train', 'sgd', 'val_accuracy')),
+    Mutant('no_lr_decay', 'learning rate never decays',
+           (('learning_rate *= learning_rate_decay', 'pass'),),
+           ('train', 'sgd')),
+    Mutant('init_not_scaled', 'initial weights not multiplied by std',
+           (("self.params['W1'] = std * np.random.randn(input_size, hidden_size)",
+             "self.params['W1'] = np.random.randn(input_size, hidden_size)"),
+            ("self.params['W2'] = std * np.random.randn(hidden_size, output_size)",
+             "self.params['W2'] = np.random.randn(hidden_size, output_size)")),
+           ('init', 'val_accuracy')),
+    Mutant('init_order_swapped', 'W2 drawn before W1',
+           (("        self.params['W1'] = std * np.random.randn(input_size, hidden_size)\n"
+             "        self.params['b1'] = np.zeros(hidden_size)\n"
+             "        self.params['W2'] = std * np.random.randn(hidden_size, output_size)\n",
+             "        self.params['W2'] = std * np.random.randn(hidden_size, output_size)\n"
+             "        self.params['W1'] = std * np.random.randn(input_size, hidden_size)\n"
+             "        self.params['b1'] = np.zeros(hidden_size)\n"),),
+           ('init',)),
+    Mutant('biases_init_nonzero', 'biases initialised to a constant instead of zeros',
+           (("self.params['b1'] = np.zeros(hidden_size)",
+             "self.params['b1'] = 0.01 * np.ones(hidden_size)"),),
+           ('init',)),
+    Mutant('predict_clobbers_input', 'predict overwrites the array it is given',
+           (('y_pred = np.argmax(self.loss(X), axis=1)',
+             'y_pred = np.argmax(self.loss(X), axis=1)\n        X *= 0  # frees nothing'),),
+           ('sgd', 'no_mutation', 'val_accuracy')),
+)
+BY_NAME = {mutant.name: mutant for mutant in MUTANTS}
+
+
+class StaleMutant(ValueError):
+    """A mutant's edit no longer matches the reference exactly once."""
+
+
+def reference_source():
+    with open(os.path.join(SOLUTIONS_DIR, STUDENT_FILE), encoding='utf-8') as handle:
+        return handle.read()
+
+
+def apply(mutant, source=None):
+    """Source text of the mutant (the reference with its edits applied)."""
+    source = reference_source() if source is None else source
+    for old, new in mutant.edits:
+        count = source.count(old)
+        if count != 1:
+            raise StaleMutant('mutant %s: %r occurs %d times in the reference (expected once)'
+                              % (mutant.name, old, count))
+        source = source.replace(old, new)
+    return source
+
+
+def write(mutant, folder):
+    """Write the mutant as folder/neural_net.py; returns that path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, STUDENT_FILE)
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(apply(mutant))
+    return path

@@ -1,0 +1,117 @@
+"""The probes a grade runs, with the inputs the grader chooses.
+
+Every input is drawn from a seeded generator, so the same grader seed gives
+the same probes on every run (and so the same grade for the same
+submission). Probe ids are stable names the checks refer to.
+"""
+import numpy as np
+
+DEFAULT_SEED = 20231
+# Suffix of the reference-only variant of a training probe without decay.
+NO_DECAY = '_no_decay'
+
+# The classic toy problem of the notebook.
+TOY_INPUT_SIZE, TOY_HIDDEN_SIZE, TOY_CLASSES, TOY_SAMPLES = 4, 10, 3, 5
+TOY_TRAIN_ARGS = {'learning_rate': 1e-1, 'learning_rate_decay': 0.95, 'reg': 5e-6,
+                  'num_iters': 100, 'batch_size': 200, 'seed': 0,
+                  'skip_normals': TOY_INPUT_SIZE * TOY_HIDDEN_SIZE + TOY_HIDDEN_SIZE * TOY_CLASSES}
+
+
+def toy_data():
+    """The notebook's toy data: X (5, 4), y (5,)."""
+    np.random.seed(1)
+    X = 10 * np.random.randn(TOY_SAMPLES, TOY_INPUT_SIZE)
+    y = np.array([0, 1, 2, 2, 1])
+    return X, y
+
+
+def toy_params():
+    """The notebook's toy model parameters (seed 0, std 1e-1)."""
+    np.random.seed(0)
+    W1 = 1e-1 * np.random.randn(TOY_INPUT_SIZE, TOY_HIDDEN_SIZE)
+    W2 = 1e-1 * np.random.randn(TOY_HIDDEN_SIZE, TOY_CLASSES)
+    return {'W1': W1, 'b1': np.zeros(TOY_HIDDEN_SIZE), 'W2': W2, 'b2': np.zeros(TOY_CLASSES)}
+
+
+def _random_params(rng, D, H, C, scale):
+    """Params with non-zero biases, so bias mistakes show: W1 (D, H) ... b2 (C,)."""
+    return {'W1': scale * rng.standard_normal((D, H)), 'b1': 0.1 * rng.standard_normal(H),
+            'W2': scale * rng.standard_normal((H, C)), 'b2': 0.1 * rng.standard_normal(C)}
+
+
+def _problem(rng, N, D, H, C, scale=0.3, x_scale=1.0):
+    """A random classification problem: params plus X (N, D), y (N,)."""
+    arrays = _random_params(rng, D, H, C, scale)
+    arrays['X'] = x_scale * rng.standard_normal((N, D))
+    arrays['y'] = rng.integers(0, C, size=N).astype(np.float64)
+    return arrays
+
+
+def build_probes(seed=DEFAULT_SEED, fit=None):
+    """All probes of a grade, in the order the child runs them.
+
+    Inputs:
+    - seed: grader seed; it fixes the hidden dimensions and inputs.
+    - fit: None, or a dict describing the val_accuracy training run with
+      keys 'X' (N, D), 'y' (N,), 'X_val' (M, D) and 'args' (hyper-parameters).
+
+    Returns a list of dicts with 'id', 'kind', 'args' and 'arrays'.
+    """
+    rng = np.random.default_rng(seed)
+    X_toy, y_toy = toy_data()
+    toy = dict(toy_params(), X=X_toy, y=y_toy.astype(np.float64))
+    D, H, C, N = (int(rng.integers(low, high)) for low, high in
+                  ((6, 15), (7, 13), (3, 7), (8, 16)))
+    hidden = _problem(rng, N, D, H, C)
+    hidden_reg = float(np.round(rng.uniform(0.05, 0.5), 3))
+    large = _problem(rng, N, D, H, C, scale=1.0, x_scale=300.0)
+    sgd = _problem(rng, 30, D, H, C)
+    sgd.update(X_val=rng.standard_normal((12, D)),
+               y_val=rng.integers(0, C, size=12).astype(np.float64))
+    tiny = _problem(rng, 6, D, H, C)
+    tiny.update(X_val=tiny['X'].copy(), y_val=tiny['y'].copy())
+    sgd_args = {'learning_rate': 0.05, 'learning_rate_decay': 0.5, 'reg': 0.01,
+                'num_iters': 9, 'batch_size': 10, 'seed': int(rng.integers(1000))}
+
+    def params_and(problem, *keys):
+        names = ('W1', 'b1', 'W2', 'b2') + keys
+        return {name: problem[name] for name in names}
+
+    probes = [
+        {'id': 'init_toy', 'kind': 'init',
+         'args': {'input_size': 4, 'hidden_size': 10, 'output_size': 3, 'std': 1e-1, 'seed': 0},
+         'arrays': {}},
+        {'id': 'init_hidden', 'kind': 'init',
+         'args': {'input_size': D, 'hidden_size': H, 'output_size': C, 'std': 3e-2,
+                  'seed': int(rng.integers(1000))}, 'arrays': {}},
+        {'id': 'scores_toy', 'kind': 'scores', 'args': {}, 'arrays': params_and(toy, 'X')},
+        {'id': 'scores_hidden', 'kind': 'scores', 'args': {}, 'arrays': params_and(hidden, 'X')},
+        {'id': 'loss_toy_noreg', 'kind': 'loss', 'args': {'reg': 0.0},
+         'arrays': params_and(toy, 'X', 'y')},
+        {'id': 'loss_toy_reg', 'kind': 'loss', 'args': {'reg': 0.05},
+         'arrays': params_and(toy, 'X', 'y')},
+        {'id': 'loss_hidden_noreg', 'kind': 'loss', 'args': {'reg': 0.0},
+         'arrays': params_and(hidden, 'X', 'y')},
+        {'id': 'loss_hidden_reg', 'kind': 'loss', 'args': {'reg': hidden_reg},
+         'arrays': params_and(hidden, 'X', 'y')},
+        {'id': 'loss_large', 'kind': 'loss', 'args': {'reg': 0.0},
+         'arrays': params_and(large, 'X', 'y')},
+        {'id': 'predict_hidden', 'kind': 'predict', 'args': {}, 'arrays': params_and(hidden, 'X')},
+        {'id': 'train_toy', 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
+         'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},
+        {'id': 'train_epochs', 'kind': 'train', 'args': sgd_args,
+         'arrays': params_and(sgd, 'X', 'y', 'X_val', 'y_val')},
+        {'id': 'train_small_set', 'kind': 'train',
+         'args': dict(sgd_args, num_iters=3, batch_size=20),
+         'arrays': params_and(tiny, 'X', 'y', 'X_val', 'y_val')},
+    ]
+    # Reference-only variants: run on the reference solution so feedback can
+    # recognise a student's result as a known mistake.
+    for probe in [p for p in probes if p['kind'] == 'train']:
+        probes.append({'id': probe['id'] + NO_DECAY, 'kind': 'train', 'reference_only': True,
+                       'args': dict(probe['args'], learning_rate_decay=1.0),
+                       'arrays': probe['arrays']})
+    if fit is not None:
+        probes.append({'id': 'fit', 'kind': 'fit', 'args': dict(fit['args']),
+                       'arrays': {'X': fit['X'], 'y': fit['y'], 'X_val': fit['X_val']}})
+    return probes

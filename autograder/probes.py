@@ -1,0 +1,219 @@
+"""Probes: calls into a TwoLayerNet on inputs the grader chooses.
+
+A probe is plain data (a dict) naming a kind, a seed, scalar arguments and
+input arrays. ``run_probe`` executes it against a module that defines
+``TwoLayerNet`` and returns the outputs as plain float64 arrays. The same
+function runs the student's module inside the sandboxed child process and the
+reference module inside the grader, so both see exactly the same calls.
+
+This module is imported by the sandbox child before any student code runs,
+so it depends on numpy and the standard library only.
+"""
+import numpy as np
+
+PARAM_NAMES = ('W1', 'b1', 'W2', 'b2')
+# Key of a probe's outputs holding {output name: why it is missing}.
+PROBLEMS = 'problems'
+
+
+class ProbeOutputError(Exception):
+    """Student code returned something that is not what the API promises."""
+
+
+def as_float_array(value, what, shape=None):
+    """Coerce a returned value to a fresh, plain float64 ndarray.
+
+    Inputs:
+    - value: whatever student code returned (array, list, number, ...).
+    - what: name used in the error message, e.g. "scores".
+    - shape: expected shape tuple, or None to accept any.
+
+    Subclasses of ndarray are reduced to plain arrays and objects that
+    cannot be converted raise ProbeOutputError, so no returned object can
+    bring its own comparison behaviour back to the grader.
+    """
+    if isinstance(value, (str, bytes, dict)):
+        raise ProbeOutputError('%s should be a numpy array, got %s' % (what, type(value).__name__))
+    try:
+        array = np.array(value, dtype=np.float64, copy=True, subok=False, order='C')
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ProbeOutputError('%s should be a numpy array of numbers, got %s (%s)'
+                               % (what, type(value).__name__, error))
+    if type(array) is not np.ndarray:
+        raise ProbeOutputError('%s could not be turned into a plain array' % what)
+    if shape is not None and array.shape != tuple(shape):
+        raise ProbeOutputError('%s has shape %s, expected %s' % (what, array.shape, tuple(shape)))
+    return array
+
+
+def _make_net(module, params):
+    """A TwoLayerNet whose params are copies of the given arrays.
+
+    __init__ is bypassed so that a mistake in it does not hide the result of
+    the method under test.
+    """
+    net = module.TwoLayerNet.__new__(module.TwoLayerNet)
+    net.params = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
+    return net
+
+
+def _params_out(net, shapes, prefix=''):
+    """Copy of net.params as float arrays checked against expected shapes."""
+    if not isinstance(getattr(net, 'params', None), dict):
+        raise ProbeOutputError('net.params should be a dict')
+    out = {}
+    for name in PARAM_NAMES:
+        if name not in net.params:
+            raise ProbeOutputError('net.params has no key %r' % name)
+        out[prefix + name] = as_float_array(net.params[name], 'params[%r]' % name, shapes[name])
+    return out
+
+
+def _grads_out(grads, shapes):
+    """Gradient outputs 'dW1'... plus PROBLEMS for the keys that are unusable.
+
+    One malformed gradient does not hide the others (or the loss).
+    """
+    if not isinstance(grads, dict):
+        raise ProbeOutputError('grads should be a dict, got %s' % type(grads).__name__)
+    out = {}
+    problems = {}
+    for name in PARAM_NAMES:
+        try:
+            if name not in grads:
+                raise ProbeOutputError('grads has no key %r' % name)
+            out['d' + name] = as_float_array(grads[name], 'grads[%r]' % name, shapes[name])
+        except ProbeOutputError as error:
+            problems['d' + name] = str(error)
+    if problems:
+        out[PROBLEMS] = problems
+    return out
+
+
+def _shapes(params):
+    return {name: np.shape(params[name]) for name in PARAM_NAMES}
+
+
+def _unchanged(inputs, pristine):
+    """1.0 for every input array that still equals its pristine copy, else 0.0."""
+    return np.array([float(np.array_equal(inputs[key], pristine[key]))
+                     for key in sorted(pristine)])
+
+
+def probe_init(module, args, arrays):
+    """Construct a seeded net; outputs its parameters."""
+    D, H, C = args['input_size'], args['hidden_size'], args['output_size']
+    np.random.seed(args['seed'])
+    net = module.TwoLayerNet(D, H, C, std=args['std'])
+    shapes = {'W1': (D, H), 'b1': (H,), 'W2': (H, C), 'b2': (C,)}
+    return _params_out(net, shapes)
+
+
+def probe_scores(module, args, arrays):
+    """Scores of a net with given params: outputs 'scores' (N, C)."""
+    net = _make_net(module, arrays)
+    X = arrays['X']
+    pristine = {'X': X.copy()}
+    scores = net.loss(X)
+    out = {'scores': as_float_array(scores, 'scores', (X.shape[0], arrays['W2'].shape[1]))}
+    out['unchanged'] = _unchanged({'X': X}, pristine)
+    return out
+
+
+def probe_loss(module, args, arrays):
+    """Loss and gradients: outputs 'loss' (1,), 'dW1', 'db1', 'dW2', 'db2'."""
+    net = _make_net(module, arrays)
+    X, y = arrays['X'], arrays['y'].astype(np.int64)
+    pristine = {'X': X.copy(), 'y': y.copy()}
+    result = net.loss(X, y=y, reg=args['reg'])
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise ProbeOutputError('loss(X, y) should return a tuple (loss, grads), got %s'
+                               % type(result).__name__)
+    loss, grads = result
+    out = {'loss': as_float_array(loss, 'the loss', ()).reshape(1)}
+    out.update(_grads_out(grads, _shapes(arrays)))
+    out['unchanged'] = _unchanged({'X': X, 'y': y}, pristine)
+    return out
+
+
+def probe_predict(module, args, arrays):
+    """Predictions of a net with given params: outputs 'y_pred' (N,)."""
+    net = _make_net(module, arrays)
+    X = arrays['X']
+    pristine = {'X': X.copy()}
+    y_pred = net.predict(X)
+    out = {'y_pred': as_float_array(y_pred, 'predict(X)', (X.shape[0],))}
+    out['unchanged'] = _unchanged({'X': X}, pristine)
+    return out
+
+
+def probe_train(module, args, arrays):
+    """Seeded training from given params.
+
+    Outputs 'loss_history' (num_iters,), 'train_acc_history' and
+    'val_acc_history' (one entry per epoch), the final parameters
+    ('final_W1', ...) and 'unchanged' for the four input arrays.
+    """
+    net = _make_net(module, arrays)
+    X, y = arrays['X'], arrays['y'].astype(np.int64)
+    X_val, y_val = arrays['X_val'], arrays['y_val'].astype(np.int64)
+    pristine = {'X': X.copy(), 'y': y.copy(), 'X_val': X_val.copy(), 'y_val': y_val.copy()}
+    np.random.seed(args['seed'])
+    # Advance the generator as a seeded __init__ would have, so a toy run
+    # reproduces the notebook's "seed, build the net, train" figures.
+    np.random.randn(args.get('skip_normals', 0))
+    stats = net.train(X, y, X_val, y_val, learning_rate=args['learning_rate'],
+                      learning_rate_decay=args['learning_rate_decay'], reg=args['reg'],
+                      num_iters=args['num_iters'], batch_size=args['batch_size'], verbose=False)
+    if not isinstance(stats, dict):
+        raise ProbeOutputError('train should return a dict, got %s' % type(stats).__name__)
+    out = {}
+    for key in ('loss_history', 'train_acc_history', 'val_acc_history'):
+        if key not in stats:
+            raise ProbeOutputError('the dict returned by train has no key %r' % key)
+        out[key] = as_float_array(stats[key], key).reshape(-1)
+    out.update(_params_out(net, _shapes(arrays), prefix='final_'))
+    out['unchanged'] = _unchanged({'X': X, 'y': y, 'X_val': X_val, 'y_val': y_val}, pristine)
+    return out
+
+
+def probe_fit(module, args, arrays):
+    """Seeded init and training on real data; outputs 'y_pred' for X_val.
+
+    The validation labels are not part of the probe: accuracy is computed
+    by the grader.
+    """
+    X, y, X_val = arrays['X'], arrays['y'].astype(np.int64), arrays['X_val']
+    np.random.seed(args['seed'])
+    net = module.TwoLayerNet(X.shape[1], args['hidden_size'], args['num_classes'])
+    net.train(X, y, X_val, np.zeros(X_val.shape[0], dtype=np.int64),
+              learning_rate=args['learning_rate'],
+              learning_rate_decay=args['learning_rate_decay'], reg=args['reg'],
+              num_iters=args['num_iters'], batch_size=args['batch_size'], verbose=False)
+    return {'y_pred': as_float_array(net.predict(X_val), 'predict(X_val)', (X_val.shape[0],))}
+
+
+PROBE_KINDS = {
+    'init': probe_init,
+    'scores': probe_scores,
+    'loss': probe_loss,
+    'predict': probe_predict,
+    'train': probe_train,
+    'fit': probe_fit,
+}
+
+
+def run_probe(module, probe, arrays):
+    """Run one probe against module.
+
+    Inputs:
+    - module: a module object defining TwoLayerNet.
+    - probe: dict with 'kind' (a key of PROBE_KINDS) and 'args'.
+    - arrays: dict of input arrays for this probe (never modified: each
+      probe works on copies).
+
+    Returns a dict of output name -> float64 ndarray. Exceptions raised by
+    the code under test propagate to the caller.
+    """
+    own_copies = {name: np.array(value) for name, value in arrays.items()}
+    return PROBE_KINDS[probe['kind']](module, probe['args'], own_copies)

@@ -1,0 +1,142 @@
+"""The grader: full marks for the reference, zero for the stub, honest comparisons."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from autograder import checks, wire
+from autograder.checks import CATALOG
+from autograder.probes import ProbeOutputError, as_float_array
+from conftest import REFERENCE, STUB, copy_reference, reference_text, write_submission
+
+CONTRACT_NAMES = {'scores', 'loss', 'grads', 'train', 'predict', 'val_accuracy'}
+
+
+def test_catalog_names_and_points():
+    names = [check.name for check in CATALOG]
+    assert CONTRACT_NAMES <= set(names) and len(names) == len(set(names))
+    assert all(check.max_score > 0 for check in CATALOG)
+
+
+def test_reference_gets_full_marks(grader):
+    result = grader.grade_file(REFERENCE, 'reference').to_json()
+    assert [c['name'] for c in result['checks']] == [c.name for c in CATALOG]
+    assert result['score'] == result['max_score'] == sum(c.max_score for c in CATALOG)
+    val = [c for c in result['checks'] if c['name'] == 'val_accuracy'][0]
+    assert 'validation accuracy' in val['feedback']
+
+
+def test_stub_gets_zero_with_reasons(grader):
+    result = grader.grade_file(STUB, 'stub').to_json()
+    assert result['score'] == 0
+    for check in result['checks']:
+        assert ('NotImplementedError' in check['feedback']
+                or 'could not be observed' in check['feedback']), check
+
+
+def test_grading_is_deterministic(grader, tmp_path):
+    text = reference_text().replace('dscores /= N', 'dscores /= 2 * N')
+    path = write_submission(str(tmp_path / 'half'), text)
+    first = json.dumps(grader.grade_file(path, 'x').to_json())
+    second = json.dumps(grader.grade_file(path, 'x').to_json())
+    assert first == second
+    assert 0 < json.loads(first)['score'] < json.loads(first)['max_score']
+
+
+def test_feedback_names_the_wrong_gradient(code_grader, tmp_path):
+    text = reference_text().replace('dhidden[hidden <= 0] = 0.0', 'pass')
+    result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
+    grads = [c for c in result['checks'] if c['name'] == 'grads'][0]
+    assert grads['score'] == 1.5
+    assert 'dW1 is wrong but dW2 is right: check the ReLU mask' in grads['feedback']
+    scores = [c for c in result['checks'] if c['name'] == 'scores'][0]
+    assert scores['score'] == scores['max_score']
+
+
+def test_feedback_separates_data_loss_from_regularisation(code_grader, tmp_path):
+    text = reference_text().replace('loss = data_loss + reg_loss', 'loss = data_loss')
+    result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
+    loss = [c for c in result['checks'] if c['name'] == 'loss'][0]
+    assert loss['score'] == 1.0
+    assert 'right without regularisation but wrong with reg>0' in loss['feedback']
+
+
+def test_hardcoded_toy_sizes_get_partial_credit_and_advice(code_grader, tmp_path):
+    text = reference_text().replace(
+        'scores = hidden.dot(W2) + b2                  # (N, C)',
+        'scores = (hidden.dot(W2) + b2)[:5, :3] if X.shape[0] == 5 else 0 * hidden[:, :1]')
+    result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
+    scores = [c for c in result['checks'] if c['name'] == 'scores'][0]
+    assert 0 < scores['score'] < scores['max_score']
+
+
+@pytest.mark.parametrize('value, message', [
+    ('object()', 'numpy array of numbers'),
+    ('"scores"', 'should be a numpy array'),
+    ('{"a": 1}', 'should be a numpy array'),
+])
+def test_coercion_refuses_non_arrays(value, message):
+    with pytest.raises(ProbeOutputError, match=message):
+        as_float_array(eval(value), 'scores')
+
+
+def test_coercion_strips_subclasses_and_checks_shape():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return True
+    liar = np.zeros((2, 3)).view(Liar)
+    plain = as_float_array(liar, 'scores', (2, 3))
+    assert type(plain) is np.ndarray and plain.dtype == np.float64
+    with pytest.raises(ProbeOutputError, match='shape'):
+        as_float_array([1.0, 2.0], 'scores', (2, 3))
+
+
+def test_wire_is_strict():
+    arrays = {'a': np.arange(6, dtype=float).reshape(2, 3)}
+    decoded = wire.decode_arrays(wire.encode_arrays(arrays))
+    assert np.array_equal(decoded['a'], arrays['a'])
+    for bad in ({'a': {'shape': [2, 3], 'data': 'AAAA'}}, {'a': {'shape': [-1], 'data': ''}},
+                {'a': {'shape': [1], 'data': '!!!!'}}, ['x'], {'a': 5}):
+        with pytest.raises(wire.WireError):
+            wire.decode_arrays(bad)
+    with pytest.raises(wire.WireError):
+        wire.decode_message(b'{"no_event": 1}')
+
+
+ATTACKS = {
+    'always_equal_scores': (
+        'scores = hidden.dot(W2) + b2                  # (N, C)',
+        'class Eq:\n            def __eq__(self, o): return True\n'
+        '            def __array__(self, *a, **k): raise TypeError("no")\n'
+        '        scores = Eq()'),
+    'nan_scores': ('scores = hidden.dot(W2) + b2                  # (N, C)',
+                   'scores = np.full((N, W2.shape[1]), np.nan)'),
+    'inf_loss': ('loss = data_loss + reg_loss', 'loss = np.inf'),
+    'list_scores_wrong_shape': ('scores = hidden.dot(W2) + b2                  # (N, C)',
+                                'scores = (hidden.dot(W2) + b2).ravel().tolist()'),
+}
+
+
+@pytest.mark.parametrize('attack', sorted(ATTACKS))
+def test_fake_outputs_do_not_pass(code_grader, tmp_path, attack):
+    old, new = ATTACKS[attack]
+    text = reference_text()
+    assert old in text
+    path = write_submission(str(tmp_path), text.replace(old, new))
+    result = code_grader.grade_file(path).to_json()
+    target = 'loss' if attack == 'inf_loss' else 'scores'
+    check = [c for c in result['checks'] if c['name'] == target][0]
+    assert check['score'] == 0, check
+
+
+def test_list_outputs_of_the_right_shape_are_accepted(code_grader, tmp_path):
+    text = reference_text().replace('return y_pred', 'return y_pred.tolist()')
+    result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
+    assert result['score'] == result['max_score']
+
+
+def test_accuracy_verdict_thresholds():
+    assert checks.accuracy_verdict(0.80, 0.75, 'x').fraction == 1.0
+    assert checks.accuracy_verdict(0.50, 0.75, 'x').fraction == 0.5
+    assert checks.accuracy_verdict(0.20, 0.75, 'x').fraction == 0.0

@@ -1,0 +1,82 @@
+"""The solution notebook runs end to end headless (nbclient) on Fashion-MNIST."""
+import os
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
+from autograder.paths import SOLUTIONS_DIR
+from conftest import needs_fashion_mnist
+
+pytestmark = [pytest.mark.slow, needs_fashion_mnist]
+
+
+@pytest.fixture(scope='module')
+def executed(tmp_path_factory):
+    """The solution notebook executed in a scratch copy of solutions/ (quick mode)."""
+    folder = tmp_path_factory.mktemp('solution_run')
+    for name in os.listdir(SOLUTIONS_DIR):
+        if name.endswith(('.py', '.ipynb')):
+            shutil.copy(os.path.join(SOLUTIONS_DIR, name), folder)
+    notebook = nbformat.read(str(folder / 'two_layer_net.ipynb'), as_version=4)
+    old_env = dict(os.environ)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name='python3',
+                       resources={'metadata': {'path': str(folder)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    return notebook
+
+
+def outputs(notebook):
+    for cell in notebook.cells:
+        if cell.cell_type == 'code':
+            for output in cell.outputs:
+                yield cell, output
+
+
+def test_runs_without_errors(executed):
+    errors = [o for _, o in outputs(executed) if o.output_type == 'error']
+    assert errors == []
+
+
+def test_plots_are_produced(executed):
+    images = [cell.metadata.get('nbgrader', {}).get('grade_id')
+              for cell, o in outputs(executed) if 'image/png' in o.get('data', {})]
+    # Toy loss curve, loss/accuracy history, first-layer weights twice.
+    assert images == ['test_train', 'plot_history', 'show_weights', 'show_best_weights']
+
+
+def test_every_test_cell_earns_full_points(executed):
+    graded = 0
+    for cell in executed.cells:
+        meta = cell.metadata.get('nbgrader', {})
+        if not meta.get('grade') or cell.cell_type != 'code':
+            continue
+        results = [o for o in cell.outputs if o.output_type == 'execute_result']
+        assert len(results) == 1, meta['grade_id']
+        assert float(results[0].data['text/plain']) == meta['points'], meta['grade_id']
+        graded += 1
+    assert graded == 10
+
+
+def test_test_cell_points_come_from_the_catalog():
+    notebook = nbformat.read(os.path.join(SOLUTIONS_DIR, 'two_layer_net.ipynb'), as_version=4)
+    for cell in notebook.cells:
+        meta = cell.metadata.get('nbgrader', {})
+        if meta.get('grade') and cell.cell_type == 'code':
+            name = meta['grade_id'][len('test_'):]
+            check = CHECKS['val_accuracy' if name == 'best_net' else name]
+            assert meta['points'] == check.max_score, meta['grade_id']
+
+
+def test_best_net_reaches_the_bar(executed):
+    text = ''.join(o.get('text', '') for _, o in outputs(executed) if o.output_type == 'stream')
+    line = [l for l in text.splitlines() if l.startswith('Validation accuracy of best_net')][0]
+    accuracy = float(line.split(':')[1])
+    assert accuracy >= BEST_NET_THRESHOLDS['fashion_mnist']
+    assert 'Test accuracy' in text

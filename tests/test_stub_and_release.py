@@ -1,0 +1,125 @@
+"""The student stub and notebook are generated from solutions/ and stay in sync."""
+import ast
+import importlib.util
+import json
+import os
+import re
+
+import numpy as np
+import pytest
+
+from autograder import markers, release
+from autograder.paths import ASSIGNMENT_DIR, COURSE_SOURCE_DIR, SOLUTIONS_DIR
+from conftest import REFERENCE, STUB, run_cli
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_files_match_release_command():
+    assert release.drifted_files() == [], (
+        'generated files are out of date: run `python -m autograder release`')
+
+
+def test_release_check_command_passes_on_the_committed_tree():
+    result = run_cli('release', '--check')
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_drift_is_detected(tmp_path):
+    generated = release.generated_files()
+    assert release.drifted_files(str(tmp_path)) == sorted(generated)
+    for rel, text in generated.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding='utf-8')
+    assert release.drifted_files(str(tmp_path)) == []
+    edited = tmp_path / 'assignment' / 'neural_net.py'
+    edited.write_text(edited.read_text(encoding='utf-8') + '# hand edit\n', encoding='utf-8')
+    assert release.drifted_files(str(tmp_path)) == ['assignment/neural_net.py']
+
+
+def test_stub_keeps_markers_and_everything_outside_them():
+    with open(REFERENCE, encoding='utf-8') as handle:
+        solution = handle.read().splitlines()
+    with open(STUB, encoding='utf-8') as handle:
+        stub = handle.read().splitlines()
+    solution_regions = markers.code_regions(solution)
+    stub_regions = markers.code_regions(stub)
+    assert [r[2] for r in stub_regions] == [r[2] for r in solution_regions] == [
+        '__init__', 'loss', 'loss', 'loss', 'train', 'train', 'predict']
+
+    def outside(lines, regions):
+        kept, cursor = [], 0
+        for start, end, _ in regions:
+            kept += lines[cursor:start + 1]
+            cursor = end
+        return kept + lines[cursor:]
+    assert outside(stub, stub_regions) == outside(solution, solution_regions)
+    ast.parse('\n'.join(stub))
+
+
+def test_stub_imports_and_fails_clearly():
+    stub = load(STUB, 'stub_neural_net')
+    with pytest.raises(NotImplementedError, match='TwoLayerNet.__init__'):
+        stub.TwoLayerNet(4, 10, 3)
+    net = stub.TwoLayerNet.__new__(stub.TwoLayerNet)
+    net.params = {'W1': np.zeros((4, 10)), 'b1': np.zeros(10), 'W2': np.zeros((10, 3)),
+                  'b2': np.zeros(3)}
+    X, y = np.ones((5, 4)), np.zeros(5, dtype=int)
+    with pytest.raises(NotImplementedError, match='TwoLayerNet.loss'):
+        net.loss(X)
+    with pytest.raises(NotImplementedError, match='TwoLayerNet.train'):
+        net.train(X, y, X, y, num_iters=1)
+    with pytest.raises(NotImplementedError, match='TwoLayerNet.predict'):
+        net.predict(X)
+
+
+def test_blank_regions_rejects_broken_markers():
+    with pytest.raises(markers.MarkerError, match='never closed'):
+        markers.blank_regions('def f():\n    %s\n    x = 1\n' % markers.START_MARKER)
+    with pytest.raises(markers.MarkerError, match='without a START'):
+        markers.blank_regions('def f():\n    %s\n' % markers.END_MARKER)
+
+
+def _notebook(path):
+    with open(path, encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def _text(cell):
+    return cell['source'] if isinstance(cell['source'], str) else ''.join(cell['source'])
+
+
+@pytest.mark.parametrize('folder', [SOLUTIONS_DIR, ASSIGNMENT_DIR, COURSE_SOURCE_DIR])
+def test_notebooks_are_stored_without_outputs(folder):
+    for cell in _notebook(os.path.join(folder, 'two_layer_net.ipynb'))['cells']:
+        if cell['cell_type'] == 'code':
+            assert cell['outputs'] == [] and cell['execution_count'] is None
+
+
+def test_student_notebook_has_no_solutions_or_hidden_tests():
+    notebook = _notebook(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'))
+    text = '\n'.join(_text(cell) for cell in notebook['cells'])
+    for secret in ('BEGIN SOLUTION', 'HIDDEN TESTS', 'grade_check', 'grade_best_net',
+                   'I searched a small grid', 'Your explanation:** The gap'):
+        assert secret not in text
+    assert 'best_net = None' in text and 'raise NotImplementedError()' in text
+    assert text.count('YOUR ANSWER HERE') == 2
+    assert all('nbgrader' not in cell.get('metadata', {}) for cell in notebook['cells'])
+
+
+def test_solution_notebook_covers_the_walkthrough():
+    notebook = _notebook(os.path.join(SOLUTIONS_DIR, 'two_layer_net.ipynb'))
+    text = '\n'.join(_text(cell) for cell in notebook['cells'])
+    for piece in ('correct_scores', '1.30378789133', 'eval_numerical_gradient',
+                  "plt.plot(stats['loss_history'])", 'get_data(DATASET)', 'hidden_size = 50',
+                  'learning_rate=1e-4', 'reg=0.25', 'show_net_weights', 'best_net',
+                  'Test accuracy', 'Inline Question 1', 'Inline Question 2'):
+        assert piece in text, piece
+    answer = [_text(c) for c in notebook['cells'] if 'Your explanation' in _text(c)][0]
+    assert re.search(r'\*\*Your answer:\*\* 1 and 3', answer)
