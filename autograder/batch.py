@@ -50,12 +50,6 @@ def _result_from_json(data):
         for c in data['checks']])
 
 
-def _zero_result(grader, submission):
-    return SubmissionResult(submission.id, [
-        CheckResult(check.name, 0.0, float(check.max_score), submission.problem, check.visible)
-        for check in grader.checks])
-
-
 class Batch:
     """Grades submissions with one Grader, optionally into an output folder."""
 
@@ -98,7 +92,7 @@ class Batch:
                 self._finished[submission.id] = cached
             return cached
         if submission.file is None:
-            result = _zero_result(self.grader, submission)
+            result = self.grader.zero_result(submission.id, submission.problem)
         else:
             result = self.grader.grade_file(submission.file, submission.id)
         if self.out_dir:

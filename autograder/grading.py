@@ -55,6 +55,10 @@ class SubmissionResult:
     def score(self):
         return round(sum(check.score for check in self.checks), 4)
 
+    def zero_result(self, name, reason):
+        """A result with every check at zero and the same reason."""
+        return _all_zero(self.checks, reason, name)
+
     @property
     def max_score(self):
         return round(sum(check.max_score for check in self.checks), 4)
@@ -169,6 +173,10 @@ class Grader:
 
     def __exit__(self, *exc):
         self.close()
+
+    def zero_result(self, name, reason):
+        """A result with every check at zero and the same reason."""
+        return _all_zero(self.checks, reason, name)
 
     @property
     def max_score(self):

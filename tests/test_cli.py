@@ -1,0 +1,151 @@
+"""The grader CLI end to end: grade, batches, resume, gradebook, feedback, check, gradescope."""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from autograder.gradebook import NBGRADER_COLUMNS
+from conftest import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
+    run_cli, write_submission
+
+pytestmark = needs_fashion_mnist
+
+BROKEN_GRADS = ('dhidden[hidden <= 0] = 0.0', 'pass')
+
+
+@pytest.fixture
+def klass(tmp_path):
+    """A class folder: folders, a nested folder, a zip, and a student with no file."""
+    root = tmp_path / 'class'
+    copy_reference(str(root / 'alice'))
+    write_submission(str(root / 'bob' / 'two_layer_net'),
+                     reference_text().replace(*BROKEN_GRADS))
+    shutil.copy(STUB, str(write_submission(str(root / 'carol'), '')))
+    with zipfile.ZipFile(str(root / 'dave.zip'), 'w') as archive:
+        archive.write(REFERENCE, 'hw/neural_net.py')
+    (root / 'erin').mkdir()
+    (root / 'erin' / 'notes.txt').write_text('forgot the file')
+    return root
+
+
+def grade_json(*args):
+    result = run_cli('grade', *args, '--json', check=True)
+    return json.loads(result.stdout)
+
+
+def by_id(results):
+    return {r['submission']: r for r in results}
+
+
+def test_grade_json_contract_single_file():
+    [result] = grade_json(REFERENCE, '--dataset', 'fashion_mnist')
+    assert list(result) == ['submission', 'score', 'max_score', 'checks']
+    assert result['submission'] == REFERENCE and result['score'] == result['max_score'] == 18
+    for check in result['checks']:
+        assert list(check) == ['name', 'score', 'max_score', 'feedback']
+        assert isinstance(check['score'], float) and isinstance(check['feedback'], str)
+
+
+def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
+    out = tmp_path / 'out'
+    results = by_id(grade_json(str(klass), '--out', str(out), '--jobs', '2',
+                               '--dataset', 'fashion_mnist'))
+    assert sorted(results) == ['alice', 'bob', 'carol', 'dave', 'erin']
+    assert results['alice']['score'] == results['dave']['score'] == 18
+    assert 0 < results['bob']['score'] < 18 and results['carol']['score'] == 0
+    assert results['erin']['score'] == 0
+    assert 'no neural_net.py' in results['erin']['checks'][0]['feedback']
+    with open(out / 'grades.csv', newline='') as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:len(NBGRADER_COLUMNS)] == NBGRADER_COLUMNS
+    assert [row['student_id'] for row in rows] == ['alice', 'bob', 'carol', 'dave', 'erin']
+    assert {row['student_id']: float(row['score']) for row in rows} == {
+        sid: r['score'] for sid, r in results.items()}
+    assert float(rows[1]['grads']) == 1.5
+    markdown = (out / 'feedback' / 'bob.md').read_text()
+    assert 'check the ReLU mask' in markdown and '| `grads` | 1.5 / 3 | partial |' in markdown
+    assert '<table>' in (out / 'feedback' / 'bob.html').read_text()
+
+
+def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
+    out = tmp_path / 'out'
+    first = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
+                    '--json', check=True)
+    before = (out / 'results' / 'alice.json').read_text()
+    write_submission(str(klass / 'bob' / 'two_layer_net'), reference_text())
+    second = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
+                     '--json', check=True)
+    assert '4 unchanged submission(s) reused' in second.stderr
+    assert (out / 'results' / 'alice.json').read_text() == before
+    assert by_id(json.loads(second.stdout))['bob']['score'] == 18
+    assert by_id(json.loads(first.stdout))['bob']['score'] < 18
+
+
+def test_nbgrader_submitted_layout(tmp_path):
+    course = tmp_path / 'course'
+    copy_reference(str(course / 'submitted' / 'u1' / 'two_layer_net'))
+    write_submission(str(course / 'submitted' / 'u2' / 'two_layer_net'),
+                     reference_text().replace(*BROKEN_GRADS))
+    results = by_id(grade_json(str(course), '--dataset', 'none'))
+    assert sorted(results) == ['u1', 'u2']
+    assert results['u1']['score'] == results['u1']['max_score'] == 15
+
+
+def test_zip_with_path_traversal_is_refused(tmp_path):
+    evil = tmp_path / 'evil.zip'
+    with zipfile.ZipFile(str(evil), 'w') as archive:
+        archive.writestr('../../outside.py', 'x = 1')
+        archive.writestr('neural_net.py', reference_text())
+    [result] = grade_json(str(evil), '--dataset', 'none')
+    assert result['score'] == 0
+    assert 'unsafe path' in result['checks'][0]['feedback']
+    assert not (tmp_path.parent / 'outside.py').exists()
+
+
+def test_table_output_and_missing_path(tmp_path):
+    result = run_cli('grade', STUB, '--dataset', 'none', check=True)
+    assert result.stdout.startswith(STUB + ': 0 / 15')
+    assert '0 / 15' in result.stdout and 'NotImplementedError' in result.stdout
+    missing = run_cli('grade', str(tmp_path / 'nope.py'))
+    assert missing.returncode == 2 and 'no such file or folder' in missing.stderr
+
+
+def test_self_check_exit_codes(tmp_path):
+    stub = run_cli('check')
+    assert stub.returncode == 1 and '[FAIL] scores' in stub.stdout
+    good = run_cli('check', REFERENCE)
+    assert good.returncode == 0 and 'All visible checks pass' in good.stdout
+    assert 'val_accuracy' not in good.stdout and 'stability' not in good.stdout
+    partly = run_cli('check', write_submission(str(tmp_path),
+                                               reference_text().replace(*BROKEN_GRADS)))
+    assert partly.returncode == 1 and '[PART] grads' in partly.stdout
+
+
+def test_gradescope_bundle_runs_in_a_simulated_gradescope(tmp_path):
+    bundle = tmp_path / 'autograder.zip'
+    run_cli('gradescope', 'build', '--out', str(bundle), '--dataset', 'fashion_mnist',
+            check=True)
+    root = tmp_path / 'autograder'
+    (root / 'source').mkdir(parents=True)
+    with zipfile.ZipFile(str(bundle)) as archive:
+        names = archive.namelist()
+        assert 'setup.sh' in names and 'run_autograder' in names
+        assert not any('course' in name or 'neural_net.py' in name and 'solutions' not in name
+                       for name in names)
+        archive.extractall(str(root / 'source'))
+    shutil.copy(str(root / 'source' / 'run_autograder'), str(root / 'run_autograder'))
+    write_submission(str(root / 'submission'), reference_text().replace(*BROKEN_GRADS))
+    (root / 'results').mkdir()
+    subprocess.run(['bash', str(root / 'run_autograder')], check=True, timeout=300,
+                   env=dict(os.environ, GRADESCOPE_ROOT=str(root)), capture_output=True)
+    results = json.loads((root / 'results' / 'results.json').read_text())
+    tests = {test['name']: test for test in results['tests']}
+    assert results['score'] == sum(t['score'] for t in results['tests']) < 18
+    assert tests['grads']['score'] == 1.5 and tests['grads']['visibility'] == 'visible'
+    assert tests['sgd']['visibility'] == 'after_published'
+    assert tests['val_accuracy']['visibility'] == 'after_published'
+    assert tests['val_accuracy']['max_score'] == 3

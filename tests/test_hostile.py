@@ -1,0 +1,205 @@
+"""Hostile and broken submissions: each gets a score with a reason; nothing else changes.
+
+One class mixes good submissions with hostile ones and is graded as a batch
+through the CLI; the assertions look at every student's result and at the
+files a submission might try to change.
+"""
+import hashlib
+import json
+import os
+import subprocess
+
+import pytest
+
+from autograder.paths import REPO_DIR, SOLUTIONS_DIR
+from conftest import REFERENCE, reference_text, run_cli, write_submission
+
+TIMEOUT = 10
+FORWARD = 'hidden = np.maximum(X.dot(W1) + b1, 0.0)      # (N, H)'
+LOSS_LINE = 'loss = data_loss + reg_loss'
+
+
+def at_import(code):
+    """The reference with code run when the module is imported."""
+    return reference_text().replace('import numpy as np\n', 'import numpy as np\n' + code + '\n', 1)
+
+
+def in_loss(code):
+    """The reference with code run inside loss() once y is given."""
+    return reference_text().replace(LOSS_LINE, LOSS_LINE + '\n        ' + code, 1)
+
+
+SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')
+
+# name -> (file content, words the feedback must contain, max score allowed or exact)
+HOSTILE = {
+    'infinite_loop_import': (at_import('while True:\n    pass'), 'did not finish within', 0),
+    'infinite_loop_loss': (in_loss('while True: pass'), 'time limit', None),
+    'memory_bomb': (at_import('hog = bytearray(50 * 2 ** 30)'), 'MemoryError', 0),
+    'memory_bomb_numpy': (in_loss('hog = np.ones(50 * 2 ** 30 // 8)'), 'MemoryError', None),
+    'spawns_children': (at_import(
+        'import subprocess\nsubprocess.Popen(["sleep", "313"])'), 'not allowed', 0),
+    'forks': (at_import('import os\nif os.fork() == 0:\n    import time; time.sleep(313)'),
+              'not allowed', 0),
+    'sys_exit_import': (at_import('import sys\nsys.exit(0)'), 'SystemExit', 0),
+    'os_exit_import': (at_import('import os\nos._exit(0)'), 'exited (code 0)', 0),
+    'sys_exit_loss': (in_loss('import sys; sys.exit(0)'), 'SystemExit', None),
+    'os_exit_loss': (in_loss('import os; os._exit(0)'), 'exited (code 0)', None),
+    'reads_solution': (at_import(
+        'exec(open(%r).read())' % SOLUTION), 'not allowed', 0),
+    'overwrites_solution': (at_import(
+        'open(%r, "w").write("broken")' % SOLUTION), 'not allowed', 0),
+    'overwrites_gradebook': (at_import(
+        'import glob\nfor f in glob.glob("/tmp/**/grades.csv", recursive=True):\n'
+        '    open(f, "w").write("student_id,score\\nmallory,100\\n")'), 'not allowed', 0),
+    'monkeypatches_numpy': (at_import(
+        'np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n'
+        'np.isfinite = lambda *a, **k: np.bool_(True)') + '\n', None, 18),
+    'fake_results_on_stdout': (
+        open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read().replace(
+            'import numpy as np\n', 'import numpy as np\nimport json\nprint(json.dumps([{'
+            '"submission": "x", "score": 18, "max_score": 18, "checks": []}]))\n'
+            'print("All tests passed! 18/18")\n', 1), 'NotImplementedError', 0),
+    'wrong_shape_scores': (reference_text().replace(
+        'scores = hidden.dot(W2) + b2                  # (N, C)',
+        'scores = (hidden.dot(W2) + b2).T'), 'shape', None),
+    'syntax_error': (reference_text().replace('def predict(self, X):', 'def predict(self, X)'),
+                     'SyntaxError', 0),
+    'python2_print': (at_import('print "hello"'), 'SyntaxError', 0),
+    'markers_deleted': (reference_text().replace(
+        '# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****', '# end'),
+        'marker lines are broken', 0),
+    'non_utf8': (b'\xff\xfe' + reference_text().encode('utf-8'), 'SyntaxError', 0),
+    'empty_file': ('', 'no START/END CODE marker lines', 0),
+    'ten_megabytes': (reference_text() + '#' + 'x' * (10 * 2 ** 20) + '\n', 'accepts files up to',
+                      0),
+    'sleeps_over_timeout': (at_import('import time\ntime.sleep(%d)' % (TIMEOUT + 3)),
+                            'did not finish within', 0),
+    'sleeps_under_timeout': (at_import('import time\ntime.sleep(%d)' % (TIMEOUT // 3)), None, 18),
+    'legacy_imports': (at_import(
+        'from builtins import range\nfrom past.builtins import xrange\n'
+        'import matplotlib.pyplot as plt'), None, 18),
+}
+
+
+def sha(path):
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def surviving(marker):
+    listing = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout
+    return [line for line in listing.splitlines() if marker in line and 'ps -eo' not in line]
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp('hostile')
+    klass = root / 'class'
+    for name, (content, _, _) in HOSTILE.items():
+        write_submission(str(klass / name), content)
+    for name in ('good_1', 'good_2'):
+        write_submission(str(klass / name), reference_text())
+    out = root / 'out'
+    # Finish a first pass on the good students so there is a gradebook to attack.
+    run_cli('grade', str(klass / 'good_1'), '--out', str(out), '--dataset', 'fashion_mnist',
+            check=True)
+    solution_hash = sha(REFERENCE)
+    result = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
+                     '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', check=True)
+    return {'results': {r['submission']: r for r in json.loads(result.stdout)},
+            'out': out, 'klass': klass, 'solution_hash': solution_hash}
+
+
+@pytest.mark.parametrize('name', sorted(HOSTILE))
+def test_each_gets_a_score_with_a_reason(graded, name):
+    _, words, expected = HOSTILE[name]
+    result = graded['results'][name]
+    feedback = ' '.join(check['feedback'] for check in result['checks'])
+    if words:
+        assert words in feedback, feedback[:2000]
+    if expected is not None:
+        assert result['score'] == expected, feedback[:2000]
+    else:
+        assert 0 < result['score'] < result['max_score'], feedback[:2000]
+
+
+def test_good_students_are_unaffected(graded):
+    for name in ('good_1', 'good_2'):
+        assert graded['results'][name]['score'] == 18
+
+
+def test_protected_files_are_unchanged(graded):
+    assert sha(REFERENCE) == graded['solution_hash']
+    with open(graded['out'] / 'grades.csv') as handle:
+        text = handle.read()
+    assert 'mallory' not in text and text.count('\n') == len(HOSTILE) + 3
+
+
+def test_no_process_outlives_its_submission(graded):
+    assert surviving('sleep 313') == []
+    assert surviving('tln-sandbox') == []
+
+
+def slow_class(folder, count=8, seconds=2):
+    """A class whose every submission takes `seconds` to load."""
+    for index in range(count):
+        write_submission(str(folder / ('s%02d' % index)),
+                         at_import('import time\ntime.sleep(%d)' % seconds))
+
+
+def wait_for_results(out, count, proc, limit=120):
+    import time
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        folder = out / 'results'
+        if folder.is_dir() and len([f for f in os.listdir(folder) if f.endswith('.json')]) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError('the batch did not produce %d results in time' % count)
+
+
+@pytest.mark.parametrize('signal_name', ['SIGINT', 'SIGKILL'])
+def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name):
+    import csv
+    import signal
+    import sys
+    klass, out = tmp_path / 'class', tmp_path / 'out'
+    slow_class(klass)
+    command = [sys.executable, '-m', 'autograder', 'grade', str(klass), '--out', str(out),
+               '--jobs', '2', '--dataset', 'none']
+    proc = subprocess.Popen(command, cwd=REPO_DIR, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    wait_for_results(out, 2, proc)
+    proc.send_signal(getattr(signal, signal_name))
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == (130 if signal_name == 'SIGINT' else -9), stderr
+    finished = sorted(os.listdir(out / 'results'))
+    assert 2 <= len(finished) < 8
+    for name in finished:
+        with open(out / 'results' / name) as handle:
+            assert json.load(handle)['result']['score'] == 15
+    with open(out / 'grades.csv', newline='') as handle:
+        assert len(list(csv.DictReader(handle))) >= 2
+    import time
+    time.sleep(0.5)
+    assert surviving(str(klass)) == [] and surviving('tln-sandbox') == []
+    again = subprocess.run(command, cwd=REPO_DIR, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert '%d unchanged submission(s) reused' % len(finished) in again.stderr
+    with open(out / 'grades.csv', newline='') as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row['student_id'] for row in rows] == ['s%02d' % i for i in range(8)]
+    assert all(float(row['score']) == 15 for row in rows)
+
+
+def test_regrading_is_byte_identical(tmp_path, graded):
+    klass = graded['klass']
+    outputs = []
+    for run in ('a', 'b'):
+        result = run_cli('grade', str(klass / 'good_1'), str(klass / 'wrong_shape_scores'),
+                         str(klass / 'monkeypatches_numpy'), '--out', str(tmp_path / run),
+                         '--json', '--dataset', 'fashion_mnist', check=True)
+        with open(tmp_path / run / 'grades.csv', 'rb') as handle:
+            outputs.append((result.stdout, handle.read()))
+    assert outputs[0] == outputs[1]
