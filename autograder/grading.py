@@ -137,11 +137,19 @@ class Grader:
                               {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val, 'args': fit.args})
         self.probes = [p for p in probes if p['id'] in needed or
                        (p.get('reference_only') and p['id'].replace(NO_DECAY, '') in needed)]
-        student_probes = [p for p in self.probes if not p.get('reference_only')]
         self.denied_roots = sorted({SOLUTIONS_DIR, COURSE_DIR, *denied_roots})
-        self._student_pack = ProbePack(student_probes)
+        self._student_packs = {}
         self._reference_pack = ProbePack(self.probes)
         self.reference = self._run_reference()
+
+    def _student_pack(self, checks):
+        """ProbePack with the probes the given checks read (built once per set)."""
+        key = tuple(check.name for check in checks)
+        if key not in self._student_packs:
+            needed = {probe_id for check in checks for probe_id in check.probes}
+            self._student_packs[key] = ProbePack(
+                [p for p in self.probes if p['id'] in needed and not p.get('reference_only')])
+        return self._student_packs[key]
 
     def _run_reference(self):
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)
@@ -165,7 +173,8 @@ class Grader:
                            'reference': reference_hash}, sort_keys=True)
 
     def close(self):
-        self._student_pack.close()
+        for pack in self._student_packs.values():
+            pack.close()
         self._reference_pack.close()
 
     def __enter__(self):
@@ -182,22 +191,27 @@ class Grader:
     def max_score(self):
         return float(sum(check.max_score for check in self.checks))
 
-    def grade_file(self, path, name=None):
-        """Grade one neural_net.py; returns a SubmissionResult."""
+    def grade_file(self, path, name=None, only=None):
+        """Grade one neural_net.py; returns a SubmissionResult.
+
+        only: names of the checks to run (default: all of this grader's);
+        the child then runs just the probes those checks read.
+        """
         name = name or path
+        checks = [c for c in self.checks if only is None or c.name in only]
         problem = source_problem(path)
         if problem:
-            return _all_zero(self.checks, problem, name)
-        run = run_submission(path, self._student_pack, self.limits, self.denied_roots)
-        result = self.judge(run, name)
+            return _all_zero(checks, problem, name)
+        run = run_submission(path, self._student_pack(checks), self.limits, self.denied_roots)
+        result = self.judge(run, name, checks)
         result.seconds = run.seconds
         return result
 
-    def judge(self, run, name):
-        """Turn a ChildRun into a SubmissionResult."""
+    def judge(self, run, name, checks):
+        """Turn a ChildRun into a SubmissionResult for the given checks."""
         if not run.imported:
             reason = self._import_failure(run)
-            return _all_zero(self.checks, reason, name)
+            return _all_zero(checks, reason, name)
         missing = self._missing_reason(run)
         extra = {}
         if self.fit is not None:
@@ -205,7 +219,7 @@ class Grader:
         evidence = catalog.Evidence(run.probe_results, self.reference, self.probes, extra,
                                     missing)
         results = []
-        for check in self.checks:
+        for check in checks:
             try:
                 verdict = check.judge(evidence)
             except catalog.StudentError as error:
