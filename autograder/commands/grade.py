@@ -11,7 +11,7 @@ import os
 import sys
 
 from ..batch import Batch
-from ..feedback import table
+from ..feedback import markdown, table
 from ..grading import GraderError
 from ..submissions import SubmissionError, Workspace, discover
 from .options import add_grading_options, make_grader
@@ -22,7 +22,10 @@ def add_parser(verbs):
                               description=__doc__.split('\n')[0])
     parser.add_argument('submissions', nargs='+', metavar='SUBMISSION',
                         help='neural_net.py, a folder holding one, a .zip, or a class folder')
-    parser.add_argument('--json', action='store_true', help='print one JSON array to stdout')
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument('--json', action='store_true', help='print one JSON array to stdout')
+    output.add_argument('--markdown', action='store_true',
+                        help='print Markdown feedback (e.g. for a GitHub Actions summary)')
     parser.add_argument('--out', metavar='DIR',
                         help='write grades.csv, feedback/ and results/ here (resumable)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
@@ -59,6 +62,8 @@ def run(args):
     data = [result.to_json() for result in results]
     if args.json:
         print(json.dumps(data, indent=1))
+    elif args.markdown:
+        print('\n'.join(markdown(result) for result in data))
     else:
         print(table(data))
         total = sum(r['score'] for r in data)

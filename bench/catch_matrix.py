@@ -1,0 +1,41 @@
+"""Grade every mutant of autograder/mutants.py and print the catch matrix (Markdown).
+
+    python bench/catch_matrix.py [--dataset fashion_mnist] > docs/mutants.md
+
+An 'x' marks a check that took points from that mutant, as measured in this
+run (the test suite checks the same matrix against the catalog).
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from autograder import mutants  # noqa: E402
+from autograder.grading import Grader  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--dataset', default='fashion_mnist')
+    args = parser.parse_args()
+    with Grader(dataset=args.dataset) as grader, tempfile.TemporaryDirectory() as scratch:
+        names = [check.name for check in grader.checks]
+        print('# Mutation catalog: which check catches which mistake\n')
+        print('Each row is a wrong implementation from `autograder/mutants.py` (a small named '
+              'edit of the reference), graded by the real grader on %s; `x` marks a check '
+              'that took points. Produced by `python bench/catch_matrix.py`; '
+              '`tests/test_mutants.py` asserts the same matrix.\n' % grader.dataset)
+        print('| mutant | mistake | ' + ' | '.join(names) + ' | score |')
+        print('|---|---|' + '---|' * (len(names) + 1))
+        for mutant in mutants.MUTANTS:
+            path = mutants.write(mutant, os.path.join(scratch, mutant.name))
+            result = grader.grade_file(path, mutant.name)
+            marks = ['x' if check.score < check.max_score else '' for check in result.checks]
+            print('| `%s` | %s | %s | %g / %g |' % (mutant.name, mutant.mistake, ' | '.join(marks),
+                                                   result.score, result.max_score))
+
+
+if __name__ == '__main__':
+    main()

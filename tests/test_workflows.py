@@ -1,0 +1,87 @@
+"""GitHub workflows lint clean and run the commands the README documents."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from autograder.cli import COMMANDS
+from autograder.paths import REPO_DIR
+
+WORKFLOWS = os.path.join(REPO_DIR, '.github', 'workflows')
+
+
+def read(*parts):
+    with open(os.path.join(REPO_DIR, *parts), encoding='utf-8') as handle:
+        return handle.read()
+
+
+def readme_commands():
+    """The two commands of the README's first code block."""
+    block = re.search(r'```bash\n(.*?)```', read('README.md'), re.DOTALL).group(1)
+    lines = [line.split('#')[0].strip() for line in block.strip().splitlines()]
+    return lines[0], lines[1]
+
+
+def workflow_runs():
+    """(file, run text) for every step of every workflow."""
+    runs = []
+    for name in sorted(os.listdir(WORKFLOWS)):
+        data = yaml.safe_load(read('.github', 'workflows', name))
+        for job in data['jobs'].values():
+            for step in job['steps']:
+                if 'run' in step:
+                    runs.append((name, step['run']))
+    return runs
+
+
+def test_actionlint_passes():
+    binary = shutil.which('actionlint')
+    if binary is None:
+        pytest.fail('actionlint is missing: pip install -r requirements.txt')
+    result = subprocess.run([binary, '-no-color'], cwd=REPO_DIR,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_starts_with_setup_and_test_commands():
+    setup, test = readme_commands()
+    assert setup == 'pip install -r requirements.txt && python -m autograder demo'
+    assert test == 'python -m pytest'
+
+
+def test_ci_entry_point_runs_the_readme_test_command():
+    script = read('.ci', 'run')
+    _, test = readme_commands()
+    assert script.rstrip().splitlines()[-1] == test
+    assert 'pip install -r requirements.txt' in script
+    assert 'apt-get install -y dataset-fashion-mnist' in script
+
+
+def test_ci_workflow_installs_and_tests_like_the_readme():
+    runs = [run for name, run in workflow_runs() if name == 'ci.yml']
+    setup, test = readme_commands()
+    assert setup.split(' && ')[0] in runs
+    assert test in runs
+
+
+def test_workflows_use_documented_grader_commands():
+    readme = read('README.md')
+    used = set()
+    for _, run in workflow_runs():
+        for verb, rest in re.findall(r'python -m autograder (\w+)([^\n|>]*)', run):
+            assert verb in COMMANDS, verb
+            used.add(verb)
+            for option in re.findall(r'(--[a-z-]+)', rest):
+                assert option in readme or option in read('docs', 'ci.md'), option
+    assert {'grade', 'gradescope', 'release'} <= used
+    for verb in used:
+        assert 'python -m autograder %s' % verb in readme, verb
+
+
+def test_scripts_the_workflows_call_exist():
+    for _, run in workflow_runs():
+        for path in re.findall(r'python ((?:bench|assignment)/[\w/]+\.py)', run):
+            assert os.path.isfile(os.path.join(REPO_DIR, path)), path
