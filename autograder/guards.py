@@ -90,6 +90,8 @@ def install(work_dir, allowed_read_roots, denied_roots):
                 check_write(path, 'opening for writing')
             elif not may_read(path):
                 raise SandboxViolation('reading %s is not allowed from student code' % path)
+        elif event == 'import' and args and args[0] in UNAUDITED_SPAWNERS:
+            raise SandboxViolation('importing %s is not allowed in student code' % args[0])
         elif event in BLOCKED_EVENTS:
             raise SandboxViolation('%s is not allowed in student code' % event)
         elif event in PATH_CHANGING_EVENTS:
@@ -97,7 +99,32 @@ def install(work_dir, allowed_read_roots, denied_roots):
                 if isinstance(target, (str, bytes, os.PathLike)):
                     check_write(_norm(target), event)
 
+    _close_process_backdoors()
     sys.addaudithook(hook)
+
+
+# Modules that start processes without raising an audit event of their own.
+UNAUDITED_SPAWNERS = ('_posixsubprocess',)
+
+
+def _close_process_backdoors():
+    """Disable process creation that bypasses the audit events above.
+
+    subprocess is imported first (matplotlib and others import it, and that
+    must keep working); its raw fork_exec is then replaced, and importing the
+    C module afresh is refused by the hook (event 'import').
+    """
+    import subprocess  # noqa: F401 - loaded now so later imports need no new module
+
+    def refuse(*args, **kwargs):
+        raise SandboxViolation('starting processes is not allowed in student code')
+
+    for name in UNAUDITED_SPAWNERS:
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, 'fork_exec'):
+            module.fork_exec = refuse
+    if hasattr(subprocess, '_fork_exec'):
+        subprocess._fork_exec = refuse
 
 
 def default_read_roots(staged_dir):
