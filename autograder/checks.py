@@ -358,7 +358,8 @@ def judge_sgd(evidence):
     elif _train_matches(small, evidence.reference('train_small_set')):
         points += 0.5
     else:
-        notes.append('training with fewer samples than batch_size does not match the reference')
+        notes.extend(_training_diagnosis(evidence, 'train_small_set', small) or [
+            'training with fewer samples than batch_size does not match the reference'])
     epochs = evidence.student('train_epochs')
     want = evidence.reference('train_epochs')
     for key in ('train_acc_history', 'val_acc_history'):
@@ -375,7 +376,8 @@ def judge_sgd(evidence):
     if not notes:
         return Verdict(1.0, 'Minibatch sampling, epochs and learning-rate decay behave as '
                        'specified.')
-    return Verdict(points, 'SGD details: ' + '; '.join(notes) + '.')
+    return Verdict(points, 'SGD details: %s. If loss or grads lose points too, fix those first.'
+                   % '; '.join(dict.fromkeys(notes)))
 
 
 def judge_predict(evidence):

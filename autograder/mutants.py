@@ -24,19 +24,19 @@ class Mutant:
     fails: Tuple[str, ...]
 
 
-FORWARD = 'hidden = np.maximum(X.dot(W1) + b1, 0.0)'
-MASK = 'dhidden[hidden <= 0] = 0.0'
+RELU = 'np.maximum(hidden, 0.0, out=hidden)'
+MASK = 'dhidden *= hidden > 0'
 SAMPLE = 'batch_indices = np.random.choice(num_train, batch_size)'
 
 MUTANTS = (
     Mutant('no_relu', 'forward pass without the ReLU',
-           ((FORWARD, 'hidden = X.dot(W1) + b1'),),
+           ((RELU, 'pass'),),
            ('scores', 'loss', 'grads', 'stability', 'train', 'sgd', 'predict')),
     Mutant('relu_mask_missing', 'backward pass ignores the ReLU',
            ((MASK, 'pass'),),
            ('grads', 'train', 'sgd')),
     Mutant('relu_mask_inverted', 'ReLU mask zeroes the active units instead of the inactive',
-           ((MASK, 'dhidden[hidden > 0] = 0.0'),),
+           ((MASK, 'dhidden *= hidden <= 0'),),
            ('grads', 'train', 'sgd', 'val_accuracy')),
     Mutant('loss_sum_not_mean', 'data loss summed over samples instead of averaged',
            (('data_loss = -log_probs_correct.mean()', 'data_loss = -log_probs_correct.sum()'),),
@@ -45,10 +45,8 @@ MUTANTS = (
            (('dscores /= N', 'pass'),),
            ('grads', 'train', 'sgd', 'val_accuracy')),
     Mutant('reg_grad_missing_factor_2', 'L2 gradient reg*W instead of 2*reg*W',
-           (("grads['W2'] = hidden.T.dot(dscores) + 2.0 * reg * W2",
-             "grads['W2'] = hidden.T.dot(dscores) + reg * W2"),
-            ("grads['W1'] = X.T.dot(dhidden) + 2.0 * reg * W1",
-             "grads['W1'] = X.T.dot(dhidden) + reg * W1")),
+           (("grads['W2'] += 2.0 * reg * W2", "grads['W2'] += reg * W2"),
+            ("grads['W1'] += 2.0 * reg * W1", "grads['W1'] += reg * W1")),
            ('grads', 'train', 'sgd')),
     Mutant('reg_loss_halved', 'regularisation loss 0.5*reg*sum(W**2)',
            (('reg_loss = reg * (', 'reg_loss = 0.5 * reg * ('),),
@@ -57,9 +55,9 @@ MUTANTS = (
            (('loss = data_loss + reg_loss', 'loss = data_loss'),),
            ('loss', 'train', 'sgd')),
     Mutant('biases_regularised', 'biases included in the L2 penalty',
-           (('reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))',
-             'reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(b1 * b1) '
-             '+ np.sum(b2 * b2))'),),
+           (('reg_loss = reg * (np.vdot(W1, W1) + np.vdot(W2, W2))',
+             'reg_loss = reg * (np.vdot(W1, W1) + np.vdot(W2, W2) + np.vdot(b1, b1) '
+             '+ np.vdot(b2, b2))'),),
            ('loss', 'train', 'sgd')),
     Mutant('db1_wrong_axis', 'db1 summed over the hidden units instead of the samples',
            (("grads['b1'] = dhidden.sum(axis=0)", "grads['b1'] = dhidden.sum(axis=1)"),),
@@ -90,8 +88,7 @@ MUTANTS = (
            (('for name in self.params:', "for name in ('W1', 'b1', 'W2'):"),),
            ('train', 'sgd')),
     Mutant('update_uphill', 'update adds the gradient (+=) instead of subtracting it',
-           (('self.params[name] -= learning_rate * grads[name]',
-             'self.params[name] += learning_rate * grads[name]'),),
+           (('self.params[name] -= step', 'self.params[name] += step'),),
            ('train', 'sgd', 'val_accuracy')),
     Mutant('no_lr_decay', 'learning rate never decays',
            (('learning_rate *= learning_rate_decay', 'pass'),),

@@ -157,11 +157,14 @@ def _class_root(folder):
     return folder
 
 
-def discover(arguments, workspace):
+def discover(arguments, workspace, exclude=()):
     """Submissions for the command-line arguments, in a stable order.
 
-    Raises SubmissionError for an argument that does not exist.
+    exclude: folders never taken as students (e.g. the grader's output folder
+    when it lies inside the class folder). Raises SubmissionError for an
+    argument that does not exist.
     """
+    excluded = {os.path.realpath(path) for path in exclude}
     submissions = []
     for argument in arguments:
         if not os.path.exists(argument):
@@ -178,7 +181,7 @@ def discover(arguments, workspace):
             continue
         for entry in sorted(os.listdir(root)):
             path = os.path.join(root, entry)
-            if entry.startswith('.') or entry in IGNORED_DIRS:
+            if entry.startswith('.') or entry in IGNORED_DIRS or os.path.realpath(path) in excluded:
                 continue
             if os.path.isdir(path):
                 submissions.append(_from_folder(path, entry))

@@ -80,7 +80,9 @@ class TwoLayerNet(object):
         # connected layer, a ReLU, then a second fully connected layer.
         # Keep the intermediate values you need for the backward pass.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        hidden = np.maximum(X.dot(W1) + b1, 0.0)      # (N, H)
+        hidden = X.dot(W1)                            # (N, H)
+        hidden += b1
+        np.maximum(hidden, 0.0, out=hidden)           # ReLU, in place
         scores = hidden.dot(W2) + b2                  # (N, C)
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
@@ -99,7 +101,8 @@ class TwoLayerNet(object):
         rows = np.arange(N)
         log_probs_correct = shifted[rows, y] - np.log(sum_exp[:, 0])
         data_loss = -log_probs_correct.mean()
-        reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        # np.vdot(W, W) is sum(W**2) without a temporary array.
+        reg_loss = reg * (np.vdot(W1, W1) + np.vdot(W2, W2))
         loss = data_loss + reg_loss
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
@@ -112,11 +115,13 @@ class TwoLayerNet(object):
         dscores = probs.copy()
         dscores[rows, y] -= 1.0
         dscores /= N                                  # (N, C)
-        grads['W2'] = hidden.T.dot(dscores) + 2.0 * reg * W2
+        grads['W2'] = hidden.T.dot(dscores)
+        grads['W2'] += 2.0 * reg * W2
         grads['b2'] = dscores.sum(axis=0)
         dhidden = dscores.dot(W2.T)                   # (N, H)
-        dhidden[hidden <= 0] = 0.0
-        grads['W1'] = X.T.dot(dhidden) + 2.0 * reg * W1
+        dhidden *= hidden > 0                         # ReLU mask
+        grads['W1'] = X.T.dot(dhidden)
+        grads['W1'] += 2.0 * reg * W1
         grads['b1'] = dhidden.sum(axis=0)
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
@@ -174,7 +179,9 @@ class TwoLayerNet(object):
             # gradient descent, using the gradients in grads.
             # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
             for name in self.params:
-                self.params[name] -= learning_rate * grads[name]
+                step = grads[name]
+                step *= learning_rate                 # in place: no temporary
+                self.params[name] -= step
             # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
             if verbose and it % 100 == 0:

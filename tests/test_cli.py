@@ -8,13 +8,14 @@ import zipfile
 
 import pytest
 
+from autograder import mutants
 from autograder.gradebook import NBGRADER_COLUMNS
 from conftest import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 
 pytestmark = needs_fashion_mnist
 
-BROKEN_GRADS = ('dhidden[hidden <= 0] = 0.0', 'pass')
+BROKEN_GRADS = (mutants.MASK, 'pass')
 
 
 @pytest.fixture
@@ -83,6 +84,13 @@ def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
     assert (out / 'results' / 'alice.json').read_text() == before
     assert by_id(json.loads(second.stdout))['bob']['score'] == 18
     assert by_id(json.loads(first.stdout))['bob']['score'] < 18
+
+
+def test_output_folder_inside_the_class_is_not_a_student(klass):
+    out = klass / 'zz_grades'
+    grade_json(str(klass), '--out', str(out), '--dataset', 'none')
+    again = by_id(grade_json(str(klass), '--out', str(out), '--dataset', 'none'))
+    assert sorted(again) == ['alice', 'bob', 'carol', 'dave', 'erin']
 
 
 def test_nbgrader_submitted_layout(tmp_path):

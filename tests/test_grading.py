@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from autograder import checks, wire
+from autograder import checks, mutants, wire
 from autograder.checks import CATALOG
 from autograder.probes import ProbeOutputError, as_float_array
 from conftest import REFERENCE, STUB, copy_reference, reference_text, write_submission
@@ -45,7 +45,7 @@ def test_grading_is_deterministic(grader, tmp_path):
 
 
 def test_feedback_names_the_wrong_gradient(code_grader, tmp_path):
-    text = reference_text().replace('dhidden[hidden <= 0] = 0.0', 'pass')
+    text = reference_text().replace(mutants.MASK, 'pass')
     result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
     grads = [c for c in result['checks'] if c['name'] == 'grads'][0]
     assert grads['score'] == 1.5

@@ -15,7 +15,6 @@ from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from conftest import REFERENCE, reference_text, run_cli, write_submission
 
 TIMEOUT = 10
-FORWARD = 'hidden = np.maximum(X.dot(W1) + b1, 0.0)      # (N, H)'
 LOSS_LINE = 'loss = data_loss + reg_loss'
 
 

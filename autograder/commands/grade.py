@@ -40,7 +40,8 @@ def run(args):
     workspace = Workspace()
     try:
         try:
-            submissions = discover(args.submissions, workspace)
+            submissions = discover(args.submissions, workspace,
+                                   exclude=[args.out] if args.out else ())
         except SubmissionError as error:
             print('error: %s' % error, file=sys.stderr)
             return 2
