@@ -346,20 +346,17 @@ def _train_matches(got, want):
 def judge_sgd(evidence):
     notes = []
     points = 0.0
-    small = evidence.student_or_none('train_small_set')
-    if small is None:
-        error = ''
-        try:
-            evidence.student('train_small_set')
-        except StudentError as failure:
-            error = str(failure)
+    try:
+        small = evidence.student('train_small_set')
+    except StudentError as failure:
         notes.append('training on fewer samples than batch_size failed (%s): sample with '
-                     'replacement, np.random.choice(num_train, batch_size)' % error)
-    elif _train_matches(small, evidence.reference('train_small_set')):
-        points += 0.5
+                     'replacement, np.random.choice(num_train, batch_size)' % failure)
     else:
-        notes.extend(_training_diagnosis(evidence, 'train_small_set', small) or [
-            'training with fewer samples than batch_size does not match the reference'])
+        if _train_matches(small, evidence.reference('train_small_set')):
+            points += 0.5
+        else:
+            notes.extend(_training_diagnosis(evidence, 'train_small_set', small) or [
+                'training with fewer samples than batch_size does not match the reference'])
     epochs = evidence.student('train_epochs')
     want = evidence.reference('train_epochs')
     for key in ('train_acc_history', 'val_acc_history'):

@@ -29,6 +29,10 @@ def in_loss(code):
 
 
 SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')
+# Replaced by the path of the batch's gradebook when the class is written.
+OUT_PLACEHOLDER = '<GRADEBOOK>'
+# Replaced by the path of another student's file.
+OTHER_PLACEHOLDER = '<OTHER_STUDENT>'
 
 # name -> (file content, words the feedback must contain, max score allowed or exact)
 HOSTILE = {
@@ -54,11 +58,23 @@ HOSTILE = {
     'overwrites_solution': (at_import(
         'open(%r, "w").write("broken")' % SOLUTION), 'not allowed', 0),
     'overwrites_gradebook': (at_import(
-        'import glob\nfor f in glob.glob("/tmp/**/grades.csv", recursive=True):\n'
-        '    open(f, "w").write("student_id,score\\nmallory,100\\n")'), 'not allowed', 0),
+        'open(%r, "w").write("student_id,score\\nmallory,100\\n")' % OUT_PLACEHOLDER),
+        'not allowed', 0),
+    'overwrites_other_student': (at_import(
+        'open(%r, "w").write("broken")' % OTHER_PLACEHOLDER), 'not allowed', 0),
+    'reads_other_student': (at_import(
+        'exec(open(%r).read())' % OTHER_PLACEHOLDER), 'not allowed', 0),
     'monkeypatches_numpy': (at_import(
         'np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n'
         'np.isfinite = lambda *a, **k: np.bool_(True)') + '\n', None, 18),
+    'monkeypatches_grader': (
+        open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read().replace(
+            'import numpy as np\n', 'import numpy as np\ntry:\n'
+            '    import autograder.checks, autograder.compare\n'
+            '    autograder.checks.close = lambda *a, **k: True\n'
+            '    autograder.compare.relative_error = lambda *a, **k: 0.0\n'
+            '    autograder.checks.CHECKS.clear()\n'
+            'except Exception:\n    pass\n', 1), 'NotImplementedError', 0),
     'fake_results_on_stdout': (
         open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read().replace(
             'import numpy as np\n', 'import numpy as np\nimport json\nprint(json.dumps([{'
@@ -100,11 +116,14 @@ def surviving(marker):
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp('hostile')
     klass = root / 'class'
+    out = root / 'out'
     for name, (content, _, _) in HOSTILE.items():
+        if isinstance(content, str):
+            content = content.replace(OUT_PLACEHOLDER, str(out / 'grades.csv')).replace(
+                OTHER_PLACEHOLDER, str(klass / 'good_2' / 'neural_net.py'))
         write_submission(str(klass / name), content)
     for name in ('good_1', 'good_2'):
         write_submission(str(klass / name), reference_text())
-    out = root / 'out'
     # Finish a first pass on the good students so there is a gradebook to attack.
     run_cli('grade', str(klass / 'good_1'), '--out', str(out), '--dataset', 'fashion_mnist',
             check=True)
@@ -135,6 +154,8 @@ def test_good_students_are_unaffected(graded):
 
 def test_protected_files_are_unchanged(graded):
     assert sha(REFERENCE) == graded['solution_hash']
+    assert sha(graded['klass'] / 'good_2' / 'neural_net.py') == sha(
+        graded['klass'] / 'good_1' / 'neural_net.py')
     with open(graded['out'] / 'grades.csv') as handle:
         text = handle.read()
     assert 'mallory' not in text and text.count('\n') == len(HOSTILE) + 3
