@@ -1,8 +1,8 @@
 """Real data for the val_accuracy check, loaded with the kit's own loaders.
 
 The grader imports ``solutions/data_utils.py`` (the single source of the
-loaders students also get) by path, so grading and the notebook read data
-the same way.
+loaders students also get; ``assignment/data_utils.py`` in a student
+distribution) by path, so grading and the notebook read data the same way.
 """
 import importlib.util
 import os
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import FIT_SETTINGS
-from .paths import SOLUTIONS_DIR
+from .paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
 FIT_VALIDATION_SIZE = 1000
@@ -21,7 +21,10 @@ def data_utils():
     """The kit's data_utils module (loaded once)."""
     global _DATA_UTILS
     if _DATA_UTILS is None:
+        # The instructor's copy has solutions/; a student distribution only assignment/.
         path = os.path.join(SOLUTIONS_DIR, 'data_utils.py')
+        if not os.path.isfile(path):
+            path = os.path.join(ASSIGNMENT_DIR, 'data_utils.py')
         spec = importlib.util.spec_from_file_location('_tln_data_utils', path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

@@ -6,6 +6,8 @@
   replaced by a NotImplementedError), the student notebook (solution regions
   replaced, hidden tests removed, answers blanked, nbgrader metadata dropped)
   and the support modules;
+- ``autograder/expected_visible.json``: the reference's outputs on the
+  visible checks' probes, so a copy without solutions/ can self-check;
 - ``autograder/course/source/two_layer_net/``: the nbgrader source
   assignment: the solution notebook as nbgrader source (outputs cleared), the
   student stub (nbgrader copies non-notebook files to students as they are)
@@ -19,7 +21,7 @@ import json
 import os
 import re
 
-from . import markers
+from . import expected, markers
 from .paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
                     STUDENT_FILE, SUPPORT_FILES)
 
@@ -77,6 +79,14 @@ def _notebook_text(notebook):
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + '\n'
 
 
+def expected_outputs_text():
+    """Stored reference outputs of the visible checks (see expected.py)."""
+    from .grading import REFERENCE_FILE, Grader
+    with Grader(dataset='none', visible_only=True) as grader:
+        with open(REFERENCE_FILE, 'rb') as handle:
+            return expected.encode(grader.seed, grader.reference, handle.read())
+
+
 def generated_files():
     """Every generated file: dict of path relative to the repo -> text."""
     solution_code = _read(os.path.join(SOLUTIONS_DIR, STUDENT_FILE))
@@ -90,7 +100,14 @@ def generated_files():
         files[os.path.join(rel, NOTEBOOK_FILE)] = _notebook_text(notebook_version)
         for name in SUPPORT_FILES:
             files[os.path.join(rel, name)] = _read(os.path.join(SOLUTIONS_DIR, name))
+    files[os.path.relpath(expected.EXPECTED_FILE, REPO_DIR)] = expected_outputs_text()
     return files
+
+
+def _same(rel, committed, generated):
+    if rel == os.path.relpath(expected.EXPECTED_FILE, REPO_DIR):
+        return expected.same(committed, generated)
+    return committed == generated
 
 
 def drifted_files(root=REPO_DIR):
@@ -98,7 +115,7 @@ def drifted_files(root=REPO_DIR):
     drifted = []
     for rel, text in sorted(generated_files().items()):
         path = os.path.join(root, rel)
-        if not os.path.isfile(path) or _read(path) != text:
+        if not os.path.isfile(path) or not _same(rel, _read(path), text):
             drifted.append(rel)
     return drifted
 
@@ -109,8 +126,99 @@ def write_release():
     for rel, text in sorted(generated_files().items()):
         path = os.path.join(REPO_DIR, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        if not os.path.isfile(path) or _read(path) != text:
+        if not os.path.isfile(path) or not _same(rel, _read(path), text):
             with open(path, 'w', encoding='utf-8') as handle:
                 handle.write(text)
             written.append(rel)
+    return written
+
+
+STUDENT_MARKER = '.tln-student-repo'
+STUDENT_REQUIREMENTS = """numpy>=1.24
+matplotlib>=3.7
+jupyter>=1.0
+ipykernel>=6.25
+tqdm>=4.66
+future>=1.0
+-e .
+"""
+STUDENT_README = """# Two-layer neural network assignment
+
+```bash
+pip install -r requirements.txt
+cd assignment && jupyter notebook two_layer_net.ipynb
+```
+
+Write your code in `assignment/neural_net.py`, only between the START and END marker
+lines; the notebook checks each part as you go. CIFAR-10: `python assignment/cifar10_download.py`
+(or set `TLN_DATASET=fashion_mnist` to use Fashion-MNIST).
+
+Before submitting, from this folder:
+
+```bash
+python -m autograder check
+```
+
+It grades your `assignment/neural_net.py` on the visible checks, prints what to fix, and
+exits non-zero while anything fails. More checks (numerical stability, SGD details, inputs
+left unchanged, validation accuracy) run when you are graded.
+"""
+
+
+class ReleaseError(Exception):
+    """The student distribution cannot be written where asked."""
+
+
+# Package files a student distribution leaves out: the mutation catalog quotes
+# lines of the reference solution.
+INSTRUCTOR_ONLY = ('mutants.py',)
+
+
+def _package_files():
+    """The grader package's own source files (no course, no caches)."""
+    found = []
+    for root, dirs, names in os.walk(os.path.dirname(os.path.abspath(__file__))):
+        dirs[:] = sorted(d for d in dirs if d not in ('course', '__pycache__'))
+        found.extend(os.path.join(root, name) for name in sorted(names)
+                     if name.endswith('.py') and name not in INSTRUCTOR_ONLY)
+    return found
+
+
+def student_repo_files():
+    """What a student repository holds: dict of relative path -> text.
+
+    The assignment, the grader package without the nbgrader course (whose
+    source notebook holds the solutions), the stored outputs for the
+    self-check, a student README and requirements, and the classroom workflow.
+    No file of solutions/ is included.
+    """
+    files = {rel: text for rel, text in generated_files().items()
+             if rel.startswith('assignment' + os.sep) or rel.endswith('expected_visible.json')}
+    for path in _package_files():
+        files[os.path.relpath(path, REPO_DIR)] = _read(path)
+    for rel in ('pyproject.toml', os.path.join('.github', 'workflows', 'classroom.yml')):
+        files[rel] = _read(os.path.join(REPO_DIR, rel))
+    files['requirements.txt'] = STUDENT_REQUIREMENTS
+    files['README.md'] = STUDENT_README
+    files[STUDENT_MARKER] = 'Written by `python -m autograder release --student-repo`.\n'
+    return files
+
+
+def export_student_repo(dest):
+    """Write the student distribution into dest; returns the paths written.
+
+    dest must be empty, missing, or an earlier student export (it holds the
+    marker file); anything else is refused so no one's work is overwritten.
+    """
+    if os.path.isdir(dest) and os.listdir(dest) and not os.path.isfile(
+            os.path.join(dest, STUDENT_MARKER)):
+        raise ReleaseError('%s exists and is not an earlier student export (no %s in it); '
+                           'choose an empty folder.' % (dest, STUDENT_MARKER))
+    written = []
+    for rel, text in sorted(student_repo_files().items()):
+        path = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+        written.append(rel)
     return written

@@ -136,7 +136,7 @@ def test_self_check_exit_codes(tmp_path):
 def test_gradescope_bundle_runs_in_a_simulated_gradescope(tmp_path):
     bundle = tmp_path / 'autograder.zip'
     run_cli('gradescope', 'build', '--out', str(bundle), '--dataset', 'fashion_mnist',
-            check=True)
+            '--seed', '777', check=True)
     root = tmp_path / 'autograder'
     (root / 'source').mkdir(parents=True)
     with zipfile.ZipFile(str(bundle)) as archive:
@@ -146,6 +146,7 @@ def test_gradescope_bundle_runs_in_a_simulated_gradescope(tmp_path):
                        for name in names)
         archive.extractall(str(root / 'source'))
     shutil.copy(str(root / 'source' / 'run_autograder'), str(root / 'run_autograder'))
+    assert '--seed 777' in (root / 'run_autograder').read_text()
     write_submission(str(root / 'submission'), reference_text().replace(*BROKEN_GRADS))
     (root / 'results').mkdir()
     subprocess.run(['bash', str(root / 'run_autograder')], check=True, timeout=300,

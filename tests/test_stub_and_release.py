@@ -123,3 +123,43 @@ def test_solution_notebook_covers_the_walkthrough():
         assert piece in text, piece
     answer = [_text(c) for c in notebook['cells'] if 'Your explanation' in _text(c)][0]
     assert re.search(r'\*\*Your answer:\*\* 1 and 3', answer)
+
+
+def test_student_repository_has_no_solution_and_self_checks(tmp_path):
+    import subprocess
+    import sys
+    dest = tmp_path / 'student'
+    result = run_cli('release', '--student-repo', str(dest))
+    assert result.returncode == 0, result.stderr
+    files = [p for p in dest.rglob('*') if p.is_file()]
+    assert not (dest / 'solutions').exists() and not (dest / 'autograder' / 'course').exists()
+    assert not (dest / 'autograder' / 'mutants.py').exists()
+    with open(REFERENCE, encoding='utf-8') as handle:
+        solution_lines = {line.strip() for line in handle
+                          if line.strip() and not line.strip().startswith('#')}
+    stub_lines = set((dest / 'assignment' / 'neural_net.py').read_text().splitlines())
+    secret = solution_lines - {line.strip() for line in stub_lines}
+    assert len(secret) > 20
+    for path in files:
+        text = path.read_text(encoding='utf-8', errors='replace')
+        assert 'BEGIN SOLUTION' not in text or path.name == 'release.py', path
+        leaked = [line for line in secret if len(line) > 25 and line in text]
+        assert not leaked, (path, leaked[:3])
+
+    def check(*args):
+        return subprocess.run([sys.executable, '-m', 'autograder', *args], cwd=str(dest),
+                              capture_output=True, text=True, timeout=300)
+    stub = check('check')
+    assert stub.returncode == 1 and '0 / 11' in stub.stdout
+    (dest / 'assignment' / 'neural_net.py').write_text(open(REFERENCE).read())
+    good = check('check')
+    assert good.returncode == 0 and '11 / 11' in good.stdout, good.stdout + good.stderr
+    grading = check('grade', 'assignment/neural_net.py')
+    assert grading.returncode == 2 and 'student distribution' in grading.stderr
+    # A second export into the same folder is allowed; a foreign folder is not.
+    assert run_cli('release', '--student-repo', str(dest)).returncode == 0
+    (tmp_path / 'other').mkdir()
+    (tmp_path / 'other' / 'thesis.tex').write_text('precious')
+    refused = run_cli('release', '--student-repo', str(tmp_path / 'other'))
+    assert refused.returncode == 2 and 'not an earlier student export' in refused.stderr
+    assert (tmp_path / 'other' / 'thesis.tex').read_text() == 'precious'

@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 
-from .. import datasets, mutants
+from .. import datasets
 from ..batch import Batch
 from ..feedback import table
 from ..grading import GraderError
@@ -34,6 +34,7 @@ def add_parser(verbs):
 
 def build_class(folder):
     """Write the demo class: one sub-folder per sample student."""
+    from .. import mutants  # instructor-only module (absent from student copies)
     shutil.copy(os.path.join(SOLUTIONS_DIR, STUDENT_FILE),
                 os.path.join(_mkdir(folder, 'reference'), STUDENT_FILE))
     shutil.copy(os.path.join(ASSIGNMENT_DIR, STUDENT_FILE),
@@ -49,6 +50,11 @@ def _mkdir(folder, name):
 
 
 def run(args):
+    if not os.path.isfile(os.path.join(SOLUTIONS_DIR, STUDENT_FILE)):
+        print('error: the demo needs the reference solution, which this copy of the kit does '
+              'not have (a student distribution). Use `python -m autograder check`.',
+              file=sys.stderr)
+        return 2
     scratch = tempfile.mkdtemp(prefix='tln-demo-')
     workspace = Workspace()
     try:

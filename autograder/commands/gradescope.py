@@ -1,6 +1,6 @@
 """``gradescope``: the Gradescope autograder bundle, and its run inside Gradescope.
 
-    python -m autograder gradescope build [--out autograder.zip] [--dataset cifar10]
+    python -m autograder gradescope build [--out autograder.zip] [--dataset cifar10] [--seed N]
     python -m autograder gradescope run --submission DIR --results FILE [--dataset NAME]
 
 ``build`` writes a zip with ``setup.sh`` and ``run_autograder`` at its top and
@@ -18,6 +18,7 @@ import zipfile
 
 from ..grading import GraderError
 from ..paths import PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR
+from ..plan import DEFAULT_SEED
 from ..submissions import SubmissionError, Workspace, discover
 from .options import add_grading_options, make_grader
 
@@ -45,7 +46,7 @@ ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
 cd "$ROOT/source"
 export CIFAR10_DIR="${{CIFAR10_DIR:-$ROOT/source/datasets/cifar-10-batches-py}}"
 exec python3 -m autograder gradescope run --submission "$ROOT/submission" \\
-    --results "$ROOT/results/results.json" --dataset {dataset}
+    --results "$ROOT/results/results.json" --dataset {dataset} --seed {seed}
 """
 
 
@@ -58,6 +59,9 @@ def add_parser(verbs):
     build.add_argument('--out', default='autograder.zip', help='zip to write (%(default)s)')
     build.add_argument('--dataset', choices=('cifar10', 'fashion_mnist', 'none'),
                        default='cifar10', help='data for val_accuracy (%(default)s)')
+    build.add_argument('--seed', type=int, default=DEFAULT_SEED,
+                       help='grader seed baked into the bundle; choose your own so hidden '
+                            'inputs are not the public default (%(default)s)')
     run = actions.add_parser('run', help='grade inside Gradescope (called by run_autograder)')
     run.add_argument('--submission', required=True, help='folder holding the submission')
     run.add_argument('--results', required=True, help='results.json to write')
@@ -78,12 +82,13 @@ def _bundle_files():
     return files
 
 
-def build_zip(out, dataset):
+def build_zip(out, dataset, seed=DEFAULT_SEED):
     """Write the Gradescope autograder zip; returns the list of member names."""
     members = []
     with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as archive:
         for name, text in (('setup.sh', SETUP_SH.format(dataset=dataset)),
-                           ('run_autograder', RUN_AUTOGRADER.format(dataset=dataset))):
+                           ('run_autograder', RUN_AUTOGRADER.format(dataset=dataset,
+                                                                    seed=seed))):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = 0o755 << 16
             archive.writestr(info, text)
@@ -118,7 +123,7 @@ def _write_failure(path, message):
 
 def run(args):
     if args.action == 'build':
-        members = build_zip(args.out, args.dataset)
+        members = build_zip(args.out, args.dataset, args.seed)
         print('wrote %s (%d files; dataset for val_accuracy: %s)' % (args.out, len(members),
                                                                     args.dataset))
         return 0

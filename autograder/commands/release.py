@@ -2,6 +2,7 @@
 
     python -m autograder release           # write assignment/ and the course source
     python -m autograder release --check   # list files that differ; exit 1 if any
+    python -m autograder release --student-repo DIR   # a student distribution, no solutions
 """
 import sys
 
@@ -11,11 +12,24 @@ from .. import release
 def add_parser(verbs):
     parser = verbs.add_parser('release', help='generate assignment/ and the nbgrader source',
                               description=__doc__.split('\n')[0])
-    parser.add_argument('--check', action='store_true',
-                        help='do not write; exit 1 if any generated file is out of date')
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument('--check', action='store_true',
+                      help='do not write; exit 1 if any generated file is out of date')
+    mode.add_argument('--student-repo', metavar='DIR',
+                      help='write a student repository (assignment, grader without course or '
+                           'solutions, stored outputs for the self-check) into DIR')
 
 
 def run(args):
+    if args.student_repo:
+        try:
+            written = release.export_student_repo(args.student_repo)
+        except release.ReleaseError as error:
+            print('error: %s' % error, file=sys.stderr)
+            return 2
+        print('wrote %d files of the student repository to %s' % (len(written),
+                                                                 args.student_repo))
+        return 0
     if args.check:
         drifted = release.drifted_files()
         for path in drifted:
