@@ -83,7 +83,10 @@ def extract(archive, dest):
                     or not (member.isfile() or member.isdir())):
                 raise DatasetError('%s: unexpected member %r; this is not the CIFAR-10 archive.'
                                    % (archive, member.name))
-        tar.extractall(staging, members=members)
+        if hasattr(tarfile, 'data_filter'):  # Python 3.12+ (and security backports)
+            tar.extractall(staging, members=members, filter='data')
+        else:
+            tar.extractall(staging, members=members)
         target = os.path.join(dest, CIFAR10_FOLDER)
         if os.path.exists(target):
             shutil.rmtree(target)

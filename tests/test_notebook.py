@@ -80,3 +80,29 @@ def test_best_net_reaches_the_bar(executed):
     accuracy = float(line.split(':')[1])
     assert accuracy >= BEST_NET_THRESHOLDS['fashion_mnist']
     assert 'Test accuracy' in text
+
+
+def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
+    """With a correct neural_net.py, every check of the student notebook passes and the
+    first stop is the tuning cell the student has to write."""
+    from nbclient.exceptions import CellExecutionError
+    from autograder.paths import ASSIGNMENT_DIR
+    for name in os.listdir(ASSIGNMENT_DIR):
+        if name.endswith(('.py', '.ipynb')):
+            shutil.copy(os.path.join(ASSIGNMENT_DIR, name), tmp_path)
+    shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
+    notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
+    old_env = dict(os.environ)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    try:
+        with pytest.raises(CellExecutionError) as failure:
+            NotebookClient(notebook, timeout=600, kernel_name='python3',
+                           resources={'metadata': {'path': str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    assert 'NotImplementedError' in str(failure.value)
+    errors = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code' and any(
+        o.output_type == 'error' for o in cell.outputs)]
+    assert len(errors) == 1
+    assert 'best_net = None' in notebook.cells[errors[0]].source
