@@ -1,6 +1,5 @@
 """The grader: full marks for the reference, zero for the stub, honest comparisons."""
 import json
-import os
 
 import numpy as np
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from autograder import checks, mutants, wire
 from autograder.checks import CATALOG
 from autograder.probes import ProbeOutputError, as_float_array
-from conftest import REFERENCE, STUB, copy_reference, reference_text, write_submission
+from conftest import REFERENCE, STUB, reference_text, write_submission
 
 CONTRACT_NAMES = {'scores', 'loss', 'grads', 'train', 'predict', 'val_accuracy'}
 

@@ -46,6 +46,17 @@ def test_actionlint_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_python_lint_of_the_ci_workflow_passes():
+    [command] = [run for name, run in workflow_runs()
+                 if name == 'ci.yml' and run.startswith('ruff check')]
+    binary = shutil.which('ruff')
+    if binary is None:
+        pytest.fail('ruff is missing: pip install -r requirements.txt')
+    result = subprocess.run([binary] + command.split()[1:], cwd=REPO_DIR, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_readme_starts_with_setup_and_test_commands():
     setup, test = readme_commands()
     assert setup == 'pip install -r requirements.txt && python -m autograder demo'
