@@ -42,9 +42,10 @@ class Submission:
 
 
 def _find_student_file(folder):
-    """neural_net.py inside folder (depth-first, sorted), or None if absent.
+    """neural_net.py inside folder, or None if absent.
 
-    Raises SubmissionError if several different ones are found.
+    When there are several, the one directly in folder wins, then the one in
+    a folder named like the assignment; otherwise SubmissionError.
     """
     found = []
     for root, dirs, files in os.walk(folder):
@@ -52,6 +53,9 @@ def _find_student_file(folder):
         if STUDENT_FILE in files:
             found.append(os.path.join(root, STUDENT_FILE))
     if len(found) > 1:
+        top = os.path.join(folder, STUDENT_FILE)
+        if top in found:
+            return top
         preferred = [path for path in found
                      if os.path.basename(os.path.dirname(path)) == ASSIGNMENT_ID]
         if len(preferred) == 1:

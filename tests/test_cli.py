@@ -93,6 +93,18 @@ def test_output_folder_inside_the_class_is_not_a_student(klass):
     assert sorted(again) == ['alice', 'bob', 'carol', 'dave', 'erin']
 
 
+def test_several_student_files(tmp_path):
+    klass = tmp_path / 'class'
+    copy_reference(str(klass / 'frank'))
+    write_submission(str(klass / 'frank' / 'old'), '')            # the top-level file wins
+    write_submission(str(klass / 'gina' / 'a'), reference_text())
+    write_submission(str(klass / 'gina' / 'b'), reference_text())
+    results = by_id(grade_json(str(klass), '--dataset', 'none'))
+    assert results['frank']['score'] == 15
+    assert results['gina']['score'] == 0
+    assert 'holds 2 files named neural_net.py' in results['gina']['checks'][0]['feedback']
+
+
 def test_nbgrader_submitted_layout(tmp_path):
     course = tmp_path / 'course'
     copy_reference(str(course / 'submitted' / 'u1' / 'two_layer_net'))
