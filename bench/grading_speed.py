@@ -59,7 +59,8 @@ def time_nbgrader(scratch, count):
     course = os.path.join(scratch, 'course')
     shutil.copytree(COURSE_DIR, course)
     env = dict(os.environ, **NBGRADER_ENV)
-    subprocess.run(['nbgrader', 'generate_assignment', 'two_layer_net', '--force'], cwd=course,
+    subprocess.run([sys.executable, '-m', 'nbgrader', 'generate_assignment', 'two_layer_net',
+                    '--force'], cwd=course,
                    env=env, check=True, capture_output=True)
     release = os.path.join(course, 'release', 'two_layer_net')
     for index, text in enumerate(student_sources(count)):
@@ -68,7 +69,8 @@ def time_nbgrader(scratch, count):
         with open(os.path.join(target, 'neural_net.py'), 'w') as out:
             out.write(text)
     start = time.monotonic()
-    subprocess.run(['nbgrader', 'autograde', 'two_layer_net', '--force'], cwd=course, env=env,
+    subprocess.run([sys.executable, '-m', 'nbgrader', 'autograde', 'two_layer_net', '--force'],
+                   cwd=course, env=env,
                    check=True, capture_output=True)
     return time.monotonic() - start
 

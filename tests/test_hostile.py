@@ -45,10 +45,12 @@ HOSTILE = {
     'forks': (at_import('import os\nif os.fork() == 0:\n    import time; time.sleep(313)'),
               'not allowed', 0),
     'raw_fork_exec': (at_import(
-        'import sys, subprocess\nsys.modules.pop("_posixsubprocess", None)\n'
-        'try:\n    subprocess._fork_exec([b"/bin/sleep"], [b"/bin/sleep"], True, (), None, None,'
+        'import sys, subprocess\n'
+        'raw = getattr(subprocess, "_fork_exec", None) or subprocess._posixsubprocess.fork_exec\n'
+        'try:\n    raw([b"/bin/sleep"], [b"/bin/sleep"], True, (), None, None,'
         ' -1, -1, -1, -1, -1, -1, -1, -1, False, False, None, None, None, -1, None)\n'
-        'except TypeError:\n    pass\nimport _posixsubprocess'), 'not allowed', 0),
+        'except TypeError:\n    pass\n'
+        'sys.modules.pop("_posixsubprocess", None)\nimport _posixsubprocess'), 'not allowed', 0),
     'sys_exit_import': (at_import('import sys\nsys.exit(0)'), 'SystemExit', 0),
     'os_exit_import': (at_import('import os\nos._exit(0)'), 'exited (code 0)', 0),
     'sys_exit_loss': (in_loss('import sys; sys.exit(0)'), 'SystemExit', None),

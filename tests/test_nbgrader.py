@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -31,8 +32,9 @@ MANUAL_POINTS = 4
 
 
 def nbgrader(course, *args, timeout=1200):
-    result = subprocess.run(['nbgrader', *args], cwd=str(course), capture_output=True,
-                            text=True, timeout=timeout, env=dict(os.environ, **ENV))
+    result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
+                            capture_output=True, text=True, timeout=timeout,
+                            env=dict(os.environ, **ENV))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
