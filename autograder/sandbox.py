@@ -129,11 +129,6 @@ def _can_drop_privileges():
     return _NOBODY_WORKS
 
 
-def privilege_drop_active():
-    """Whether children run as the unprivileged user (for reports and docs)."""
-    return _can_drop_privileges()
-
-
 def _limit_child(limits, drop_privileges):
     """preexec function: resource limits, then (maybe) user nobody."""
     def apply():
