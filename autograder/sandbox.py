@@ -262,6 +262,9 @@ def run_submission(source_file, pack, limits, denied_roots=()):
                     stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=work_dir, env=env,
                     pass_fds=(write_fd,), start_new_session=True,
                     preexec_fn=_limit_child(limits, drop))
+            except BaseException:
+                os.close(read_fd)
+                raise
             finally:
                 os.close(write_fd)
             with _ACTIVE_LOCK:
