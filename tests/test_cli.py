@@ -170,3 +170,42 @@ def test_gradescope_bundle_runs_in_a_simulated_gradescope(tmp_path):
     assert tests['sgd']['visibility'] == 'after_published'
     assert tests['val_accuracy']['visibility'] == 'after_published'
     assert tests['val_accuracy']['max_score'] == 3
+
+
+def test_demo_is_the_readme_main_job():
+    result = run_cli('demo', '--dataset', 'fashion_mnist', check=True)
+    assert 'Reference full marks, stub zero, sample mistakes in between: yes' in result.stdout
+    assert 'grades.csv:' in result.stdout and 'mutant_relu_mask_missing' in result.stdout
+
+
+def write_learnable_cifar(folder, per_batch=2400):
+    """CIFAR-10 batches in the real format whose classes are learnable patterns."""
+    import pickle
+    import numpy as np
+    rng = np.random.default_rng(5)
+    patterns = rng.normal(size=(10, 3072))
+    folder.mkdir(parents=True)
+    names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
+    for name in names:
+        labels = rng.integers(0, 10, per_batch)
+        data = np.clip(128 + 30 * patterns[labels] + 40 * rng.normal(size=(per_batch, 3072)),
+                       0, 255).astype(np.uint8)
+        with open(folder / name, 'wb') as handle:
+            pickle.dump({'data': data, 'labels': labels.tolist()}, handle)
+
+
+def test_cifar10_grading_path_on_synthetic_batches(tmp_path):
+    """--dataset cifar10 (and auto, which prefers CIFAR-10) trains on CIFAR-format data."""
+    folder = tmp_path / 'cifar-10-batches-py'
+    write_learnable_cifar(folder)
+    env = {'CIFAR10_DIR': str(folder)}
+    for choice in ('cifar10', 'auto'):
+        result = run_cli('grade', REFERENCE, '--json', '--dataset', choice, env=env, check=True)
+        [graded] = json.loads(result.stdout)
+        [val] = [c for c in graded['checks'] if c['name'] == 'val_accuracy']
+        assert 'on cifar10' in val['feedback'] and val['score'] == val['max_score'], val
+    broken = tmp_path / 'broken'
+    shutil.copytree(str(folder), str(broken))
+    (broken / 'data_batch_3').write_bytes(b'not a pickle')
+    failed = run_cli('grade', REFERENCE, '--dataset', 'cifar10', env={'CIFAR10_DIR': str(broken)})
+    assert failed.returncode == 2 and 'data_batch_3' in failed.stderr
