@@ -50,8 +50,17 @@ def _result_from_json(data):
         for c in data['checks']])
 
 
+class BatchError(Exception):
+    """The output folder cannot be used (it would overwrite someone else's files)."""
+
+
 class Batch:
-    """Grades submissions with one Grader, optionally into an output folder."""
+    """Grades submissions with one Grader, optionally into an output folder.
+
+    The gradebook lists this run's submissions first, then every other
+    submission graded earlier into the same folder, so grading a second group
+    into it never drops the first group's grades.
+    """
 
     def __init__(self, grader, out_dir=None, jobs=1, progress=False):
         self.grader = grader
@@ -60,7 +69,27 @@ class Batch:
         self.progress = progress
         self._lock = threading.Lock()
         self._finished = {}
+        self._earlier = {}
         self.skipped = 0
+
+    def _load_earlier(self):
+        """Results already in out_dir/results (from earlier runs), by submission id."""
+        gradebook_path = os.path.join(self.out_dir, 'grades.csv')
+        results_dir = os.path.join(self.out_dir, 'results')
+        if os.path.exists(gradebook_path) and not os.path.isdir(results_dir):
+            raise BatchError('%s exists but was not written by this grader (no results/ '
+                             'folder beside it); choose another --out folder so it is not '
+                             'overwritten.' % gradebook_path)
+        earlier = {}
+        if os.path.isdir(results_dir):
+            for name in sorted(os.listdir(results_dir)):
+                try:
+                    with open(os.path.join(results_dir, name), encoding='utf-8') as handle:
+                        result = _result_from_json(json.load(handle)['result'])
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+                earlier[result.submission] = result
+        return earlier
 
     def _path(self, kind, submission_id, extension):
         return os.path.join(self.out_dir, kind, safe_name(submission_id) + extension)
@@ -111,12 +140,16 @@ class Batch:
     def _write_gradebook(self):
         rows = [(sid, self._finished[sid].to_json()) for sid in self._order
                 if sid in self._finished]
+        rows += [(sid, self._earlier[sid].to_json()) for sid in sorted(self._earlier)
+                 if sid not in self._order]
         gradebook.write(os.path.join(self.out_dir, 'grades.csv'), rows,
                         [check.name for check in self.grader.checks], ASSIGNMENT_ID)
 
     def run(self, submissions, fingerprint):
         """Grade every submission; returns results in submission order."""
         self._order = [submission.id for submission in submissions]
+        if self.out_dir:
+            self._earlier = self._load_earlier()
         bar = None
         if self.progress:
             from tqdm import tqdm

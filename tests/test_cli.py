@@ -86,6 +86,23 @@ def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
     assert by_id(json.loads(first.stdout))['bob']['score'] < 18
 
 
+def test_gradebook_keeps_earlier_groups_and_refuses_foreign_files(tmp_path):
+    out = tmp_path / 'out'
+    copy_reference(str(tmp_path / 'group1' / 'ann'))
+    copy_reference(str(tmp_path / 'group2' / 'ben'))
+    grade_json(str(tmp_path / 'group1'), '--out', str(out), '--dataset', 'none')
+    grade_json(str(tmp_path / 'group2'), '--out', str(out), '--dataset', 'none')
+    with open(out / 'grades.csv', newline='') as handle:
+        assert [row['student_id'] for row in csv.DictReader(handle)] == ['ben', 'ann']
+    foreign = tmp_path / 'foreign'
+    foreign.mkdir()
+    (foreign / 'grades.csv').write_text('student_id,score\nzoe,97\n')
+    refused = run_cli('grade', str(tmp_path / 'group1'), '--out', str(foreign),
+                      '--dataset', 'none')
+    assert refused.returncode == 2 and 'not written by this grader' in refused.stderr
+    assert (foreign / 'grades.csv').read_text() == 'student_id,score\nzoe,97\n'
+
+
 def test_output_folder_inside_the_class_is_not_a_student(klass):
     out = klass / 'zz_grades'
     grade_json(str(klass), '--out', str(out), '--dataset', 'none')

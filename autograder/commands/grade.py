@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from ..batch import Batch
+from ..batch import Batch, BatchError
 from ..feedback import markdown, table
 from ..grading import GraderError
 from ..submissions import SubmissionError, Workspace, discover
@@ -57,7 +57,11 @@ def run(args):
             sys.stderr.isatty() and len(submissions) > 1)
         with grader:
             batch = Batch(grader, args.out, args.jobs, progress)
-            results = batch.run(submissions, grader.fingerprint())
+            try:
+                results = batch.run(submissions, grader.fingerprint())
+            except BatchError as error:
+                print('error: %s' % error, file=sys.stderr)
+                return 2
     finally:
         workspace.close()
     data = [result.to_json() for result in results]
