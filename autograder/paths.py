@@ -13,3 +13,16 @@ STUDENT_FILE = 'neural_net.py'
 NOTEBOOK_FILE = 'two_layer_net.ipynb'
 # Support modules students get unchanged, next to their stub and notebook.
 SUPPORT_FILES = ('data_utils.py', 'cifar10_download.py', 'gradient_check.py', 'vis_utils.py')
+
+
+def package_source_files(exclude=()):
+    """Paths of the grader package's .py files, sorted; no nbgrader course, no caches.
+
+    exclude: file names to leave out.
+    """
+    found = []
+    for root, dirs, names in os.walk(PACKAGE_DIR):
+        dirs[:] = sorted(d for d in dirs if d not in ('course', '__pycache__'))
+        found.extend(os.path.join(root, name) for name in sorted(names)
+                     if name.endswith('.py') and name not in exclude)
+    return found

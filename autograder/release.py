@@ -23,13 +23,14 @@ import re
 
 from . import expected, markers
 from .paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
-                    STUDENT_FILE, SUPPORT_FILES)
+                    STUDENT_FILE, SUPPORT_FILES, package_source_files)
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)
 HIDDEN_TESTS = re.compile(r'^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS'
                           r'[ \t]*\n?', re.MULTILINE | re.DOTALL)
 ANSWER_PLACEHOLDER = 'YOUR ANSWER HERE'
+EXPECTED_REL = os.path.relpath(expected.EXPECTED_FILE, REPO_DIR)
 
 
 def _read(path):
@@ -100,12 +101,12 @@ def generated_files():
         files[os.path.join(rel, NOTEBOOK_FILE)] = _notebook_text(notebook_version)
         for name in SUPPORT_FILES:
             files[os.path.join(rel, name)] = _read(os.path.join(SOLUTIONS_DIR, name))
-    files[os.path.relpath(expected.EXPECTED_FILE, REPO_DIR)] = expected_outputs_text()
+    files[EXPECTED_REL] = expected_outputs_text()
     return files
 
 
 def _same(rel, committed, generated):
-    if rel == os.path.relpath(expected.EXPECTED_FILE, REPO_DIR):
+    if rel == EXPECTED_REL:
         return expected.same(committed, generated)
     return committed == generated
 
@@ -174,16 +175,6 @@ class ReleaseError(Exception):
 INSTRUCTOR_ONLY = ('mutants.py',)
 
 
-def _package_files():
-    """The grader package's own source files (no course, no caches)."""
-    found = []
-    for root, dirs, names in os.walk(os.path.dirname(os.path.abspath(__file__))):
-        dirs[:] = sorted(d for d in dirs if d not in ('course', '__pycache__'))
-        found.extend(os.path.join(root, name) for name in sorted(names)
-                     if name.endswith('.py') and name not in INSTRUCTOR_ONLY)
-    return found
-
-
 def student_repo_files():
     """What a student repository holds: dict of relative path -> text.
 
@@ -193,8 +184,8 @@ def student_repo_files():
     No file of solutions/ is included.
     """
     files = {rel: text for rel, text in generated_files().items()
-             if rel.startswith('assignment' + os.sep) or rel.endswith('expected_visible.json')}
-    for path in _package_files():
+             if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
+    for path in package_source_files(exclude=INSTRUCTOR_ONLY):
         files[os.path.relpath(path, REPO_DIR)] = _read(path)
     for rel in ('pyproject.toml', os.path.join('.github', 'workflows', 'classroom.yml')):
         files[rel] = _read(os.path.join(REPO_DIR, rel))

@@ -17,7 +17,7 @@ import time
 import zipfile
 
 from ..grading import GraderError
-from ..paths import PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR
+from ..paths import REPO_DIR, SOLUTIONS_DIR, package_source_files
 from ..plan import DEFAULT_SEED
 from ..submissions import SubmissionError, Workspace, discover
 from .options import add_grading_options, make_grader
@@ -70,13 +70,8 @@ def add_parser(verbs):
 
 def _bundle_files():
     """(path on disk, path in zip) for the grader's own files."""
-    files = []
-    for root, dirs, names in os.walk(PACKAGE_DIR):
-        dirs[:] = sorted(d for d in dirs if d not in ('course', '__pycache__'))
-        for name in sorted(names):
-            if name.endswith('.py'):
-                path = os.path.join(root, name)
-                files.append((path, os.path.join('source', os.path.relpath(path, REPO_DIR))))
+    files = [(path, os.path.join('source', os.path.relpath(path, REPO_DIR)))
+             for path in package_source_files()]
     for name in BUNDLED_SOLUTION_FILES:
         files.append((os.path.join(SOLUTIONS_DIR, name), os.path.join('source', 'solutions', name)))
     return files
