@@ -14,15 +14,16 @@ import hashlib
 import json
 import os
 import re
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import feedback, gradebook, sandbox
 from .files import write_atomic
-from .grading import SubmissionResult, CheckResult
 from .paths import ASSIGNMENT_ID
+from .results import ResultFormatError, SubmissionResult
 
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
 
 
 def safe_name(submission_id):
@@ -42,12 +43,6 @@ def content_key(submission, fingerprint):
         with open(submission.file, 'rb') as handle:
             digest.update(handle.read())
     return digest.hexdigest()
-
-
-def _result_from_json(data):
-    return SubmissionResult(data['submission'], [
-        CheckResult(c['name'], c['score'], c['max_score'], c['feedback'])
-        for c in data['checks']])
 
 
 class BatchError(Exception):
@@ -83,10 +78,13 @@ class Batch:
         earlier = {}
         if os.path.isdir(results_dir):
             for name in sorted(os.listdir(results_dir)):
+                path = os.path.join(results_dir, name)
                 try:
-                    with open(os.path.join(results_dir, name), encoding='utf-8') as handle:
-                        result = _result_from_json(json.load(handle)['result'])
-                except (OSError, ValueError, KeyError, TypeError):
+                    with open(path, encoding='utf-8') as handle:
+                        result = SubmissionResult.from_json(json.load(handle)['result'])
+                except (OSError, ValueError, KeyError, TypeError) as error:
+                    print('warning: %s is not a readable result (%s); it is left as it is and '
+                          'not in the gradebook' % (path, error), file=sys.stderr)
                     continue
                 earlier[result.submission] = result
         return earlier
@@ -108,8 +106,8 @@ class Batch:
                 != submission.id):
             return None
         try:
-            return _result_from_json(stored['result'])
-        except (KeyError, TypeError):
+            return SubmissionResult.from_json(stored['result'])
+        except ResultFormatError:
             return None
 
     def _grade_one(self, submission, fingerprint):

@@ -12,6 +12,7 @@ and the student module is imported only after.
 import importlib.util
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -25,6 +26,26 @@ sys.path.remove(HERE)
 import numpy as np  # noqa: E402
 
 MODULE_NAME = 'neural_net'
+# Names that exist in Python 2 only, with what to write in Python 3.
+PYTHON2_NAMES = {'xrange': 'range', 'unicode': 'str', 'raw_input': 'input',
+                 'basestring': 'str', 'long': 'int', 'unichr': 'chr', 'iteritems': 'items'}
+PYTHON2_SYNTAX = re.compile(r'^\s*(print\s+[^\s(=]|print\s*$|exec\s+["\'\w]|except\s+[\w.]+\s*,'
+                            r'\s*\w+\s*:|raise\s+\w+\s*,)')
+
+
+def import_failure_kind(error):
+    """Stable id of why neural_net.py could not be loaded (see diagnoses.py)."""
+    if isinstance(error, SyntaxError):
+        message = str(getattr(error, 'msg', '') or '')
+        if ('Missing parentheses in call to' in message
+                or PYTHON2_SYNTAX.match(error.text or '')):
+            return 'python2'
+        return 'syntax_error'
+    if isinstance(error, ModuleNotFoundError):
+        return 'missing_import'
+    if isinstance(error, NameError) and getattr(error, 'name', None) in PYTHON2_NAMES:
+        return 'python2'
+    return 'import_failed'
 
 
 def describe_exception(error, student_file):
@@ -42,6 +63,10 @@ def describe_exception(error, student_file):
         frame = own[-1]
         code = '' if isinstance(error, NotImplementedError) else ': %s' % (frame.line or '').strip()
         text += ' (neural_net.py line %d, in %s%s)' % (frame.lineno, frame.name, code)
+    name = getattr(error, 'name', None)
+    if isinstance(error, NameError) and name in PYTHON2_NAMES:
+        text += ('; %s is Python 2: this assignment runs on Python 3, use %s (or start the '
+                 'file with "from past.builtins import %s")' % (name, PYTHON2_NAMES[name], name))
     return text[:2000]
 
 
@@ -58,12 +83,50 @@ def load_plan(staged_dir):
     return plan
 
 
+class ServedLoss:
+    """Stand-in for net.loss that asks the grader for the reference result.
+
+    Called as served(net, X, y, reg); returns scores (N, C) when y is None,
+    else (loss, grads) like TwoLayerNet.loss. The grader may refuse a call
+    (then a RuntimeError explains why, inside the student's code).
+    """
+
+    def __init__(self, send, replies):
+        self._send = send
+        self._replies = replies
+        self.probe_id = None
+
+    def __call__(self, net, X, y=None, reg=0.0):
+        params = getattr(net, 'params', None)
+        if not isinstance(params, dict):
+            raise TypeError('self.params should be a dict')
+        arrays = {name: probes.as_float_array(params.get(name), 'self.params[%r]' % name)
+                  for name in probes.PARAM_NAMES}
+        message = {'event': 'loss_call', 'id': self.probe_id,
+                   'X': wire.encode_arrays({'X': probes.as_float_array(X, 'X')})['X'],
+                   'y': None if y is None else
+                   wire.encode_arrays({'y': probes.as_float_array(y, 'y')})['y'],
+                   'reg': float(reg), 'params': wire.encode_arrays(arrays)}
+        self._send(message)
+        reply = wire.decode_message(self._replies.readline())
+        if reply.get('ok') is not True:
+            raise RuntimeError("the grader's reference loss refused this call: %s"
+                               % reply.get('error'))
+        if y is None:
+            return wire.decode_arrays(reply['scores'])['scores'].copy()
+        grads = {name: array.copy() for name, array in wire.decode_arrays(reply['grads']).items()}
+        return np.float64(reply['loss']), grads
+
+
 def main():
     staged_dir = os.path.realpath(sys.argv[1])
     channel = os.fdopen(int(sys.argv[2]), 'wb', buffering=0)
+    replies = os.fdopen(int(sys.argv[3]), 'rb') if sys.argv[3] != '-' else None
 
     def send(message):
         channel.write(wire.encode_message(message))
+
+    served_loss = ServedLoss(send, replies) if replies is not None else None
 
     plan = load_plan(staged_dir)
     work_dir = os.path.join(staged_dir, 'work')
@@ -78,24 +141,33 @@ def main():
         module = importlib.util.module_from_spec(spec)
         sys.modules[MODULE_NAME] = module
         spec.loader.exec_module(module)
+        failure = None
         if not isinstance(getattr(module, 'TwoLayerNet', None), type):
-            raise AttributeError('neural_net.py defines no class TwoLayerNet')
+            failure = {'error': 'neural_net.py defines no class TwoLayerNet', 'kind': 'no_class'}
     except BaseException as error:  # noqa: B036 - student code may raise anything
-        send({'event': 'import_error', 'error': describe_exception(error, student_file)})
+        failure = {'error': describe_exception(error, student_file),
+                   'kind': import_failure_kind(error)}
+    if failure is not None:
+        send(dict(failure, event='import_error'))
         channel.close()
         os._exit(0)
     send({'event': 'imported'})
 
     for probe in plan['probes']:
+        serve = served_loss if probe.get('served') else None
+        if serve is not None:
+            serve.probe_id = probe['id']
         try:
-            outputs = probes.run_probe(module, probe, probe['arrays'])
+            outputs = probes.run_probe(module, probe, probe['arrays'], serve)
         except BaseException as error:  # noqa: B036
             send({'event': 'probe', 'id': probe['id'], 'ok': False,
                   'error': describe_exception(error, student_file)})
         else:
             problems = outputs.pop(probes.PROBLEMS, {})
+            dtypes = outputs.pop(probes.NARROW_DTYPES, {})
             send({'event': 'probe', 'id': probe['id'], 'ok': True,
-                  'outputs': wire.encode_arrays(outputs), 'problems': problems})
+                  'outputs': wire.encode_arrays(outputs), 'problems': problems,
+                  'dtypes': dtypes})
     send({'event': 'done'})
     channel.close()
     # Skip atexit handlers and finalizers the student may have registered.

@@ -1,19 +1,34 @@
-"""Per-student feedback pages (Markdown and HTML) and the terminal table."""
+"""Per-student feedback pages (Markdown and HTML) and the terminal table.
+
+Each takes the result dict of results.py; a reason the submission could not
+be graded, and warnings, are stated once above the checks.
+"""
 import html
+
+from .results import CheckResult
 
 
 def _status(check):
-    if check['score'] >= check['max_score']:
-        return 'passed'
-    return 'partial' if check['score'] > 0 else 'failed'
+    return CheckResult(check['name'], check['score'], check['max_score'], '').status
+
+
+def _notes(result):
+    """Lines stated once for the whole submission: the problem, then warnings."""
+    lines = []
+    if result.get('problem'):
+        lines.append('Not graded: ' + result['problem'])
+    lines.extend('Warning: ' + warning for warning in result.get('warnings', ()))
+    return lines
 
 
 def markdown(result, assignment='two_layer_net'):
     """Feedback for one result (the JSON dict) as Markdown text."""
     lines = ['# Feedback: %s' % assignment, '',
              '**Submission:** `%s`  ' % result['submission'],
-             '**Score:** %g / %g' % (result['score'], result['max_score']), '',
-             '| check | points | status |', '|---|---|---|']
+             '**Score:** %g / %g' % (result['score'], result['max_score']), '']
+    for note in _notes(result):
+        lines += ['> ' + note, '']
+    lines += ['| check | points | status |', '|---|---|---|']
     for check in result['checks']:
         lines.append('| `%s` | %g / %g | %s |' % (check['name'], check['score'],
                                                  check['max_score'], _status(check)))
@@ -37,10 +52,11 @@ def html_page(result, assignment='two_layer_net'):
             'vertical-align:top}.passed td:nth-child(2){color:#176117}'
             '.partial td:nth-child(2){color:#8a5a00}.failed td:nth-child(2){color:#a01010}'
             '</style></head><body><h1>Feedback: %s</h1><p><b>Submission:</b> <code>%s</code>'
-            '<br><b>Score:</b> %g / %g</p><table><tr><th>check</th><th>points</th>'
+            '<br><b>Score:</b> %g / %g</p>%s<table><tr><th>check</th><th>points</th>'
             '<th>feedback</th></tr>%s</table></body></html>\n'
             % (esc(assignment), esc(assignment), esc(result['submission']),
-               result['score'], result['max_score'], rows))
+               result['score'], result['max_score'],
+               ''.join('<p><b>%s</b></p>' % esc(note) for note in _notes(result)), rows))
 
 
 def table(results):
@@ -48,6 +64,7 @@ def table(results):
     lines = []
     for result in results:
         lines.append('%s: %g / %g' % (result['submission'], result['score'], result['max_score']))
+        lines.extend('  ' + note for note in _notes(result))
         for check in result['checks']:
             lines.append('  %-13s %5g / %-3g %s' % (check['name'], check['score'],
                                                     check['max_score'], check['feedback']))

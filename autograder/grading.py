@@ -11,89 +11,83 @@ Result format (the JSON contract of ``python -m autograder grade --json``)::
                  "feedback": str}, ...]}
 """
 import hashlib
+import importlib.util
 import json
 import os
 import signal
-from dataclasses import dataclass, field
-from typing import List
 
 from . import __version__
 from . import checks as catalog
 from . import datasets, expected, markers
+from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
 from .plan import DEFAULT_SEED, NO_DECAY, build_probes
-from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE
+from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, run_submission
+from .service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
 REFERENCE_FILE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
+
+# Why a file could not be loaded, by the child's failure kind: one sentence
+# for the whole submission ({error} is the child's description).
+IMPORT_REASONS = {
+    'python2': ('neural_net.py is written for Python 2 and cannot be loaded: {error}. This '
+                'assignment runs on Python 3: write print(...) with parentheses, range instead '
+                'of xrange, and "except Error as e".'),
+    'syntax_error': 'neural_net.py has a syntax error, so nothing could be graded: {error}.',
+    'missing_import': ('neural_net.py imports a module the grader does not provide: {error}. '
+                       'Only numpy, the standard library, matplotlib and future (past.builtins, '
+                       'builtins) are available; put all your code in neural_net.py.'),
+    'no_class': ('neural_net.py defines no class TwoLayerNet: keep the class name and the file '
+                 'name as given.'),
+    'import_failed': 'neural_net.py fails when it is loaded: {error}.',
+}
+NOT_GRADED = 'Not graded: %s'
 
 
 class GraderError(Exception):
     """The grader itself cannot run (bad settings, broken reference, no data)."""
 
 
-@dataclass
-class CheckResult:
-    name: str
-    score: float
-    max_score: float
-    feedback: str
-    visible: bool = True
-
-    def to_json(self):
-        return {'name': self.name, 'score': self.score, 'max_score': self.max_score,
-                'feedback': self.feedback}
+def _not_graded(selected, name, problem, diagnoses=()):
+    """A result with every check at zero: the reason is stated once, in problem."""
+    short = NOT_GRADED % ('the submission could not be graded (see the reason above).')
+    return SubmissionResult(name, [CheckResult(check.name, 0.0, float(check.max_score), short)
+                                   for check in selected],
+                            problem=problem, diagnoses=tuple(diagnoses))
 
 
-@dataclass
-class SubmissionResult:
-    submission: str
-    checks: List[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def score(self):
-        return round(sum(check.score for check in self.checks), 4)
-
-    @property
-    def max_score(self):
-        return round(sum(check.max_score for check in self.checks), 4)
-
-    def to_json(self):
-        return {'submission': self.submission, 'score': self.score,
-                'max_score': self.max_score, 'checks': [c.to_json() for c in self.checks]}
-
-
-def _all_zero(selected, reason, name):
-    return SubmissionResult(name, [CheckResult(check.name, 0.0, float(check.max_score), reason,
-                                               check.visible) for check in selected])
-
-
-def source_problem(path):
-    """Why a file cannot be graded at all, or None.
-
-    Covers unreadable or oversized files and missing or altered START/END
-    marker lines.
-    """
-    try:
-        size = os.path.getsize(path)
-    except OSError as error:
-        return 'The submission file cannot be read (%s).' % error.strerror
-    if size > MAX_SOURCE_BYTES:
+def source_problem(source):
+    """Why the bytes of a neural_net.py cannot be graded at all, or None."""
+    if len(source) > MAX_SOURCE_BYTES:
         return ('neural_net.py is %.1f MB; the grader accepts files up to %d KB. Submit only '
-                'your neural_net.py.' % (size / 1e6, MAX_SOURCE_BYTES // 1024))
-    with open(path, 'rb') as handle:
-        text = handle.read().decode('utf-8', errors='replace')
-    lines = text.splitlines()
-    try:
-        regions = markers.code_regions(lines)
-    except markers.MarkerError as error:
-        return ('The START/END CODE marker lines are broken (%s). Restore them exactly as in '
-                'the original neural_net.py; write code only between them.' % error)
-    if not regions:
-        return ('neural_net.py has no START/END CODE marker lines. Restore them exactly as in '
-                'the original file; write code only between them.')
+                'your neural_net.py.' % (len(source) / 1e6, MAX_SOURCE_BYTES // 1024))
+    if not source.strip():
+        return 'neural_net.py is empty.'
     return None
+
+
+def read_source(path):
+    """The first MAX_SOURCE_BYTES + 1 bytes of path (enough to tell it is too large)."""
+    with open(path, 'rb') as handle:
+        return handle.read(MAX_SOURCE_BYTES + 1)
+
+
+def load_reference_class(path=REFERENCE_FILE):
+    """The reference TwoLayerNet, loaded in the grader (never in a student's process)."""
+    spec = importlib.util.spec_from_file_location('_tln_reference_net', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TwoLayerNet
+
+
+def code_fingerprint():
+    """Hash of the grader package's code: a changed check never reuses old results."""
+    digest = hashlib.sha256()
+    for path in package_source_files():
+        with open(path, 'rb') as handle:
+            digest.update(os.path.basename(path).encode() + b'\0' + handle.read())
+    return digest.hexdigest()
 
 
 class Grader:
@@ -107,10 +101,12 @@ class Grader:
     - seed: grader seed for the hidden inputs.
     - denied_roots: extra folders student code may not read (gradebook,
       class folder).
+    - require_markers: None (markers cost nothing), or the points of an
+      extra 'markers' check for this year's START/END lines kept intact.
     """
 
     def __init__(self, dataset='auto', names=None, visible_only=False, limits=None,
-                 seed=DEFAULT_SEED, denied_roots=()):
+                 seed=DEFAULT_SEED, denied_roots=(), require_markers=None):
         unknown = set(names or ()) - set(catalog.CHECKS)
         if unknown:
             raise GraderError('unknown check(s): %s' % ', '.join(sorted(unknown)))
@@ -125,9 +121,14 @@ class Grader:
                 if self.dataset:
                     fit = datasets.load_fit_data(self.dataset)
             except (ValueError, datasets.data_utils().DatasetError) as error:
-                raise GraderError(str(error))
+                raise GraderError(str(error)) from error
         self.fit = fit
         self.checks = catalog.select(names, visible_only, with_data=fit is not None)
+        if require_markers is not None:
+            if not require_markers > 0:
+                raise GraderError('--require-markers takes a positive number of points')
+            self.checks.append(catalog.markers_check(require_markers))
+        self.require_markers = require_markers
         needed = {probe_id for check in self.checks for probe_id in check.probes}
         probes = build_probes(seed, None if fit is None else
                               {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val, 'args': fit.args})
@@ -135,26 +136,34 @@ class Grader:
                        (p.get('reference_only') and p['id'].replace(NO_DECAY, '') in needed)]
         self.denied_roots = sorted({SOLUTIONS_DIR, COURSE_DIR, *denied_roots})
         self._student_packs = {}
+        self.reference_class = None
         self.reference = self._reference_results()
 
     def _student_pack(self, checks):
-        """ProbePack with the probes the given checks read (built once per set)."""
+        """(ProbePack, gate ids, budgets) for the probes the given checks read (built once)."""
         key = tuple(check.name for check in checks)
         if key not in self._student_packs:
             needed = {probe_id for check in checks for probe_id in check.probes}
-            self._student_packs[key] = ProbePack(
-                [p for p in self.probes if p['id'] in needed and not p.get('reference_only')])
+            chosen = [p for p in self.probes if p['id'] in needed and not p.get('reference_only')]
+            serve = self.reference_class is not None
+            budgets = {p['id']: ProbeBudget(p) for p in chosen if serve and p.get('served')}
+            first_served = next((i for i, p in enumerate(chosen) if p['id'] in budgets),
+                                len(chosen))
+            gate = [p['id'] for p in chosen[:first_served]]
+            self._student_packs[key] = (ProbePack(chosen, served=serve), gate, budgets)
         return self._student_packs[key]
 
     def _reference_results(self):
         """Reference outputs for self.probes: run the reference, or use stored ones.
 
         A student distribution has no solutions/ folder; there the stored
-        outputs of the visible checks (expected.py) serve the self-check.
+        outputs of the visible checks (expected.py) serve the self-check, and
+        the student's own loss stands in for the served reference loss.
         """
         if os.path.isfile(REFERENCE_FILE):
             with open(REFERENCE_FILE, 'rb') as handle:
                 self.reference_hash = hashlib.sha256(handle.read()).hexdigest()
+            self.reference_class = load_reference_class()
             return self._run_reference()
         stored = expected.load()
         needed = {probe['id'] for probe in self.probes}
@@ -170,7 +179,7 @@ class Grader:
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)
         pack = ProbePack(self.probes)
         try:
-            run = run_submission(REFERENCE_FILE, pack, limits)
+            run = run_submission(read_source(REFERENCE_FILE), pack, limits)
         finally:
             pack.close()
         failed = [run.probe_results[pid]['error'] for pid in run.probe_results
@@ -187,11 +196,13 @@ class Grader:
         return json.dumps({'version': __version__, 'seed': self.seed, 'dataset': self.dataset,
                            'checks': [[c.name, c.max_score] for c in self.checks],
                            'timeout': self.limits.timeout, 'memory_mb': self.limits.memory_mb,
-                           'reference': self.reference_hash}, sort_keys=True)
+                           'reference': self.reference_hash, 'code': code_fingerprint()},
+                          sort_keys=True)
 
     def close(self):
-        for pack in self._student_packs.values():
+        for pack, _, _ in self._student_packs.values():
             pack.close()
+        self._student_packs.clear()
 
     def __enter__(self):
         return self
@@ -199,41 +210,56 @@ class Grader:
     def __exit__(self, *exc):
         self.close()
 
-    def zero_result(self, name, reason):
-        """A result with every check at zero and the same reason."""
-        return _all_zero(self.checks, reason, name)
+    def zero_result(self, name, reason, diagnoses=('no_file',)):
+        """A result with every check at zero and the reason stated once."""
+        return _not_graded(self.checks, name, reason, diagnoses)
 
     @property
     def max_score(self):
         return float(sum(check.max_score for check in self.checks))
 
     def grade_file(self, path, name=None, only=None):
-        """Grade one neural_net.py; returns a SubmissionResult.
+        """Grade one neural_net.py file; returns a SubmissionResult."""
+        try:
+            source = read_source(path)
+        except OSError as error:
+            return self.zero_result(name or path, 'The submission file cannot be read (%s).'
+                                    % error.strerror)
+        return self.grade_source(source, name or path, only)
+
+    def grade_source(self, source, name, only=None):
+        """Grade the bytes of one neural_net.py; returns a SubmissionResult.
 
         only: names of the checks to run (default: all of this grader's);
         the child then runs just the probes those checks read.
         """
-        name = name or path
         checks = [c for c in self.checks if only is None or c.name in only]
-        problem = source_problem(path)
+        problem = source_problem(source)
         if problem:
-            return _all_zero(checks, problem, name)
-        run = run_submission(path, self._student_pack(checks), self.limits, self.denied_roots)
-        result = self.judge(run, name, checks)
+            return _not_graded(checks, name, problem, ('no_file',))
+        intact, warning = markers.marker_status(source.decode('utf-8', errors='replace'))
+        pack, gate, budgets = self._student_pack(checks)
+        service = (LossService(self.reference_class, budgets, gate) if budgets else None)
+        run = run_submission(source, pack, self.limits, self.denied_roots, service)
+        result = self.judge(run, name, checks, (intact, warning),
+                            None if service is None else service.served_losses)
         result.seconds = run.seconds
+        result.isolation = run.isolation
+        if warning:
+            result.warnings = (warning,)
         return result
 
-    def judge(self, run, name, checks):
+    def judge(self, run, name, checks, marker_status=(True, ''), served_losses=None):
         """Turn a ChildRun into a SubmissionResult for the given checks."""
         if not run.imported:
-            reason = self._import_failure(run)
-            return _all_zero(checks, reason, name)
+            problem, diagnosis = self._import_failure(run)
+            return _not_graded(checks, name, problem, (diagnosis,))
         missing = self._missing_reason(run)
-        extra = {}
+        extra = {'markers': marker_status}
         if self.fit is not None:
-            extra = {'y_val': self.fit.y_val, 'dataset': self.fit.dataset}
-        evidence = catalog.Evidence(run.probe_results, self.reference, self.probes, extra,
-                                    missing)
+            extra.update(y_val=self.fit.y_val, dataset=self.fit.dataset)
+        evidence = catalog.Evidence(_validated(run.probe_results, self.reference), self.reference,
+                                    self.probes, extra, missing, served_losses)
         results = []
         for check in checks:
             try:
@@ -243,16 +269,26 @@ class Grader:
                                                               check.summary[1:], error))
             score = round(float(check.max_score) * min(max(verdict.fraction, 0.0), 1.0), 4)
             results.append(CheckResult(check.name, score, float(check.max_score),
-                                       verdict.feedback, check.visible))
-        return SubmissionResult(name, results)
+                                       verdict.feedback, tuple(verdict.diagnoses)))
+        diagnoses = ()
+        if run.timed_out:
+            diagnoses = ('timeout',)
+        elif not run.finished:
+            diagnoses = ('crashed',)
+        return SubmissionResult(name, results, diagnoses=diagnoses)
 
     def _import_failure(self, run):
+        """(one-sentence reason, diagnosis id) for a file that did not load."""
         if run.import_error:
-            return 'neural_net.py could not be loaded: %s' % run.import_error
+            kind = run.import_kind or 'import_failed'
+            return IMPORT_REASONS[kind].format(error=run.import_error.rstrip('.')), kind
         if run.timed_out:
             return ('Loading neural_net.py did not finish within %g s (an endless loop or a '
-                    'long computation at import time?).' % self.limits.timeout)
-        return self._stopped_reason(run, 'while neural_net.py was being loaded')
+                    'long computation at import time?).' % self.limits.timeout, 'timeout')
+        if run.channel_error:
+            return 'neural_net.py could not be graded: %s.' % run.channel_error, 'crashed'
+        return _sentence(self._stopped_reason(run, 'while neural_net.py was being loaded')), \
+            'crashed'
 
     def _missing_reason(self, run):
         if run.channel_error:
@@ -277,3 +313,37 @@ class Grader:
                                                           hint.get(signal_name, ''))
         return ('the program exited (code %s) %s: remove sys.exit / os._exit / exit() calls '
                 'from neural_net.py' % (code, when))
+
+
+def _sentence(text):
+    return text[:1].upper() + text[1:] + '.'
+
+
+def _validated(student_results, reference_results):
+    """The student's probe results, each checked against the reference's outputs.
+
+    A result whose outputs have names or shapes the reference's do not have
+    becomes a failed probe with the reason (so no judge ever indexes a
+    missing key or compares arrays of a forged shape). Gradients the child
+    marked as unusable (problems) may be absent.
+    """
+    checked = {}
+    for probe_id, result in student_results.items():
+        reference = reference_results.get(probe_id)
+        if reference is None or not result.get('ok'):
+            checked[probe_id] = result
+            continue
+        want = reference['outputs']
+        got = result['outputs']
+        excused = set(result.get('problems', {}))
+        extra = set(got) - set(want)
+        missing = set(want) - set(got) - excused
+        wrong = sorted(name for name in set(got) & set(want)
+                       if (got[name].ndim != 1 if name.endswith('_history')
+                           else got[name].shape != want[name].shape))
+        if extra or missing or wrong:
+            checked[probe_id] = {'ok': False, 'error': 'the outputs of this test are malformed '
+                                 '(%s)' % ', '.join(sorted(extra | missing) + wrong)}
+        else:
+            checked[probe_id] = result
+    return checked

@@ -1,10 +1,22 @@
-"""The START / END CODE marker lines that delimit student code."""
+"""The marker lines that delimit student code, this year's and older years'.
+
+This year's file marks each student region with the exact START / END CODE
+lines. Older years' templates framed them with banner comments: a block of
+``#`` lines holding a ``TODO`` opens a region and a block holding
+``END OF YOUR CODE`` closes it. Markers guide students; they never decide
+whether code is graded (docs/grading.md): ``marker_status`` only produces a
+warning, or a point when an instructor requires the markers.
+"""
 import re
 
 START_MARKER = '# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****'
 END_MARKER = '# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****'
 
 _DEF = re.compile(r'^\s*def\s+(\w+)\s*\(')
+_RULE = re.compile(r'^\s*#{10,}\s*$')
+_LOOSE_MARKER = re.compile(r'(START|END)\s+OF\s+YOUR\s+CODE', re.IGNORECASE)
+# Regions of this year's template (assignment/neural_net.py; a test keeps them equal).
+TEMPLATE_REGIONS = 7
 
 
 class MarkerError(ValueError):
@@ -62,3 +74,68 @@ def blank_regions(text):
         cursor = end
     out.extend(lines[cursor:])
     return ''.join(out)
+
+
+def banner_regions(lines):
+    """Student regions of an older template, marked by banner comment blocks.
+
+    Returns (start, end, function) tuples like code_regions: the indices of
+    the opening banner's last line and the closing banner's first line.
+    Unbalanced banners are ignored (they never raise).
+    """
+    regions = []
+    start = None
+    function = None
+    index = 0
+    while index < len(lines):
+        match = _DEF.match(lines[index])
+        if match:
+            function = match.group(1)
+        if not lines[index].lstrip().startswith('#'):
+            index += 1
+            continue
+        block_end = index
+        while block_end + 1 < len(lines) and lines[block_end + 1].lstrip().startswith('#'):
+            block_end += 1
+        block = '\n'.join(lines[index:block_end + 1])
+        framed = any(_RULE.match(line) for line in lines[index:block_end + 1])
+        if framed and re.search(r'END\s+OF\s+YOUR\s+CODE', block, re.IGNORECASE):
+            if start is not None:
+                regions.append((start, index, function))
+            start = None
+        elif framed and 'TODO' in block:
+            start = block_end
+        index = block_end + 1
+    return regions
+
+
+def student_regions(lines):
+    """Student regions in either style: this year's markers, else older banners."""
+    try:
+        regions = code_regions(lines)
+    except MarkerError:
+        regions = []
+    return regions or banner_regions(lines)
+
+
+def marker_status(text):
+    """(intact, warning) for a student's file.
+
+    intact is True when this year's START/END lines are all there, exactly
+    as given; otherwise warning says what is different (one line).
+    """
+    lines = text.splitlines()
+    try:
+        exact = len(code_regions(lines))
+    except MarkerError:
+        exact = -1
+    if exact == TEMPLATE_REGIONS:
+        return True, ''
+    if exact <= 0 and banner_regions(lines):
+        return False, ('The file uses an older template\'s TODO / END OF YOUR CODE banners '
+                       'instead of this year\'s START/END CODE lines (graded as usual).')
+    exact_lines = sum(line.strip() in (START_MARKER, END_MARKER) for line in lines)
+    loose_lines = sum(bool(_LOOSE_MARKER.search(line)) for line in lines)
+    if loose_lines > exact_lines:
+        return False, 'Some START/END CODE marker lines were edited (graded as usual).'
+    return False, 'Some START/END CODE marker lines were deleted (graded as usual).'

@@ -9,8 +9,11 @@ float, which nbgrader reads as the cell's partial credit.
 validation split and applies the catalog's threshold for the dataset.
 
 The sandbox time limit per check is ``TLN_CHECK_TIMEOUT`` seconds (default
-30); keep it below the course's cell timeout.
+30); keep it below the course's cell timeout. ``TLN_REQUIRE_MARKERS=POINTS``
+in the course's environment adds the ``markers`` check (``grade_check('markers')``),
+as ``grade --require-markers`` does.
 """
+import atexit
 import os
 import warnings
 
@@ -29,18 +32,23 @@ def _grader():
     global _GRADER
     if _GRADER is None:
         timeout = float(os.environ.get('TLN_CHECK_TIMEOUT', '30'))
-        _GRADER = Grader(dataset='none', limits=Limits(timeout=timeout))
+        markers = os.environ.get('TLN_REQUIRE_MARKERS')
+        _GRADER = Grader(dataset='none', limits=Limits(timeout=timeout),
+                         require_markers=float(markers) if markers else None)
+        atexit.register(_GRADER.close)   # removes its probe folder when the kernel exits
     return _GRADER
 
 
 def grade_check(name, path='neural_net.py'):
     """Points of one catalog check for path (default: ./neural_net.py)."""
-    if name not in catalog.CHECKS or name in catalog.DATA_CHECKS:
-        raise ValueError('%r is not a code check of the catalog' % name)
+    if name not in {check.name for check in _grader().checks}:
+        raise ValueError('%r is not a code check of this grader' % name)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         result = _grader().grade_file(os.path.abspath(path), os.path.basename(path), only=[name])
     [check] = result.checks
+    if result.problem:
+        print('Not graded: %s' % result.problem)
     print('[%s] %g / %g: %s' % (check.name, check.score, check.max_score, check.feedback))
     return float(check.score)
 

@@ -9,6 +9,15 @@ import numpy as np
 DEFAULT_SEED = 20231
 # Suffix of the reference-only variant of a training probe without decay.
 NO_DECAY = '_no_decay'
+# Suffix of a served probe's twin that runs with the student's own loss.
+OWN_LOSS = '_own_loss'
+# The stability probe: every score near STABILITY_OFFSET (exp overflows above
+# about 709), with within-row gaps of a few units, so the row-max shift,
+# log-sum-exp and a global-max shift all stay finite and exact.
+STABILITY_OFFSET = 1000.0
+# The extreme probe: gaps of thousands, where normalising before the log
+# underflows to log(0). Only a tip depends on it.
+EXTREME_X_SCALE = 300.0
 
 # The classic toy problem of the notebook.
 TOY_INPUT_SIZE, TOY_HIDDEN_SIZE, TOY_CLASSES, TOY_SAMPLES = 4, 10, 3, 5
@@ -47,6 +56,20 @@ def _problem(rng, N, D, H, C, scale=0.3, x_scale=1.0):
     return arrays
 
 
+def forward_labels(problem):
+    """argmax of the two-layer scores for problem's params and X: (N,) ints."""
+    hidden = np.maximum(problem['X'].dot(problem['W1']) + problem['b1'], 0)
+    return np.argmax(hidden.dot(problem['W2']) + problem['b2'], axis=1)
+
+
+def _varied_problem(rng, N, D, H, C):
+    """A problem whose predicted labels take at least min(C, 3) values."""
+    while True:
+        problem = _problem(rng, N, D, H, C, scale=1.0)
+        if len(set(forward_labels(problem).tolist())) >= min(C, 3):
+            return problem
+
+
 def build_probes(seed=DEFAULT_SEED, fit=None):
     """All probes of a grade, in the order the child runs them.
 
@@ -64,7 +87,11 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
                   ((6, 15), (7, 13), (3, 7), (8, 16)))
     hidden = _problem(rng, N, D, H, C)
     hidden_reg = float(np.round(rng.uniform(0.05, 0.5), 3))
-    large = _problem(rng, N, D, H, C, scale=1.0, x_scale=300.0)
+    large = _problem(rng, N, D, H, C)
+    large['W2'] = 4.0 * large['W2']
+    large['b2'] = large['b2'] + STABILITY_OFFSET
+    extreme = _problem(rng, N, D, H, C, scale=1.0, x_scale=EXTREME_X_SCALE)
+    predicted = _varied_problem(rng, max(N, 12), D, H, C)
     sgd = _problem(rng, 30, D, H, C)
     sgd.update(X_val=rng.standard_normal((12, D)),
                y_val=rng.integers(0, C, size=12).astype(np.float64))
@@ -96,18 +123,26 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
          'arrays': params_and(hidden, 'X', 'y')},
         {'id': 'loss_large', 'kind': 'loss', 'args': {'reg': 0.0},
          'arrays': params_and(large, 'X', 'y')},
-        {'id': 'predict_hidden', 'kind': 'predict', 'args': {}, 'arrays': params_and(hidden, 'X')},
-        {'id': 'train_toy', 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
+        {'id': 'loss_extreme', 'kind': 'loss', 'args': {'reg': 0.0},
+         'arrays': params_and(extreme, 'X', 'y')},
+        # Served probes: the student's method runs with the grader's reference
+        # loss in place of its own (service.py), after all the probes above.
+        {'id': 'predict_hidden', 'kind': 'predict', 'args': {}, 'served': True,
+         'arrays': params_and(predicted, 'X')},
+        {'id': 'train_toy', 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS), 'served': True,
          'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},
-        {'id': 'train_epochs', 'kind': 'train', 'args': sgd_args,
+        {'id': 'train_epochs', 'kind': 'train', 'args': sgd_args, 'served': True,
          'arrays': params_and(sgd, 'X', 'y', 'X_val', 'y_val')},
-        {'id': 'train_small_set', 'kind': 'train',
+        {'id': 'train_small_set', 'kind': 'train', 'served': True,
          'args': dict(sgd_args, num_iters=3, batch_size=20),
          'arrays': params_and(tiny, 'X', 'y', 'X_val', 'y_val')},
+        # The toy run again with the student's own loss: information only.
+        {'id': 'train_toy' + OWN_LOSS, 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
+         'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},
     ]
     # Reference-only variants: run on the reference solution so feedback can
     # recognise a student's result as a known mistake.
-    for probe in [p for p in probes if p['kind'] == 'train']:
+    for probe in [p for p in probes if p['kind'] == 'train' and p.get('served')]:
         probes.append({'id': probe['id'] + NO_DECAY, 'kind': 'train', 'reference_only': True,
                        'args': dict(probe['args'], learning_rate_decay=1.0),
                        'arrays': probe['arrays']})

@@ -14,6 +14,9 @@ import numpy as np
 PARAM_NAMES = ('W1', 'b1', 'W2', 'b2')
 # Key of a probe's outputs holding {output name: why it is missing}.
 PROBLEMS = 'problems'
+# Key of a probe's outputs holding {output name: dtype} for outputs the
+# student computed in a float type narrower than float64 (e.g. float32).
+NARROW_DTYPES = 'dtypes'
 
 
 class ProbeOutputError(Exception):
@@ -46,14 +49,37 @@ def as_float_array(value, what, shape=None):
     return array
 
 
-def _make_net(module, params):
+def narrow_dtype(value):
+    """'float32' (or 'float16') when value is a numpy float narrower than float64, else ''."""
+    dtype = getattr(value, 'dtype', None)
+    if isinstance(dtype, np.dtype) and dtype.kind == 'f' and dtype.itemsize < 8:
+        return str(dtype)
+    if isinstance(value, (list, tuple)) and value:
+        return narrow_dtype(value[0])
+    return ''
+
+
+def _note_dtypes(out, raw_values):
+    """Record in out[NARROW_DTYPES] which raw outputs were narrower than float64."""
+    narrow = {name: narrow_dtype(value) for name, value in raw_values.items()}
+    narrow = {name: dtype for name, dtype in narrow.items() if dtype}
+    if narrow:
+        out[NARROW_DTYPES] = narrow
+
+
+def _make_net(module, params, served_loss=None):
     """A TwoLayerNet whose params are copies of the given arrays.
 
     __init__ is bypassed so that a mistake in it does not hide the result of
-    the method under test.
+    the method under test. served_loss, when given, replaces the instance's
+    loss method: served_loss(net, X, y=None, reg=0.0).
     """
     net = module.TwoLayerNet.__new__(module.TwoLayerNet)
     net.params = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
+    if served_loss is not None:
+        def loss(X, y=None, reg=0.0):
+            return served_loss(net, X, y, reg)
+        net.loss = loss
     return net
 
 
@@ -117,6 +143,7 @@ def probe_scores(module, args, arrays):
     scores = net.loss(X)
     out = {'scores': as_float_array(scores, 'scores', (X.shape[0], arrays['W2'].shape[1]))}
     out['unchanged'] = _unchanged({'X': X}, pristine)
+    _note_dtypes(out, {'scores': scores})
     return out
 
 
@@ -133,12 +160,20 @@ def probe_loss(module, args, arrays):
     out = {'loss': as_float_array(loss, 'the loss', ()).reshape(1)}
     out.update(_grads_out(grads, _shapes(arrays)))
     out['unchanged'] = _unchanged({'X': X, 'y': y}, pristine)
+    raw = {'loss': loss}
+    if isinstance(grads, dict):
+        raw.update({'d' + name: grads.get(name) for name in PARAM_NAMES})
+    _note_dtypes(out, raw)
     return out
 
 
-def probe_predict(module, args, arrays):
-    """Predictions of a net with given params: outputs 'y_pred' (N,)."""
-    net = _make_net(module, arrays)
+def probe_predict(module, args, arrays, served_loss=None):
+    """Predictions of a net with given params: outputs 'y_pred' (N,).
+
+    With served_loss, the net's loss method is replaced by it, so a predict
+    that calls self.loss(X) is judged on its own code only.
+    """
+    net = _make_net(module, arrays, served_loss)
     X = arrays['X']
     pristine = {'X': X.copy()}
     y_pred = net.predict(X)
@@ -147,14 +182,17 @@ def probe_predict(module, args, arrays):
     return out
 
 
-def probe_train(module, args, arrays):
+def probe_train(module, args, arrays, served_loss=None):
     """Seeded training from given params.
 
     Outputs 'loss_history' (num_iters,), 'train_acc_history' and
     'val_acc_history' (one entry per epoch), the final parameters
     ('final_W1', ...) and 'unchanged' for the four input arrays.
+
+    With served_loss, the net's loss method is replaced by it (the grader's
+    reference loss), so the SGD loop is judged apart from the student's loss.
     """
-    net = _make_net(module, arrays)
+    net = _make_net(module, arrays, served_loss)
     X, y = arrays['X'], arrays['y'].astype(np.int64)
     X_val, y_val = arrays['X_val'], arrays['y_val'].astype(np.int64)
     pristine = {'X': X.copy(), 'y': y.copy(), 'X_val': X_val.copy(), 'y_val': y_val.copy()}
@@ -178,19 +216,24 @@ def probe_train(module, args, arrays):
 
 
 def probe_fit(module, args, arrays):
-    """Seeded init and training on real data; outputs 'y_pred' for X_val.
+    """Seeded init and training on real data; outputs the trained parameters.
 
-    The validation labels are not part of the probe: accuracy is computed
-    by the grader.
+    Outputs 'final_W1' (D, H), 'final_b1' (H,), 'final_W2' (H, C) and
+    'final_b2' (C,). The validation labels are not part of the probe, and
+    the student's predict is not used: the grader computes the validation
+    accuracy from these parameters with the reference forward pass.
     """
     X, y, X_val = arrays['X'], arrays['y'].astype(np.int64), arrays['X_val']
+    D, H, C = X.shape[1], args['hidden_size'], args['num_classes']
     np.random.seed(args['seed'])
-    net = module.TwoLayerNet(X.shape[1], args['hidden_size'], args['num_classes'])
+    net = module.TwoLayerNet(D, H, C)
+    # The validation set the student's train sees carries no real labels.
     net.train(X, y, X_val, np.zeros(X_val.shape[0], dtype=np.int64),
               learning_rate=args['learning_rate'],
               learning_rate_decay=args['learning_rate_decay'], reg=args['reg'],
               num_iters=args['num_iters'], batch_size=args['batch_size'], verbose=False)
-    return {'y_pred': as_float_array(net.predict(X_val), 'predict(X_val)', (X_val.shape[0],))}
+    return _params_out(net, {'W1': (D, H), 'b1': (H,), 'W2': (H, C), 'b2': (C,)},
+                       prefix='final_')
 
 
 PROBE_KINDS = {
@@ -203,7 +246,12 @@ PROBE_KINDS = {
 }
 
 
-def run_probe(module, probe, arrays):
+# Probe kinds that can run with the grader's reference loss in place of the
+# student's (so they judge one component only).
+SERVABLE_KINDS = ('predict', 'train')
+
+
+def run_probe(module, probe, arrays, served_loss=None):
     """Run one probe against module.
 
     Inputs:
@@ -211,9 +259,13 @@ def run_probe(module, probe, arrays):
     - probe: dict with 'kind' (a key of PROBE_KINDS) and 'args'.
     - arrays: dict of input arrays for this probe (never modified: each
       probe works on copies).
+    - served_loss: for kinds in SERVABLE_KINDS, a function
+      (net, X, y, reg) -> scores or (loss, grads) that replaces net.loss.
 
     Returns a dict of output name -> float64 ndarray. Exceptions raised by
     the code under test propagate to the caller.
     """
     own_copies = {name: np.array(value) for name, value in arrays.items()}
+    if served_loss is not None and probe['kind'] in SERVABLE_KINDS:
+        return PROBE_KINDS[probe['kind']](module, probe['args'], own_copies, served_loss)
     return PROBE_KINDS[probe['kind']](module, probe['args'], own_copies)

@@ -37,7 +37,11 @@ from .paths import PACKAGE_DIR
 CHILD_SCRIPT = os.path.join(PACKAGE_DIR, 'child.py')
 NOBODY_UID = 65534
 OUTPUT_TAIL_BYTES = 4000
-MAX_CHANNEL_BYTES = 256 * 1024 * 1024
+MAX_CHANNEL_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# Why a child could not load neural_net.py (ids of diagnoses.py).
+IMPORT_FAILURE_KINDS = ('python2', 'syntax_error', 'missing_import', 'no_class',
+                        'import_failed')
 # Environment variables passed through to the child (BLAS kernel selection
 # on some processors must match the grader's).
 PASSTHROUGH_ENV = ('PATH', 'LANG', 'LC_ALL', 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'TZ')
@@ -56,6 +60,7 @@ class ChildRun:
     """What came back from one child process."""
     imported: bool = False
     import_error: str = ''
+    import_kind: str = ''
     probe_results: dict = field(default_factory=dict)   # id -> {'ok', 'outputs'|'error'}
     finished: bool = False
     timed_out: bool = False
@@ -64,16 +69,19 @@ class ChildRun:
     stdout: str = ''
     stderr: str = ''
     channel_error: str = ''
+    isolation: str = ''
 
 
 class ProbePack:
     """Probe inputs written once to disk, shared by every child of a run.
 
     The folder is readable by the child (also when it runs as nobody) and
-    removed by close().
+    removed by close(). served: whether probes marked 'served' run with the
+    grader's reference loss (False for the reference itself and the
+    self-check, which have no loss service).
     """
 
-    def __init__(self, probes):
+    def __init__(self, probes, served=False):
         self.folder = tempfile.mkdtemp(prefix='tln-probes-')
         os.chmod(self.folder, 0o755)
         arrays = {}
@@ -85,7 +93,8 @@ class ProbePack:
                 arrays[key] = np.asarray(array, dtype=np.float64)
                 keys[name] = key
             self.specs.append({'id': probe['id'], 'kind': probe['kind'],
-                               'args': probe['args'], 'array_keys': keys})
+                               'args': probe['args'], 'array_keys': keys,
+                               'served': bool(served and probe.get('served'))})
         self.array_file = os.path.join(self.folder, 'plan.npz')
         np.savez(self.array_file, **arrays)
         os.chmod(self.array_file, 0o644)
@@ -157,16 +166,90 @@ def _die_with_parent():
         pass
 
 
-def _read_channel(read_fd, run, lines):
-    """Collect JSON lines from the child until EOF (runs in a thread)."""
+class ChannelSession:
+    """The grader's side of one child's channel: decodes messages as they come.
+
+    Every message is checked before it is kept; a malformed one ends the
+    session (the child is then stopped). Loss calls are answered through
+    the LossService, if any.
+    """
+
+    def __init__(self, run, service=None):
+        self.run = run
+        self.service = service
+
+    def feed(self, line):
+        """Apply one line; returns the reply to send back, or None."""
+        message = wire.decode_message(line)
+        event = message['event']
+        run = self.run
+        if event == 'loss_call':
+            if self.service is None:
+                raise wire.WireError('loss call without a loss service')
+            return self.service.answer(message, run.probe_results.keys())
+        if event == 'imported':
+            run.imported = True
+        elif event == 'import_error':
+            run.import_error = str(message.get('error', ''))[:2000]
+            kind = message.get('kind')
+            run.import_kind = kind if kind in IMPORT_FAILURE_KINDS else 'import_failed'
+        elif event == 'probe':
+            probe_id = message.get('id')
+            if not isinstance(probe_id, str) or probe_id in run.probe_results:
+                raise wire.WireError('bad or repeated probe id')
+            if message.get('ok') is True:
+                run.probe_results[probe_id] = {
+                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs')),
+                    'problems': wire.decode_problems(message.get('problems', {})),
+                    'dtypes': wire.decode_problems(message.get('dtypes', {}))}
+            else:
+                run.probe_results[probe_id] = {
+                    'ok': False, 'error': str(message.get('error', ''))[:2000]}
+        elif event == 'done':
+            run.finished = True
+        else:
+            raise wire.WireError('unknown event')
+        return None
+
+
+def _serve_channel(read_fd, reply_fd, session, stop_child):
+    """Read the child's lines until EOF, answering loss calls (runs in a thread).
+
+    Each line is capped at MAX_LINE_BYTES and the whole stream at
+    MAX_CHANNEL_BYTES; past either, or at the first malformed message, the
+    child is stopped and the run records why.
+    """
+    run = session.run
+    replies = os.fdopen(reply_fd, 'wb', buffering=0) if reply_fd is not None else None
     total = 0
-    with os.fdopen(read_fd, 'rb') as channel:
-        for line in channel:
-            total += len(line)
-            if total > MAX_CHANNEL_BYTES:
-                run.channel_error = 'the child sent more data than allowed'
-                break
-            lines.append(line)
+    try:
+        with os.fdopen(read_fd, 'rb') as channel:
+            while True:
+                line = channel.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    return
+                total += len(line)
+                if len(line) > MAX_LINE_BYTES or total > MAX_CHANNEL_BYTES:
+                    run.channel_error = 'the child sent more data than allowed'
+                    stop_child()
+                    return
+                try:
+                    reply = session.feed(line)
+                except (wire.WireError, KeyError, TypeError, ValueError) as error:
+                    run.channel_error = 'malformed result from the child (%s)' % error
+                    stop_child()
+                    return
+                if reply is not None:
+                    try:
+                        replies.write(wire.encode_message(reply))
+                    except OSError:   # the child is gone or stopped reading
+                        return
+    finally:
+        if replies is not None:
+            try:
+                replies.close()
+            except OSError:
+                pass
 
 
 def _tail(path):
@@ -186,43 +269,17 @@ def _kill_group(pgid):
         pass
 
 
-def _apply_messages(run, lines):
-    """Decode the child's messages into run; malformed ones end the stream."""
-    for line in lines:
-        try:
-            message = wire.decode_message(line)
-            event = message['event']
-            if event == 'imported':
-                run.imported = True
-            elif event == 'import_error':
-                run.import_error = str(message.get('error', ''))[:2000]
-            elif event == 'probe':
-                probe_id = message.get('id')
-                if not isinstance(probe_id, str) or probe_id in run.probe_results:
-                    raise wire.WireError('bad or repeated probe id')
-                if message.get('ok') is True:
-                    run.probe_results[probe_id] = {
-                        'ok': True, 'outputs': wire.decode_arrays(message.get('outputs')),
-                        'problems': wire.decode_problems(message.get('problems', {}))}
-                else:
-                    run.probe_results[probe_id] = {
-                        'ok': False, 'error': str(message.get('error', ''))[:2000]}
-            elif event == 'done':
-                run.finished = True
-        except (wire.WireError, KeyError) as error:
-            run.channel_error = 'malformed result from the child (%s)' % error
-            return
-
-
-def run_submission(source_file, pack, limits, denied_roots=()):
+def run_submission(source, pack, limits, denied_roots=(), service=None):
     """Grade-run one neural_net.py in a sandboxed child.
 
     Inputs:
-    - source_file: path of the student's neural_net.py.
+    - source: the bytes of the student's neural_net.py (already read and
+      size-checked by the grader; the child gets its own copy).
     - pack: ProbePack with the probes to run.
     - limits: Limits.
     - denied_roots: folders the child may not read (kit, gradebook, other
       students).
+    - service: LossService answering the loss calls of served probes, or None.
 
     Returns a ChildRun. Never raises for anything the student code does.
     """
@@ -234,7 +291,9 @@ def run_submission(source_file, pack, limits, denied_roots=()):
         work_dir = os.path.join(staged, 'work')
         os.makedirs(submission_dir)
         os.makedirs(work_dir)
-        shutil.copyfile(source_file, os.path.join(submission_dir, 'neural_net.py'))
+        with open(os.path.join(submission_dir, 'neural_net.py'), 'wb') as handle:
+            handle.write(source)
+        run.isolation = 'uid-drop' if drop else 'process'
         plan = {'probes': pack.specs, 'array_files': [pack.array_file],
                 'denied_roots': sorted(set(denied_roots))}
         with open(os.path.join(staged, 'plan.json'), 'w', encoding='utf-8') as handle:
@@ -251,24 +310,34 @@ def run_submission(source_file, pack, limits, denied_roots=()):
                     'MKL_NUM_THREADS': '1', 'PYTHONHASHSEED': '0',
                     'PYTHONDONTWRITEBYTECODE': '1', 'TMPDIR': work_dir})
         read_fd, write_fd = os.pipe()
-        lines = []
-        reader = threading.Thread(target=_read_channel, args=(read_fd, run, lines), daemon=True)
+        reply_read = reply_write = None
+        if service is not None:
+            reply_read, reply_write = os.pipe()
+        session = ChannelSession(run, service)
         started = time.monotonic()
         with open(os.path.join(staged, 'stdout'), 'wb') as out, \
                 open(os.path.join(staged, 'stderr'), 'wb') as err:
+            child_fds = (write_fd,) if reply_read is None else (write_fd, reply_read)
             try:
                 proc = subprocess.Popen(
-                    [sys.executable, '-I', CHILD_SCRIPT, staged, str(write_fd)],
+                    [sys.executable, '-I', CHILD_SCRIPT, staged, str(write_fd),
+                     '-' if reply_read is None else str(reply_read)],
                     stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=work_dir, env=env,
-                    pass_fds=(write_fd,), start_new_session=True,
+                    pass_fds=child_fds, start_new_session=True,
                     preexec_fn=_limit_child(limits, drop))
             except BaseException:
                 os.close(read_fd)
+                if reply_write is not None:
+                    os.close(reply_write)
                 raise
             finally:
-                os.close(write_fd)
+                for fd in child_fds:
+                    os.close(fd)
             with _ACTIVE_LOCK:
                 _ACTIVE_GROUPS.add(proc.pid)
+            reader = threading.Thread(
+                target=_serve_channel, daemon=True,
+                args=(read_fd, reply_write, session, lambda: _kill_group(proc.pid)))
             reader.start()
             try:
                 proc.wait(timeout=limits.timeout)
@@ -284,7 +353,6 @@ def run_submission(source_file, pack, limits, denied_roots=()):
             raise Aborted()
         run.seconds = time.monotonic() - started
         run.returncode = proc.returncode
-        _apply_messages(run, list(lines))
         run.stdout = _tail(os.path.join(staged, 'stdout'))
         run.stderr = _tail(os.path.join(staged, 'stderr'))
     finally:

@@ -10,6 +10,7 @@ import json
 import numpy as np
 
 MAX_ARRAY_ELEMENTS = 10_000_000
+MAX_DIMENSIONS = 4
 
 
 class WireError(ValueError):
@@ -34,11 +35,14 @@ def decode_arrays(encoded):
             raise WireError('malformed output %r' % (name,))
         shape = item.get('shape')
         data = item.get('data')
-        if (not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape)
+        if (not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS
+                or not all(type(n) is int and n >= 0 for n in shape)
                 or not isinstance(data, str)):
             raise WireError('malformed output %r' % name)
-        size = int(np.prod(shape)) if shape else 1
-        if size > MAX_ARRAY_ELEMENTS:
+        size = 1
+        for extent in shape:   # Python ints: no overflow, whatever the child claims
+            size *= extent
+        if size > MAX_ARRAY_ELEMENTS or len(data) > 4 * (8 * size + 2) // 3 + 4:
             raise WireError('output %r is too large' % name)
         try:
             raw = base64.b64decode(data.encode('ascii'), validate=True)

@@ -26,7 +26,13 @@ def main():
         print('Each row is a wrong implementation from `autograder/mutants.py` (a small named '
               'edit of the reference), graded by the real grader on %s; `x` marks a check '
               'that took points. Produced by `python bench/catch_matrix.py`; '
-              '`tests/test_mutants.py` asserts the same matrix.\n' % grader.dataset)
+              '`tests/test_mutants.py` asserts the same matrix.\n\n'
+              'A mistake costs points only at the checks of its own component: `train`, '
+              '`sgd` and `predict` run the student\'s method with the grader\'s reference '
+              'loss in place of the student\'s, so a loss or gradient bug never costs them. '
+              '`val_accuracy` stays end to end (the student\'s own init, loss and train; the '
+              'accuracy of the trained parameters is computed by the grader), so it also '
+              'catches mistakes that stop the network from learning.\n' % grader.dataset)
         print('| mutant | mistake | ' + ' | '.join(names) + ' | score |')
         print('|---|---|' + '---|' * (len(names) + 1))
         for mutant in mutants.MUTANTS:

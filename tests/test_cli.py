@@ -44,10 +44,13 @@ def by_id(results):
 
 def test_grade_json_contract_single_file():
     [result] = grade_json(REFERENCE, '--dataset', 'fashion_mnist')
-    assert list(result) == ['submission', 'score', 'max_score', 'checks']
+    # The contract's keys, then the schema's additions (autograder/results.py).
+    assert list(result) == ['schema', 'submission', 'score', 'max_score', 'checks', 'problem',
+                            'diagnoses', 'warnings', 'isolation']
+    assert result['schema'] == 2 and result['problem'] == '' and result['diagnoses'] == []
     assert result['submission'] == REFERENCE and result['score'] == result['max_score'] == 18
     for check in result['checks']:
-        assert list(check) == ['name', 'score', 'max_score', 'feedback']
+        assert list(check) == ['name', 'score', 'max_score', 'feedback', 'diagnoses']
         assert isinstance(check['score'], float) and isinstance(check['feedback'], str)
 
 
@@ -59,7 +62,7 @@ def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
     assert results['alice']['score'] == results['dave']['score'] == 18
     assert 0 < results['bob']['score'] < 18 and results['carol']['score'] == 0
     assert results['erin']['score'] == 0
-    assert 'no neural_net.py' in results['erin']['checks'][0]['feedback']
+    assert 'no neural_net.py' in results['erin']['problem']
     with open(out / 'grades.csv', newline='') as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:len(NBGRADER_COLUMNS)] == NBGRADER_COLUMNS
@@ -119,7 +122,7 @@ def test_several_student_files(tmp_path):
     results = by_id(grade_json(str(klass), '--dataset', 'none'))
     assert results['frank']['score'] == 15
     assert results['gina']['score'] == 0
-    assert 'holds 2 files named neural_net.py' in results['gina']['checks'][0]['feedback']
+    assert 'holds 2 files named neural_net.py' in results['gina']['problem']
 
 
 def test_nbgrader_submitted_layout(tmp_path):
@@ -139,7 +142,7 @@ def test_zip_with_path_traversal_is_refused(tmp_path):
         archive.writestr('neural_net.py', reference_text())
     [result] = grade_json(str(evil), '--dataset', 'none')
     assert result['score'] == 0
-    assert 'unsafe path' in result['checks'][0]['feedback']
+    assert 'unsafe path' in result['problem']
     assert not (tmp_path.parent / 'outside.py').exists()
 
 

@@ -87,12 +87,12 @@ HOSTILE = {
         'scores = (hidden.dot(W2) + b2).T'), 'shape', None),
     'syntax_error': (reference_text().replace('def predict(self, X):', 'def predict(self, X)'),
                      'SyntaxError', 0),
-    'python2_print': (at_import('print "hello"'), 'SyntaxError', 0),
+    'python2_print': (at_import('print "hello"'), 'written for Python 2', 0),
+    # Markers never gate grading: a warning, full marks.
     'markers_deleted': (reference_text().replace(
-        '# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****', '# end'),
-        'marker lines are broken', 0),
+        '# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****', '# end'), None, 18),
     'non_utf8': (b'\xff\xfe' + reference_text().encode('utf-8'), 'SyntaxError', 0),
-    'empty_file': ('', 'no START/END CODE marker lines', 0),
+    'empty_file': ('', 'neural_net.py is empty', 0),
     'ten_megabytes': (reference_text() + '#' + 'x' * (10 * 2 ** 20) + '\n', 'accepts files up to',
                       0),
     'sleeps_over_timeout': (at_import('import time\ntime.sleep(%d)' % (TIMEOUT + 3)),
@@ -140,7 +140,7 @@ def graded(tmp_path_factory):
 def test_each_gets_a_score_with_a_reason(graded, name):
     _, words, expected = HOSTILE[name]
     result = graded['results'][name]
-    feedback = ' '.join(check['feedback'] for check in result['checks'])
+    feedback = ' '.join([result['problem']] + [check['feedback'] for check in result['checks']])
     if words:
         assert words in feedback, feedback[:2000]
     if expected is not None:

@@ -64,7 +64,7 @@ def run(args):
                 return 2
     finally:
         workspace.close()
-    data = [result.to_json() for result in results]
+    data = [result.to_json(timing=False) for result in results]
     if args.json:
         print(json.dumps(data, indent=1))
     elif args.markdown:

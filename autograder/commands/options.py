@@ -14,6 +14,11 @@ def add_grading_options(parser, default_dataset='auto'):
                              'Fashion-MNIST; none skips that check (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=None,
                         help='grader seed for the hidden inputs (default: the kit\'s)')
+    parser.add_argument('--require-markers', nargs='?', type=float, const=1.0, default=None,
+                        metavar='POINTS',
+                        help='add a "markers" check worth POINTS (default 1) for keeping this '
+                             'year\'s START/END CODE lines intact; without it, changed markers '
+                             'only give a warning')
 
 
 def make_grader(args, visible_only=False, denied_roots=()):
@@ -23,4 +28,4 @@ def make_grader(args, visible_only=False, denied_roots=()):
         kwargs['seed'] = args.seed
     return Grader(dataset=args.dataset, visible_only=visible_only,
                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb),
-                  denied_roots=denied_roots, **kwargs)
+                  denied_roots=denied_roots, require_markers=args.require_markers, **kwargs)

@@ -1,0 +1,160 @@
+"""The reference loss, served by the grader to a student's training run.
+
+The train, sgd and predict checks judge the student's SGD loop and predict
+on their own: while those probes run, the child replaces the net's ``loss``
+method by a stub that sends each call over the channel, and the grader
+answers with the reference solution's result. The reference code never
+enters the student's process (a student's own ``loss`` could otherwise call
+it and pass the loss and grads checks, or print its source in an exception).
+
+The grader trusts nothing in a call: it answers only for the probes that are
+meant to be served, only after every probe judged on the student's own loss
+has reported (so no answer can feed those results), never after the probe
+itself has reported, with inputs no larger than the probe's, parameters of
+the probe's shapes, integer labels in range, and at most a fixed number of
+calls. Every loss it returns is recorded: the train check compares the
+student's ``loss_history`` with them.
+"""
+import numpy as np
+
+from . import wire
+from .probes import PARAM_NAMES
+
+# Calls with y (training steps) allowed per served probe: num_iters + 1.
+# Calls without y (scores, for predict) allowed: twice per step plus two.
+SCORE_CALLS_PER_STEP = 2
+
+
+class ServiceRefused(Exception):
+    """A loss call the grader will not answer; the message goes to the child."""
+
+
+class ProbeBudget:
+    """What one served probe may ask for.
+
+    - shapes: the parameter shapes, e.g. {'W1': (D, H), ...}.
+    - max_rows: largest number of samples in one call.
+    - max_loss_calls / max_score_calls: call budgets.
+    """
+
+    def __init__(self, probe):
+        arrays, args = probe['arrays'], probe['args']
+        self.shapes = {name: tuple(np.shape(arrays[name])) for name in PARAM_NAMES}
+        rows = [np.shape(arrays[key])[0] for key in ('X', 'X_val') if key in arrays]
+        self.max_rows = max(rows + [int(args.get('batch_size', 0))])
+        steps = int(args.get('num_iters', 0))
+        self.max_loss_calls = steps + 1
+        self.max_score_calls = SCORE_CALLS_PER_STEP * (steps + 1) + 2
+
+    @property
+    def input_size(self):
+        return self.shapes['W1'][0]
+
+    @property
+    def classes(self):
+        return self.shapes['W2'][1]
+
+
+class LossService:
+    """Answers one child run's loss calls with the reference loss.
+
+    Inputs:
+    - reference_class: the reference TwoLayerNet class (loaded in the grader).
+    - budgets: {probe id: ProbeBudget} for the probes that are served.
+    - gate_ids: ids of the probes that must have reported before any call
+      is answered.
+    """
+
+    def __init__(self, reference_class, budgets, gate_ids):
+        self._reference_class = reference_class
+        self._budgets = budgets
+        self._gate_ids = frozenset(gate_ids)
+        self._loss_calls = {probe_id: 0 for probe_id in budgets}
+        self._score_calls = {probe_id: 0 for probe_id in budgets}
+        self.served_losses = {probe_id: [] for probe_id in budgets}
+
+    def answer(self, message, reported_ids):
+        """The reply (a dict) to one 'loss_call' message.
+
+        reported_ids: probe ids whose results the child has already sent.
+        """
+        try:
+            return self._answer(message, reported_ids)
+        except ServiceRefused as refusal:
+            return {'event': 'loss_reply', 'ok': False, 'error': str(refusal)}
+
+    def _answer(self, message, reported_ids):
+        probe_id = message.get('id')
+        budget = self._budgets.get(probe_id) if isinstance(probe_id, str) else None
+        if budget is None:
+            raise ServiceRefused('the reference loss is served only while train and predict '
+                                 'are graded')
+        if not self._gate_ids <= set(reported_ids) or probe_id in reported_ids:
+            raise ServiceRefused('the reference loss is not available at this point')
+        X = _one_array(message, 'X', 2)
+        if X.shape[0] > budget.max_rows or X.shape[1] != budget.input_size:
+            raise ServiceRefused('X has shape %s; this probe passes at most (%d, %d)'
+                                 % (X.shape, budget.max_rows, budget.input_size))
+        params = _params(message, budget.shapes)
+        net = self._reference_class.__new__(self._reference_class)
+        net.params = params
+        if message.get('y') is None:
+            self._count(self._score_calls, probe_id, budget.max_score_calls)
+            with np.errstate(all='ignore'):
+                scores = np.asarray(net.loss(X), dtype=np.float64)
+            return {'event': 'loss_reply', 'ok': True,
+                    'scores': wire.encode_arrays({'scores': scores})}
+        y = _labels(message, X.shape[0], budget.classes)
+        reg = message.get('reg')
+        if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not np.isfinite(reg):
+            raise ServiceRefused('reg must be a finite number')
+        self._count(self._loss_calls, probe_id, budget.max_loss_calls)
+        with np.errstate(all='ignore'):
+            loss, grads = net.loss(X, y=y, reg=float(reg))
+        loss = float(loss)
+        self.served_losses[probe_id].append(loss)
+        return {'event': 'loss_reply', 'ok': True, 'loss': loss,
+                'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
+                                             for name in PARAM_NAMES})}
+
+    @staticmethod
+    def _count(counter, probe_id, limit):
+        if counter[probe_id] >= limit:
+            raise ServiceRefused('too many calls of loss() in one run (at most %d)' % limit)
+        counter[probe_id] += 1
+
+
+def _one_array(message, key, ndim):
+    try:
+        array = wire.decode_arrays({key: message.get(key)})[key]
+    except wire.WireError as error:
+        raise ServiceRefused('%s could not be read (%s)' % (key, error)) from error
+    if array.ndim != ndim:
+        raise ServiceRefused('%s should have %d dimensions, got shape %s'
+                             % (key, ndim, array.shape))
+    return array
+
+
+def _params(message, shapes):
+    encoded = message.get('params')
+    if not isinstance(encoded, dict) or sorted(encoded) != sorted(PARAM_NAMES):
+        raise ServiceRefused('self.params must hold exactly W1, b1, W2 and b2')
+    try:
+        params = wire.decode_arrays(encoded)
+    except wire.WireError as error:
+        raise ServiceRefused('self.params could not be read (%s)' % error) from error
+    for name in PARAM_NAMES:
+        if params[name].shape != shapes[name]:
+            raise ServiceRefused('self.params[%r] has shape %s, expected %s'
+                                 % (name, params[name].shape, shapes[name]))
+    return params
+
+
+def _labels(message, rows, classes):
+    y = _one_array(message, 'y', 1)
+    if y.shape[0] != rows:
+        raise ServiceRefused('y has %d labels for %d samples' % (y.shape[0], rows))
+    if not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or np.any(y < 0) \
+            or np.any(y >= classes):
+        raise ServiceRefused('y must hold integer labels from 0 to %d' % (classes - 1))
+    return y.astype(np.int64)
