@@ -1,0 +1,194 @@
+"""A two-layer fully connected neural network: the part of the assignment you write.
+
+Architecture::
+
+    input (D) -> fully connected -> ReLU -> fully connected -> softmax (C)
+
+The network is trained with a softmax cross-entropy loss plus L2 regularisation
+on the two weight matrices (not on the biases), by minibatch stochastic gradient
+descent with a learning rate that decays once per epoch.
+
+Write your code only between the START / END marker lines; leave the marker
+lines themselves exactly as they are (the grader looks for them).
+"""
+import numpy as np
+
+
+class TwoLayerNet(object):
+    """Two-layer fully connected classifier with a ReLU hidden layer.
+
+    Parameters live in ``self.params``, a dict of numpy arrays:
+
+    - ``W1``: first layer weights, shape (D, H)
+    - ``b1``: first layer biases, shape (H,)
+    - ``W2``: second layer weights, shape (H, C)
+    - ``b2``: second layer biases, shape (C,)
+
+    where D is the input dimension, H the hidden layer size and C the number
+    of classes.
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, std=1e-4):
+        """Initialise weights with small Gaussian values and biases with zeros.
+
+        W1 is drawn before W2, each as ``std * np.random.randn(...)``, so that a
+        seeded network is reproducible.
+
+        Inputs:
+        - input_size: the dimension D of the input data.
+        - hidden_size: the number H of neurons in the hidden layer.
+        - output_size: the number C of classes.
+        - std: standard deviation of the initial weights.
+        """
+        self.params = {}
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        self.params = {
+            'W1': std * np.random.randn(input_size, hidden_size),
+            'b1': np.zeros(hidden_size),
+            'W2': std * np.random.randn(hidden_size, output_size),
+            'b2': np.zeros(output_size),
+        }
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+    def loss(self, X, y=None, reg=0.0):
+        """Compute class scores, or the loss and its gradients.
+
+        Inputs:
+        - X: input data, shape (N, D); row X[i] is one sample.
+        - y: integer labels, shape (N,), each 0 <= y[i] < C; or None.
+        - reg: L2 regularisation strength.
+
+        Returns:
+        If y is None: scores, shape (N, C), where scores[i, c] is the score of
+        class c for sample X[i].
+
+        Otherwise a tuple (loss, grads):
+        - loss: float, the mean softmax cross-entropy loss over the N samples
+          plus ``reg * (sum(W1**2) + sum(W2**2))``.
+        - grads: dict with the same keys as self.params; grads[k] is the
+          gradient of the loss with respect to self.params[k] (same shape).
+
+        Do not modify X or y.
+        """
+        W1, b1 = self.params['W1'], self.params['b1']
+        W2, b2 = self.params['W2'], self.params['b2']
+        N, D = X.shape
+
+        # Forward pass.
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        # first layer + relu
+        hidden = np.dot(X, W1) + b1
+        hidden = np.maximum(hidden, 0)
+        # second layer
+        scores = np.dot(hidden, W2) + b2
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+        if y is None:
+            return scores
+
+        # Loss.
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        shifted = scores - np.max(scores, axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= np.sum(probs, axis=1, keepdims=True)
+        loss = -np.mean(np.log(probs[np.arange(N), y]))
+        loss += reg * np.sum(W1 * W1)
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+        # Backward pass.
+        grads = {}
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        dscores = probs.copy()
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads['W2'] = hidden.T.dot(dscores)
+        grads['b2'] = np.sum(dscores, axis=0)
+        dhidden = dscores.dot(W2.T)
+        dhidden[hidden <= 0] = 0
+        grads['W1'] = X.T.dot(dhidden) + 2 * reg * W1
+        grads['b1'] = np.sum(dhidden, axis=0)
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+        return loss, grads
+
+    def train(self, X, y, X_val, y_val,
+              learning_rate=1e-3, learning_rate_decay=0.95,
+              reg=5e-6, num_iters=100,
+              batch_size=200, verbose=False):
+        """Train the network with minibatch stochastic gradient descent.
+
+        Inputs:
+        - X: training data, shape (N, D).
+        - y: training labels, shape (N,), each 0 <= y[i] < C.
+        - X_val: validation data, shape (N_val, D).
+        - y_val: validation labels, shape (N_val,).
+        - learning_rate: step size of each update.
+        - learning_rate_decay: factor the learning rate is multiplied by
+          after every epoch.
+        - reg: L2 regularisation strength.
+        - num_iters: number of update steps.
+        - batch_size: number of training samples per step.
+        - verbose: if True, print the loss every 100 iterations.
+
+        Returns a dict with:
+        - 'loss_history': list of num_iters floats, the minibatch loss at
+          every iteration.
+        - 'train_acc_history', 'val_acc_history': lists of floats, the
+          accuracy on the current minibatch and on the validation set, taken
+          at the end of every epoch.
+
+        An epoch is max(N / batch_size, 1) iterations.
+        """
+        num_train = X.shape[0]
+        iterations_per_epoch = max(num_train / batch_size, 1)
+
+        loss_history = []
+        train_acc_history = []
+        val_acc_history = []
+
+        for it in range(num_iters):
+            # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            sample_idx = np.random.choice(num_train, batch_size, replace=True)
+            X_batch, y_batch = X[sample_idx], y[sample_idx]
+            # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+            loss, grads = self.loss(X_batch, y=y_batch, reg=reg)
+            loss_history.append(loss)
+
+            # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            for name, grad in grads.items():
+                self.params[name] = self.params[name] - learning_rate * grad
+            # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+            if verbose and it % 100 == 0:
+                print('iteration %d / %d: loss %f' % (it, num_iters, loss))
+
+            # Once per epoch: record accuracies and decay the learning rate.
+            if it % iterations_per_epoch == 0:
+                train_acc = (self.predict(X_batch) == y_batch).mean()
+                val_acc = (self.predict(X_val) == y_val).mean()
+                train_acc_history.append(train_acc)
+                val_acc_history.append(val_acc)
+                learning_rate *= learning_rate_decay
+
+        return {
+            'loss_history': loss_history,
+            'train_acc_history': train_acc_history,
+            'val_acc_history': val_acc_history,
+        }
+
+    def predict(self, X):
+        """Predict a label for each sample with the trained weights.
+
+        Inputs:
+        - X: data to classify, shape (N, D).
+
+        Returns:
+        - y_pred: integer labels, shape (N,); y_pred[i] is the class with the
+          highest score for X[i].
+        """
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        scores = self.loss(X)
+        y_pred = scores.argmax(axis=1)
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        return y_pred
