@@ -23,6 +23,9 @@ VALUE_TOLERANCE = 1e-6      # scores, loss, trained histories
 GRAD_TOLERANCE = 1e-7       # analytic gradients against the reference's
 INIT_TOLERANCE = 1e-12      # seeded initial weights must match exactly
 TOY_FINAL_LOSS_BAR = 0.02   # the notebook's "loss below 0.02" bar for toy training
+# A gradient wrong by less than this (but above GRAD_TOLERANCE) is off by
+# rounding, as float32 arithmetic (eps 1.2e-7) gives, not by a formula.
+FLOAT32_ERROR = 1e-4
 
 
 class StudentError(Exception):
@@ -56,24 +59,31 @@ class Evidence:
     - reference(probe_id): the reference outputs.
     - inputs(probe_id): the probe's input arrays and args.
     - extra: data the grader holds back from the child (e.g. y_val).
-    - served_losses: {probe id: losses the grader's reference loss returned
-      while that probe ran}; None where no loss was served (self-check).
+    - service: the LossService that answered the student's served probes
+      (its served_losses and first_batches), or None where no loss was
+      served (the self-check).
     """
 
     def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
-                 served_losses=None):
+                 service=None):
         self._student = student_results
         self._reference = reference_results
         self._probes = {probe['id']: probe for probe in probes}
         self.extra = extra or {}
         self._missing_reason = missing_reason
-        self._served_losses = served_losses
+        self._service = service
 
     def served_losses(self, probe_id):
         """Losses served to the student's run of probe_id, or None if not served."""
-        if self._served_losses is None:
+        if self._service is None:
             return None
-        return self._served_losses.get(probe_id, [])
+        return self._service.served_losses.get(probe_id, [])
+
+    def first_batch(self, probe_id):
+        """X of the first training call of probe_id's run (N, D), or None."""
+        if self._service is None:
+            return None
+        return self._service.first_batches.get(probe_id)
 
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""
@@ -330,11 +340,14 @@ def _grad_issue(evidence, name):
                     % name, 'biases_regularised')
         if close(got, want * N, GRAD_TOLERANCE):
             return 'd%s is N times too large: divide the gradient by N' % name, 'grads_not_divided'
-        dtype = evidence.narrow_dtype(probe_id, 'd' + name)
+        error = relative_error(got, want)
+        dtype = evidence.narrow_dtype(probe_id, 'd' + name) or (
+            'float32' if error < FLOAT32_ERROR else '')
         if dtype:
-            return ('d%s is computed in %s and so off by relative error %s: keep every array '
-                    'in float64 (the notebook\'s gradient check needs float64 precision)'
-                    % (name, dtype, fmt_error(relative_error(got, want))), 'float32')
+            return ('d%s is off by relative error %s, the size of %s rounding: keep every array '
+                    'in float64, with no astype(np.float32) or dtype=np.float32 (the notebook\'s '
+                    'gradient check needs float64 precision)' % (name, fmt_error(error), dtype),
+                    'float32')
         return 'd%s is wrong (relative error %s): %s' % (
             name, fmt_error(relative_error(got, want)), GRAD_HINTS[name]), 'grad_wrong'
     return None
@@ -455,6 +468,13 @@ def _training_diagnosis(evidence, probe_id, got):
         hints.append('%s never changes: update every parameter in self.params'
                      % ', '.join(stuck))
         found.append('param_not_updated')
+    batch = evidence.first_batch(probe_id)
+    if batch is not None and not np.array_equal(batch, _specified_first_batch(evidence,
+                                                                              probe_id)):
+        hints.append('the minibatches differ from X[np.random.choice(num_train, batch_size)] '
+                     '(sampling with replacement, one call per iteration, before anything else '
+                     'draws from np.random)')
+        found.append('sampling')
     no_decay = evidence.reference_or_none(probe_id + NO_DECAY)
     if no_decay is not None and close(got['loss_history'], no_decay['loss_history'],
                                       VALUE_TOLERANCE):
@@ -466,6 +486,14 @@ def _training_diagnosis(evidence, probe_id, got):
 
 TRAIN_OUTPUTS = ('loss_history', 'train_acc_history', 'val_acc_history') + tuple(
     'final_' + name for name in PARAM_NAMES)
+
+
+def _specified_first_batch(evidence, probe_id):
+    """The first minibatch the specified sampling draws in probe_id's run (B, D)."""
+    args, X = evidence.args(probe_id), evidence.inputs(probe_id)['X']
+    draws = np.random.RandomState(args['seed'])   # the stream np.random.seed(seed) gives
+    draws.randn(args.get('skip_normals', 0))
+    return X[draws.choice(X.shape[0], args['batch_size'])]
 
 
 def _train_matches(got, want):
@@ -518,13 +546,6 @@ def judge_sgd(evidence):
         points += 0.5
     elif not per_epoch:
         hints, ids = _training_diagnosis(evidence, 'train_epochs', epochs)
-        if not hints and close(epochs['loss_history'][:1], want['loss_history'][:1],
-                               VALUE_TOLERANCE) and not close(epochs['loss_history'],
-                                                              want['loss_history'],
-                                                              VALUE_TOLERANCE):
-            hints = ['the minibatches differ from np.random.choice(num_train, batch_size) '
-                     '(sampling with replacement, one call per iteration)']
-            ids = ['sampling']
         notes.extend(hints or [_mismatch_note(epochs, want, 'multi-epoch training')])
         found.extend(ids or ['train_wrong'])
     if not notes:

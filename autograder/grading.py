@@ -241,15 +241,14 @@ class Grader:
         pack, gate, budgets = self._student_pack(checks)
         service = (LossService(self.reference_class, budgets, gate) if budgets else None)
         run = run_submission(source, pack, self.limits, self.denied_roots, service)
-        result = self.judge(run, name, checks, (intact, warning),
-                            None if service is None else service.served_losses)
+        result = self.judge(run, name, checks, (intact, warning), service)
         result.seconds = run.seconds
         result.isolation = run.isolation
         if warning:
             result.warnings = (warning,)
         return result
 
-    def judge(self, run, name, checks, marker_status=(True, ''), served_losses=None):
+    def judge(self, run, name, checks, marker_status=(True, ''), service=None):
         """Turn a ChildRun into a SubmissionResult for the given checks."""
         if not run.imported:
             problem, diagnosis = self._import_failure(run)
@@ -259,7 +258,7 @@ class Grader:
         if self.fit is not None:
             extra.update(y_val=self.fit.y_val, dataset=self.fit.dataset)
         evidence = catalog.Evidence(_validated(run.probe_results, self.reference), self.reference,
-                                    self.probes, extra, missing, served_losses)
+                                    self.probes, extra, missing, service)
         results = []
         for check in checks:
             try:

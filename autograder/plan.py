@@ -15,6 +15,7 @@ OWN_LOSS = '_own_loss'
 # about 709), with within-row gaps of a few units, so the row-max shift,
 # log-sum-exp and a global-max shift all stay finite and exact.
 STABILITY_OFFSET = 1000.0
+STABILITY_GAP = 30.0
 # The extreme probe: gaps of thousands, where normalising before the log
 # underflows to log(0). Only a tip depends on it.
 EXTREME_X_SCALE = 300.0
@@ -56,10 +57,33 @@ def _problem(rng, N, D, H, C, scale=0.3, x_scale=1.0):
     return arrays
 
 
+def _scores(problem):
+    """Two-layer scores (N, C) for problem's params and X."""
+    hidden = np.maximum(problem['X'].dot(problem['W1']) + problem['b1'], 0)
+    return hidden.dot(problem['W2']) + problem['b2']
+
+
+def _stability_problem(rng, N, D, H, C):
+    """Scores within STABILITY_GAP of each other, all near STABILITY_OFFSET.
+
+    The widest row spans exactly STABILITY_GAP, and its sample's label is
+    its lowest-scoring class, so one correct-class probability is about
+    exp(-STABILITY_GAP): exact in float64, but not if a constant is added
+    inside the log.
+    """
+    problem = _problem(rng, N, D, H, C)
+    scores = _scores(problem) - problem['b2']
+    spread = scores.max(axis=1) - scores.min(axis=1)
+    problem['W2'] = problem['W2'] * (STABILITY_GAP / spread.max())
+    problem['b2'] = np.full(C, STABILITY_OFFSET)
+    widest = int(np.argmax(spread))
+    problem['y'][widest] = float(np.argmin(scores[widest]))
+    return problem
+
+
 def forward_labels(problem):
     """argmax of the two-layer scores for problem's params and X: (N,) ints."""
-    hidden = np.maximum(problem['X'].dot(problem['W1']) + problem['b1'], 0)
-    return np.argmax(hidden.dot(problem['W2']) + problem['b2'], axis=1)
+    return np.argmax(_scores(problem), axis=1)
 
 
 def _varied_problem(rng, N, D, H, C):
@@ -87,9 +111,7 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
                   ((6, 15), (7, 13), (3, 7), (8, 16)))
     hidden = _problem(rng, N, D, H, C)
     hidden_reg = float(np.round(rng.uniform(0.05, 0.5), 3))
-    large = _problem(rng, N, D, H, C)
-    large['W2'] = 4.0 * large['W2']
-    large['b2'] = large['b2'] + STABILITY_OFFSET
+    large = _stability_problem(rng, N, D, H, C)
     extreme = _problem(rng, N, D, H, C, scale=1.0, x_scale=EXTREME_X_SCALE)
     predicted = _varied_problem(rng, max(N, 12), D, H, C)
     sgd = _problem(rng, 30, D, H, C)

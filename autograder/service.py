@@ -12,8 +12,9 @@ meant to be served, only after every probe judged on the student's own loss
 has reported (so no answer can feed those results), never after the probe
 itself has reported, with inputs no larger than the probe's, parameters of
 the probe's shapes, integer labels in range, and at most a fixed number of
-calls. Every loss it returns is recorded: the train check compares the
-student's ``loss_history`` with them.
+calls. Every loss it returns is recorded (the train check compares the
+student's ``loss_history`` with them), and so is the first minibatch of each
+run (the sgd check compares it with the specified sampling).
 """
 import numpy as np
 
@@ -72,6 +73,7 @@ class LossService:
         self._loss_calls = {probe_id: 0 for probe_id in budgets}
         self._score_calls = {probe_id: 0 for probe_id in budgets}
         self.served_losses = {probe_id: [] for probe_id in budgets}
+        self.first_batches = {}
 
     def answer(self, message, reported_ids):
         """The reply (a dict) to one 'loss_call' message.
@@ -113,6 +115,7 @@ class LossService:
             loss, grads = net.loss(X, y=y, reg=float(reg))
         loss = float(loss)
         self.served_losses[probe_id].append(loss)
+        self.first_batches.setdefault(probe_id, X)
         return {'event': 'loss_reply', 'ok': True, 'loss': loss,
                 'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
                                              for name in PARAM_NAMES})}
