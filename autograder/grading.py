@@ -13,7 +13,9 @@ Result format (the JSON contract of ``python -m autograder grade --json``)::
 import hashlib
 import json
 import os
+import shutil
 import signal
+import tempfile
 from dataclasses import dataclass, field
 from typing import List
 
@@ -200,8 +202,12 @@ class Grader:
         self.close()
 
     def zero_result(self, name, reason):
-        """A result with every check at zero and the same reason."""
-        return _all_zero(self.checks, reason, name)
+        """A result with every check at zero; the reason is given once, with the
+        first check (the others point to it)."""
+        result = _all_zero(self.checks, reason, name)
+        for check in result.checks[1:]:
+            check.feedback = 'Not graded (see %s).' % result.checks[0].name
+        return result
 
     @property
     def max_score(self):
@@ -222,6 +228,21 @@ class Grader:
         result = self.judge(run, name, checks)
         result.seconds = run.seconds
         return result
+
+    def grade_source(self, source, name, only=None):
+        """Grade a neural_net.py given as its bytes (read once by the caller).
+
+        The bytes go to a private temporary file (0600, in a fresh 0700
+        folder) that grade_file grades; it is removed afterwards.
+        """
+        folder = tempfile.mkdtemp(prefix='tln-source-')
+        try:
+            handle, path = tempfile.mkstemp(dir=folder, suffix='.py')
+            with os.fdopen(handle, 'wb') as out:
+                out.write(source)
+            return self.grade_file(path, name, only)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def judge(self, run, name, checks):
         """Turn a ChildRun into a SubmissionResult for the given checks."""
