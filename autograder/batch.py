@@ -102,6 +102,8 @@ class Batch:
         self._finished = {}
         self._earlier = {}
         self._stored = {}
+        self._failed = {}
+        self.failures = []       # (submission id, error) where the grader itself failed
         self.skipped = 0
 
     def _check_out_dir(self):
@@ -193,7 +195,21 @@ class Batch:
         if submission.source is None:
             result = self.grader.zero_result(submission.id, submission.problem)
         else:
-            result = self.grader.grade_source(submission.source, submission.id)
+            try:
+                result = self.grader.grade_source(submission.source, submission.id)
+            except sandbox.Aborted:
+                raise
+            except Exception as error:  # noqa: BLE001 - the grader's fault, reported
+                # Not the student's doing: this one is left out of the outputs (a
+                # re-run retries it) and the rest of the class is graded.
+                message = '%s: %s' % (type(error).__name__, error)
+                result = self.grader.zero_result(
+                    submission.id, 'Not graded: the grader failed on this submission (%s). '
+                    'Your instructor has been told.' % message)
+                with self._lock:
+                    self.failures.append((submission.id, message))
+                    self._failed[submission.id] = result
+                return result
         if self.out_dir:
             data = result.to_json()
             try:
@@ -262,4 +278,4 @@ class Batch:
                 self._write_gradebook()
             except OutputError as error:
                 raise BatchError(str(error))
-        return [self._finished[sid] for sid in self._order]
+        return [self._finished.get(sid) or self._failed[sid] for sid in self._order]

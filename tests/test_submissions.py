@@ -584,6 +584,27 @@ def test_exit_codes(tmp_path, fake_cli, capsys):
     assert usage.value.code == 2
 
 
+def test_a_grader_failure_on_one_submission_does_not_stop_the_batch(tmp_path, monkeypatch,
+                                                                   capsys):
+    class Failing(FakeGrader):
+        def grade_source(self, source, name, only=None):
+            if name == 'bob':
+                raise ValueError('probe exploded')
+            return FakeGrader.grade_source(self, source, name, only)
+    monkeypatch.setattr(grade_command, 'make_grader', lambda args, denied_roots=(): Failing())
+    for student in ('alice', 'bob', 'carol'):
+        put(tmp_path / 'class' / student / 'neural_net.py')
+    out = tmp_path / 'out'
+    assert cli.main(['grade', str(tmp_path / 'class'), '--out', str(out), '--json']) == 2
+    captured = capsys.readouterr()
+    results = {r['submission']: r for r in json.loads(captured.out)}
+    assert results['alice']['score'] == results['carol']['score'] == 3
+    assert 'the grader failed on this submission (ValueError: probe exploded)' in \
+        results['bob']['checks'][0]['feedback']
+    assert 'error: the grader failed on bob (ValueError: probe exploded)' in captured.err
+    assert sorted(os.listdir(str(out / 'results'))) == ['alice.json', 'carol.json']
+
+
 def test_help_documents_exit_codes(capsys):
     with pytest.raises(SystemExit):
         cli.main(['grade', '--help'])

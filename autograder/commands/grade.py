@@ -24,6 +24,7 @@ EXIT_NOT_GRADABLE = 3    # some submission had no gradable neural_net.py (each g
 EPILOG = """exit status:
   0  every submission was graded (a file that does not run still gets its grade)
   2  usage error, an unusable --out folder, or the grader itself cannot run
+     (or failed on some submission: the others are still graded)
   3  some submission had no gradable neural_net.py (missing, a notebook only, an
      empty folder, a damaged zip, a link, FIFO or device, a file over 1 MB...):
      it got 0 with the reason, the others were graded; their paths are listed on
@@ -89,6 +90,11 @@ def run(args):
             os.path.join(args.out, 'grades.csv'), args.out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
+    for submission_id, error in batch.failures:
+        print('error: the grader failed on %s (%s); it is not in the outputs: run the same '
+              'command again to retry it.' % (submission_id, error), file=sys.stderr)
+    if batch.failures:
+        return EXIT_USAGE
     missing = [submission for submission in submissions if not submission.gradable]
     for submission in missing:
         print('not gradable: %s (%s): %s' % (submission.id, submission.location,
