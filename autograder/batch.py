@@ -52,7 +52,7 @@ def content_key(submission, fingerprint):
     if submission.source is None:
         digest.update(b'problem:' + submission.problem.encode('utf-8', errors='replace'))
     else:
-        digest.update(b'source:' + submission.source)
+        digest.update(submission.source)
     return digest.hexdigest()
 
 
