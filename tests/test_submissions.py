@@ -34,10 +34,10 @@ SOURCE = reference_text().encode('utf-8')
 
 
 @pytest.fixture(autouse=True)
-def no_hang():
+def no_hang(request):
     """Fail instead of hanging if something opens a FIFO or reads a device."""
     signal.signal(signal.SIGALRM, lambda *a: pytest.fail('timed out: something blocked'))
-    signal.alarm(30)
+    signal.alarm(300 if request.node.get_closest_marker('slow') else 30)
     yield
     signal.alarm(0)
 
