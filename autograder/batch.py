@@ -9,44 +9,56 @@ atomically:
 Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
 where it stopped and loses nothing already written.
+
+The output folder is written and read without following links (files.py):
+a linked ``feedback/`` or ``results/`` folder or a ``grades.csv`` that is
+not a regular file stops the batch before grading with a clear error; a
+link or FIFO planted at a single output file is replaced, never written
+through. A result file that cannot be read is reported on stderr and left
+as it is (it is replaced only when its own submission is graded again).
 """
 import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import feedback, gradebook, sandbox
-from .files import write_atomic
+from .files import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 from .paths import ASSIGNMENT_ID
 from .results import ResultFormatError, SubmissionResult
 
 RESULT_FORMAT = 2
+MAX_RESULT_BYTES = 8 * 1024 * 1024
+OUTPUT_FOLDERS = ('feedback', 'results')
 
 
 def safe_name(submission_id):
     """A file name for a submission id; ids with other characters get a hash suffix."""
     cleaned = re.sub(r'[^A-Za-z0-9._-]', '_', submission_id).strip('._') or 'submission'
-    if cleaned != submission_id:
-        cleaned += '-' + hashlib.sha256(submission_id.encode('utf-8')).hexdigest()[:8]
-    return cleaned[:120]
+    if cleaned != submission_id or len(cleaned) > 120:
+        digest = hashlib.sha256(submission_id.encode('utf-8', errors='surrogateescape'))
+        cleaned = cleaned[:111] + '-' + digest.hexdigest()[:8]
+    return cleaned
 
 
 def content_key(submission, fingerprint):
-    """Hash of what determines a grade: the file's bytes and the grader settings."""
+    """Hash of what determines a grade: the bytes read at discovery (never the
+    path again) and the grader settings."""
     digest = hashlib.sha256(fingerprint.encode('utf-8'))
-    if submission.file is None:
-        digest.update(b'problem:' + submission.problem.encode('utf-8'))
+    if submission.source is None:
+        digest.update(b'problem:' + submission.problem.encode('utf-8', errors='replace'))
     else:
-        with open(submission.file, 'rb') as handle:
-            digest.update(handle.read())
+        digest.update(submission.source)
     return digest.hexdigest()
 
 
 class BatchError(Exception):
-    """The output folder cannot be used (it would overwrite someone else's files)."""
+    """The output folder cannot be used (it would overwrite someone else's files,
+    or write through a link)."""
 
 
 class Batch:
@@ -55,38 +67,88 @@ class Batch:
     The gradebook lists this run's submissions first, then every other
     submission graded earlier into the same folder, so grading a second group
     into it never drops the first group's grades.
+
+    warn: called with each warning (default: print it on stderr).
     """
 
-    def __init__(self, grader, out_dir=None, jobs=1, progress=False):
+    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None):
         self.grader = grader
         self.out_dir = out_dir
         self.jobs = max(1, int(jobs))
         self.progress = progress
+        self.warn = warn or (lambda message: print(message, file=sys.stderr))
         self._lock = threading.Lock()
         self._finished = {}
         self._earlier = {}
+        self._stored = {}
+        self._failed = {}
+        self.failures = []       # (submission id, error) where the grader itself failed
         self.skipped = 0
 
-    def _load_earlier(self):
-        """Results already in out_dir/results (from earlier runs), by submission id."""
-        gradebook_path = os.path.join(self.out_dir, 'grades.csv')
-        results_dir = os.path.join(self.out_dir, 'results')
-        if os.path.exists(gradebook_path) and not os.path.isdir(results_dir):
+    def _check_out_dir(self):
+        """Refuse an output folder whose parts are links or not what they should be."""
+        out = self.out_dir
+        if os.path.lexists(out) and not os.path.isdir(out):
+            raise BatchError('%s is not a folder; choose another --out folder.' % out)
+        for name in OUTPUT_FOLDERS:
+            path = os.path.join(out, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISDIR(mode):
+                raise BatchError('%s is %s, not a folder the grader wrote; it does not write '
+                                 'through links. Remove it or choose another --out folder.'
+                                 % (path, kind_name(mode)))
+        gradebook_path = os.path.join(out, 'grades.csv')
+        try:
+            mode = os.lstat(gradebook_path).st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(mode):
+            raise BatchError('%s is %s, not a gradebook the grader wrote; remove it or choose '
+                             'another --out folder.' % (gradebook_path, kind_name(mode)))
+        if not os.path.isdir(os.path.join(out, 'results')):
             raise BatchError('%s exists but was not written by this grader (no results/ '
                              'folder beside it); choose another --out folder so it is not '
                              'overwritten.' % gradebook_path)
-        earlier = {}
-        if os.path.isdir(results_dir):
-            for name in sorted(os.listdir(results_dir)):
-                path = os.path.join(results_dir, name)
-                try:
-                    with open(path, encoding='utf-8') as handle:
-                        result = SubmissionResult.from_json(json.load(handle)['result'])
-                except (OSError, ValueError, KeyError, TypeError) as error:
-                    print('warning: %s is not a readable result (%s); it is left as it is and '
-                          'not in the gradebook' % (path, error), file=sys.stderr)
-                    continue
+
+    def _load_earlier(self):
+        """Results already in out_dir/results (from earlier runs), by submission id.
+
+        Each stored file is kept by name for the resume check. A file that is
+        not a valid result is reported (self.warn) and left untouched.
+        """
+        self._check_out_dir()
+        results_dir = os.path.join(self.out_dir, 'results')
+        earlier, self._stored = {}, {}
+        if not os.path.isdir(results_dir):
+            return earlier
+        try:
+            names = sorted(os.listdir(results_dir))
+        except OSError as error:
+            raise BatchError('cannot list %s (%s).' % (results_dir, error.strerror))
+        for name in names:
+            if name.startswith(TEMPORARY_PREFIX) or not name.endswith('.json'):
+                continue
+            path = os.path.join(results_dir, name)
+            try:
+                stored = json.loads(read_regular(path, MAX_RESULT_BYTES, root=self.out_dir))
+                if not isinstance(stored, dict) or not isinstance(stored.get('result'), dict):
+                    raise TypeError('not a result object')
+                result = SubmissionResult.from_json(stored['result'])
+            except OutputError as error:
+                problem = '%s, not a result file' % error
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+                detail = str(error) if isinstance(error, (ValueError, TypeError)) else (
+                    '%s %s' % (type(error).__name__, error))
+                problem = '%s is not a valid result file (%s)' % (path, detail[:200])
+            else:
+                self._stored[name] = stored
                 earlier[result.submission] = result
+                continue
+            self.warn('warning: %s; it is left as it is (and replaced only if its submission is '
+                      'graded again).' % problem)
         return earlier
 
     def _path(self, kind, submission_id, extension):
@@ -95,20 +157,11 @@ class Batch:
     def _cached(self, submission, key):
         if not self.out_dir:
             return None
-        path = self._path('results', submission.id, '.json')
-        try:
-            with open(path, encoding='utf-8') as handle:
-                stored = json.load(handle)
-        except (OSError, ValueError):
+        stored = self._stored.get(safe_name(submission.id) + '.json')
+        if (stored is None or stored.get('format') != RESULT_FORMAT or stored.get('key') != key
+                or stored['result'].get('submission') != submission.id):
             return None
-        if (not isinstance(stored, dict) or stored.get('format') != RESULT_FORMAT
-                or stored.get('key') != key or stored.get('result', {}).get('submission')
-                != submission.id):
-            return None
-        try:
-            return SubmissionResult.from_json(stored['result'])
-        except ResultFormatError:
-            return None
+        return SubmissionResult.from_json(stored['result'])
 
     def _grade_one(self, submission, fingerprint):
         key = content_key(submission, fingerprint) if self.out_dir else ''
@@ -118,30 +171,58 @@ class Batch:
                 self.skipped += 1
                 self._finished[submission.id] = cached
             return cached
-        if submission.file is None:
+        if submission.source is None:
             result = self.grader.zero_result(submission.id, submission.problem)
         else:
-            result = self.grader.grade_file(submission.file, submission.id)
+            try:
+                result = self.grader.grade_source(submission.source, submission.id)
+            except sandbox.Aborted:
+                raise
+            except Exception as error:  # noqa: BLE001 - the grader's fault, reported
+                # Not the student's doing: this one is left out of the outputs (a
+                # re-run retries it) and the rest of the class is graded.
+                message = '%s: %s' % (type(error).__name__, error)
+                result = self.grader.zero_result(
+                    submission.id, 'the grader failed on this submission (%s). Your instructor '
+                    'has been told.' % message, diagnoses=())
+                with self._lock:
+                    self.failures.append((submission.id, message))
+                    self._failed[submission.id] = result
+                return result
         if self.out_dir:
             data = result.to_json()
-            write_atomic(self._path('feedback', submission.id, '.md'), feedback.markdown(data))
-            write_atomic(self._path('feedback', submission.id, '.html'), feedback.html_page(data))
-            write_atomic(self._path('results', submission.id, '.json'),
-                         json.dumps({'format': RESULT_FORMAT, 'key': key, 'result': data},
-                                    indent=1, sort_keys=True) + '\n')
+            try:
+                self._write(self._path('feedback', submission.id, '.md'),
+                            feedback.markdown(data))
+                self._write(self._path('feedback', submission.id, '.html'),
+                            feedback.html_page(data))
+                self._write(self._path('results', submission.id, '.json'),
+                            json.dumps({'format': RESULT_FORMAT, 'key': key, 'result': data},
+                                       indent=1, sort_keys=True) + '\n')
+            except OutputError as error:
+                raise BatchError(str(error))
         with self._lock:
             self._finished[submission.id] = result
             if self.out_dir:
-                self._write_gradebook()
+                try:
+                    self._write_gradebook()
+                except OutputError as error:
+                    raise BatchError(str(error))
         return result
 
+    def _write(self, path, text):
+        write_atomic(path, text, root=self.out_dir)
+
     def _write_gradebook(self):
-        rows = [(sid, self._finished[sid].to_json()) for sid in self._order
-                if sid in self._finished]
+        # This run's submissions (the earlier grade while one is not finished
+        # again), then everyone else graded earlier into this folder.
+        rows = [(sid, (self._finished.get(sid) or self._earlier[sid]).to_json())
+                for sid in self._order if sid in self._finished or sid in self._earlier]
         rows += [(sid, self._earlier[sid].to_json()) for sid in sorted(self._earlier)
                  if sid not in self._order]
         gradebook.write(os.path.join(self.out_dir, 'grades.csv'), rows,
-                        [check.name for check in self.grader.checks], ASSIGNMENT_ID)
+                        [check.name for check in self.grader.checks], ASSIGNMENT_ID,
+                        root=self.out_dir)
 
     def run(self, submissions, fingerprint):
         """Grade every submission; returns results in submission order."""
@@ -170,4 +251,10 @@ class Batch:
         finally:
             if bar is not None:
                 bar.close()
-        return [self._finished[sid] for sid in self._order]
+        if self.out_dir:
+            # Reused results finish without writing; the gradebook lists them all.
+            try:
+                self._write_gradebook()
+            except OutputError as error:
+                raise BatchError(str(error))
+        return [self._finished.get(sid) or self._failed[sid] for sid in self._order]

@@ -33,8 +33,11 @@ def klass(tmp_path):
     return root
 
 
-def grade_json(*args):
-    result = run_cli('grade', *args, '--json', check=True)
+def grade_json(*args, status=0):
+    """Results of `grade ARGS --json`; status: the expected exit status (3 when some
+    submission has no gradable file)."""
+    result = run_cli('grade', *args, '--json')
+    assert result.returncode == status, result.stderr
     return json.loads(result.stdout)
 
 
@@ -48,7 +51,9 @@ def test_grade_json_contract_single_file():
     assert list(result) == ['schema', 'submission', 'score', 'max_score', 'checks', 'problem',
                             'diagnoses', 'warnings', 'isolation']
     assert result['schema'] == 2 and result['problem'] == '' and result['diagnoses'] == []
-    assert result['submission'] == REFERENCE and result['score'] == result['max_score'] == 18
+    # The id is relative (run_cli runs in the repository), never an absolute path.
+    assert result['submission'] == 'solutions/neural_net.py'
+    assert result['score'] == result['max_score'] == 18
     for check in result['checks']:
         assert list(check) == ['name', 'score', 'max_score', 'feedback', 'diagnoses']
         assert isinstance(check['score'], float) and isinstance(check['feedback'], str)
@@ -57,12 +62,14 @@ def test_grade_json_contract_single_file():
 def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
     out = tmp_path / 'out'
     results = by_id(grade_json(str(klass), '--out', str(out), '--jobs', '2',
-                               '--dataset', 'fashion_mnist'))
+                               '--dataset', 'fashion_mnist', status=3))
     assert sorted(results) == ['alice', 'bob', 'carol', 'dave', 'erin']
     assert results['alice']['score'] == results['dave']['score'] == 18
     assert 0 < results['bob']['score'] < 18 and results['carol']['score'] == 0
     assert results['erin']['score'] == 0
-    assert 'no neural_net.py' in results['erin']['problem']
+    assert results['erin']['problem'] == (
+        'erin: no neural_net.py in this folder (it holds notes.txt). Submit your '
+        'neural_net.py.')
     with open(out / 'grades.csv', newline='') as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:len(NBGRADER_COLUMNS)] == NBGRADER_COLUMNS
@@ -78,11 +85,13 @@ def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
 def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
     out = tmp_path / 'out'
     first = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
-                    '--json', check=True)
+                    '--json')
+    assert first.returncode == 3, first.stderr
     before = (out / 'results' / 'alice.json').read_text()
     write_submission(str(klass / 'bob' / 'two_layer_net'), reference_text())
     second = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
-                     '--json', check=True)
+                     '--json')
+    assert second.returncode == 3, second.stderr
     assert '4 unchanged submission(s) reused' in second.stderr
     assert (out / 'results' / 'alice.json').read_text() == before
     assert by_id(json.loads(second.stdout))['bob']['score'] == 18
@@ -108,8 +117,8 @@ def test_gradebook_keeps_earlier_groups_and_refuses_foreign_files(tmp_path):
 
 def test_output_folder_inside_the_class_is_not_a_student(klass):
     out = klass / 'zz_grades'
-    grade_json(str(klass), '--out', str(out), '--dataset', 'none')
-    again = by_id(grade_json(str(klass), '--out', str(out), '--dataset', 'none'))
+    grade_json(str(klass), '--out', str(out), '--dataset', 'none', status=3)
+    again = by_id(grade_json(str(klass), '--out', str(out), '--dataset', 'none', status=3))
     assert sorted(again) == ['alice', 'bob', 'carol', 'dave', 'erin']
 
 
@@ -119,7 +128,7 @@ def test_several_student_files(tmp_path):
     write_submission(str(klass / 'frank' / 'old'), '')            # the top-level file wins
     write_submission(str(klass / 'gina' / 'a'), reference_text())
     write_submission(str(klass / 'gina' / 'b'), reference_text())
-    results = by_id(grade_json(str(klass), '--dataset', 'none'))
+    results = by_id(grade_json(str(klass), '--dataset', 'none', status=3))
     assert results['frank']['score'] == 15
     assert results['gina']['score'] == 0
     assert 'holds 2 files named neural_net.py' in results['gina']['problem']
@@ -140,7 +149,7 @@ def test_zip_with_path_traversal_is_refused(tmp_path):
     with zipfile.ZipFile(str(evil), 'w') as archive:
         archive.writestr('../../outside.py', 'x = 1')
         archive.writestr('neural_net.py', reference_text())
-    [result] = grade_json(str(evil), '--dataset', 'none')
+    [result] = grade_json(str(evil), '--dataset', 'none', status=3)
     assert result['score'] == 0
     assert 'unsafe path' in result['problem']
     assert not (tmp_path.parent / 'outside.py').exists()
@@ -148,7 +157,7 @@ def test_zip_with_path_traversal_is_refused(tmp_path):
 
 def test_table_output_and_missing_path(tmp_path):
     result = run_cli('grade', STUB, '--dataset', 'none', check=True)
-    assert result.stdout.startswith(STUB + ': 0 / 15')
+    assert result.stdout.startswith('assignment/neural_net.py: 0 / 15')
     assert '0 / 15' in result.stdout and 'NotImplementedError' in result.stdout
     missing = run_cli('grade', str(tmp_path / 'nope.py'))
     assert missing.returncode == 2 and 'no such file or folder' in missing.stderr

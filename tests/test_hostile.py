@@ -126,12 +126,15 @@ def graded(tmp_path_factory):
         write_submission(str(klass / name), content)
     for name in ('good_1', 'good_2'):
         write_submission(str(klass / name), reference_text())
-    # Finish a first pass on the good students so there is a gradebook to attack.
-    run_cli('grade', str(klass / 'good_1'), '--out', str(out), '--dataset', 'fashion_mnist',
-            check=True)
+    # Finish a first pass on a good student's file (its id: good_1/neural_net.py) so
+    # there is a gradebook to attack.
+    run_cli('grade', str(klass / 'good_1' / 'neural_net.py'), '--out', str(out),
+            '--dataset', 'fashion_mnist', check=True)
     solution_hash = sha(REFERENCE)
     result = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
-                     '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', check=True)
+                     '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist')
+    # ten_megabytes is refused when it is read: exit status 3, everyone else graded.
+    assert result.returncode == 3, result.stderr
     return {'results': {r['submission']: r for r in json.loads(result.stdout)},
             'out': out, 'klass': klass, 'solution_hash': solution_hash}
 
@@ -161,7 +164,7 @@ def test_protected_files_are_unchanged(graded):
     with open(graded['out'] / 'grades.csv') as handle:
         text = handle.read()
     assert 'mallory' not in text
-    # header + hostile + 2 good + the first pass's good_1 (graded under its path as id)
+    # header + hostile + 2 good + the first pass's good_1/neural_net.py
     assert text.count('\n') == 1 + len(HOSTILE) + 2 + 1
 
 

@@ -16,7 +16,7 @@ from ..batch import Batch
 from ..feedback import table
 from ..grading import GraderError
 from ..paths import ASSIGNMENT_DIR, SOLUTIONS_DIR, STUDENT_FILE
-from ..submissions import Workspace, discover
+from ..submissions import discover
 from .options import add_grading_options, make_grader
 
 SAMPLE_MUTANTS = ('relu_mask_missing', 'reg_grad_missing_factor_2', 'no_lr_decay')
@@ -56,7 +56,6 @@ def run(args):
               file=sys.stderr)
         return 2
     scratch = tempfile.mkdtemp(prefix='tln-demo-')
-    workspace = Workspace()
     try:
         class_dir = os.path.join(scratch, 'class')
         build_class(class_dir)
@@ -73,7 +72,7 @@ def run(args):
         with grader:
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
-            results = Batch(grader, out, args.jobs).run(discover([class_dir], workspace),
+            results = Batch(grader, out, args.jobs).run(discover([class_dir]),
                                                         grader.fingerprint())
         print(table([result.to_json() for result in results]))
         with open(os.path.join(out, 'grades.csv'), encoding='utf-8') as handle:
@@ -87,5 +86,4 @@ def run(args):
               % ('yes' if ok else 'NO'))
         return 0 if ok else 1
     finally:
-        workspace.close()
         shutil.rmtree(scratch, ignore_errors=True)

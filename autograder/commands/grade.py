@@ -6,6 +6,7 @@
 With --json, stdout is exactly one JSON array (one object per submission);
 progress and messages go to stderr.
 """
+import argparse
 import json
 import os
 import sys
@@ -13,13 +14,28 @@ import sys
 from ..batch import Batch, BatchError
 from ..feedback import markdown, table
 from ..grading import GraderError
-from ..submissions import SubmissionError, Workspace, discover
+from ..submissions import SubmissionError, discover
 from .options import add_grading_options, make_grader
+
+EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
+EXIT_USAGE = 2           # bad arguments or options, unusable --out folder, grader error
+EXIT_NOT_GRADABLE = 3    # some submission had no gradable neural_net.py (each got 0 with why)
+
+EPILOG = """exit status:
+  0  every submission was graded (a file that does not run still gets its grade)
+  2  usage error, an unusable --out folder, or the grader itself cannot run
+     (or failed on some submission: the others are still graded)
+  3  some submission had no gradable neural_net.py (missing, a notebook only, an
+     empty folder, a damaged zip, a link, FIFO or device, a file over 1 MB...):
+     it got 0 with the reason, the others were graded; their paths are listed on
+     stderr
+"""
 
 
 def add_parser(verbs):
     parser = verbs.add_parser('grade', help='grade submissions',
-                              description=__doc__.split('\n')[0])
+                              description=__doc__.split('\n')[0], epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('submissions', nargs='+', metavar='SUBMISSION',
                         help='neural_net.py, a folder holding one, a .zip, or a class folder')
     output = parser.add_mutually_exclusive_group()
@@ -37,33 +53,28 @@ def add_parser(verbs):
 
 
 def run(args):
-    workspace = Workspace()
     try:
+        submissions = discover(args.submissions, exclude=[args.out] if args.out else ())
+    except SubmissionError as error:
+        print('error: %s' % error, file=sys.stderr)
+        return EXIT_USAGE
+    denied = [os.path.abspath(path) for path in args.submissions]
+    if args.out:
+        denied.append(os.path.abspath(args.out))
+    try:
+        grader = make_grader(args, denied_roots=denied)
+    except GraderError as error:
+        print('error: %s' % error, file=sys.stderr)
+        return EXIT_USAGE
+    progress = args.progress if args.progress is not None else (
+        sys.stderr.isatty() and len(submissions) > 1)
+    with grader:
+        batch = Batch(grader, args.out, args.jobs, progress)
         try:
-            submissions = discover(args.submissions, workspace,
-                                   exclude=[args.out] if args.out else ())
-        except SubmissionError as error:
+            results = batch.run(submissions, grader.fingerprint())
+        except BatchError as error:
             print('error: %s' % error, file=sys.stderr)
-            return 2
-        denied = [os.path.abspath(path) for path in args.submissions]
-        if args.out:
-            denied.append(os.path.abspath(args.out))
-        try:
-            grader = make_grader(args, denied_roots=denied)
-        except GraderError as error:
-            print('error: %s' % error, file=sys.stderr)
-            return 2
-        progress = args.progress if args.progress is not None else (
-            sys.stderr.isatty() and len(submissions) > 1)
-        with grader:
-            batch = Batch(grader, args.out, args.jobs, progress)
-            try:
-                results = batch.run(submissions, grader.fingerprint())
-            except BatchError as error:
-                print('error: %s' % error, file=sys.stderr)
-                return 2
-    finally:
-        workspace.close()
+            return EXIT_USAGE
     data = [result.to_json(timing=False) for result in results]
     if args.json:
         print(json.dumps(data, indent=1))
@@ -79,4 +90,17 @@ def run(args):
             os.path.join(args.out, 'grades.csv'), args.out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
-    return 0
+    for submission_id, error in batch.failures:
+        print('error: the grader failed on %s (%s); it is not in the outputs: run the same '
+              'command again to retry it.' % (submission_id, error), file=sys.stderr)
+    if batch.failures:
+        return EXIT_USAGE
+    missing = [submission for submission in submissions if not submission.gradable]
+    for submission in missing:
+        print('not gradable: %s (%s): %s' % (submission.id, submission.location,
+                                             submission.problem), file=sys.stderr)
+    if missing:
+        print('%d submission(s) had no gradable %s and got 0 (exit status %d).'
+              % (len(missing), 'neural_net.py', EXIT_NOT_GRADABLE), file=sys.stderr)
+        return EXIT_NOT_GRADABLE
+    return EXIT_GRADED

@@ -19,7 +19,7 @@ import zipfile
 from ..grading import GraderError
 from ..paths import REPO_DIR, SOLUTIONS_DIR, package_source_files
 from ..plan import DEFAULT_SEED
-from ..submissions import SubmissionError, Workspace, discover
+from ..submissions import SubmissionError, discover
 from .options import add_grading_options, make_grader
 
 BUNDLED_SOLUTION_FILES = ('neural_net.py', 'data_utils.py', 'cifar10_download.py')
@@ -123,27 +123,23 @@ def run(args):
                                                                     args.dataset))
         return 0
     started = time.monotonic()
-    workspace = Workspace()
     try:
-        try:
-            submission = discover([args.submission], workspace)[0]
-        except SubmissionError as error:
-            _write_failure(args.results, 'Could not read the submission: %s' % error)
-            return 0
-        try:
-            grader = make_grader(args, denied_roots=[os.path.abspath(args.submission)])
-        except GraderError as error:
-            _write_failure(args.results, 'The autograder is misconfigured: %s' % error)
-            print('error: %s' % error, file=sys.stderr)
-            return 2
-        with grader:
-            if submission.file is None:
-                result = grader.zero_result('submission', submission.problem)
-            else:
-                result = grader.grade_file(submission.file, 'submission')
-            visible = {check.name for check in grader.checks if check.visible}
-    finally:
-        workspace.close()
+        submission = discover([args.submission])[0]
+    except SubmissionError as error:
+        _write_failure(args.results, 'Could not read the submission: %s' % error)
+        return 0
+    try:
+        grader = make_grader(args, denied_roots=[os.path.abspath(args.submission)])
+    except GraderError as error:
+        _write_failure(args.results, 'The autograder is misconfigured: %s' % error)
+        print('error: %s' % error, file=sys.stderr)
+        return 2
+    with grader:
+        if submission.source is None:
+            result = grader.zero_result('submission', submission.problem)
+        else:
+            result = grader.grade_source(submission.source, 'submission')
+        visible = {check.name for check in grader.checks if check.visible}
     data = results_json(result, visible, time.monotonic() - started)
     os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
     with open(args.results, 'w', encoding='utf-8') as handle:
