@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from . import feedback, gradebook, sandbox
 from .files import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 from .paths import ASSIGNMENT_ID
-from .results import ResultFormatError, SubmissionResult
+from .results import SubmissionResult
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024

@@ -14,7 +14,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import signal
 
 from . import __version__
