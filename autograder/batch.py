@@ -4,7 +4,9 @@ With an output folder, every finished submission is written at once and
 atomically:
 - ``results/<id>.json``: the result plus the content hash it was graded from;
 - ``feedback/<id>.md`` and ``feedback/<id>.html``: the student's feedback;
-- ``grades.csv``: the gradebook of every submission finished so far.
+- ``grades.csv``: the gradebook of every submission finished so far;
+- ``sources/<id>.py``: the student's file as graded, for the class report's
+  similarity screening (instructor only, like the whole folder).
 
 Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
@@ -19,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import feedback, gradebook, sandbox
 from .files import write_atomic
-from .grading import SubmissionResult, CheckResult
+from .grading import MAX_SOURCE_BYTES, SubmissionResult, CheckResult
 from .paths import ASSIGNMENT_ID
 
 RESULT_FORMAT = 1
@@ -112,8 +114,24 @@ class Batch:
         except (KeyError, TypeError):
             return None
 
+    def _keep_source(self, submission):
+        """Copy the student's file to out/sources/ (or drop a stale copy if there is none)."""
+        path = self._path('sources', submission.id, '.py')
+        try:
+            if submission.file is None or os.path.getsize(submission.file) > MAX_SOURCE_BYTES:
+                raise OSError('no file to keep')
+            with open(submission.file, 'rb') as handle:
+                text = handle.read().decode('utf-8', errors='replace')
+        except OSError:
+            if os.path.exists(path):
+                os.remove(path)
+            return
+        write_atomic(path, text)
+
     def _grade_one(self, submission, fingerprint):
         key = content_key(submission, fingerprint) if self.out_dir else ''
+        if self.out_dir:
+            self._keep_source(submission)
         cached = self._cached(submission, key)
         if cached is not None:
             with self._lock:

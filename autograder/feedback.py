@@ -1,6 +1,9 @@
 """Per-student feedback pages (Markdown and HTML) and the terminal table."""
 import html
 
+# The HTML page loads nothing and runs nothing: inline styles only.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
 
 def _status(check):
     if check['score'] >= check['max_score']:
@@ -31,7 +34,9 @@ def html_page(result, assignment='two_layer_net'):
         '<tr class="%s"><td><code>%s</code></td><td>%g / %g</td><td>%s</td></tr>'
         % (_status(c), esc(c['name']), c['score'], c['max_score'], esc(c['feedback']))
         for c in result['checks'])
-    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Feedback: %s</title>'
+    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="%s">'
+            '<title>Feedback: %s</title>'
             '<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}'
             'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em;'
             'vertical-align:top}.passed td:nth-child(2){color:#176117}'
@@ -39,7 +44,7 @@ def html_page(result, assignment='two_layer_net'):
             '</style></head><body><h1>Feedback: %s</h1><p><b>Submission:</b> <code>%s</code>'
             '<br><b>Score:</b> %g / %g</p><table><tr><th>check</th><th>points</th>'
             '<th>feedback</th></tr>%s</table></body></html>\n'
-            % (esc(assignment), esc(assignment), esc(result['submission']),
+            % (CSP, esc(assignment), esc(assignment), esc(result['submission']),
                result['score'], result['max_score'], rows))
 
 

@@ -1,7 +1,7 @@
 """``grade``: grade submissions; a class folder becomes a gradebook.
 
     python -m autograder grade SUBMISSION... [--json] [--out DIR] [--jobs N]
-                               [--timeout S] [--dataset NAME]
+                               [--timeout S] [--dataset NAME] [--no-report]
 
 With --json, stdout is exactly one JSON array (one object per submission);
 progress and messages go to stderr.
@@ -14,6 +14,7 @@ from ..batch import Batch, BatchError
 from ..feedback import markdown, table
 from ..grading import GraderError
 from ..submissions import SubmissionError, Workspace, discover
+from . import report
 from .options import add_grading_options, make_grader
 
 
@@ -27,12 +28,16 @@ def add_parser(verbs):
     output.add_argument('--markdown', action='store_true',
                         help='print Markdown feedback (e.g. for a GitHub Actions summary)')
     parser.add_argument('--out', metavar='DIR',
-                        help='write grades.csv, feedback/ and results/ here (resumable)')
+                        help='write grades.csv, feedback/, results/, sources/ and the class '
+                             'report here (resumable)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                         help='submissions graded at once (default: %(default)s)')
     parser.add_argument('--progress', dest='progress', action='store_true', default=None,
                         help='show a progress bar (default: when stderr is a terminal)')
     parser.add_argument('--no-progress', dest='progress', action='store_false')
+    parser.add_argument('--no-report', dest='report', action='store_false',
+                        help='with --out: do not write the class report (report.html, '
+                             'report.md; see the report verb)')
     add_grading_options(parser)
 
 
@@ -79,4 +84,6 @@ def run(args):
             os.path.join(args.out, 'grades.csv'), args.out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
+        if args.report:
+            return report.after_grading(args.out)
     return 0
