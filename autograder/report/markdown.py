@@ -62,8 +62,8 @@ def render(report, pairs_limit=50):
     out += ['## Checks', '', '| check | points | %s | mean |' % ' | '.join(summ.STATUSES),
             '|---|---:|%s---:|' % ('---:|' * len(summ.STATUSES))]
     for check in s.checks:
-        out.append('| `%s` | %s | %s | %.2f |' % (
-            check.name, fmt(check.max_score),
+        out.append('| %s | %s | %s | %.2f |' % (
+            cell(check.name), fmt(check.max_score),
             ' | '.join('%d (%.0f%%)' % (check.counts[x], 100 * check.rate(x))
                        for x in summ.STATUSES), check.mean))
     out += ['', '## Common mistakes', '']
@@ -73,8 +73,8 @@ def render(report, pairs_limit=50):
             who = ', '.join(cell(i) for i in mistake.students[:40])
             if mistake.count > 40:
                 who += ' and %d more' % (mistake.count - 40)
-            out.append('| %s | `%s` | %d | %s | %s |' % (
-                cell(mistake.label), mistake.id, mistake.count,
+            out.append('| %s | %s | %d | %s | %s |' % (
+                cell(mistake.label), cell(mistake.id), mistake.count,
                 cell(', '.join(mistake.checks)) or 'whole submission', who))
     elif s.records('diagnoses'):
         out.append('No diagnosed mistakes in these results.')
@@ -131,7 +131,7 @@ def render(report, pairs_limit=50):
         out += ['', '## Changes since %s' % cell(report.compare_label), '']
         out += change_lines(report.changes)
     out += ['', '## Students', '', '| student | score | %s |' % ' | '.join(
-        '`%s`' % n for n in s.check_names), '|---|---:|%s' % ('---:|' * len(s.check_names))]
+        cell(n) for n in s.check_names), '|---|---:|%s' % ('---:|' * len(s.check_names))]
     for student in s.students:
         points = {c.name: c.score for c in student.checks}
         out.append('| %s | %s | %s |' % (cell(student.id), fmt(student.score), ' | '.join(
