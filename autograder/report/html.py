@@ -26,13 +26,13 @@ STYLE = """
 body{background:var(--bg);color:var(--fg);font-family:system-ui,sans-serif;max-width:75em;
 margin:1.5em auto;padding:0 1em;line-height:1.45}
 a{color:inherit}h2{border-bottom:1px solid var(--line);padding-bottom:.2em;margin-top:1.8em}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid var(--line);
+table{border-collapse:collapse;margin:.6em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid var(--line);
 padding:.25em .5em;vertical-align:top;text-align:left}th{background:var(--head)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .passed{color:var(--pass)}.partial{color:var(--part)}.failed,.bad{color:var(--fail)}
 .muted{color:var(--muted)}.banner{background:var(--warn);border:1px solid var(--line);
 padding:.5em .8em}img{max-width:100%;height:auto}nav a{margin-right:1em}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}
 pre.code{overflow-x:auto;border:1px solid var(--line);padding:.4em;font-size:.85em;margin:0}
 .ln{color:var(--muted);display:inline-block;min-width:3.5em;user-select:none}
 mark{background:var(--mark);color:var(--markfg)}details{margin:.4em 0}
