@@ -218,8 +218,9 @@ def _similarity(report, side_by_side_limit=100):
     body.append('<p>%d students with own code compared (%d without own code, %d without a '
                 'kept source); %d candidate pairs of %d compared with copydetect in %.2f s. '
                 'Threshold %.2f on the larger of the two shares, at least %d matching '
-                'characters of normalised code; matches shorter than %d characters are noise; '
-                '%d fingerprints shared by more than %d students set aside as common.</p>'
+                'characters of normalised code; matches shorter than %d characters are noise. '
+                '%d fingerprints held by more than %d students are common to the class and '
+                'make no pair a candidate.</p>'
                 % (screening.compared, len(screening.without_code), len(report.no_source),
                    screening.candidates, screening.all_pairs, screening.seconds,
                    st['threshold'], st['min_tokens'], st['noise'], screening.common,

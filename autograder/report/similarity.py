@@ -10,14 +10,16 @@ are its boilerplate).
 Comparing every pair costs n**2 / 2 comparisons (about a minute for 1000
 students), so candidate pairs come from an inverted index of fingerprints:
 only pairs that share enough fingerprints are compared with copydetect.
-Fingerprints found in more than ``common`` students (idioms the whole class
-writes, like ``np.maximum(0, ...)``) are set aside, as MOSS's ``-m`` option
-does: they neither make a pair a candidate nor count towards its score.
+Fingerprints found in more than a cap of students (idioms the whole class
+writes, like ``np.maximum(0, ...)``) are common, as with MOSS's ``-m``
+option: they never make a pair a candidate, so code that many students share
+is not evidence against any two of them.
 
-A pair's score is the larger of copydetect's two similarities (the share of
-each student's own code that matches the other's); pairs at or above the
-threshold, with at least ``min_tokens`` matching characters of normalised
-code, are listed with the matching regions for a side-by-side view.
+A candidate's score is copydetect's own: the larger of its two similarities
+(the share of each student's own code that matches the other's). Pairs at or
+above the threshold, with at least ``min_tokens`` matching characters of
+normalised code, are listed with the matching regions for a side-by-side
+view.
 """
 import ast
 import io
@@ -157,7 +159,7 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
            min_tokens=MIN_TOKENS, common_min=COMMON_MIN, common_share=COMMON_SHARE,
            candidate_share=CANDIDATE_SHARE):
     """Screen sources ({student id: file text}) for pairs of similar own code."""
-    copydetect, utils = _copydetect()
+    copydetect, _utils = _copydetect()
     start = time.monotonic()
     template = template_lines(template_text)
     students, without = {}, []
@@ -178,15 +180,6 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
     cap = max(common_min, int(math.ceil(common_share * len(ids))))
     pairs_to_compare, common = _candidate_pairs(
         [students[i].fingerprint.hashes for i in ids], cap, candidate_share)
-    # Score the candidates without the common fingerprints: refingerprint the
-    # students involved with them added to the boilerplate.
-    if common:
-        extended = np.unique(np.concatenate([boilerplate, np.array(sorted(common),
-                                                                   dtype=np.int64)]))
-        for position in sorted({p for pair in pairs_to_compare for p in pair}):
-            student = students[ids[position]]
-            student.fingerprint = _fingerprint(copydetect, student, extended, noise,
-                                               guarantee)
     found, scores = [], []
     for first, second in pairs_to_compare:
         a, b = students[ids[first]], students[ids[second]]
@@ -207,12 +200,10 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
                      time.monotonic() - start, settings, scores)
 
 
-def all_scores(sources, template_text, noise=NOISE, guarantee=GUARANTEE, common_min=COMMON_MIN,
-               common_share=COMMON_SHARE):
+def all_scores(sources, template_text, noise=NOISE, guarantee=GUARANTEE):
     """{(a, b): score} of every pair, compared with copydetect without candidate selection.
 
-    For measurements and tests (it is the slow n**2 path): with the same
-    common fingerprints set aside as screen() does.
+    For measurements and tests: the slow n**2 path that screen() avoids.
     """
     copydetect, _utils = _copydetect()
     template = template_lines(template_text)
@@ -226,16 +217,7 @@ def all_scores(sources, template_text, noise=NOISE, guarantee=GUARANTEE, common_
         'template.py', noise, 1, None, True, 'python', fp=io.StringIO(template_text)).hashes),
         dtype=np.int64)
     ids = list(students)
-    first_pass = [_fingerprint(copydetect, students[i], boilerplate, noise, guarantee)
-                  for i in ids]
-    cap = max(common_min, int(math.ceil(common_share * len(ids))))
-    counts = {}
-    for fingerprint in first_pass:
-        for value in fingerprint.hashes:
-            counts[value] = counts.get(value, 0) + 1
-    common = sorted(value for value, count in counts.items() if count > cap)
-    extended = np.unique(np.concatenate([boilerplate, np.array(common, dtype=np.int64)]))
-    prints = [_fingerprint(copydetect, students[i], extended, noise, guarantee) for i in ids]
+    prints = [_fingerprint(copydetect, students[i], boilerplate, noise, guarantee) for i in ids]
     scores = {}
     for x in range(len(ids)):
         for y in range(x + 1, len(ids)):
