@@ -4,7 +4,9 @@ With an output folder, every finished submission is written at once and
 atomically:
 - ``results/<id>.json``: the result plus the content hash it was graded from;
 - ``feedback/<id>.md`` and ``feedback/<id>.html``: the student's feedback;
-- ``grades.csv``: the gradebook of every submission finished so far.
+- ``grades.csv``: the gradebook of every submission finished so far;
+- ``sources/<id>.py``: the student's file as graded, for the class report's
+  similarity screening (instructor only, like the whole folder).
 
 Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
@@ -33,7 +35,7 @@ from .results import SubmissionResult
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024
-OUTPUT_FOLDERS = ('feedback', 'results')
+OUTPUT_FOLDERS = ('feedback', 'results', 'sources')
 
 
 def safe_name(submission_id):
@@ -163,8 +165,16 @@ class Batch:
             return None
         return SubmissionResult.from_json(stored['result'])
 
+    def _keep_source(self, submission):
+        """Keep the student's file as graded in out/sources/, for the class report."""
+        if submission.source is not None:
+            self._write(self._path('sources', submission.id, '.py'),
+                        submission.source.decode('utf-8', errors='replace'))
+
     def _grade_one(self, submission, fingerprint):
         key = content_key(submission, fingerprint) if self.out_dir else ''
+        if self.out_dir:
+            self._keep_source(submission)
         cached = self._cached(submission, key)
         if cached is not None:
             with self._lock:

@@ -6,14 +6,15 @@ Verbs, one module each under autograder/commands/:
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
 - release     regenerate assignment/ and the nbgrader source from solutions/
 - demo        grade the reference, the stub and sample wrong submissions
+- report      rebuild the class report of an --out folder; compare two gradings
 """
 import argparse
 import sys
 
-from .commands import check, demo, gradescope, grade, release
+from .commands import check, demo, gradescope, grade, release, report
 
 COMMANDS = {'grade': grade, 'check': check, 'gradescope': gradescope, 'release': release,
-            'demo': demo}
+            'demo': demo, 'report': report}
 
 
 def build_parser():

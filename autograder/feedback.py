@@ -7,6 +7,9 @@ import html
 
 from .results import CheckResult
 
+# The HTML page loads nothing and runs nothing: inline styles only.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
 
 def _status(check):
     return CheckResult(check['name'], check['score'], check['max_score'], '').status
@@ -46,7 +49,9 @@ def html_page(result, assignment='two_layer_net'):
         '<tr class="%s"><td><code>%s</code></td><td>%g / %g</td><td>%s</td></tr>'
         % (_status(c), esc(c['name']), c['score'], c['max_score'], esc(c['feedback']))
         for c in result['checks'])
-    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Feedback: %s</title>'
+    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="%s">'
+            '<title>Feedback: %s</title>'
             '<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}'
             'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em;'
             'vertical-align:top}.passed td:nth-child(2){color:#176117}'
@@ -54,7 +59,7 @@ def html_page(result, assignment='two_layer_net'):
             '</style></head><body><h1>Feedback: %s</h1><p><b>Submission:</b> <code>%s</code>'
             '<br><b>Score:</b> %g / %g</p>%s<table><tr><th>check</th><th>points</th>'
             '<th>feedback</th></tr>%s</table></body></html>\n'
-            % (esc(assignment), esc(assignment), esc(result['submission']),
+            % (CSP, esc(assignment), esc(assignment), esc(result['submission']),
                result['score'], result['max_score'],
                ''.join('<p><b>%s</b></p>' % esc(note) for note in _notes(result)), rows))
 

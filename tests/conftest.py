@@ -67,3 +67,22 @@ def copy_reference(folder):
     os.makedirs(folder, exist_ok=True)
     shutil.copy(REFERENCE, os.path.join(folder, STUDENT_FILE))
     return os.path.join(folder, STUDENT_FILE)
+
+
+@pytest.fixture(scope='session')
+def report_class(tmp_path_factory):
+    """A synthetic class graded by the CLI into an --out folder with its class report.
+
+    Independent students, disguised copies and broken submissions (see
+    tests/synthetic_class.py); tests/corpus/*.py join when that folder exists.
+    Returns (out folder, what was planted).
+    """
+    import synthetic_class
+    root = tmp_path_factory.mktemp('report_class')
+    planted = synthetic_class.write_class(str(root / 'class'))
+    out = root / 'out'
+    result = run_cli('grade', str(root / 'class'), '--out', str(out), '--dataset', 'none',
+                     '--timeout', '5', '--jobs', '2', '--no-progress')
+    # 3: every submission graded, one of them (no_file) had no gradable file.
+    assert result.returncode == 3, result.stderr[-3000:]
+    return out, planted

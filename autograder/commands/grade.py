@@ -1,7 +1,7 @@
 """``grade``: grade submissions; a class folder becomes a gradebook.
 
     python -m autograder grade SUBMISSION... [--json] [--out DIR] [--jobs N]
-                               [--timeout S] [--dataset NAME]
+                               [--timeout S] [--dataset NAME] [--no-report]
 
 With --json, stdout is exactly one JSON array (one object per submission);
 progress and messages go to stderr.
@@ -15,6 +15,7 @@ from ..batch import Batch, BatchError
 from ..feedback import markdown, table
 from ..grading import GraderError
 from ..submissions import SubmissionError, discover
+from . import report
 from .options import add_grading_options, make_grader
 
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
@@ -43,12 +44,16 @@ def add_parser(verbs):
     output.add_argument('--markdown', action='store_true',
                         help='print Markdown feedback (e.g. for a GitHub Actions summary)')
     parser.add_argument('--out', metavar='DIR',
-                        help='write grades.csv, feedback/ and results/ here (resumable)')
+                        help='write grades.csv, feedback/, results/, sources/ and the class '
+                             'report here (resumable)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                         help='submissions graded at once (default: %(default)s)')
     parser.add_argument('--progress', dest='progress', action='store_true', default=None,
                         help='show a progress bar (default: when stderr is a terminal)')
     parser.add_argument('--no-progress', dest='progress', action='store_false')
+    parser.add_argument('--no-report', dest='report', action='store_false',
+                        help='with --out: do not write the class report (report.html, '
+                             'report.md; see the report verb)')
     add_grading_options(parser)
 
 
@@ -90,6 +95,8 @@ def run(args):
             os.path.join(args.out, 'grades.csv'), args.out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
+    if args.out and args.report and report.after_grading(args.out):
+        return EXIT_USAGE     # the report failed (grades are written): a grader error
     for submission_id, error in batch.failures:
         print('error: the grader failed on %s (%s); it is not in the outputs: run the same '
               'command again to retry it.' % (submission_id, error), file=sys.stderr)

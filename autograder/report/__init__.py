@@ -1,0 +1,100 @@
+"""The class report of an ``--out`` folder: report.html and report.md.
+
+``build(out_dir)`` reads ``results/`` (and the students' files kept in
+``sources/``), computes the class's numbers (summary.py), screens the
+students' own code for similar pairs (similarity.py) and writes
+``report.html`` (html.py, charts from plots.py) and ``report.md``
+(markdown.py) into out_dir. ``grade --out`` calls it once at the end;
+``python -m autograder report DIR`` rebuilds it.
+
+The report is for the instructor: it is written only to the top of the
+``--out`` folder, never into feedback/.
+"""
+import os
+import time
+from dataclasses import dataclass
+from typing import List, Optional
+
+from ..files import write_atomic
+from ..paths import ASSIGNMENT_DIR, ASSIGNMENT_ID, STUDENT_FILE
+from . import summary as summ
+
+DEFAULT_TEMPLATE = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+
+
+@dataclass
+class Report:
+    assignment: str
+    source_label: str
+    built: float
+    summary: summ.ClassSummary
+    screening: Optional[object] = None
+    similarity_note: str = ''
+    no_source: List[str] = None
+    changes: Optional[list] = None
+    compare_label: str = ''
+
+
+class ReportError(Exception):
+    """The report cannot be built (no such folder, unreadable template)."""
+
+
+def make(out_dir, template=DEFAULT_TEMPLATE, similarity=True, threshold=None,
+         compare_dir=None):
+    """The Report of out_dir (nothing written)."""
+    if not os.path.isdir(os.path.join(out_dir, 'results')):
+        raise ReportError('%s has no results/ folder: give the --out folder of a grading.'
+                          % out_dir)
+    summary = summ.load(out_dir)
+    report = Report(ASSIGNMENT_ID, os.path.basename(os.path.abspath(out_dir)), time.time(),
+                    summary, no_source=[])
+    if compare_dir is not None:
+        if not os.path.isdir(os.path.join(compare_dir, 'results')):
+            raise ReportError('%s has no results/ folder to compare with.' % compare_dir)
+        old, _unreadable = summ.load_results(compare_dir)
+        report.changes = summ.compare(old, summary.students)
+        report.compare_label = os.path.basename(os.path.abspath(compare_dir))
+    if similarity:
+        _screen(report, out_dir, template, threshold)
+    else:
+        report.similarity_note = 'Similarity screening was not run (--no-similarity).'
+    return report
+
+
+def _screen(report, out_dir, template, threshold):
+    from . import similarity as sim
+    students = report.summary.students
+    sources = summ.read_sources(out_dir, students)
+    report.no_source = [s.id for s in students if s.id not in sources]
+    try:
+        with open(template, encoding='utf-8') as handle:
+            template_text = handle.read()
+    except OSError as error:
+        raise ReportError('cannot read the template %s (%s); give it with --template.'
+                          % (template, error.strerror))
+    notes = []
+    if report.no_source:
+        notes.append('%d students have no kept source in sources/ (no file, or graded by '
+                     'an older grader) and were not compared.' % len(report.no_source))
+    try:
+        kwargs = {} if threshold is None else {'threshold': threshold}
+        report.screening = sim.screen(sources, template_text, **kwargs)
+    except sim.SimilarityUnavailable as error:
+        notes.append('Not screened: %s.' % error)
+    report.similarity_note = ' '.join(notes)
+
+
+def write(report, out_dir):
+    """Write report.html and report.md into out_dir; returns their paths."""
+    from . import html, markdown
+    paths = (os.path.join(out_dir, 'report.html'), os.path.join(out_dir, 'report.md'))
+    write_atomic(paths[0], html.render(report))
+    write_atomic(paths[1], markdown.render(report))
+    return paths
+
+
+def build(out_dir, **options):
+    """Build and write the report of out_dir; returns the Report."""
+    report = make(out_dir, **options)
+    write(report, out_dir)
+    return report

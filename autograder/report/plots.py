@@ -1,0 +1,124 @@
+"""The report's charts: PNG images drawn with matplotlib, as data: URIs.
+
+Every chart is drawn twice, for a light and a dark page; the HTML shows the
+one that matches the browser's colour scheme (a <picture> element), so the
+page needs no network and no script.
+"""
+import base64
+import io
+
+THEMES = {
+    'light': {'face': '#ffffff', 'text': '#1b1b1b', 'grid': '#d0d0d0',
+              'colors': {'passed': '#2e7d32', 'partial': '#e0a100', 'failed': '#c62828',
+                         'not graded': '#8a8a8a', 'bar': '#3465a4', 'mark': '#c62828'}},
+    'dark': {'face': '#16181c', 'text': '#e8e8e8', 'grid': '#3a3d44',
+             'colors': {'passed': '#66bb6a', 'partial': '#ffca28', 'failed': '#ef5350',
+                        'not graded': '#9e9e9e', 'bar': '#7aa7e0', 'mark': '#ff8a80'}},
+}
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use('Agg', force=False)
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _figure(theme, width, height):
+    plt = _pyplot()
+    style = THEMES[theme]
+    figure, axes = plt.subplots(figsize=(width, height), dpi=100)
+    figure.patch.set_facecolor(style['face'])
+    axes.set_facecolor(style['face'])
+    for spine in axes.spines.values():
+        spine.set_color(style['grid'])
+    axes.tick_params(colors=style['text'], labelcolor=style['text'])
+    axes.xaxis.label.set_color(style['text'])
+    axes.yaxis.label.set_color(style['text'])
+    axes.title.set_color(style['text'])
+    return figure, axes, style
+
+
+def _encode(figure, top=1.0):
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    figure.tight_layout(rect=(0, 0, 1, top))
+    figure.savefig(buffer, format='png', facecolor=figure.get_facecolor())
+    plt.close(figure)
+    return 'data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode('ascii')
+
+
+def score_histogram(scores, max_score, theme):
+    figure, axes, style = _figure(theme, 7, 3.2)
+    top = max(max_score, max(scores, default=0.0), 1.0)
+    bins = max(1, min(30, int(round(top))))
+    axes.hist(scores, bins=bins, range=(0, top), color=style['colors']['bar'],
+              edgecolor=style['face'])
+    if scores:
+        mean = sum(scores) / len(scores)
+        axes.axvline(mean, color=style['colors']['mark'], linestyle='--', linewidth=1.5)
+        axes.text(mean, axes.get_ylim()[1] * 0.92, ' mean %.2f' % mean, color=style['text'])
+    axes.set_xlabel('score (out of %g)' % max_score)
+    axes.set_ylabel('students')
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.grid(axis='y', color=style['grid'], linewidth=0.5)
+    axes.set_axisbelow(True)
+    return _encode(figure)
+
+
+def check_rates(checks, statuses, theme):
+    """Stacked horizontal bars: the share of students per status, one bar per check."""
+    figure, axes, style = _figure(theme, 7, 0.45 * len(checks) + 1.5)
+    names = [c.name for c in checks][::-1]
+    left = [0.0] * len(names)
+    for status in statuses:
+        widths = [100 * c.rate(status) for c in checks][::-1]
+        axes.barh(names, widths, left=left, color=style['colors'][status], label=status)
+        left = [a + b for a, b in zip(left, widths)]
+    axes.set_xlim(0, 100)
+    axes.set_xlabel('% of students')
+    legend = figure.legend(ncol=len(statuses), loc='upper center', frameon=False)
+    for text in legend.get_texts():
+        text.set_color(style['text'])
+    return _encode(figure, top=1 - 0.5 / (0.45 * len(checks) + 1.5))
+
+
+def mistake_counts(mistakes, theme, top=12):
+    shown = mistakes[:top][::-1]
+    figure, axes, style = _figure(theme, 7, 0.4 * len(shown) + 1.0)
+    axes.barh([m.label if len(m.label) <= 48 else m.label[:47] + '…' for m in shown],
+              [m.count for m in shown], color=style['colors']['bar'])
+    axes.set_xlabel('students')
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.grid(axis='x', color=style['grid'], linewidth=0.5)
+    axes.set_axisbelow(True)
+    return _encode(figure)
+
+
+def grading_times(seconds, theme):
+    figure, axes, style = _figure(theme, 7, 3.0)
+    axes.hist(seconds, bins=min(30, max(5, len(seconds) // 3)), color=style['colors']['bar'],
+              edgecolor=style['face'])
+    axes.set_xlabel('seconds per submission')
+    axes.set_ylabel('submissions')
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.grid(axis='y', color=style['grid'], linewidth=0.5)
+    axes.set_axisbelow(True)
+    return _encode(figure)
+
+
+def similarity_scores(scores, threshold, theme):
+    figure, axes, style = _figure(theme, 7, 2.8)
+    axes.hist(scores, bins=20, range=(0, 1), color=style['colors']['bar'],
+              edgecolor=style['face'])
+    axes.axvline(threshold, color=style['colors']['mark'], linestyle='--', linewidth=1.5)
+    axes.set_xlabel('similarity of compared pairs (threshold dashed)')
+    axes.set_ylabel('pairs')
+    if len(scores) > 50:
+        axes.set_yscale('log')
+    return _encode(figure)
+
+
+def both(draw, *args):
+    """{'light': uri, 'dark': uri} for one chart."""
+    return {theme: draw(*args, theme) for theme in ('light', 'dark')}
