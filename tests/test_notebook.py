@@ -106,3 +106,40 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
         o.output_type == 'error' for o in cell.outputs)]
     assert len(errors) == 1
     assert 'best_net = None' in notebook.cells[errors[0]].source
+
+
+def test_cells_after_tuning_say_to_set_best_net(tmp_path):
+    """A student who leaves best_net unset gets a sentence that says what to do in every
+    cell that needs it, not an AttributeError on None."""
+    from autograder.paths import ASSIGNMENT_DIR
+    for name in os.listdir(ASSIGNMENT_DIR):
+        if name.endswith(('.py', '.ipynb')):
+            shutil.copy(os.path.join(ASSIGNMENT_DIR, name), tmp_path)
+    shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
+    notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
+    [tune] = [i for i, cell in enumerate(notebook.cells) if 'best_net = None' in cell.source]
+    notebook.cells[tune].source = 'best_net = None  # the student did not tune yet'
+    old_env = dict(os.environ)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name='python3', allow_errors=True,
+                       resources={'metadata': {'path': str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    failed = {i: [o for o in cell.outputs if o.output_type == 'error']
+              for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code'}
+    failed = {i: errors[0] for i, errors in failed.items() if errors}
+    assert sorted(failed) and min(failed) > tune
+    assert len(failed) == 3          # the weights plot, the best_net check, the test accuracy
+    for error in failed.values():
+        assert error.ename == 'ValueError' and 'AttributeError' not in error.evalue
+        assert 'set best_net in the tuning cell above' in error.evalue
+
+
+def test_self_check_instructions_hold_in_the_notebook_folder():
+    from autograder.paths import ASSIGNMENT_DIR
+    notebook = nbformat.read(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'), as_version=4)
+    intro = notebook.cells[0].source
+    assert 'in the folder this notebook is in' in intro
+    assert 'python -m autograder check' in intro and 'assignment/neural_net.py' not in intro
