@@ -78,14 +78,15 @@ def course(tmp_path_factory):
     submit(course, 'endless', reference_text().replace(
         'for it in range(num_iters):', 'while True:\n            it = 0'), tune=True)
     started = time.monotonic()
-    nbgrader(course, 'autograde', ASSIGNMENT, '--force')
+    autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force')
     autograde_seconds = time.monotonic() - started
     nbgrader(course, 'generate_feedback', ASSIGNMENT, '--force')
     nbgrader(course, 'export', '--to', str(course / 'grades.csv'))
     with open(course / 'grades.csv', newline='') as handle:
         grades = {row['student_id']: row for row in csv.DictReader(handle)}
     print('autograde of 4 submissions: %.1f s' % autograde_seconds)
-    return {'root': course, 'grades': grades, 'seconds': autograde_seconds}
+    return {'root': course, 'grades': grades, 'seconds': autograde_seconds,
+            'log': autograde.stdout + autograde.stderr}
 
 
 def score(course, student):
@@ -127,3 +128,36 @@ def test_feedback_pages_exist(course):
              'two_layer_net.html').read_text()
     assert 'does not match the numeric gradient' in wrong
     assert 'N times too large' in wrong or 'divide' in wrong
+
+
+def test_autograde_prints_no_config_warnings(course):
+    """Config warnings are gone; the checksum warnings left are nbgrader putting the hidden
+    tests back into each test cell (docs/nbgrader.md), one per test cell and student."""
+    import re
+    log = course['log']
+    assert 'db_assignments' not in log and 'not recognized' not in log
+    restored = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", log)
+    test_cells = {'test_%s' % check.name for check in CATALOG if check.name != 'val_accuracy'}
+    assert set(restored) == test_cells | {'test_best_net'}
+    assert len(restored) == 4 * len(set(restored))
+
+
+def test_self_check_runs_in_the_release_folder(course, tmp_path):
+    """The released notebook says to run the self-check in its own folder: that works in
+    nbgrader's release layout, which has no assignment/ folder."""
+    from autograder.paths import REPO_DIR
+    folder = tmp_path / ASSIGNMENT
+    shutil.copytree(str(course['root'] / 'release' / ASSIGNMENT), str(folder))
+    notebook = json.loads((folder / 'two_layer_net.ipynb').read_text())
+    intro = ''.join(notebook['cells'][0]['source'])
+    assert 'in the folder this notebook is in' in intro and 'python -m autograder check' in intro
+    env = dict(os.environ, PYTHONPATH=REPO_DIR)
+
+    def check():
+        return subprocess.run([sys.executable, '-m', 'autograder', 'check'], cwd=str(folder),
+                              capture_output=True, text=True, env=env, timeout=300)
+    stub = check()
+    assert stub.returncode == 1 and 'Self-check of neural_net.py' in stub.stdout, stub.stderr
+    write_submission(str(folder), reference_text())
+    good = check()
+    assert good.returncode == 0 and '11 / 11' in good.stdout
