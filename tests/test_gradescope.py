@@ -147,17 +147,29 @@ def test_setup_installs_the_bundle_alone_in_a_clean_venv(gradescope_root):
     assert missing.returncode != 0   # nothing of the development environment is visible
 
 
+def switch_user_prefix():
+    """How to run a command as another uid here: directly as root, else through sudo -n."""
+    if os.geteuid() == 0:
+        return []
+    if shutil.which('sudo') and subprocess.run(['sudo', '-n', 'true'],
+                                               capture_output=True).returncode == 0:
+        return ['sudo', '-n']       # e.g. GitHub's runners: a user with password-less sudo
+    return None
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(not hasattr(os, 'geteuid') or os.geteuid() != 0,
-                    reason='switching to another uid needs root')
+@pytest.mark.skipif(switch_user_prefix() is None,
+                    reason='switching to another uid needs root or password-less sudo')
 def test_private_folder_is_unreadable_for_other_users(gradescope_root):
     private = os.path.join(gradescope_root, 'source', 'private')
-    assert os.stat(private).st_mode & 0o777 == 0o700 and os.stat(private).st_uid == 0
+    assert os.stat(private).st_mode & 0o777 == 0o700
+    if os.geteuid() == 0:
+        assert os.stat(private).st_uid == 0
 
     def as_nobody(*command):
-        return subprocess.run(['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY,
-                               '--clear-groups', '--', *command], capture_output=True,
-                              text=True, cwd='/')
+        return subprocess.run(switch_user_prefix() + [
+            'setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--',
+            *command], capture_output=True, text=True, cwd='/')
     # Control: the same uid reads the public part of the bundle.
     public = as_nobody('cat', os.path.join(gradescope_root, 'source', 'autograder', 'plan.py'))
     assert public.returncode == 0 and 'DEFAULT_SEED' in public.stdout
