@@ -11,7 +11,7 @@ import yaml
 from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.platforms import classroom
-from conftest import STUB, reference_text, run_cli
+from conftest import REFERENCE, STUB, reference_text, run_cli
 
 GIT_ENV = {'GIT_AUTHOR_NAME': 'Student', 'GIT_AUTHOR_EMAIL': 'student@example.invalid',
            'GIT_COMMITTER_NAME': 'Student', 'GIT_COMMITTER_EMAIL': 'student@example.invalid'}
@@ -96,6 +96,24 @@ def make_student_repo(base, name, code):
     bare = base / 'remote' / ('two-layer-net-%s.git' % name)
     git('clone', '-q', '--bare', str(work), str(bare))
     return work, bare
+
+
+def test_a_committed_symlink_is_fetched_as_text(tmp_path):
+    """A student cannot point neural_net.py at a file of the grading machine."""
+    work = tmp_path / 'work'
+    (work / 'assignment').mkdir(parents=True)
+    os.symlink(os.path.abspath(REFERENCE), str(work / 'assignment' / 'neural_net.py'))
+    git('init', '-q', '-b', 'main', cwd=str(work))
+    git('add', '-A', cwd=str(work))
+    git('commit', '-q', '-m', 'sneaky', cwd=str(work))
+    bare = tmp_path / 'hw-eve.git'
+    git('clone', '-q', '--bare', str(work), str(bare))
+    for _ in range(2):                        # a fresh clone, then an update of it
+        fetched, failed = classroom.fetch([str(bare)], str(tmp_path / 'class'), 'hw-',
+                                          log=lambda *_: None)
+        assert list(fetched) == ['eve'] and not failed
+        path = tmp_path / 'class' / 'eve' / 'assignment' / 'neural_net.py'
+        assert not path.is_symlink() and path.read_text() == os.path.abspath(REFERENCE)
 
 
 @pytest.mark.slow

@@ -148,8 +148,10 @@ def fetch(urls, into, prefix='', log=print):
     """Clone or update every repository into into/<student>; returns {student: commit}.
 
     An existing clone is reset to the remote's default branch, so what is
-    graded is exactly what the student pushed. Repositories that fail are
-    reported and skipped; the others are fetched.
+    graded is exactly what the student pushed. Symbolic links are checked out
+    as plain files holding the link's text (core.symlinks=false): a committed
+    link cannot make the grader read a file of the instructor's machine.
+    Repositories that fail are reported and skipped; the others are fetched.
     """
     os.makedirs(into, exist_ok=True)
     fetched, failed = {}, {}
@@ -161,13 +163,14 @@ def fetch(urls, into, prefix='', log=print):
         target = os.path.join(into, student)
         try:
             if os.path.isdir(os.path.join(target, '.git')):
+                _git('config', 'core.symlinks', 'false', cwd=target)
                 _git('fetch', '--quiet', '--force', url, 'HEAD', cwd=target)
                 _git('reset', '--quiet', '--hard', 'FETCH_HEAD', cwd=target)
                 _git('clean', '--quiet', '-d', '--force', '-x', cwd=target)
             elif os.path.exists(target):
                 raise ClassroomError('%s exists and is not a clone; move it away' % target)
             else:
-                _git('clone', '--quiet', url, target)
+                _git('clone', '--quiet', '--config', 'core.symlinks=false', url, target)
             fetched[student] = _git('rev-parse', 'HEAD', cwd=target).strip()
             log('%s: %s at %s' % (student, url, fetched[student][:12]))
         except ClassroomError as error:
