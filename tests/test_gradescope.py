@@ -16,9 +16,10 @@ import zipfile
 import pytest
 
 from autograder import mutants
-from autograder.grading import CheckResult, SubmissionResult
+from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.plan import DEFAULT_SEED
+from autograder.sandbox import Limits
 from conftest import needs_fashion_mnist, reference_text, run_cli, write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
@@ -87,6 +88,43 @@ def test_bundle_layout_has_no_public_reference(tmp_path):
         assert '31337' not in text, name
         leaked = [line for line in secret_lines if line in text]
         assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
+
+
+def write_private(folder, seed, dataset='none'):
+    config, outputs = gradescope.private_files(seed, dataset)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / gradescope.GRADER_JSON).write_text(config)
+    (folder / gradescope.EXPECTED_JSON).write_text(outputs)
+    return json.loads(config)
+
+
+def test_grading_from_stored_outputs_without_the_reference(tmp_path):
+    """The bundle's grader reads its seed and stored outputs, never runs the reference, and
+    refuses outputs stored for another seed."""
+    private = tmp_path / 'private'
+    write_private(private, 777)
+    submission = tmp_path / 'submission'
+    write_submission(str(submission), reference_text().replace(*BROKEN_GRADS))
+    grader = gradescope.make_grader(str(private), str(submission), Limits(timeout=60))
+    with grader:
+        assert grader.seed == 777 and grader.reference_file.startswith(str(private))
+        result = grader.grade_file(str(submission / 'neural_net.py'))
+    scores = {check.name: check.score for check in result.checks}
+    assert scores['grads'] == 1.5 and 'val_accuracy' not in scores
+    config = json.loads((private / gradescope.GRADER_JSON).read_text())
+    (private / gradescope.GRADER_JSON).write_text(json.dumps(dict(config, seed=778)))
+    with pytest.raises(GraderError, match='do not cover seed 778'):
+        gradescope.make_grader(str(private), str(submission), Limits())
+
+
+@needs_fashion_mnist
+def test_other_validation_data_than_at_build_time_is_refused(tmp_path):
+    private = tmp_path / 'private'
+    config = write_private(private, 778, 'fashion_mnist')
+    assert len(config['y_val']) == 1000 and len(config['fit_sha256']) == 64
+    (private / gradescope.GRADER_JSON).write_text(json.dumps(dict(config, fit_sha256='0' * 64)))
+    with pytest.raises(GraderError, match='differ from the data the bundle was built with'):
+        gradescope.make_grader(str(private), str(tmp_path), Limits())
 
 
 # --- end to end --------------------------------------------------------------
