@@ -17,7 +17,7 @@ import pytest
 
 from autograder import mutants
 from autograder.checks import CATALOG
-from autograder.paths import COURSE_DIR, SOLUTIONS_DIR
+from autograder.paths import COURSE_DIR, REPO_DIR, SOLUTIONS_DIR
 from conftest import needs_fashion_mnist, reference_text, write_submission
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
@@ -27,6 +27,9 @@ CELL_TIMEOUT = 20
 CHECK_TIMEOUT = 10
 ENV = {'TLN_DATASET': 'fashion_mnist', 'TLN_QUICK': '1', 'TLN_CELL_TIMEOUT': str(CELL_TIMEOUT),
        'TLN_CHECK_TIMEOUT': str(CHECK_TIMEOUT)}
+# The kernels' hidden tests import `autograder`: from this checkout, not from wherever
+# the kit happens to be installed.
+KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))
 AUTOGRADED_POINTS = sum(check.max_score for check in CATALOG)   # test cells == catalog
 MANUAL_POINTS = 4
 
@@ -34,7 +37,7 @@ MANUAL_POINTS = 4
 def nbgrader(course, *args, timeout=1200):
     result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
                             capture_output=True, text=True, timeout=timeout,
-                            env=dict(os.environ, **ENV))
+                            env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -145,7 +148,6 @@ def test_autograde_prints_no_config_warnings(course):
 def test_self_check_runs_in_the_release_folder(course, tmp_path):
     """The released notebook says to run the self-check in its own folder: that works in
     nbgrader's release layout, which has no assignment/ folder."""
-    from autograder.paths import REPO_DIR
     folder = tmp_path / ASSIGNMENT
     shutil.copytree(str(course['root'] / 'release' / ASSIGNMENT), str(folder))
     notebook = json.loads((folder / 'two_layer_net.ipynb').read_text())

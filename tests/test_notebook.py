@@ -7,10 +7,12 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
-from autograder.paths import SOLUTIONS_DIR
+from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from conftest import needs_fashion_mnist
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
+# The kernels import `autograder` from this checkout, not from wherever the kit is installed.
+KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))
 
 
 @pytest.fixture(scope='module')
@@ -22,7 +24,7 @@ def executed(tmp_path_factory):
             shutil.copy(os.path.join(SOLUTIONS_DIR, name), folder)
     notebook = nbformat.read(str(folder / 'two_layer_net.ipynb'), as_version=4)
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
     try:
         NotebookClient(notebook, timeout=600, kernel_name='python3',
                        resources={'metadata': {'path': str(folder)}}).execute()
@@ -93,7 +95,7 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
     shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
     notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
     try:
         with pytest.raises(CellExecutionError) as failure:
             NotebookClient(notebook, timeout=600, kernel_name='python3',
@@ -120,7 +122,7 @@ def test_cells_after_tuning_say_to_set_best_net(tmp_path):
     [tune] = [i for i, cell in enumerate(notebook.cells) if 'best_net = None' in cell.source]
     notebook.cells[tune].source = 'best_net = None  # the student did not tune yet'
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
     try:
         NotebookClient(notebook, timeout=600, kernel_name='python3', allow_errors=True,
                        resources={'metadata': {'path': str(tmp_path)}}).execute()
