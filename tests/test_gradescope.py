@@ -90,6 +90,42 @@ def test_bundle_layout_has_no_public_reference(tmp_path):
         assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
 
 
+def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
+    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
+    stored outputs belong to the data the builder has (synthetic batches here, with the
+    published md5 replaced by theirs)."""
+    import hashlib
+    import tarfile
+    import types
+    from test_cli import write_learnable_cifar
+    folder = tmp_path / 'cifar-10-batches-py'
+    write_learnable_cifar(folder)
+    archive = tmp_path / gradescope.CIFAR10_ARCHIVE
+    with tarfile.open(str(archive), 'w:gz') as tar:
+        tar.add(str(folder), arcname='cifar-10-batches-py')
+    digest = hashlib.md5(archive.read_bytes()).hexdigest()
+    real = gradescope._load_downloader
+
+    def with_our_md5(data_utils):
+        module = real(data_utils)
+        return types.SimpleNamespace(CIFAR10_ARCHIVE_MD5=digest,
+                                     verify_archive=module.verify_archive)
+    monkeypatch.setattr(gradescope, '_load_downloader', with_our_md5)
+    monkeypatch.setenv('CIFAR10_DIR', str(folder))
+    out = tmp_path / 'autograder.zip'
+    gradescope.build_zip(str(out), 5150, dataset='cifar10', cifar10_archive=str(archive),
+                         log=lambda *_: None)
+    with zipfile.ZipFile(str(out)) as bundle:
+        info = bundle.getinfo('private/datasets/' + gradescope.CIFAR10_ARCHIVE)
+        assert info.external_attr >> 16 & 0o777 == 0o600
+        assert hashlib.md5(bundle.read(info)).hexdigest() == digest
+        setup = bundle.read('setup.sh').decode()
+        config = json.loads(bundle.read('private/grader.json'))
+    assert 'cifar10_download.py" \\\n    --archive "$SOURCE/private/datasets/' in setup
+    assert 'dataset-fashion-mnist' not in setup
+    assert config['dataset'] == 'cifar10' and len(config['y_val']) == 1000
+
+
 def write_private(folder, seed, dataset='none'):
     config, outputs = gradescope.private_files(seed, dataset)
     folder.mkdir(parents=True, exist_ok=True)
