@@ -2,34 +2,56 @@
 
 Verbs, one module each under autograder/commands/:
 - grade       grade submissions (files, folders, zips, a class) -> table / JSON / gradebook
-- check       the student self-check of assignment/neural_net.py (visible checks)
+- check       the student self-check of neural_net.py (visible checks)
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
+- classroom   fetch every student repository of a GitHub Classroom assignment and grade it
 - release     regenerate assignment/ and the nbgrader source from solutions/
 - demo        grade the reference, the stub and sample wrong submissions
 - report      rebuild the class report of an --out folder; compare two gradings
+
+A student distribution (``release --student-repo``) offers ``check`` only;
+the other verbs say so instead of failing halfway.
 """
 import argparse
 import sys
 
-from .commands import check, demo, gradescope, grade, release, report
+from .commands import check, classroom, demo, gradescope, grade, release, report
+from .paths import is_student_copy
 
-COMMANDS = {'grade': grade, 'check': check, 'gradescope': gradescope, 'release': release,
-            'demo': demo, 'report': report}
+COMMANDS = {'grade': grade, 'check': check, 'gradescope': gradescope, 'classroom': classroom,
+            'release': release, 'demo': demo, 'report': report}
+STUDENT_COMMANDS = ('check',)
 
 
-def build_parser():
+def build_parser(student=False):
     parser = argparse.ArgumentParser(
         prog='python -m autograder',
-        description='Autograder for the two-layer neural network assignment.')
+        description='Autograder for the two-layer neural network assignment.' + (
+            ' This is a student copy: it offers the self-check only.' if student else ''))
     verbs = parser.add_subparsers(dest='verb', metavar='VERB')
     verbs.required = True
     for name, module in COMMANDS.items():
-        module.add_parser(verbs)
+        if not student or name in STUDENT_COMMANDS:
+            module.add_parser(verbs)
     return parser
 
 
+def instructor_only(verb):
+    """The message a student copy gives for an instructor's verb."""
+    return ('`python -m autograder %s` is for instructors and is not part of this student copy '
+            'of the kit (it has no reference solution). Here you can run `python -m autograder '
+            'check`: the self-check of your neural_net.py on the visible checks.' % verb)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    student = is_student_copy()
+    if student:
+        verb = next((word for word in argv if not word.startswith('-')), None)
+        if verb in COMMANDS and verb not in STUDENT_COMMANDS:
+            print('error: %s' % instructor_only(verb), file=sys.stderr)
+            return 2
+    args = build_parser(student).parse_args(argv)
     try:
         return COMMANDS[args.verb].run(args)
     except KeyboardInterrupt:

@@ -12,7 +12,8 @@ COURSE_SOURCE_DIR = os.path.join(COURSE_DIR, 'source', ASSIGNMENT_ID)
 STUDENT_FILE = 'neural_net.py'
 NOTEBOOK_FILE = 'two_layer_net.ipynb'
 # Support modules students get unchanged, next to their stub and notebook.
-SUPPORT_FILES = ('data_utils.py', 'cifar10_download.py', 'gradient_check.py', 'vis_utils.py')
+SUPPORT_FILES = ('data_utils.py', 'cifar10_download.py', 'fashion_mnist_download.py',
+                 'gradient_check.py', 'vis_utils.py')
 
 
 def package_source_files(exclude=()):
@@ -26,3 +27,12 @@ def package_source_files(exclude=()):
         found.extend(os.path.join(root, name) for name in sorted(names)
                      if name.endswith('.py') and name not in exclude)
     return found
+
+
+# A student distribution (release --student-repo) carries this file at its root.
+STUDENT_MARKER = '.tln-student-repo'
+
+
+def is_student_copy():
+    """True in a student distribution of the kit (only the self-check works there)."""
+    return os.path.isfile(os.path.join(REPO_DIR, STUDENT_MARKER))

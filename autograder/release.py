@@ -23,7 +23,8 @@ import re
 
 from . import expected, markers
 from .paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
-                    STUDENT_FILE, SUPPORT_FILES, package_source_files)
+                    STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files)
+from .platforms.classroom import student_workflow
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)
@@ -134,7 +135,6 @@ def write_release():
     return written
 
 
-STUDENT_MARKER = '.tln-student-repo'
 STUDENT_REQUIREMENTS = """numpy>=1.24
 matplotlib>=3.7
 jupyter>=1.0
@@ -142,6 +142,23 @@ ipykernel>=6.25
 tqdm>=4.66
 future>=1.0
 -e .
+"""
+STUDENT_GITIGNORE = """# Datasets are downloaded, never committed.
+datasets/
+assignment/datasets/
+*.tar.gz
+*-ubyte.gz
+# Python and Jupyter caches, saved models
+__pycache__/
+*.pyc
+*.egg-info/
+.ipynb_checkpoints/
+*.npy
+*.npz
+*.pkl
+*.pt
+*.ckpt
+checkpoints/
 """
 STUDENT_README = """# Two-layer neural network assignment
 
@@ -151,18 +168,45 @@ cd assignment && jupyter notebook two_layer_net.ipynb
 ```
 
 Write your code in `assignment/neural_net.py`, only between the START and END marker
-lines; the notebook checks each part as you go. CIFAR-10: `python assignment/cifar10_download.py`
-(or set `TLN_DATASET=fashion_mnist` to use Fashion-MNIST).
+lines; the notebook checks each part as you go.
 
-Before submitting, from this folder:
+## Self-check
+
+Before submitting, run in this folder (or in `assignment/`):
 
 ```bash
 python -m autograder check
 ```
 
-It grades your `assignment/neural_net.py` on the visible checks, prints what to fix, and
-exits non-zero while anything fails. More checks (numerical stability, SGD details, inputs
-left unchanged, validation accuracy) run when you are graded.
+It grades your `neural_net.py` on the visible checks (against reference outputs stored in
+`autograder/expected_visible.json`), prints what to fix, and exits non-zero while anything
+fails. More checks (numerical stability, SGD details, inputs left unchanged, validation
+accuracy) run when you are graded. This copy of the grader offers only `check`. Every push
+also runs the visible checks on GitHub (`.github/workflows/classroom.yml`).
+
+## Datasets
+
+The notebook uses CIFAR-10 unless you set `TLN_DATASET=fashion_mnist` before starting
+Jupyter. Datasets are never committed (`.gitignore`).
+
+**CIFAR-10** (about 170 MB), any OS (Linux, macOS, Windows): from `assignment/`, run
+`python cifar10_download.py`. It downloads the official archive, checks its md5 and unpacks
+it to `assignment/datasets/cifar-10-batches-py`. Have the archive already?
+`python cifar10_download.py --archive cifar-10-python.tar.gz`.
+
+**Fashion-MNIST** (about 30 MB):
+
+- any OS (Linux, macOS, Windows): from `assignment/`, run `python fashion_mnist_download.py`.
+  It downloads the four files from the dataset's official links, checks their published
+  md5 checksums and puts them in `assignment/datasets/fashion-mnist`, where the notebook
+  finds them. Have the files already? `python fashion_mnist_download.py --source FOLDER`.
+- Debian or Ubuntu: `sudo apt-get install dataset-fashion-mnist` installs them in
+  `/usr/share/datasets/fashion-mnist`, which the notebook also finds.
+
+Then choose it: `TLN_DATASET=fashion_mnist jupyter notebook two_layer_net.ipynb` on Linux and
+macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnist"`
+(PowerShell) before `jupyter notebook`. Files somewhere else: set `CIFAR10_DIR` or
+`FASHION_MNIST_DIR` to their folder.
 """
 
 
@@ -187,10 +231,11 @@ def student_repo_files():
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
     for path in package_source_files(exclude=INSTRUCTOR_ONLY):
         files[os.path.relpath(path, REPO_DIR)] = _read(path)
-    for rel in ('pyproject.toml', os.path.join('.github', 'workflows', 'classroom.yml')):
-        files[rel] = _read(os.path.join(REPO_DIR, rel))
+    files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
+    files[os.path.join('.github', 'workflows', 'classroom.yml')] = student_workflow()
     files['requirements.txt'] = STUDENT_REQUIREMENTS
     files['README.md'] = STUDENT_README
+    files['.gitignore'] = STUDENT_GITIGNORE
     files[STUDENT_MARKER] = 'Written by `python -m autograder release --student-repo`.\n'
     return files
 
@@ -198,13 +243,21 @@ def student_repo_files():
 def export_student_repo(dest):
     """Write the student distribution into dest; returns the paths written.
 
-    dest must be empty, missing, or an earlier student export (it holds the
-    marker file); anything else is refused so no one's work is overwritten.
+    dest must be missing, empty, a fresh `git init` (nothing but .git), or an
+    earlier student export (it holds the marker file); any other folder is
+    refused so no one's work is overwritten. The instructor's own kit is
+    refused too.
     """
-    if os.path.isdir(dest) and os.listdir(dest) and not os.path.isfile(
-            os.path.join(dest, STUDENT_MARKER)):
-        raise ReleaseError('%s exists and is not an earlier student export (no %s in it); '
-                           'choose an empty folder.' % (dest, STUDENT_MARKER))
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise ReleaseError('%s exists and is not a folder.' % dest)
+    if os.path.isdir(dest):
+        if os.path.realpath(dest) == os.path.realpath(REPO_DIR):
+            raise ReleaseError('%s is this kit itself; choose another folder.' % dest)
+        content = [name for name in os.listdir(dest) if name != '.git']
+        if content and not os.path.isfile(os.path.join(dest, STUDENT_MARKER)):
+            raise ReleaseError('%s exists and is not an earlier student export (no %s in it); '
+                               'choose an empty folder (a fresh `git init` is fine).'
+                               % (dest, STUDENT_MARKER))
     written = []
     for rel, text in sorted(student_repo_files().items()):
         path = os.path.join(dest, rel)

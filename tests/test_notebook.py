@@ -7,10 +7,12 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
-from autograder.paths import SOLUTIONS_DIR
+from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from conftest import needs_fashion_mnist
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
+# The kernels import `autograder` from this checkout, not from wherever the kit is installed.
+KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))
 
 
 @pytest.fixture(scope='module')
@@ -22,7 +24,7 @@ def executed(tmp_path_factory):
             shutil.copy(os.path.join(SOLUTIONS_DIR, name), folder)
     notebook = nbformat.read(str(folder / 'two_layer_net.ipynb'), as_version=4)
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
     try:
         NotebookClient(notebook, timeout=600, kernel_name='python3',
                        resources={'metadata': {'path': str(folder)}}).execute()
@@ -93,7 +95,7 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
     shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
     notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1')
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
     try:
         with pytest.raises(CellExecutionError) as failure:
             NotebookClient(notebook, timeout=600, kernel_name='python3',
@@ -106,3 +108,40 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
         o.output_type == 'error' for o in cell.outputs)]
     assert len(errors) == 1
     assert 'best_net = None' in notebook.cells[errors[0]].source
+
+
+def test_cells_after_tuning_say_to_set_best_net(tmp_path):
+    """A student who leaves best_net unset gets a sentence that says what to do in every
+    cell that needs it, not an AttributeError on None."""
+    from autograder.paths import ASSIGNMENT_DIR
+    for name in os.listdir(ASSIGNMENT_DIR):
+        if name.endswith(('.py', '.ipynb')):
+            shutil.copy(os.path.join(ASSIGNMENT_DIR, name), tmp_path)
+    shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
+    notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
+    [tune] = [i for i, cell in enumerate(notebook.cells) if 'best_net = None' in cell.source]
+    notebook.cells[tune].source = 'best_net = None  # the student did not tune yet'
+    old_env = dict(os.environ)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name='python3', allow_errors=True,
+                       resources={'metadata': {'path': str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    failed = {i: [o for o in cell.outputs if o.output_type == 'error']
+              for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code'}
+    failed = {i: errors[0] for i, errors in failed.items() if errors}
+    assert sorted(failed) and min(failed) > tune
+    assert len(failed) == 3          # the weights plot, the best_net check, the test accuracy
+    for error in failed.values():
+        assert error.ename == 'ValueError' and 'AttributeError' not in error.evalue
+        assert 'set best_net in the tuning cell above' in error.evalue
+
+
+def test_self_check_instructions_hold_in_the_notebook_folder():
+    from autograder.paths import ASSIGNMENT_DIR
+    notebook = nbformat.read(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'), as_version=4)
+    intro = notebook.cells[0].source
+    assert 'in the folder this notebook is in' in intro
+    assert 'python -m autograder check' in intro and 'assignment/neural_net.py' not in intro

@@ -155,7 +155,8 @@ def test_student_repository_has_no_solution_and_self_checks(tmp_path):
     good = check('check')
     assert good.returncode == 0 and '11 / 11' in good.stdout, good.stdout + good.stderr
     grading = check('grade', 'assignment/neural_net.py')
-    assert grading.returncode == 2 and 'student distribution' in grading.stderr
+    assert grading.returncode == 2 and 'not part of this student copy' in grading.stderr
+    assert 'Traceback' not in grading.stderr
     # A second export into the same folder is allowed; a foreign folder is not.
     assert run_cli('release', '--student-repo', str(dest)).returncode == 0
     (tmp_path / 'other').mkdir()
@@ -163,3 +164,33 @@ def test_student_repository_has_no_solution_and_self_checks(tmp_path):
     refused = run_cli('release', '--student-repo', str(tmp_path / 'other'))
     assert refused.returncode == 2 and 'not an earlier student export' in refused.stderr
     assert (tmp_path / 'other' / 'thesis.tex').read_text() == 'precious'
+
+
+def test_student_export_accepts_an_empty_or_git_init_folder(tmp_path):
+    import subprocess
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    assert run_cli('release', '--student-repo', str(empty)).returncode == 0
+    fresh = tmp_path / 'fresh'
+    subprocess.run(['git', 'init', '-q', str(fresh)], check=True)
+    done = run_cli('release', '--student-repo', str(fresh))
+    assert done.returncode == 0, done.stderr
+    assert (fresh / '.git' / 'HEAD').is_file() and (fresh / 'README.md').is_file()
+    itself = run_cli('release', '--student-repo', '.')
+    assert itself.returncode == 2 and 'kit itself' in itself.stderr
+
+
+def test_student_export_files():
+    files = release.student_repo_files()
+    ignore = files['.gitignore'].splitlines()
+    for pattern in ('datasets/', '__pycache__/', '.ipynb_checkpoints/', 'checkpoints/'):
+        assert pattern in ignore, pattern
+    assert 'assignment/fashion_mnist_download.py' in files
+    assert 'assignment/cifar10_download.py' in files
+    workflow = files['.github/workflows/classroom.yml']
+    assert 'GRADER_TOKEN' not in workflow and 'secrets.' not in workflow
+    readme = files['README.md']
+    for text in ('python cifar10_download.py', 'python fashion_mnist_download.py',
+                 'apt-get install dataset-fashion-mnist', 'Windows', 'macOS',
+                 '$env:TLN_DATASET', 'python -m autograder check'):
+        assert text in readme, text

@@ -87,7 +87,7 @@ def test_workflows_use_documented_grader_commands():
             used.add(verb)
             for option in re.findall(r'(--[a-z-]+)', rest):
                 assert option in readme or option in read('docs', 'ci.md'), option
-    assert {'grade', 'gradescope', 'release'} <= used
+    assert {'grade', 'gradescope', 'release', 'classroom'} <= used
     for verb in used:
         assert 'python -m autograder %s' % verb in readme, verb
 
@@ -96,3 +96,58 @@ def test_scripts_the_workflows_call_exist():
     for _, run in workflow_runs():
         for path in re.findall(r'python ((?:bench|assignment)/[\w/]+\.py)', run):
             assert os.path.isfile(os.path.join(REPO_DIR, path)), path
+
+
+def release_steps():
+    data = yaml.safe_load(read('.github', 'workflows', 'release.yml'))
+    [job] = data['jobs'].values()
+    return job['steps']
+
+
+def test_release_workflow_builds_with_the_secret_seed_and_tests_the_zip_it_uploads():
+    steps = release_steps()
+    runs = [step.get('run', '') for step in steps]
+    assert any('apt-get install -y dataset-fashion-mnist' in run for run in runs)
+    [build] = [s for s in steps if 'gradescope build' in s.get('run', '')]
+    assert build['env']['GRADER_SEED'] == '${{ secrets.GRADER_SEED }}'
+    out = re.search(r'--out (\S+)', build['run']).group(1)
+    [test] = [s for s in steps if 'pytest' in s.get('run', '')]
+    assert test['env']['TLN_GRADESCOPE_ZIP'] == out
+    assert 'tests/test_gradescope.py' in test['run']
+    [upload] = [s for s in steps if s.get('uses', '').startswith('actions/upload-artifact')]
+    assert upload['with']['path'] == out
+    assert steps.index(build) < steps.index(test) < steps.index(upload)
+
+
+def _copy_of_the_kit(target):
+    shutil.copytree(REPO_DIR, str(target), ignore=shutil.ignore_patterns(
+        '.git', '__pycache__', '*.zip', 'datasets', '*.egg-info', '.pytest_cache'))
+
+
+@pytest.mark.slow
+def test_release_workflow_steps_run_as_in_ci(tmp_path):
+    """The build and test steps of release.yml, run as written with CI=true, in a copy
+    of the kit: no secret fails the build, the public seed is refused, and with a
+    private seed the very zip the workflow uploads passes the Gradescope tests."""
+    kit = tmp_path / 'kit'
+    _copy_of_the_kit(kit)
+    steps = release_steps()
+    [build] = [s for s in steps if 'gradescope build' in s.get('run', '')]
+    [test] = [s for s in steps if 'pytest' in s.get('run', '')]
+    env = {key: value for key, value in os.environ.items()
+           if key not in ('PYTHONPATH', 'VIRTUAL_ENV')}
+    env['CI'] = 'true'
+
+    def step(run, **extra):
+        return subprocess.run(['bash', '-e', '-c', run], cwd=str(kit), capture_output=True,
+                              text=True, env=dict(env, **extra), timeout=1200)
+    no_secret = step(build['run'], GRADER_SEED='')
+    assert no_secret.returncode != 0 and 'GRADER_SEED' in no_secret.stdout
+    public = step(build['run'], GRADER_SEED='20231')
+    assert public.returncode != 0 and 'public default' in public.stderr
+    assert not (kit / 'autograder.zip').exists()
+    built = step(build['run'], GRADER_SEED='8675309')
+    assert built.returncode == 0, built.stderr
+    tested = step(test['run'], **test['env'])
+    assert tested.returncode == 0, tested.stdout[-3000:]
+    assert ' passed' in tested.stdout and 'skipped' not in tested.stdout.splitlines()[-1]

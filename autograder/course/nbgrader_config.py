@@ -14,7 +14,6 @@ import os
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = 'two_layer_net_course'
-c.CourseDirectory.db_assignments = [{'name': 'two_layer_net'}]
 
 # Grade the student's own neural_net.py. By default autograde copies every
 # non-notebook file of source/ over the student's copy; source/ holds the

@@ -7,8 +7,10 @@ Where the files are:
 - CIFAR-10: ``CIFAR10_DIR``, else ``datasets/cifar-10-batches-py`` beside this
   file. Get it with ``python cifar10_download.py`` (official tarball, md5
   verified).
-- Fashion-MNIST: ``FASHION_MNIST_DIR``, else the directory of the Debian
-  package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
+- Fashion-MNIST: ``FASHION_MNIST_DIR``, else ``datasets/fashion-mnist`` beside
+  this file when ``python fashion_mnist_download.py`` put the files there,
+  else the directory of the Debian package ``dataset-fashion-mnist``
+  (``/usr/share/datasets/fashion-mnist``).
 
 Every loader checks what it reads and raises ``DatasetError`` naming the file,
 what is wrong with it and what to do.
@@ -72,7 +74,12 @@ def cifar10_dir():
 
 def fashion_mnist_dir():
     """Directory holding the four Fashion-MNIST IDX .gz files."""
-    return os.environ.get('FASHION_MNIST_DIR') or FASHION_MNIST_SYSTEM_DIR
+    if os.environ.get('FASHION_MNIST_DIR'):
+        return os.environ['FASHION_MNIST_DIR']
+    local = os.path.join(HERE, 'datasets', 'fashion-mnist')
+    if os.path.isfile(os.path.join(local, FASHION_MNIST_FILES['train_images'])):
+        return local
+    return FASHION_MNIST_SYSTEM_DIR
 
 
 def load_cifar10_batch(path):
@@ -133,9 +140,9 @@ def _read_idx(path, expected_dims):
     for images and (N,) for labels.
     """
     if not os.path.isfile(path):
-        raise DatasetError('%s: file not found. Install the Debian package '
-                           'dataset-fashion-mnist or set FASHION_MNIST_DIR to the folder '
-                           'holding the four Fashion-MNIST .gz files.' % path)
+        raise DatasetError('%s: file not found. Run `python fashion_mnist_download.py`, install '
+                           'the Debian package dataset-fashion-mnist, or set FASHION_MNIST_DIR '
+                           'to the folder holding the four Fashion-MNIST .gz files.' % path)
     try:
         with gzip.open(path, 'rb') as handle:
             raw = handle.read()

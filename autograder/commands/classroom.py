@@ -1,0 +1,73 @@
+"""``classroom``: fetch every student repository of a GitHub Classroom assignment, grade it.
+
+    python -m autograder classroom fetch (--repos FILE | --org ORG --prefix NAME-) --into DIR
+    python -m autograder classroom grade (--repos FILE | --org ORG --prefix NAME-) --into DIR \\
+        --seed N --out GRADES [--dataset NAME] [--jobs N]
+
+``--repos`` is a file with one clone URL a line; ``--org``/``--prefix`` asks
+the GitHub CLI (``gh repo list``) for the organisation's repositories whose
+names start with the assignment's prefix. ``grade`` fetches, then runs
+``python -m autograder grade DIR --seed N --out GRADES``: all checks, hidden
+ones included, with your private seed.
+"""
+import sys
+
+from ..datasets import DATASET_CHOICES
+from ..plan import DEFAULT_SEED
+from ..platforms import classroom
+from . import grade
+
+
+def _sources(parser):
+    parser.add_argument('--repos', metavar='FILE', help='file with one clone URL a line')
+    parser.add_argument('--org', help='GitHub organisation of the classroom (uses `gh`)')
+    parser.add_argument('--prefix', default='',
+                        help='assignment prefix of the repository names (e.g. two-layer-net-); '
+                             'stripped to name each student')
+    parser.add_argument('--into', required=True, metavar='DIR',
+                        help='folder with one clone per student (created or updated)')
+
+
+def add_parser(verbs):
+    parser = verbs.add_parser('classroom', help='fetch and grade GitHub Classroom repositories',
+                              description=__doc__.split('\n')[0])
+    actions = parser.add_subparsers(dest='action', metavar='ACTION')
+    actions.required = True
+    _sources(actions.add_parser('fetch', help='clone or update every student repository'))
+    grading = actions.add_parser('grade', help='fetch, then grade with your private seed')
+    _sources(grading)
+    grading.add_argument('--seed', type=int, required=True,
+                         help='your private grader seed (not the public default)')
+    grading.add_argument('--out', required=True, metavar='DIR',
+                         help='gradebook folder (grades.csv, feedback/, results/)')
+    grading.add_argument('--dataset', choices=DATASET_CHOICES, default='auto',
+                         help='data for val_accuracy (%(default)s)')
+    grading.add_argument('--jobs', type=int, default=None, help='submissions graded at once')
+
+
+def run(args):
+    if bool(args.repos) == bool(args.org):
+        print('error: give either --repos FILE or --org ORG (with --prefix)', file=sys.stderr)
+        return 2
+    if args.action == 'grade' and args.seed == DEFAULT_SEED:
+        print('error: --seed %d is the public default; grade with a private seed of your own.'
+              % DEFAULT_SEED, file=sys.stderr)
+        return 2
+    try:
+        urls = (classroom.read_repo_list(args.repos) if args.repos
+                else classroom.list_with_gh(args.org, args.prefix))
+        fetched, failed = classroom.fetch(urls, args.into, args.prefix)
+    except (OSError, classroom.ClassroomError) as error:
+        print('error: %s' % error, file=sys.stderr)
+        return 2
+    print('%d repositories fetched into %s%s' % (
+        len(fetched), args.into, '; %d failed: %s' % (len(failed), ', '.join(sorted(failed)))
+        if failed else ''), file=sys.stderr)
+    if args.action == 'fetch':
+        return 1 if failed else 0
+    argv = [args.into, '--seed', str(args.seed), '--out', args.out, '--dataset', args.dataset]
+    if args.jobs:
+        argv += ['--jobs', str(args.jobs)]
+    from ..cli import build_parser
+    code = grade.run(build_parser().parse_args(['grade'] + argv))
+    return code or (1 if failed else 0)

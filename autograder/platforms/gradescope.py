@@ -1,0 +1,372 @@
+"""The Gradescope autograder bundle: build it, and grade inside Gradescope with it.
+
+Gradescope unzips the bundle into ``/autograder/source``, runs ``setup.sh``
+once as root when it builds the image, then ``/autograder/run_autograder``
+(a copy of the bundle's) for every submission, and shows students
+``/autograder/results/results.json``.
+
+What the zip holds, all at its root::
+
+    setup.sh            venv with numpy, the bundled kit installed from here,
+                        the unprivileged user, the dataset, the private folder locked
+    run_autograder      grades /autograder/submission into results/results.json
+    pyproject.toml      installs the bundled package (no download of the kit)
+    autograder/         the grader package (no mutation catalog, no course)
+    assignment/         the data loaders (data_utils.py, cifar10_download.py)
+    private/            root-only after setup.sh (mode 700):
+      grader.json       seed, dataset, fingerprint and labels of the validation split
+      expected.json     the reference's outputs on every probe for that seed
+      neural_net.py     the reference module, for the grader process only
+      datasets/         CIFAR-10 (only for --dataset cifar10)
+
+Nothing in the bundle outside private/ reveals the solution or the seed.
+"""
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+import zipfile
+
+import numpy as np
+
+from .. import expected
+from ..grading import REFERENCE_FILE, Grader, GraderError
+from ..paths import ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files
+from ..plan import DEFAULT_SEED
+from ..sandbox import Limits
+from ..submissions import SubmissionError, discover
+
+PRIVATE = 'private'
+GRADER_JSON = 'grader.json'
+EXPECTED_JSON = 'expected.json'
+REFERENCE_NAME = 'neural_net.py'
+CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
+STUDENT_USER = 'tln-student'
+ROOT_ENV = 'GRADESCOPE_ROOT'
+DATASETS = ('fashion_mnist', 'cifar10', 'none')
+# Package files the bundle leaves out: the mutation catalog quotes the reference.
+LEFT_OUT = ('mutants.py',)
+LOADERS = ('data_utils.py', 'cifar10_download.py')
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+BUNDLE_PYPROJECT = """[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "two-layer-net-grader"
+version = "{version}"
+description = "Two-layer net autograder, as bundled for Gradescope"
+requires-python = ">=3.10"
+dependencies = ["numpy>=1.24", "tqdm>=4.66"]
+
+[tool.setuptools]
+packages = {packages}
+"""
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope image set-up: runs once, as root, when the image is built.
+# GRADESCOPE_ROOT (default /autograder) lets a test run it in a scratch folder;
+# TLN_SYSTEM_SETUP=0 skips the system part (apt, the student user).
+set -euo pipefail
+ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
+SOURCE="$ROOT/source"
+STUDENT_USER="${{TLN_STUDENT_USER:-{user}}}"
+
+if [ "${{TLN_SYSTEM_SETUP:-1}}" = 1 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y python3 python3-venv python3-pip{apt_data}
+    # Student code runs as this user when the grader runs as root.
+    if ! id -u "$STUDENT_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$STUDENT_USER"
+    fi
+fi
+
+# The grader's own environment: no system site-packages, the kit from this bundle.
+"${{TLN_PYTHON:-python3}}" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet 'numpy>=1.24' 'tqdm>=4.66'
+"$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet --editable "$SOURCE"
+{cifar10}
+# Only root may read what the grader keeps: stored outputs, seed, labels, reference.
+if [ "$(id -u)" = 0 ]; then
+    chown -R 0:0 "$SOURCE/{private}"
+fi
+chmod -R go-rwx "$SOURCE/{private}"
+chmod 700 "$SOURCE/{private}"
+"""
+
+CIFAR10_SETUP = """# CIFAR-10 travels in the bundle (md5-checked again here), so nothing is downloaded.
+"$ROOT/venv/bin/python" "$SOURCE/assignment/cifar10_download.py" \\
+    --archive "$SOURCE/{private}/datasets/{archive}" --dest "$SOURCE/{private}/datasets"
+rm -f "$SOURCE/{private}/datasets/{archive}"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope entry point: grade the submission, write results/results.json.
+# GRADESCOPE_ROOT (default /autograder) lets a test run it in a scratch folder.
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+mkdir -p "$ROOT/results"
+if [ "$(id -u)" = 0 ]; then
+    chmod 700 "$ROOT/results"   # student code (another user) cannot write the results
+fi
+cd "$ROOT/source" || exit 1
+exec "$ROOT/venv/bin/python" -m autograder gradescope run \\
+    --submission "$ROOT/submission" --results "$ROOT/results/results.json"
+"""
+
+
+class BundleError(Exception):
+    """The bundle cannot be built as asked (message says what to do)."""
+
+
+def check_seed(seed):
+    """Refuse a missing seed or the public default one."""
+    if seed is None:
+        raise BundleError('choose a private --seed: it fixes the hidden inputs, and the bundle '
+                          'stores the reference outputs for it.')
+    if seed == DEFAULT_SEED:
+        raise BundleError('--seed %d is the kit\'s public default (the student self-check uses '
+                          'it); choose a private seed of your own.' % DEFAULT_SEED)
+    return seed
+
+
+def default_cifar10_archive():
+    """Where cifar10_download.py leaves the tarball on the builder's machine."""
+    from ..datasets import data_utils
+    candidates = [os.path.join(os.path.dirname(data_utils().cifar10_dir()), CIFAR10_ARCHIVE),
+                  os.path.join(ASSIGNMENT_DIR, 'datasets', CIFAR10_ARCHIVE)]
+    return next((path for path in candidates if os.path.isfile(path)), candidates[-1])
+
+
+def fit_fingerprint(fit):
+    """sha256 over the val_accuracy split (training data, validation data and labels)."""
+    digest = hashlib.sha256()
+    for array in (fit.X, fit.y, fit.X_val, fit.y_val):
+        array = np.ascontiguousarray(array, dtype=np.float64)
+        digest.update(repr(array.shape).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def private_files(seed, dataset, limits=None):
+    """(grader.json text, expected.json text) for a seed: runs the reference once."""
+    grader = Grader(dataset=dataset, seed=seed, limits=limits)
+    with grader:
+        with open(REFERENCE_FILE, 'rb') as handle:
+            outputs = expected.encode(seed, grader.reference, handle.read())
+        config = {'seed': seed, 'dataset': grader.dataset or 'none',
+                  'reference_sha256': grader.reference_hash}
+        if grader.fit is not None:
+            config['fit_sha256'] = fit_fingerprint(grader.fit)
+            config['y_val'] = [int(label) for label in grader.fit.y_val]
+    return json.dumps(config, indent=1, sort_keys=True) + '\n', outputs
+
+
+def _public_files():
+    """(path on disk, name in zip) of the package and the loaders."""
+    files = [(path, os.path.relpath(path, REPO_DIR)) for path in package_source_files(LEFT_OUT)]
+    for name in LOADERS:
+        files.append((os.path.join(SOLUTIONS_DIR, name), os.path.join('assignment', name)))
+    return files
+
+
+def _packages():
+    names = sorted({os.path.dirname(os.path.relpath(path, REPO_DIR)).replace(os.sep, '.')
+                    for path in package_source_files(LEFT_OUT)})
+    return '[%s]' % ', '.join('"%s"' % name for name in names)
+
+
+def _write_text(archive, name, text, mode=0o644):
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.external_attr = (stat.S_IFREG | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text)
+
+
+def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=print):
+    """Write the Gradescope bundle; returns the member names.
+
+    The zip is written next to out and renamed into place only when it is
+    complete, so a failed build leaves no partial zip behind.
+    """
+    from .. import __version__
+    check_seed(seed)
+    if dataset not in DATASETS:
+        raise BundleError('unknown dataset %r; choose one of %s' % (dataset, ', '.join(DATASETS)))
+    if not os.path.isfile(REFERENCE_FILE):
+        raise BundleError('this copy of the kit has no reference solution (%s); build the '
+                          'bundle from the instructor\'s kit.' % REFERENCE_FILE)
+    if dataset == 'cifar10':
+        cifar10_archive = cifar10_archive or default_cifar10_archive()
+        if not os.path.isfile(cifar10_archive):
+            raise BundleError(
+                'the bundle carries CIFAR-10 so that the image build downloads nothing, and '
+                'there is no %s here. Run `python assignment/cifar10_download.py` (it keeps the '
+                'md5-checked tarball), pass --cifar10-archive FILE, or build with --dataset '
+                'fashion_mnist (installed by apt in setup.sh).' % cifar10_archive)
+        from ..datasets import data_utils
+        download = _load_downloader(data_utils)
+        try:
+            download.verify_archive(cifar10_archive, download.CIFAR10_ARCHIVE_MD5)
+        except data_utils().DatasetError as error:
+            raise BundleError(str(error))
+    try:
+        grader_json, expected_json = private_files(seed, dataset)
+    except GraderError as error:
+        raise BundleError(str(error))
+    apt_data = ' dataset-fashion-mnist' if dataset == 'fashion_mnist' else ''
+    cifar_setup = (CIFAR10_SETUP.format(private=PRIVATE, archive=CIFAR10_ARCHIVE)
+                   if dataset == 'cifar10' else '')
+    setup = SETUP_SH.format(user=STUDENT_USER, apt_data=apt_data, cifar10=cifar_setup,
+                            private=PRIVATE)
+    members = []
+    partial = out + '.part'
+    try:
+        with zipfile.ZipFile(partial, 'w', zipfile.ZIP_DEFLATED) as archive:
+            _write_text(archive, 'setup.sh', setup, 0o755)
+            _write_text(archive, 'run_autograder', RUN_AUTOGRADER, 0o755)
+            _write_text(archive, 'pyproject.toml',
+                        BUNDLE_PYPROJECT.format(version=__version__, packages=_packages()))
+            for path, name in _public_files():
+                with open(path, encoding='utf-8') as handle:
+                    _write_text(archive, name, handle.read())
+            _write_text(archive, '%s/%s' % (PRIVATE, GRADER_JSON), grader_json, 0o600)
+            _write_text(archive, '%s/%s' % (PRIVATE, EXPECTED_JSON), expected_json, 0o600)
+            with open(REFERENCE_FILE, encoding='utf-8') as handle:
+                _write_text(archive, '%s/%s' % (PRIVATE, REFERENCE_NAME), handle.read(), 0o600)
+            if dataset == 'cifar10':
+                info = zipfile.ZipInfo('%s/datasets/%s' % (PRIVATE, CIFAR10_ARCHIVE),
+                                       date_time=ZIP_DATE)
+                info.external_attr = (stat.S_IFREG | 0o600) << 16
+                with open(cifar10_archive, 'rb') as source, archive.open(info, 'w') as target:
+                    for chunk in iter(lambda: source.read(1 << 20), b''):
+                        target.write(chunk)
+            members = archive.namelist()
+        os.replace(partial, out)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    log('wrote %s (%d files; val_accuracy on %s; private seed stored in %s/)'
+        % (out, len(members), dataset, PRIVATE))
+    return members
+
+
+def _load_downloader(data_utils):
+    """The kit's cifar10_download module (beside data_utils)."""
+    import importlib.util
+    folder = os.path.dirname(data_utils().__file__)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(
+        '_tln_cifar10_download', os.path.join(folder, 'cifar10_download.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- inside Gradescope -------------------------------------------------------
+
+def default_private_dir():
+    """The bundle's private folder (beside the installed package)."""
+    return os.path.join(os.path.dirname(PACKAGE_DIR), PRIVATE)
+
+
+def load_private(private_dir):
+    """The bundle's grader settings (grader.json) as a dict."""
+    path = os.path.join(private_dir, GRADER_JSON)
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as error:
+        raise GraderError('cannot read the bundle\'s %s (%s); rebuild the bundle with '
+                          '`python -m autograder gradescope build`.' % (path, error))
+
+
+def results_json(result, visible_names, seconds):
+    """Gradescope's results.json for one SubmissionResult.
+
+    Visible checks are shown at once; hidden ones are ``after_published``.
+    There is no top-level score (Gradescope adds up the tests and, while
+    tests are hidden, does not show students the total), and the top-level
+    output only speaks of the visible checks.
+    """
+    tests = []
+    for check in result.checks:
+        visible = check.name in visible_names
+        tests.append({'name': check.name, 'score': check.score, 'max_score': check.max_score,
+                      'output': check.feedback,
+                      'status': 'passed' if check.score >= check.max_score else 'failed',
+                      'visibility': 'visible' if visible else 'after_published'})
+    shown = [test for test in tests if test['visibility'] == 'visible']
+    hidden = len(tests) - len(shown)
+    output = 'Visible checks: %g / %g points.' % (
+        round(sum(t['score'] for t in shown), 4), sum(t['max_score'] for t in shown))
+    if result.problem:
+        output = 'Not graded: %s\n%s' % (result.problem, output)
+    for warning in result.warnings:
+        output += '\nWarning: %s' % warning
+    if hidden:
+        output += (' %d more check(s) are graded now and shown, with your total, when grades '
+                   'are published.' % hidden)
+    return {'execution_time': round(seconds, 1), 'output': output, 'visibility': 'visible',
+            'stdout_visibility': 'hidden', 'tests': tests}
+
+
+def failure_json(message):
+    """results.json when nothing could be graded (no check is revealed)."""
+    return {'score': 0.0, 'output': message, 'visibility': 'visible',
+            'stdout_visibility': 'hidden', 'tests': []}
+
+
+def _write_json(path, data):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle, indent=1)
+
+
+def make_grader(private_dir, submission_dir, limits):
+    """The Grader of a bundle: its seed and dataset, its stored outputs, no reference run."""
+    settings = load_private(private_dir)
+    grader = Grader(dataset=settings['dataset'], seed=settings['seed'], limits=limits,
+                    denied_roots=[os.path.abspath(submission_dir), os.path.abspath(private_dir)],
+                    expected_file=os.path.join(private_dir, EXPECTED_JSON),
+                    reference_file=os.path.join(private_dir, REFERENCE_NAME))
+    if grader.fit is not None:
+        if fit_fingerprint(grader.fit) != settings.get('fit_sha256') or [
+                int(label) for label in grader.fit.y_val] != settings.get('y_val'):
+            grader.close()
+            raise GraderError('the %s data on this machine differ from the data the bundle was '
+                              'built with; install the same dataset or rebuild the bundle.'
+                              % settings['dataset'])
+    return grader
+
+
+def run(submission_dir, results_path, private_dir=None, limits=None):
+    """Grade the submission folder and write results.json; returns an exit code."""
+    started = time.monotonic()
+    private_dir = private_dir or default_private_dir()
+    try:
+        submission = discover([submission_dir])[0]
+    except SubmissionError as error:
+        _write_json(results_path, failure_json('Could not read the submission: %s' % error))
+        return 0
+    try:
+        grader = make_grader(private_dir, submission_dir, limits or Limits())
+    except GraderError as error:
+        _write_json(results_path, failure_json(
+            'The autograder is misconfigured; your instructor has been told. (%s)'
+            % type(error).__name__))
+        print('error: %s' % error, file=sys.stderr)
+        return 2
+    with grader:
+        if submission.source is None:
+            result = grader.zero_result('submission', submission.problem)
+        else:
+            result = grader.grade_source(submission.source, 'submission')
+        visible = {check.name for check in grader.checks if check.visible}
+    _write_json(results_path, results_json(result, visible, time.monotonic() - started))
+    print('%g / %g' % (result.score, result.max_score))
+    return 0

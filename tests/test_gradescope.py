@@ -1,0 +1,327 @@
+"""The Gradescope bundle: built with a private seed, unzipped alone into a clean
+simulated /autograder, installed by its own setup.sh into a fresh venv, then
+graded by run_autograder.
+
+TLN_GRADESCOPE_ZIP=path tests that zip (the release workflow tests the very zip
+it uploads); otherwise the test builds one.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import pytest
+
+from autograder import mutants
+from autograder.grading import CheckResult, GraderError, SubmissionResult
+from autograder.platforms import gradescope
+from autograder.plan import DEFAULT_SEED
+from autograder.sandbox import Limits
+from conftest import needs_fashion_mnist, reference_text, run_cli, write_submission
+
+BROKEN_GRADS = (mutants.MASK, 'pass')
+ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
+NOBODY = 65534
+
+
+# --- small pieces ------------------------------------------------------------
+
+def sample_result():
+    return SubmissionResult('s', [CheckResult('scores', 2.0, 2.0, 'ok', True),
+                                  CheckResult('grads', 1.5, 3.0, 'mask', True),
+                                  CheckResult('sgd', 0.0, 2.0, 'secret detail', False)])
+
+
+def test_results_json_hides_hidden_checks_and_the_total():
+    data = gradescope.results_json(sample_result(), {'scores', 'grads'}, 1.0)
+    assert 'score' not in data          # Gradescope adds up the tests; no total leaks
+    assert data['stdout_visibility'] == 'hidden'
+    tests = {test['name']: test for test in data['tests']}
+    assert tests['scores']['visibility'] == tests['grads']['visibility'] == 'visible'
+    assert tests['sgd']['visibility'] == 'after_published'
+    assert 'Visible checks: 3.5 / 5 points.' in data['output']
+    assert 'secret' not in data['output'] and '5.5' not in data['output']
+
+
+def test_build_refuses_the_public_seed_and_a_missing_one(tmp_path):
+    out = tmp_path / 'autograder.zip'
+    public = run_cli('gradescope', 'build', '--seed', str(DEFAULT_SEED), '--out', str(out))
+    assert public.returncode == 2 and 'public default' in public.stderr
+    missing = run_cli('gradescope', 'build', '--out', str(out))
+    assert missing.returncode == 2 and '--seed' in missing.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_cifar10_build_says_when_the_archive_is_missing(tmp_path):
+    out = tmp_path / 'autograder.zip'
+    result = run_cli('gradescope', 'build', '--seed', '99', '--dataset', 'cifar10',
+                     '--cifar10-archive', str(tmp_path / 'nope.tar.gz'), '--out', str(out))
+    assert result.returncode == 2 and 'nope.tar.gz' in result.stderr
+    assert 'downloads nothing' in result.stderr and not out.exists()
+
+
+def test_bundle_layout_has_no_public_reference(tmp_path):
+    out = tmp_path / 'autograder.zip'
+    gradescope.build_zip(str(out), 31337, dataset='none', log=lambda *_: None)
+    with zipfile.ZipFile(str(out)) as archive:
+        names = archive.namelist()
+        setup = archive.read('setup.sh').decode()
+        run_script = archive.read('run_autograder').decode()
+        public = {name: archive.read(name).decode() for name in names
+                  if not name.startswith('private/')}
+        config = json.loads(archive.read('private/grader.json'))
+    assert {'setup.sh', 'run_autograder', 'pyproject.toml', 'autograder/__main__.py',
+            'private/expected.json', 'private/neural_net.py'} <= set(names)
+    assert not any(name.startswith(('source/', 'solutions/')) for name in names)
+    assert 'autograder/mutants.py' not in names
+    assert config['seed'] == 31337 and config['dataset'] == 'none'
+    assert 'useradd --system --no-create-home' in setup and 'tln-student' in setup
+    assert 'chmod 700 "$SOURCE/private"' in setup
+    assert 'install --disable-pip-version-check --quiet --editable "$SOURCE"' in setup
+    assert 'GRADESCOPE_ROOT' in run_script and '31337' not in run_script
+    secret_lines = [line.strip() for line in reference_text().splitlines()
+                    if len(line.strip()) > 30 and not line.strip().startswith('#')]
+    for name, text in public.items():
+        assert '31337' not in text, name
+        leaked = [line for line in secret_lines if line in text]
+        assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
+
+
+def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
+    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
+    stored outputs belong to the data the builder has (synthetic batches here, with the
+    published md5 replaced by theirs)."""
+    import hashlib
+    import tarfile
+    import types
+    from test_cli import write_learnable_cifar
+    folder = tmp_path / 'cifar-10-batches-py'
+    write_learnable_cifar(folder)
+    archive = tmp_path / gradescope.CIFAR10_ARCHIVE
+    with tarfile.open(str(archive), 'w:gz') as tar:
+        tar.add(str(folder), arcname='cifar-10-batches-py')
+    digest = hashlib.md5(archive.read_bytes()).hexdigest()
+    real = gradescope._load_downloader
+
+    def with_our_md5(data_utils):
+        module = real(data_utils)
+        return types.SimpleNamespace(CIFAR10_ARCHIVE_MD5=digest,
+                                     verify_archive=module.verify_archive)
+    monkeypatch.setattr(gradescope, '_load_downloader', with_our_md5)
+    monkeypatch.setenv('CIFAR10_DIR', str(folder))
+    out = tmp_path / 'autograder.zip'
+    gradescope.build_zip(str(out), 5150, dataset='cifar10', cifar10_archive=str(archive),
+                         log=lambda *_: None)
+    with zipfile.ZipFile(str(out)) as bundle:
+        info = bundle.getinfo('private/datasets/' + gradescope.CIFAR10_ARCHIVE)
+        assert info.external_attr >> 16 & 0o777 == 0o600
+        assert hashlib.md5(bundle.read(info)).hexdigest() == digest
+        setup = bundle.read('setup.sh').decode()
+        config = json.loads(bundle.read('private/grader.json'))
+    assert 'cifar10_download.py" \\\n    --archive "$SOURCE/private/datasets/' in setup
+    assert 'dataset-fashion-mnist' not in setup
+    assert config['dataset'] == 'cifar10' and len(config['y_val']) == 1000
+
+
+def write_private(folder, seed, dataset='none'):
+    config, outputs = gradescope.private_files(seed, dataset)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / gradescope.GRADER_JSON).write_text(config)
+    (folder / gradescope.EXPECTED_JSON).write_text(outputs)
+    return json.loads(config)
+
+
+def test_grading_from_stored_outputs_without_the_reference(tmp_path):
+    """The bundle's grader reads its seed and stored outputs, never runs the reference, and
+    refuses outputs stored for another seed."""
+    private = tmp_path / 'private'
+    write_private(private, 777)
+    submission = tmp_path / 'submission'
+    write_submission(str(submission), reference_text().replace(*BROKEN_GRADS))
+    grader = gradescope.make_grader(str(private), str(submission), Limits(timeout=60))
+    with grader:
+        assert grader.seed == 777 and grader.reference_file.startswith(str(private))
+        result = grader.grade_file(str(submission / 'neural_net.py'))
+    scores = {check.name: check.score for check in result.checks}
+    assert scores['grads'] == 1.5 and 'val_accuracy' not in scores
+    config = json.loads((private / gradescope.GRADER_JSON).read_text())
+    (private / gradescope.GRADER_JSON).write_text(json.dumps(dict(config, seed=778)))
+    with pytest.raises(GraderError, match='do not cover seed 778'):
+        gradescope.make_grader(str(private), str(submission), Limits())
+
+
+@needs_fashion_mnist
+def test_other_validation_data_than_at_build_time_is_refused(tmp_path):
+    private = tmp_path / 'private'
+    config = write_private(private, 778, 'fashion_mnist')
+    assert len(config['y_val']) == 1000 and len(config['fit_sha256']) == 64
+    (private / gradescope.GRADER_JSON).write_text(json.dumps(dict(config, fit_sha256='0' * 64)))
+    with pytest.raises(GraderError, match='differ from the data the bundle was built with'):
+        gradescope.make_grader(str(private), str(tmp_path), Limits())
+
+
+# --- end to end --------------------------------------------------------------
+
+def clean_env(**extra):
+    """The environment without anything that would import the development checkout."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ('PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV', 'PYTHONSTARTUP')}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope='module')
+def gradescope_root(tmp_path_factory):
+    """A simulated /autograder holding the unzipped bundle, after setup.sh."""
+    given = os.environ.get(ZIP_ENV)
+    if given:
+        bundle = os.path.abspath(given)
+    else:
+        bundle = str(tmp_path_factory.mktemp('build') / 'autograder.zip')
+        gradescope.build_zip(bundle, 4711, dataset='fashion_mnist', log=lambda *_: None)
+    # A world-traversable folder, so that another uid meets only the bundle's own modes.
+    root = tempfile.mkdtemp(prefix='tln-gradescope-')
+    os.chmod(root, 0o755)
+    source = os.path.join(root, 'source')
+    os.mkdir(source)
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            archive.extract(info, source)
+            mode = info.external_attr >> 16 & 0o777
+            if mode and not info.is_dir():
+                os.chmod(os.path.join(source, info.filename), mode)
+    setup = subprocess.run(['bash', os.path.join(source, 'setup.sh')], cwd=root,
+                           env=clean_env(GRADESCOPE_ROOT=root, TLN_SYSTEM_SETUP='0'),
+                           capture_output=True, text=True, timeout=900)
+    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
+    shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def venv_python(root):
+    return os.path.join(root, 'venv', 'bin', 'python')
+
+
+@pytest.mark.slow
+def test_setup_installs_the_bundle_alone_in_a_clean_venv(gradescope_root):
+    with open(os.path.join(gradescope_root, 'venv', 'pyvenv.cfg')) as handle:
+        assert 'include-system-site-packages = false' in handle.read()
+    probe = subprocess.run([venv_python(gradescope_root), '-c',
+                            'import autograder, numpy; print(autograder.__file__)'],
+                           cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True,
+                           text=True, check=True)
+    location = os.path.realpath(probe.stdout.strip())
+    assert location.startswith(os.path.realpath(gradescope_root) + os.sep), location
+    missing = subprocess.run([venv_python(gradescope_root), '-c', 'import nbgrader'],
+                             env=clean_env(), capture_output=True, text=True)
+    assert missing.returncode != 0   # nothing of the development environment is visible
+
+
+def switch_user_prefix():
+    """How to run a command as another uid here: directly as root, else through sudo -n."""
+    if os.geteuid() == 0:
+        return []
+    if shutil.which('sudo') and subprocess.run(['sudo', '-n', 'true'],
+                                               capture_output=True).returncode == 0:
+        return ['sudo', '-n']       # e.g. GitHub's runners: a user with password-less sudo
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(switch_user_prefix() is None,
+                    reason='switching to another uid needs root or password-less sudo')
+def test_private_folder_is_unreadable_for_other_users(gradescope_root):
+    private = os.path.join(gradescope_root, 'source', 'private')
+    assert os.stat(private).st_mode & 0o777 == 0o700
+    if os.geteuid() == 0:
+        assert os.stat(private).st_uid == 0
+
+    def as_nobody(*command):
+        return subprocess.run(switch_user_prefix() + [
+            'setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--',
+            *command], capture_output=True, text=True, cwd='/')
+    # Control: the same uid reads the public part of the bundle.
+    public = as_nobody('cat', os.path.join(gradescope_root, 'source', 'autograder', 'plan.py'))
+    assert public.returncode == 0 and 'DEFAULT_SEED' in public.stdout
+    listing = as_nobody('ls', private)
+    assert listing.returncode != 0 and 'Permission denied' in listing.stderr
+    names = os.listdir(private)
+    assert {'grader.json', 'expected.json', 'neural_net.py'} <= set(names)
+    for name in names:
+        denied = as_nobody('cat', os.path.join(private, name))
+        assert denied.returncode != 0 and 'Permission denied' in denied.stderr, name
+
+
+def grade_in_gradescope(root, text):
+    submission = os.path.join(root, 'submission')
+    shutil.rmtree(submission, ignore_errors=True)
+    write_submission(submission, text)
+    results = os.path.join(root, 'results', 'results.json')
+    if os.path.exists(results):
+        os.remove(results)
+    done = subprocess.run(['bash', os.path.join(root, 'run_autograder')], cwd=root,
+                          env=clean_env(GRADESCOPE_ROOT=root), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(results, encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def visible_points(results):
+    return sum(t['score'] for t in results['tests'] if t['visibility'] == 'visible')
+
+
+@pytest.mark.slow
+@needs_fashion_mnist
+def test_correct_wrong_and_broken_submissions(gradescope_root):
+    correct = grade_in_gradescope(gradescope_root, reference_text())
+    tests = {test['name']: test for test in correct['tests']}
+    assert all(t['score'] == t['max_score'] for t in correct['tests'])
+    assert sum(t['max_score'] for t in correct['tests']) == 18
+    assert tests['val_accuracy']['visibility'] == 'after_published'
+    assert tests['sgd']['visibility'] == 'after_published'
+    assert correct['output'].startswith('Visible checks: 11 / 11 points.')
+
+    wrong = grade_in_gradescope(gradescope_root, reference_text().replace(*BROKEN_GRADS))
+    tests = {test['name']: test for test in wrong['tests']}
+    assert tests['grads']['score'] == 1.5 and tests['grads']['visibility'] == 'visible'
+    # One component per check: the bundle serves its reference loss from the private
+    # folder, so a gradient bug costs grads only, never the SGD checks.
+    assert tests['sgd']['score'] == tests['sgd']['max_score']
+    assert tests['train']['score'] == tests['train']['max_score']
+    assert 'score' not in wrong
+    assert wrong['output'].startswith('Visible checks: %g / 11 points.' % visible_points(wrong))
+
+    broken = grade_in_gradescope(gradescope_root,
+                                 'import a_module_nobody_has\n' + reference_text())
+    assert broken['tests'] and all(t['score'] == 0 for t in broken['tests'])
+    assert 'imports a module the grader does not provide' in broken['output']
+    assert 'a_module_nobody_has' in broken['output']
+    assert broken['tests'][0]['output'].startswith('Not graded')
+    assert broken['output'].startswith('Not graded: ')   # the one reason, stated first
+    assert 'Visible checks: 0 / 11 points.' in broken['output']
+
+
+@pytest.mark.slow
+def test_a_missing_submission_gets_a_message(gradescope_root):
+    submission = os.path.join(gradescope_root, 'submission')
+    shutil.rmtree(submission, ignore_errors=True)
+    os.makedirs(submission)
+    with open(os.path.join(submission, 'notes.txt'), 'w') as handle:
+        handle.write('forgot the file')
+    done = subprocess.run(['bash', os.path.join(gradescope_root, 'run_autograder')],
+                          env=clean_env(GRADESCOPE_ROOT=gradescope_root), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with open(os.path.join(gradescope_root, 'results', 'results.json')) as handle:
+        results = json.load(handle)
+    assert all(t['score'] == 0 for t in results['tests'])
+    assert 'neural_net.py' in results['output']
+
+
+if __name__ == '__main__':
+    sys.exit(pytest.main([__file__, '-v']))
