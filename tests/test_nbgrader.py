@@ -108,10 +108,13 @@ def test_scores_are_exact_and_ordered(course):
     assert float(course['grades']['correct']['max_score']) == AUTOGRADED_POINTS + MANUAL_POINTS
     assert score(course, 'correct') == AUTOGRADED_POINTS
     assert score(course, 'stub') == 0
-    # Gradients N times too large: the visible numeric check fails (grads 0), toy
-    # training diverges (train 0), sgd 0, the tuned net learns nothing (best_net 0);
-    # scores 2 + loss 2 + predict 1 + init 1 + stability 1 + no_mutation 1 remain.
-    assert score(course, 'wrong_grad') == 8
+    # Gradients N times too large: the visible numeric check fails (grads 0); the
+    # notebook's visible toy-training assert runs the student's own loss and fails
+    # before the cell's partial credit is recorded (train 0; the command-line grader
+    # gives train 2 here, with the served reference loss); the hidden sgd check runs
+    # with the reference loss (sgd 2); the tuned net learns nothing (best_net 0);
+    # scores 2 + loss 2 + predict 1 + init 1 + stability 1 + no_mutation 1 + sgd 2.
+    assert score(course, 'wrong_grad') == 10
     # train() never returns: train and sgd are cut off and no best_net is produced
     # (0 + 0 + 0); everything else is earned.
     assert score(course, 'endless') == AUTOGRADED_POINTS - 2 - 2 - 3
