@@ -237,6 +237,7 @@ class Batch:
     def run(self, submissions, fingerprint):
         """Grade every submission; returns results in submission order."""
         self._order = [submission.id for submission in submissions]
+        sandbox.reset_abort()
         if self.out_dir:
             self._earlier = self._load_earlier()
         bar = None

@@ -16,7 +16,7 @@ import numpy as np
 
 from .compare import close, finite, fmt_error, relative_error
 from .plan import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
-from .probes import PARAM_NAMES
+from .sandbox.child.probes import PARAM_NAMES
 
 # Relative-error tolerances.
 VALUE_TOLERANCE = 1e-6      # scores, loss, trained histories

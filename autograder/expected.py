@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from . import wire
+from .sandbox.child import channel as wire
 from .paths import PACKAGE_DIR
 
 EXPECTED_FILE = os.path.join(PACKAGE_DIR, 'expected_visible.json')

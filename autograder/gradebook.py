@@ -3,7 +3,8 @@
 nbgrader's ``export`` writes assignment, duedate, timestamp, student_id,
 last_name, first_name, email, raw_score, late_submission_penalty, score and
 max_score; a gradebook from this grader has the same columns (those the
-grader cannot know are left empty) followed by one column per check.
+grader cannot know are left empty) followed by one column per check and
+the isolation layer the submission's code ran under.
 """
 import csv
 import io
@@ -19,12 +20,13 @@ def csv_text(rows, check_names, assignment):
     """CSV text for rows of (student_id, result dict)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(NBGRADER_COLUMNS + list(check_names))
+    writer.writerow(NBGRADER_COLUMNS + list(check_names) + ['isolation'])
     for student_id, result in rows:
         points = {check['name']: check['score'] for check in result['checks']}
         writer.writerow([assignment, '', '', student_id, '', '', '', result['score'], 0.0,
                          result['score'], result['max_score']] +
-                        [points.get(name, '') for name in check_names])
+                        [points.get(name, '') for name in check_names] +
+                        [result.get('isolation', '')])
     return out.getvalue()
 
 

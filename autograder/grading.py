@@ -22,8 +22,9 @@ from . import datasets, expected, markers
 from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
 from .plan import DEFAULT_SEED, NO_DECAY, build_probes
 from .results import CheckResult, SubmissionResult
-from .sandbox import Limits, ProbePack, run_submission
-from .service import LossService, ProbeBudget
+from .sandbox import Limits, ProbePack, isolation_layer, run_submission
+from .sandbox.isolation import IsolationError
+from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
 REFERENCE_FILE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
@@ -117,6 +118,10 @@ class Grader:
             raise GraderError('unknown check(s): %s' % ', '.join(sorted(unknown)))
         self.limits = limits or Limits()
         self.seed = seed
+        try:
+            self.isolation = isolation_layer()
+        except IsolationError as error:
+            raise GraderError(str(error)) from error
         self.expected_file = expected_file
         self.reference_file = reference_file or REFERENCE_FILE
         wants_data = any(name in catalog.DATA_CHECKS for name in (names or catalog.CHECKS))

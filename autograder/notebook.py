@@ -22,7 +22,7 @@ import numpy as np
 from . import checks as catalog
 from . import datasets
 from .grading import Grader
-from .probes import as_float_array
+from .sandbox.child.probes import as_float_array
 from .sandbox import Limits
 
 _GRADER = None

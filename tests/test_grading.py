@@ -4,9 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from autograder import checks, mutants, wire
+from autograder import checks, mutants
+from autograder.sandbox.child import channel as wire
 from autograder.checks import CATALOG
-from autograder.probes import ProbeOutputError, as_float_array
+from autograder.sandbox.child.probes import ProbeOutputError, as_float_array
 from conftest import REFERENCE, STUB, reference_text, write_submission
 
 CONTRACT_NAMES = {'scores', 'loss', 'grads', 'train', 'predict', 'val_accuracy'}

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 
+from .. import sandbox
 from ..batch import Batch, BatchError
 from ..feedback import markdown, table
 from ..grading import GraderError
@@ -71,6 +72,8 @@ def run(args):
     except GraderError as error:
         print('error: %s' % error, file=sys.stderr)
         return EXIT_USAGE
+    layer = sandbox.isolation_layer()
+    print(sandbox.isolation.describe(layer), file=sys.stderr)
     progress = args.progress if args.progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:

@@ -18,8 +18,8 @@ run (the sgd check compares it with the specified sampling).
 """
 import numpy as np
 
-from . import wire
-from .probes import PARAM_NAMES
+from .child import channel as wire
+from .child.probes import PARAM_NAMES
 
 # Calls with y (training steps) allowed per served probe: num_iters + 1.
 # Calls without y (scores, for predict) allowed: twice per step plus two.

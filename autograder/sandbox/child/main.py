@@ -1,13 +1,15 @@
 """Sandbox child: imports one student's neural_net.py and runs the probes.
 
-Run by the grader as ``python -I child.py STAGED_DIR CHANNEL_FD``, never by
-hand. STAGED_DIR holds the student's file, ``plan.json`` and ``plan.npz``;
-CHANNEL_FD is the write end of a pipe only the grader reads. Results travel
-as JSON lines (see wire.py); stdout and stderr belong to the student and are
-never parsed.
+Started by the grader (runner.py) as ``python -I start_child.py STAGED_DIR``,
+inside the isolation layer it chose, never by hand. STAGED_DIR holds
+``plan.json`` (probes, limits, paths), the student's ``submission/`` and the
+writable ``work/`` folder. The channel is the child's stdin (the grader's
+answers to loss calls) and stdout (JSON lines, channel.py): both are moved to
+private descriptors first, and the student's prints go to stderr, which the
+grader keeps a tail of and never parses.
 
-Order matters: everything the child needs is loaded before the guards go up,
-and the student module is imported only after.
+Order matters: limits first, then everything the child needs is loaded,
+then the guards go up, and only then is the student's module imported.
 """
 import importlib.util
 import json
@@ -16,14 +18,9 @@ import re
 import sys
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import guards  # noqa: E402
-import probes  # noqa: E402
-import wire  # noqa: E402
-sys.path.remove(HERE)
+import numpy as np
 
-import numpy as np  # noqa: E402
+from . import channel, guards, probes
 
 MODULE_NAME = 'neural_net'
 # Names that exist in Python 2 only, with what to write in Python 3.
@@ -103,32 +100,94 @@ class ServedLoss:
         arrays = {name: probes.as_float_array(params.get(name), 'self.params[%r]' % name)
                   for name in probes.PARAM_NAMES}
         message = {'event': 'loss_call', 'id': self.probe_id,
-                   'X': wire.encode_arrays({'X': probes.as_float_array(X, 'X')})['X'],
+                   'X': channel.encode_arrays({'X': probes.as_float_array(X, 'X')})['X'],
                    'y': None if y is None else
-                   wire.encode_arrays({'y': probes.as_float_array(y, 'y')})['y'],
-                   'reg': float(reg), 'params': wire.encode_arrays(arrays)}
+                   channel.encode_arrays({'y': probes.as_float_array(y, 'y')})['y'],
+                   'reg': float(reg), 'params': channel.encode_arrays(arrays)}
         self._send(message)
-        reply = wire.decode_message(self._replies.readline())
+        reply = channel.decode_message(self._replies.readline())
         if reply.get('ok') is not True:
             raise RuntimeError("the grader's reference loss refused this call: %s"
                                % reply.get('error'))
         if y is None:
-            return wire.decode_arrays(reply['scores'])['scores'].copy()
-        grads = {name: array.copy() for name, array in wire.decode_arrays(reply['grads']).items()}
+            return channel.decode_arrays(reply['scores'])['scores'].copy()
+        grads = {name: array.copy() for name, array in channel.decode_arrays(reply['grads']).items()}
         return np.float64(reply['loss']), grads
 
 
+def take_channel():
+    """(writer, reader) of the grader's channel; stdin/stdout then stop being it.
+
+    fd 0 becomes the null device and fd 1 a copy of stderr, so neither the
+    student's print() nor input() can touch the channel by accident.
+    """
+    writer = os.fdopen(os.dup(1), 'wb', buffering=0)
+    reader = os.fdopen(os.dup(0), 'rb')
+    sys.stdout.flush()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    return writer, reader
+
+
+def apply_limits(limits):
+    """The child's own resource limits, set before any student code runs.
+
+    An unprivileged process can lower its limits but never raise them again.
+    Where the resource module or a limit does not exist (Windows, some macOS
+    limits), the grader's wall-clock timeout remains.
+    """
+    if limits is None:      # the portable layer: the grader's time limit only
+        return
+    try:
+        import resource
+    except ImportError:
+        return
+    memory = limits['memory_mb'] * 1024 * 1024
+    wanted = [('RLIMIT_AS', memory), ('RLIMIT_CPU', int(limits['cpu_seconds'])),
+              ('RLIMIT_FSIZE', limits['file_size_mb'] * 1024 * 1024), ('RLIMIT_CORE', 0)]
+    if limits.get('processes'):
+        wanted.append(('RLIMIT_NPROC', limits['processes']))
+    for name, value in wanted:
+        kind = getattr(resource, name, None)
+        if kind is None:
+            continue
+        try:
+            soft, hard = resource.getrlimit(kind)
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (cap, cap))
+        except (ValueError, OSError):
+            pass
+
+
+def die_with_parent():
+    """Linux: the kernel kills this process if the grader dies (even by SIGKILL)."""
+    if not sys.platform.startswith('linux'):
+        return
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:   # the grader was gone before the request took effect
+        os._exit(1)
+
+
 def main():
-    staged_dir = os.path.realpath(sys.argv[1])
-    channel = os.fdopen(int(sys.argv[2]), 'wb', buffering=0)
-    replies = os.fdopen(int(sys.argv[3]), 'rb') if sys.argv[3] != '-' else None
+    staged_dir = os.path.abspath(sys.argv[1])
+    writer, reader = take_channel()
+    plan = load_plan(staged_dir)
+    apply_limits(plan['limits'])
+    if plan['limits'] is not None:
+        die_with_parent()
 
     def send(message):
-        channel.write(wire.encode_message(message))
+        writer.write(channel.encode_message(message))
 
-    served_loss = ServedLoss(send, replies) if replies is not None else None
-
-    plan = load_plan(staged_dir)
+    served_loss = ServedLoss(send, reader) if plan.get('served') else None
     work_dir = os.path.join(staged_dir, 'work')
     student_file = os.path.join(staged_dir, 'submission', MODULE_NAME + '.py')
     guards.install(work_dir, guards.default_read_roots(os.path.join(staged_dir, 'submission')),
@@ -149,7 +208,7 @@ def main():
                    'kind': import_failure_kind(error)}
     if failure is not None:
         send(dict(failure, event='import_error'))
-        channel.close()
+        writer.close()
         os._exit(0)
     send({'event': 'imported'})
 
@@ -166,13 +225,9 @@ def main():
             problems = outputs.pop(probes.PROBLEMS, {})
             dtypes = outputs.pop(probes.NARROW_DTYPES, {})
             send({'event': 'probe', 'id': probe['id'], 'ok': True,
-                  'outputs': wire.encode_arrays(outputs), 'problems': problems,
+                  'outputs': channel.encode_arrays(outputs), 'problems': problems,
                   'dtypes': dtypes})
     send({'event': 'done'})
-    channel.close()
+    writer.close()
     # Skip atexit handlers and finalizers the student may have registered.
     os._exit(0)
-
-
-if __name__ == '__main__':
-    main()

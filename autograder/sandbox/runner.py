@@ -1,0 +1,443 @@
+"""The grader's side of the sandbox: run one neural_net.py in a child process.
+
+The student's file (bytes the grader has read and checked) is copied into a
+private staging folder, and a fresh Python (``-I``: no user site, no
+PYTHONPATH, no current folder on sys.path) runs ``start_child.py`` inside the
+strongest isolation layer the machine allows (isolation.py): bubblewrap
+namespaces, a separate unprivileged user, or a plain process group. In every
+layer:
+- a wall-clock timeout, after which its whole process group is killed;
+- the child's own resource limits (memory, CPU seconds, file size, no core
+  dumps), set before student code runs, and the kernel's parent-death signal;
+- its own session, so nothing it starts outlives it;
+- an in-process audit hook (child/guards.py) as the last layer.
+
+Results come back over the child's stdout as JSON lines (child/channel.py):
+the grader reads them in a thread, with caps on each line and on the total,
+and validates every message; the answers to served loss calls go back over
+the child's stdin. The student's prints go to stderr, of which the grader
+keeps the first few kilobytes and never parses them.
+
+Every temporary folder lives in one per-process scratch folder (mode 700,
+or 711 where another user must reach its own staging inside), removed at
+exit; scratch folders of graders that died are removed at the next start.
+No preexec_fn is used (unsafe while a thread pool runs).
+"""
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import isolation
+from .child import channel as wire
+
+START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
+CHILD_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'child')
+OUTPUT_TAIL_BYTES = 4000
+MAX_CHANNEL_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# Processes and threads the uid-drop layer's user may have at once.
+UID_DROP_PROCESSES = 64
+SCRATCH_PREFIX = 'tln-grader-'
+# Why a child could not load neural_net.py (ids of diagnoses.py).
+IMPORT_FAILURE_KINDS = ('python2', 'syntax_error', 'missing_import', 'no_class',
+                        'import_failed')
+# Environment variables passed through to the child (BLAS kernel selection
+# on some processors must match the grader's).
+PASSTHROUGH_ENV = ('PATH', 'LANG', 'LC_ALL', 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'TZ',
+                   'SYSTEMROOT')
+
+
+@dataclass
+class Limits:
+    """Resource limits for one submission's child process."""
+    timeout: float = 60.0          # wall-clock seconds for the whole run
+    memory_mb: int = 4096          # address-space cap
+    file_size_mb: int = 64         # largest file the child may write (and its work folder)
+
+    def for_child(self, processes=0):
+        """The limits the child applies to itself (plan.json)."""
+        return {'memory_mb': self.memory_mb, 'cpu_seconds': int(self.timeout) + 5,
+                'file_size_mb': self.file_size_mb, 'processes': processes}
+
+
+@dataclass
+class ChildRun:
+    """What came back from one child process."""
+    imported: bool = False
+    import_error: str = ''
+    import_kind: str = ''
+    probe_results: dict = field(default_factory=dict)   # id -> {'ok', 'outputs'|'error'}
+    finished: bool = False
+    timed_out: bool = False
+    returncode: int = 0
+    seconds: float = 0.0
+    stderr: str = ''
+    channel_error: str = ''
+    isolation: str = ''
+
+
+# ------------------------------------------------------- scratch and layer ---
+
+_SCRATCH = None
+_SCRATCH_LOCK = threading.Lock()
+_LAYER = None
+
+
+def isolation_layer():
+    """Name of the isolation layer the children of this process run under (chosen once)."""
+    global _LAYER
+    if _LAYER is None:
+        _LAYER = isolation.choose()
+    return _LAYER
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_stale_scratch():
+    """Remove scratch folders of graders that are no longer running."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        match = re.match(re.escape(SCRATCH_PREFIX) + r'(\d+)-', name)
+        if match and not _pid_alive(int(match.group(1))):
+            path = os.path.join(base, name)
+            if (os.path.isdir(path) and not os.path.islink(path)
+                    and os.lstat(path).st_uid == os.geteuid()):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def scratch_folder():
+    """This process's private scratch folder (created once, removed at exit)."""
+    global _SCRATCH
+    with _SCRATCH_LOCK:
+        if _SCRATCH is None:
+            if os.name == 'posix':
+                _remove_stale_scratch()
+            _SCRATCH = tempfile.mkdtemp(prefix='%s%d-' % (SCRATCH_PREFIX, os.getpid()))
+            # 711: the uid-drop user may pass through to its own staging folder
+            # but cannot list this one.
+            os.chmod(_SCRATCH, 0o711 if isolation_layer() == 'uid-drop' else 0o700)
+            atexit.register(shutil.rmtree, _SCRATCH, True)
+        return _SCRATCH
+
+
+class ProbePack:
+    """Probe inputs written once to disk, shared by every child of a run.
+
+    The file sits in the grader's scratch folder, readable by the sandbox
+    user where the uid-drop layer needs it, and is removed by close().
+    served: whether probes marked 'served' run with the grader's reference
+    loss (False for the reference itself and the self-check, which have no
+    loss service).
+    """
+
+    def __init__(self, probes, served=False):
+        self.folder = tempfile.mkdtemp(prefix='probes-', dir=scratch_folder())
+        arrays = {}
+        self.specs = []
+        self.served = bool(served)
+        for probe in probes:
+            keys = {}
+            for name, array in probe['arrays'].items():
+                key = '%s__%s' % (probe['id'], name)
+                arrays[key] = np.asarray(array, dtype=np.float64)
+                keys[name] = key
+            self.specs.append({'id': probe['id'], 'kind': probe['kind'],
+                               'args': probe['args'], 'array_keys': keys,
+                               'served': bool(served and probe.get('served'))})
+        self.array_file = os.path.join(self.folder, 'plan.npz')
+        np.savez(self.array_file, **arrays)
+        if isolation_layer() == 'uid-drop':
+            gid = isolation.sandbox_user()[2]
+            for path, mode in ((self.folder, 0o750), (self.array_file, 0o640)):
+                os.chown(path, 0, gid)
+                os.chmod(path, mode)
+
+    def close(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# ----------------------------------------------------------- interruption ---
+
+_ACTIVE = set()
+_ACTIVE_LOCK = threading.Lock()
+_ABORTED = threading.Event()
+
+
+class Aborted(Exception):
+    """Grading was stopped (Ctrl-C): this run's result must not be recorded."""
+
+
+def reset_abort():
+    """A new batch starts: runs no longer raise Aborted."""
+    _ABORTED.clear()
+
+
+def abort_all():
+    """Kill every running child and make their runs raise Aborted."""
+    _ABORTED.set()
+    with _ACTIVE_LOCK:
+        running = list(_ACTIVE)
+    for proc in running:
+        _kill_group(proc)
+
+
+def _uses_group():
+    """True where children get their own process group (not the portable layer)."""
+    return os.name == 'posix' and isolation_layer() != 'portable'
+
+
+def _kill_group(proc):
+    """Kill the child's whole process group, or (portable layer) the child itself."""
+    try:
+        if _uses_group():
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------- channel ---
+
+class ChannelSession:
+    """The grader's side of one child's channel: decodes messages as they come.
+
+    Every message is checked before it is kept; a malformed one ends the
+    session (the child is then stopped). Loss calls are answered through
+    the LossService, if any.
+    """
+
+    def __init__(self, run, service=None):
+        self.run = run
+        self.service = service
+
+    def feed(self, line):
+        """Apply one line; returns the reply to send back, or None."""
+        message = wire.decode_message(line)
+        event = message['event']
+        run = self.run
+        if event == 'loss_call':
+            if self.service is None:
+                raise wire.WireError('loss call without a loss service')
+            return self.service.answer(message, run.probe_results.keys())
+        if event == 'imported':
+            run.imported = True
+        elif event == 'import_error':
+            run.import_error = str(message.get('error', ''))[:2000]
+            kind = message.get('kind')
+            run.import_kind = kind if kind in IMPORT_FAILURE_KINDS else 'import_failed'
+        elif event == 'probe':
+            probe_id = message.get('id')
+            if not isinstance(probe_id, str) or probe_id in run.probe_results:
+                raise wire.WireError('bad or repeated probe id')
+            if message.get('ok') is True:
+                run.probe_results[probe_id] = {
+                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs')),
+                    'problems': wire.decode_problems(message.get('problems', {})),
+                    'dtypes': wire.decode_problems(message.get('dtypes', {}))}
+            else:
+                run.probe_results[probe_id] = {
+                    'ok': False, 'error': str(message.get('error', ''))[:2000]}
+        elif event == 'done':
+            run.finished = True
+        else:
+            raise wire.WireError('unknown event')
+        return None
+
+
+def _serve_channel(channel, replies, session, stop_child):
+    """Read the child's lines until EOF, answering loss calls (runs in a thread).
+
+    channel: the child's stdout (binary file); replies: its stdin. Each line
+    is capped at MAX_LINE_BYTES and the whole stream at MAX_CHANNEL_BYTES;
+    past either, or at the first malformed message, the child is stopped and
+    the run records why.
+    """
+    run = session.run
+    total = 0
+    try:
+        while True:
+            line = channel.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            total += len(line)
+            if len(line) > MAX_LINE_BYTES or total > MAX_CHANNEL_BYTES:
+                run.channel_error = 'the child sent more data than allowed'
+                stop_child()
+                return
+            try:
+                reply = session.feed(line)
+            except (wire.WireError, KeyError, TypeError, ValueError) as error:
+                run.channel_error = 'malformed result from the child (%s)' % error
+                stop_child()
+                return
+            if reply is not None:
+                try:
+                    replies.write(wire.encode_message(reply))
+                    replies.flush()
+                except OSError:   # the child is gone or stopped reading
+                    return
+    finally:
+        for stream in (channel, replies):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def _tail(path):
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(OUTPUT_TAIL_BYTES + 1)
+    except OSError:
+        return ''
+    text = data[:OUTPUT_TAIL_BYTES].decode('utf-8', errors='replace')
+    return text + ('\n[... output cut ...]' if len(data) > OUTPUT_TAIL_BYTES else '')
+
+
+
+# -------------------------------------------------------------------- run ---
+
+def _child_environment(home):
+    env = {key: os.environ[key] for key in PASSTHROUGH_ENV if key in os.environ}
+    env.update({'HOME': home, 'MPLBACKEND': 'Agg', 'MPLCONFIGDIR': home,
+                'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
+                'PYTHONHASHSEED': '0', 'PYTHONDONTWRITEBYTECODE': '1', 'TMPDIR': home,
+                'TEMP': home, 'TMP': home})
+    return env
+
+
+# System folders that hold datasets (Debian's packages install them under /usr).
+DATASET_FOLDERS = ('/usr/share/datasets',)
+
+
+def _hidden_folders():
+    """Folders inside the system binds the child must not see (existing ones only)."""
+    return [path for path in DATASET_FOLDERS if os.path.isdir(path)]
+
+
+def _stage(staged, source, pack, limits, denied_roots, layer):
+    """Write plan.json and the submission; returns (argv, fds to pass, env).
+
+    Under bwrap nothing of the staging folder is bind-mounted: plan.json and
+    neural_net.py are copied in from descriptors, the probe inputs and the
+    child package are read-only binds, and the work folder is a size-capped
+    tmpfs. Elsewhere the child runs in the staging folder itself.
+    """
+    inside = isolation.INSIDE_ROOT if layer == 'bwrap' else staged
+    plan = {'probes': pack.specs, 'served': pack.served,
+            'array_files': [os.path.join(inside, 'plan.npz') if layer == 'bwrap'
+                            else pack.array_file],
+            'denied_roots': sorted(set(denied_roots)),
+            # The portable layer is what runs on Windows and macOS: a time limit only.
+            'limits': None if layer == 'portable' else
+            limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
+    plan_text = json.dumps(plan).encode('utf-8')
+    if layer == 'bwrap':
+        files = {}
+        for name, data in (('plan.json', plan_text), ('submission/neural_net.py', source)):
+            path = os.path.join(staged, name.replace('/', '_'))
+            with open(path, 'wb') as handle:
+                handle.write(data)
+            files[os.path.join(inside, name)] = os.open(path, os.O_RDONLY)
+        argv, fds = isolation.bwrap_command(
+            ['-E', '-s', os.path.join(inside, 'start_child.py'), inside], files,
+            limits.file_size_mb, binds=((START_CHILD, os.path.join(inside, 'start_child.py')),
+                                        (CHILD_PACKAGE, os.path.join(inside, 'child')),
+                                        (pack.array_file, os.path.join(inside, 'plan.npz'))),
+            hidden=_hidden_folders())
+        return argv, fds, _child_environment(os.path.join(inside, 'work'))
+    submission_dir = os.path.join(staged, 'submission')
+    work = os.path.join(staged, 'work')
+    os.makedirs(submission_dir)
+    os.makedirs(work)
+    with open(os.path.join(staged, 'plan.json'), 'wb') as handle:
+        handle.write(plan_text)
+    with open(os.path.join(submission_dir, 'neural_net.py'), 'wb') as handle:
+        handle.write(source)
+    if layer == 'uid-drop':
+        uid, gid = isolation.sandbox_user()[1:]
+        for root, dirs, names in os.walk(staged):
+            for name in dirs + names:
+                os.chown(os.path.join(root, name), uid, gid)
+        os.chown(staged, uid, gid)
+    return [sys.executable, '-E', '-s', START_CHILD, staged], [], _child_environment(work)
+
+
+def run_submission(source, pack, limits, denied_roots=(), service=None):
+    """Grade-run one neural_net.py in a sandboxed child.
+
+    Inputs:
+    - source: the bytes of the student's neural_net.py (already read and
+      size-checked by the grader; the child gets its own copy).
+    - pack: ProbePack with the probes to run.
+    - limits: Limits.
+    - denied_roots: folders the in-process guards refuse to read (kit,
+      gradebook, other students).
+    - service: LossService answering the loss calls of served probes, or None.
+
+    Returns a ChildRun. Never raises for anything the student code does.
+    """
+    layer = isolation_layer()
+    staged = tempfile.mkdtemp(prefix='run-', dir=scratch_folder())
+    run = ChildRun(isolation=layer)
+    fds = []
+    try:
+        argv, fds, env = _stage(staged, source, pack, limits, denied_roots, layer)
+        session = ChannelSession(run, service)
+        user = isolation.sandbox_user() if layer == 'uid-drop' else None
+        as_user = {'user': user[1], 'group': user[2], 'extra_groups': []} if user else {}
+        started = time.monotonic()
+        with open(os.path.join(staged, 'stderr'), 'wb') as err:
+            try:
+                proc = subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                    cwd=None if layer == 'bwrap' else staged, env=env, pass_fds=tuple(fds),
+                    start_new_session=_uses_group(), **as_user)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+                fds = []
+            with _ACTIVE_LOCK:
+                _ACTIVE.add(proc)
+            reader = threading.Thread(
+                target=_serve_channel, daemon=True,
+                args=(proc.stdout, proc.stdin, session, lambda: _kill_group(proc)))
+            reader.start()
+            try:
+                proc.wait(timeout=limits.timeout)
+            except subprocess.TimeoutExpired:
+                run.timed_out = True
+            finally:
+                _kill_group(proc)
+                proc.wait()
+                with _ACTIVE_LOCK:
+                    _ACTIVE.discard(proc)
+            reader.join(timeout=10)
+        if _ABORTED.is_set():
+            raise Aborted()
+        run.seconds = time.monotonic() - started
+        run.returncode = proc.returncode
+        run.stderr = _tail(os.path.join(staged, 'stderr'))
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    return run

@@ -1,0 +1,337 @@
+"""The sandbox against an attacker who has read its source.
+
+One class holds every attack below plus two correct students and is graded
+in one batch with --out under the strongest isolation layer of the machine
+(bubblewrap here and in CI). Each attacker gets at most its bound, the good
+students keep full marks, nothing outside the work folder changes and no
+process outlives the batch. Fast unit tests cover the grader's own checks
+of what comes back (loss service, channel, output validation).
+"""
+import hashlib
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from autograder.grading import _validated
+from autograder.paths import REPO_DIR, SOLUTIONS_DIR
+from autograder.plan import build_probes
+from autograder.sandbox import isolation
+from autograder.sandbox.child import channel
+from autograder.sandbox.service import LossService, ProbeBudget
+from conftest import reference_text, run_cli, write_submission
+
+TIMEOUT = 15
+SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')
+STUB = open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read()
+MARK = '# attack:'
+
+
+# Every attack first switches the in-process guards off (they run in the
+# student's own interpreter, so they can be rewritten): what stops it is the
+# kernel layer and the grader's own checks.
+UNGUARD = (
+    'import os as _os, sys as _sys\n'
+    'for _name, _mod in list(_sys.modules.items()):\n'
+    '    if _name.endswith("guards") and hasattr(_mod, "_norm"):\n'
+    '        _mod._norm = lambda path: _os.getcwd()\n'
+    '        _mod.BLOCKED_EVENTS = _mod.PATH_CHANGING_EVENTS = frozenset()\n')
+
+
+def stub_with(code):
+    """The untouched stub (0 points on its own) with code run at import."""
+    return STUB.replace('import numpy as np\n', 'import numpy as np\n%s\n%s%s\n'
+                        % (MARK, UNGUARD, code), 1)
+
+
+def reference_with(code):
+    """The reference (full marks on its own) with code run at import."""
+    return reference_text().replace('import numpy as np\n', 'import numpy as np\n%s\n%s%s\n'
+                                    % (MARK, UNGUARD, code), 1)
+
+
+def reference_in_loss(code):
+    line = 'loss = data_loss + reg_loss'
+    return reference_with('').replace(line, line + '\n        ' + code, 1)
+
+
+# name -> (source, (fewest, most) points). Each would have earned more, or
+# damaged something, before kernel isolation and a distrustful parent.
+ATTACKS = {
+    # Read the solution, then run it as one's own code.
+    'dir_fd_read': (stub_with(
+        'import os\nfd = os.open("/", os.O_RDONLY)\nos.chdir("/usr")\n'
+        'exec(os.read(os.open(%r, os.O_RDONLY, dir_fd=fd), 10 ** 6))'
+        % SOLUTION.lstrip('/')), (0, 0)),
+    'patched_guards_read': (stub_with(
+        'import sys\nfor name, mod in list(sys.modules.items()):\n'
+        '    if name.endswith("guards"):\n        mod._norm = lambda p: "/"\n'
+        'exec(open(%r).read())' % SOLUTION), (0, 0)),
+    'gc_rules_read': (stub_with(
+        'import gc\nfor obj in gc.get_objects():\n'
+        '    if isinstance(obj, list) and obj and isinstance(obj[0], tuple) and len(obj[0]) == 2'
+        ' and isinstance(obj[0][1], bool):\n        obj.insert(0, ("/", True))\n'
+        'exec(open(%r).read())' % SOLUTION), (0, 0)),
+    # Control: with the guards switched off, reading a file outside the work
+    # folder that the sandbox does show (the standard library) works.
+    'guards_are_off': (reference_with(
+        'import json as _json\nopen(_json.__file__).read()'), (18, 18)),
+    # Write elsewhere: the kit, another student.
+    'writes_kit': (stub_with(
+        'import os\nfd = os.open("/", os.O_RDONLY)\n'
+        'os.write(os.open(%r, os.O_CREAT | os.O_WRONLY, dir_fd=fd), b"x = 1")'
+        % os.path.join(REPO_DIR, 'autograder', 'planted.py').lstrip('/')), (0, 0)),
+    'writes_other_student': (stub_with(
+        'open("<OTHER>", "w").write("broken")'), (0, 0)),
+    'writes_system': (stub_with('open("/usr/lib/planted", "w").write("x")'), (0, 0)),
+    # Full marks only if the class folder, the solution and the rest of the kit
+    # (mutants.py quotes reference lines) are out of the child's sight.
+    'sees_class': (reference_with(
+        'import os\nif os.path.exists("<CLASS>"):\n    raise SystemExit("saw the class")'),
+        (18, 18)),
+    'sees_kit': (reference_with(
+        'import os\nfor path in (%r, %r):\n    if os.path.exists(path):\n'
+        '        raise SystemExit("saw " + path)'
+        % (SOLUTION, os.path.join(REPO_DIR, 'autograder', 'mutants.py'))), (18, 18)),
+    # Processes: outlive the batch, kill or starve the grader.
+    'fork_setsid': (stub_with(
+        'import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(400)'), (0, 0)),
+    'fork_bomb': (reference_in_loss(
+        'import os\n        while True:\n            os.fork()'), (9, 9)),
+    'kills_parent': (stub_with(
+        'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n'
+        'signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGKILL)'), (0, 0)),
+    'starves_parent': (stub_with(
+        'import os, resource\nresource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (3, 3))'),
+        (0, 0)),
+    'renices_parent': (stub_with('import os\nos.setpriority(os.PRIO_PROCESS, os.getppid(), 19)'),
+                       (0, 0)),
+    # Lie to the grader over the channel.
+    'forged_lines': (stub_with(
+        'import os\nfor fd in range(3, 12):\n    try:\n'
+        '        os.write(fd, b\'{"event": "probe", "id": "init_toy", "ok": true, '
+        '"outputs": {}}\\n{"event": "imported"}\\n\')\n    except OSError:\n        pass'), (0, 0)),
+    'forged_shape': (stub_with(
+        'import os\nfor fd in range(3, 12):\n    try:\n'
+        '        os.write(fd, b\'{"event": "probe", "id": "scores_toy", "ok": true, '
+        '"outputs": {"scores": {"shape": [4294967296, 4294967296], "data": ""}}}\\n\')\n'
+        '    except OSError:\n        pass'), (0, 0)),
+    'encoder_patched': (reference_with(
+        'import sys\nfor name, mod in list(sys.modules.items()):\n'
+        '    if name.endswith("channel") and hasattr(mod, "encode_arrays"):\n'
+        '        mod.encode_arrays = lambda arrays: {}'), (0, 0)),
+    'floods_channel': (stub_with(
+        'import os\nchunk = b"x" * 2 ** 20\nfor fd in range(3, 12):\n    try:\n'
+        '        for _ in range(300):\n            os.write(fd, chunk)\n'
+        '    except OSError:\n        pass'), (0, 0)),
+    # Points not earned: labels from the dataset folder, no real training.
+    # Full marks only if the dataset folder is hidden from the child.
+    'sees_labels': (reference_with(
+        'import os\nif os.path.exists("/usr/share/datasets/fashion-mnist"):\n'
+        '    raise SystemExit("saw the dataset")'), (18, 18)),
+    # Only no_mutation's point: predict's hidden labels vary, and train's loss_history
+    # must hold the losses the grader served.
+    'fake_training': (STUB.replace(
+        "raise NotImplementedError(\n                'TwoLayerNet.train:", "return {'loss_history': "
+        "[0.0] * num_iters, 'train_acc_history': [], 'val_acc_history': []}\n"
+        "            raise NotImplementedError(\n                'TwoLayerNet.train:", 1).replace(
+        "raise NotImplementedError(\n            'TwoLayerNet.predict:",
+        "return np.zeros(X.shape[0], dtype=int)\n        raise NotImplementedError(\n"
+        "            'TwoLayerNet.predict:", 1), (1, 1)),
+    'fills_disk': (reference_in_loss(
+        'open("hog", "ab").write(b"x" * 2 ** 27)'), (0, 9)),
+}
+
+
+def sha(path):
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def tree_hash(folder):
+    digest = hashlib.sha256()
+    for root, dirs, names in sorted(os.walk(folder)):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            digest.update(path.encode() + b'\0' + open(path, 'rb').read())
+    return digest.hexdigest()
+
+
+def own_processes(marker):
+    """Processes whose command line holds marker (this test's own class folder)."""
+    listing = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout
+    return [line for line in listing.splitlines() if marker in line and 'ps -eo' not in line]
+
+
+def test_kernel_layer_is_there_in_ci():
+    """With CI set, a machine without the kernel layer fails the suite (never skips)."""
+    if not isolation.available('bwrap'):
+        if os.environ.get('CI'):
+            pytest.fail('bubblewrap cannot run here: .ci/run installs it; on GitHub runners '
+                        'ci.yml enables unprivileged user namespaces')
+        pytest.skip('bubblewrap cannot run on this machine')
+    assert isolation.choose() == 'bwrap'
+    assert isolation.seccomp_program(), 'pyseccomp is in requirements.txt'
+
+
+@pytest.fixture(scope='module')
+def attacked(tmp_path_factory):
+    if not isolation.available('bwrap') and not os.environ.get('CI'):
+        pytest.skip('bubblewrap cannot run on this machine')
+    root = tmp_path_factory.mktemp('attacks')
+    klass, out = root / 'class', root / 'out'
+    for name in ('good_1', 'good_2'):
+        write_submission(str(klass / name), reference_text())
+    for name, (source, _bounds) in ATTACKS.items():
+        source = source.replace('<OTHER>', str(klass / 'good_2' / 'neural_net.py')).replace(
+            '<CLASS>', str(klass))
+        write_submission(str(klass / name), source)
+    protected = {'solution': sha(SOLUTION), 'kit': tree_hash(os.path.join(REPO_DIR, 'autograder')),
+                 'good_2': sha(klass / 'good_2' / 'neural_net.py')}
+    done = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
+                   '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', timeout=900)
+    return {'done': done, 'results': {r['submission']: r for r in json.loads(done.stdout)},
+            'klass': klass, 'out': out, 'protected': protected}
+
+
+@pytest.mark.slow
+def test_batch_finishes_and_says_its_isolation(attacked):
+    done = attacked['done']
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 'isolation: bwrap' in done.stderr
+    assert all(r['isolation'] == 'bwrap' for r in attacked['results'].values())
+    with open(attacked['out'] / 'grades.csv') as handle:
+        header = handle.readline().strip().split(',')
+    assert header[-1] == 'isolation'
+
+
+@pytest.mark.slow
+def test_good_students_keep_full_marks(attacked):
+    for name in ('good_1', 'good_2'):
+        assert attacked['results'][name]['score'] == 18, attacked['results'][name]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', sorted(ATTACKS))
+def test_attacker_gets_its_bound(attacked, name):
+    result = attacked['results'][name]
+    fewest, most = ATTACKS[name][1]
+    assert fewest <= result['score'] <= most, json.dumps(result, indent=1)[:3000]
+
+
+@pytest.mark.slow
+def test_nothing_outside_the_work_folder_changed(attacked):
+    protected = attacked['protected']
+    assert sha(SOLUTION) == protected['solution']
+    assert tree_hash(os.path.join(REPO_DIR, 'autograder')) == protected['kit']
+    assert sha(attacked['klass'] / 'good_2' / 'neural_net.py') == protected['good_2']
+    assert not os.path.exists(os.path.join(REPO_DIR, 'autograder', 'planted.py'))
+
+
+@pytest.mark.slow
+def test_no_process_outlives_the_batch(attacked):
+    assert own_processes(str(attacked['klass'])) == []
+    assert own_processes('time.sleep(400)') == []
+    listing = subprocess.run(['ps', '-eo', 'ppid,args'], capture_output=True, text=True).stdout
+    assert not [line for line in listing.splitlines() if 'start_child.py' in line
+                and str(attacked['klass']) in line]
+
+
+# ------------------------------------------------------------- unit tests ---
+
+def served_probe():
+    return next(p for p in build_probes() if p['id'] == 'train_toy')
+
+
+class Reference:
+    """Stands in for the reference class: loss returns fixed values."""
+
+    def loss(self, X, y=None, reg=0.0):
+        if y is None:
+            return np.zeros((X.shape[0], 3))
+        return 1.5, {name: np.zeros_like(self.params[name]) for name in self.params}
+
+
+def call(probe, **changes):
+    arrays = probe['arrays']
+    message = {'event': 'loss_call', 'id': probe['id'], 'reg': 0.1,
+               'X': channel.encode_arrays({'X': arrays['X']})['X'],
+               'y': channel.encode_arrays({'y': arrays['y']})['y'],
+               'params': channel.encode_arrays({n: arrays[n] for n in ('W1', 'b1', 'W2', 'b2')})}
+    message.update(changes)
+    return message
+
+
+def test_service_answers_only_after_the_gate_and_within_budget():
+    probe = served_probe()
+    service = LossService(Reference, {probe['id']: ProbeBudget(probe)}, ['loss_toy_reg'])
+    assert 'not available' in service.answer(call(probe), reported_ids=[])['error']
+    reply = service.answer(call(probe), reported_ids=['loss_toy_reg'])
+    assert reply['ok'] and reply['loss'] == 1.5
+    assert service.served_losses[probe['id']] == [1.5]
+    assert 'not available' in service.answer(
+        call(probe), reported_ids=['loss_toy_reg', probe['id']])['error']
+    for _ in range(probe['args']['num_iters']):
+        service.answer(call(probe), reported_ids=['loss_toy_reg'])
+    assert 'too many calls' in service.answer(call(probe), reported_ids=['loss_toy_reg'])['error']
+
+
+@pytest.mark.parametrize('changes, words', [
+    ({'id': 'loss_toy_reg'}, 'only while train and predict'),
+    ({'X': channel.encode_arrays({'X': np.zeros((500, 4))})['X']}, 'at most'),
+    ({'y': channel.encode_arrays({'y': np.full(5, 7.0)})['y']}, 'integer labels'),
+    ({'reg': float('nan')}, 'finite number'),
+    ({'params': {}}, 'exactly W1, b1, W2 and b2'),
+    ({'X': {'shape': [2 ** 32, 2 ** 32], 'data': ''}}, 'could not be read'),
+])
+def test_service_refuses_malformed_calls(changes, words):
+    probe = served_probe()
+    service = LossService(Reference, {probe['id']: ProbeBudget(probe)}, [])
+    reply = service.answer(call(probe, **changes), reported_ids=[])
+    assert reply['ok'] is False and words in reply['error'], reply
+
+
+def test_channel_decoding_computes_sizes_with_python_ints():
+    with pytest.raises(channel.WireError, match='too large'):
+        channel.decode_arrays({'a': {'shape': [2 ** 32, 2 ** 32], 'data': ''}})
+    with pytest.raises(channel.WireError):
+        channel.decode_arrays({'a': {'shape': [True, 2], 'data': ''}})
+
+
+def test_outputs_are_validated_against_the_reference():
+    reference = {'p': {'ok': True, 'outputs': {'scores': np.zeros((5, 3))}}}
+    forged = {'p': {'ok': True, 'outputs': {'scores': np.zeros((2, 2)), 'extra': np.zeros(1)}}}
+    checked = _validated(forged, reference)
+    assert checked['p']['ok'] is False and 'malformed' in checked['p']['error']
+    fine = {'p': {'ok': True, 'outputs': {'scores': np.ones((5, 3))}}}
+    assert _validated(fine, reference)['p']['ok'] is True
+
+
+def test_unknown_or_unavailable_layer_is_an_error(monkeypatch):
+    with pytest.raises(isolation.IsolationError, match='unknown isolation layer'):
+        isolation.choose('chroot')
+    monkeypatch.setattr(isolation, 'available', lambda layer: layer == 'portable')
+    with pytest.raises(isolation.IsolationError, match='cannot run on this machine'):
+        isolation.choose('bwrap')
+
+
+@pytest.mark.slow
+def test_every_layer_gives_the_same_grade(tmp_path):
+    """The layer changes what the child can reach, never the numbers: a chaotic
+    training run (unscaled initial weights) lands on the same validation accuracy
+    under bubblewrap and in a plain process (same environment, same BLAS threads)."""
+    from autograder import mutants
+    if not isolation.available('bwrap'):
+        pytest.skip('bubblewrap cannot run on this machine')
+    path = mutants.write(mutants.BY_NAME['init_not_scaled'], str(tmp_path))
+    outputs = {}
+    for layer in ('bwrap', 'process'):
+        done = run_cli('grade', path, '--json', '--dataset', 'fashion_mnist',
+                       env={'TLN_ISOLATION': layer}, check=True)
+        [result] = json.loads(done.stdout)
+        assert result.pop('isolation') == layer
+        outputs[layer] = result
+    assert outputs['bwrap'] == outputs['process']
