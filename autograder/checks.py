@@ -431,6 +431,14 @@ def judge_train(evidence):
         return Verdict(0.0, 'Toy training: %s: append the minibatch loss once per iteration.%s'
                        % (note, info), ('history_length',))
     if close(history, expected, VALUE_TOLERANCE):
+        hidden = evidence.student_or_none('train_hidden')
+        if hidden is None or not _train_matches(hidden, evidence.reference('train_hidden')):
+            return Verdict(0.5, 'Toy training follows the reference exactly, but a training run '
+                           'on other data does not (%s): compute everything from the arguments '
+                           'of train, never from stored numbers.%s'
+                           % ('it failed' if hidden is None else ', '.join(_train_differences(
+                               hidden, evidence.reference('train_hidden')))), info),
+                           ('train_wrong',))
         return Verdict(1.0, 'Toy training follows the reference exactly; final loss %.4f.%s'
                        % (history[-1], info))
     served = evidence.served_losses('train_toy')
@@ -662,7 +670,7 @@ CATALOG = (
     Check('stability', 1, False, 'finite, correct loss for large scores',
           ('loss_large', 'loss_extreme'), judge_stability),
     Check('train', 2, True, 'toy training loss history (with the reference loss)',
-          ('train_toy', 'train_toy' + OWN_LOSS), judge_train),
+          ('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge_train),
     Check('sgd', 2, False, 'sampling with replacement, epochs, learning-rate decay',
           ('train_small_set', 'train_epochs'), judge_sgd),
     Check('predict', 1, True, 'predicted labels', ('predict_hidden',), judge_predict),

@@ -114,6 +114,7 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
     large = _stability_problem(rng, N, D, H, C)
     extreme = _problem(rng, N, D, H, C, scale=1.0, x_scale=EXTREME_X_SCALE)
     predicted = _varied_problem(rng, max(N, 12), D, H, C)
+    hidden_train = _problem(rng, N, D, H, C)
     sgd = _problem(rng, 30, D, H, C)
     sgd.update(X_val=rng.standard_normal((12, D)),
                y_val=rng.integers(0, C, size=12).astype(np.float64))
@@ -158,6 +159,13 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
         {'id': 'train_small_set', 'kind': 'train', 'served': True,
          'args': dict(sgd_args, num_iters=3, batch_size=20),
          'arrays': params_and(tiny, 'X', 'y', 'X_val', 'y_val')},
+        # The toy run's twin on data the grading seed draws: stored outputs of the
+        # public toy run cannot stand in for training.
+        {'id': 'train_hidden', 'kind': 'train', 'served': True,
+         'args': dict(TOY_TRAIN_ARGS, seed=int(rng.integers(1000)), skip_normals=0,
+                      num_iters=30),
+         'arrays': dict(params_and(hidden_train, 'X', 'y'), X_val=hidden_train['X'],
+                        y_val=hidden_train['y'])},
         # The toy run again with the student's own loss: information only.
         {'id': 'train_toy' + OWN_LOSS, 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
          'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},

@@ -199,7 +199,7 @@ def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name):
     klass, out = tmp_path / 'class', tmp_path / 'out'
     slow_class(klass)
     command = [sys.executable, '-m', 'autograder', 'grade', str(klass), '--out', str(out),
-               '--jobs', '2', '--dataset', 'none']
+               '--jobs', '2', '--dataset', 'none', '--public-seed']
     proc = subprocess.Popen(command, cwd=REPO_DIR, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     wait_for_results(out, 2, proc)

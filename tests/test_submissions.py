@@ -28,7 +28,7 @@ from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, Submission
 from autograder.paths import REPO_DIR
 from autograder.submissions import (SubmissionError, discover, read_folder_submission,
                                     read_student_file, read_zip_submission)
-from conftest import REFERENCE, reference_text, run_cli
+from conftest import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')
 
@@ -555,7 +555,7 @@ def test_safe_names_of_long_ids_do_not_clash():
 @pytest.fixture
 def fake_cli(monkeypatch):
     monkeypatch.setattr(grade_command, 'make_grader', lambda args, denied_roots=(): FakeGrader())
-    return lambda *args: cli.main(['grade', *args])
+    return lambda *args: cli.main(public_seed(['grade', *args]))
 
 
 def test_exit_codes(tmp_path, fake_cli, capsys):
@@ -595,7 +595,8 @@ def test_a_grader_failure_on_one_submission_does_not_stop_the_batch(tmp_path, mo
     for student in ('alice', 'bob', 'carol'):
         put(tmp_path / 'class' / student / 'neural_net.py')
     out = tmp_path / 'out'
-    assert cli.main(['grade', str(tmp_path / 'class'), '--out', str(out), '--json']) == 2
+    assert cli.main(public_seed(['grade', str(tmp_path / 'class'), '--out', str(out),
+                                 '--json'])) == 2
     captured = capsys.readouterr()
     results = {r['submission']: r for r in json.loads(captured.out)}
     assert results['alice']['score'] == results['carol']['score'] == 3

@@ -17,7 +17,7 @@ from ..feedback import markdown, table
 from ..grading import GraderError
 from ..submissions import SubmissionError, discover
 from . import report
-from .options import add_grading_options, make_grader
+from .options import add_grading_options, add_seed_guard, make_grader, refuse_public_seed
 
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
 EXIT_USAGE = 2           # bad arguments or options, unusable --out folder, grader error
@@ -56,6 +56,7 @@ def add_parser(verbs):
                         help='with --out: do not write the class report (report.html, '
                              'report.md; see the report verb)')
     add_grading_options(parser)
+    add_seed_guard(parser)
 
 
 def run(args):
@@ -68,6 +69,7 @@ def run(args):
     if args.out:
         denied.append(os.path.abspath(args.out))
     try:
+        refuse_public_seed(args)
         grader = make_grader(args, denied_roots=denied)
     except GraderError as error:
         print('error: %s' % error, file=sys.stderr)

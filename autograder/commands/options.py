@@ -1,6 +1,7 @@
 """Options shared by the verbs that grade."""
 from ..datasets import DATASET_CHOICES
-from ..grading import Grader
+from ..grading import Grader, GraderError
+from ..plan import DEFAULT_SEED
 from ..sandbox import Limits
 
 
@@ -19,6 +20,23 @@ def add_grading_options(parser, default_dataset='auto'):
                         help='add a "markers" check worth POINTS (default 1) for keeping this '
                              'year\'s START/END CODE lines intact; without it, changed markers '
                              'only give a warning')
+
+
+def add_seed_guard(parser):
+    """--public-seed: what grading with the kit's public seed needs."""
+    parser.add_argument('--public-seed', action='store_true',
+                        help='grade with the kit\'s public seed, whose visible outputs ship to '
+                             'students (demos and tests); real grading takes a private --seed')
+
+
+def refuse_public_seed(args):
+    """Raise GraderError when grading would use the public seed without --public-seed."""
+    if args.seed in (None, DEFAULT_SEED) and not args.public_seed:
+        raise GraderError(
+            'grading needs a private seed: the public seed %d\'s outputs ship to students '
+            '(autograder/expected_visible.json), who could hard-code them. Pass --seed N '
+            '(keep N private, and the same for every group of a class), or --public-seed for '
+            'a demo or a test.' % DEFAULT_SEED)
 
 
 def make_grader(args, visible_only=False, denied_roots=()):
