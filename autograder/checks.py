@@ -432,12 +432,13 @@ def judge_train(evidence):
                        % (note, info), ('history_length',))
     if close(history, expected, VALUE_TOLERANCE):
         hidden = evidence.student_or_none('train_hidden')
-        if hidden is None or not _train_matches(hidden, evidence.reference('train_hidden')):
+        differ = None if hidden is None else _train_differences(
+            hidden, evidence.reference('train_hidden'), TRAINED_OUTPUTS)
+        if differ is None or differ:
+            what = 'it failed' if differ is None else ', '.join(differ) + ' differ'
             return Verdict(0.5, 'Toy training follows the reference exactly, but a training run '
                            'on other data does not (%s): compute everything from the arguments '
-                           'of train, never from stored numbers.%s'
-                           % ('it failed' if hidden is None else ', '.join(_train_differences(
-                               hidden, evidence.reference('train_hidden')))), info),
+                           'of train, never from stored numbers.%s' % (what, info),
                            ('train_wrong',))
         return Verdict(1.0, 'Toy training follows the reference exactly; final loss %.4f.%s'
                        % (history[-1], info))
@@ -492,8 +493,9 @@ def _training_diagnosis(evidence, probe_id, got):
     return hints, found
 
 
-TRAIN_OUTPUTS = ('loss_history', 'train_acc_history', 'val_acc_history') + tuple(
-    'final_' + name for name in PARAM_NAMES)
+# What training produces apart from predict: the train check's scope.
+TRAINED_OUTPUTS = ('loss_history',) + tuple('final_' + name for name in PARAM_NAMES)
+TRAIN_OUTPUTS = TRAINED_OUTPUTS + ('train_acc_history', 'val_acc_history')
 
 
 def _specified_first_batch(evidence, probe_id):
@@ -508,9 +510,9 @@ def _train_matches(got, want):
     return not _train_differences(got, want)
 
 
-def _train_differences(got, want):
-    """Names of the training outputs that differ from the reference's."""
-    return [key for key in TRAIN_OUTPUTS if not close(got[key], want[key], VALUE_TOLERANCE)]
+def _train_differences(got, want, keys=TRAIN_OUTPUTS):
+    """Names of the training outputs (of keys) that differ from the reference's."""
+    return [key for key in keys if not close(got[key], want[key], VALUE_TOLERANCE)]
 
 
 def _mismatch_note(got, want, what):
