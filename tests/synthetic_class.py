@@ -15,8 +15,10 @@ A planted copy is another student's file with local variables renamed,
 independent adjacent lines swapped and comments changed: what a student who
 copies and disguises does.
 
-When tests/corpus/*.py exists (independently written implementations), those
-files join the class as independent students too.
+When tests/corpus/*.py exists, those files join the class too, as
+corpus_<file name>. They are not all independent: files of one corpus family
+(tests/corpus_families.py) were made from one base text, so they are
+near-copies of each other.
 
 Used by tests/test_report.py and bench/similarity_speed.py. It holds correct
 implementations, so it lives with the tests, never in the grader package.
@@ -36,6 +38,7 @@ from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS_DIR = os.path.join(HERE, 'corpus')
 STUB_PATH = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+CORPUS_PREFIX = 'corpus_'      # a corpus file's student id is this plus its name
 PRIME = 5
 
 # Interface between regions: the forward pass defines `hidden` (after the
@@ -349,7 +352,7 @@ def corpus_students():
     found = {}
     for path in sorted(glob.glob(os.path.join(CORPUS_DIR, '*.py'))):
         with open(path, encoding='utf-8', errors='replace') as handle:
-            found['corpus_' + os.path.splitext(os.path.basename(path))[0]] = handle.read()
+            found[CORPUS_PREFIX + os.path.splitext(os.path.basename(path))[0]] = handle.read()
     return found
 
 
@@ -483,9 +486,11 @@ HOSTILE_NAME = 'x<script>alert(1)'     # a folder name cannot hold '/'
 def write_class(folder, copies=('student03', 'student11', 'student17', 'student22')):
     """Write a class folder for the report's end-to-end test; returns what was planted.
 
-    Returns a dict: 'independent' (names of independently written students,
-    the corpus included), 'copies' ({copy name: name of the student copied}),
-    'mistakes' ({name: mistake}), 'broken' (names that cannot be graded to the end).
+    Returns a dict: 'independent' (names of the synthetic students and the
+    corpus files: none is a planted copy, but corpus files of one family
+    share a base text, see tests/corpus_families.py), 'copies' ({copy name:
+    name of the student copied}), 'mistakes' ({name: mistake}), 'broken'
+    (names that cannot be graded to the end).
     """
     def put(name, text):
         os.makedirs(os.path.join(folder, name), exist_ok=True)
