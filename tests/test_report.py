@@ -8,12 +8,15 @@ import csv
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from autograder import cli, feedback, report
 from autograder.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
+from autograder.paths import REPO_DIR
 from conftest import STUB
 import corpus_families
 import synthetic_class
@@ -203,6 +206,35 @@ def test_candidate_selection_loses_no_pair(small_class):
     assert {(p.a, p.b) for p in screening.pairs} == above and above
 
 
+SCREEN_IN_A_CHILD = """
+import json, sys
+sys.path.insert(0, 'tests')
+import synthetic_class
+from autograder.report import similarity
+students = {n: t for n, (t, _m) in synthetic_class.independent_students(8).items()}
+students['copy'] = synthetic_class.disguised_copy(students['student02'], seed=1)
+screening = similarity.screen(students, synthetic_class.stub_text(), threshold=0.2)
+json.dump({'hash': hash('salted?'), 'scores': screening.scores,
+           'pairs': [[p.a, p.b, p.score_a, p.score_b, p.matched, p.slices_a, p.slices_b]
+                     for p in screening.pairs]}, sys.stdout)
+"""
+
+
+def test_screening_is_the_same_in_every_process():
+    """copydetect hashes with hash(), salted per process: the screening fixes the seed."""
+    runs = []
+    for seed in ('1', '2', 'random'):
+        done = subprocess.run([sys.executable, '-c', SCREEN_IN_A_CHILD], cwd=REPO_DIR,
+                              capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(json.loads(done.stdout))
+    assert len({run['hash'] for run in runs}) == 3       # the callers did hash differently
+    assert runs[0]['scores'] and runs[0]['pairs']
+    assert runs[0]['scores'] == runs[1]['scores'] == runs[2]['scores']
+    assert runs[0]['pairs'] == runs[1]['pairs'] == runs[2]['pairs']
+
+
 def test_template_lines_and_docstrings_are_not_own_code():
     with open(STUB) as handle:
         stub = handle.read()
@@ -297,12 +329,12 @@ def test_graded_class_report_matches_gradebook(graded_report):
     page = (out / 'report.html').read_text()
     assert_inert(page)
     assert page.count('<mark>') > 20
-    # copydetect hashes k-grams with Python's hash(), salted per process: the
-    # grader's screening and this one can differ on pairs near the threshold,
-    # so the pairs of this screening are looked for in a page rendered from it.
-    rendered = html.render(built)
+    # The screening is the same in every process: the page the grader wrote
+    # lists the pairs of the screening made here, with the same shares.
+    assert built.screening.pairs
     for pair in built.screening.pairs:
-        assert '%s and %s' % (pair.a, pair.b) in rendered
+        assert '%s and %s: %.0f%% / %.0f%%' % (html.esc(pair.a), html.esc(pair.b),
+                                               100 * pair.score_a, 100 * pair.score_b) in page
     # Mistakes and problems, once the grader records them in the results.
     mistakes = {m.id: set(m.students) for m in s.mistakes}
     if s.records('diagnoses'):
