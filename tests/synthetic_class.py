@@ -483,40 +483,48 @@ SCRIPT = '<script>alert(1)</script>'
 HOSTILE_NAME = 'x<script>alert(1)'     # a folder name cannot hold '/'
 
 
-def write_class(folder, copies=('student03', 'student11', 'student17', 'student22')):
-    """Write a class folder for the report's end-to-end test; returns what was planted.
+COPIED = ('student03', 'student11', 'student17', 'student22')
 
-    Returns a dict: 'independent' (names of the synthetic students and the
-    corpus files: none is a planted copy, but corpus files of one family
-    share a base text, see tests/corpus_families.py), 'copies' ({copy name:
-    name of the student copied}), 'mistakes' ({name: mistake}), 'broken'
-    (names that cannot be graded to the end).
+
+def class_sources(copies=COPIED):
+    """The files of the report's test class: ({name: text}, what was planted).
+
+    What was planted is a dict: 'independent' (names of the synthetic
+    students and the corpus files: none is a planted copy, but corpus files
+    of one family share a base text, see tests/corpus_families.py), 'copies'
+    ({copy name: name of the student copied}), 'mistakes' ({name: mistake}),
+    'broken' (names that cannot be graded to the end; no_file has no file,
+    so it is not in the texts).
     """
-    def put(name, text):
-        os.makedirs(os.path.join(folder, name), exist_ok=True)
-        with open(os.path.join(folder, name, STUDENT_FILE), 'w', encoding='utf-8') as handle:
-            handle.write(text)
-
     students = independent_students()
     sources = {name: text for name, (text, _mistake) in students.items()}
     sources.update(corpus_students())
-    for name, text in sources.items():
-        put(name, text)
+    files = dict(sources)
     planted = {}
     for seed, original in enumerate(copies):
         planted['copy%d_%s' % (seed, original)] = original
-        put('copy%d_%s' % (seed, original), disguised_copy(sources[original], seed=seed))
+        files['copy%d_%s' % (seed, original)] = disguised_copy(sources[original], seed=seed)
     stub = stub_text()
-    put('untouched_stub', stub)
-    put('endless_loop', stub.replace(
-        'import numpy as np\n', 'import numpy as np\nwhile True:\n    pass\n', 1))
-    put('python2_print', stub.replace(
-        'import numpy as np\n', 'import numpy as np\nprint "hello"\n', 1))
-    put(HOSTILE_NAME, stub.replace(
-        'import numpy as np\n', 'import numpy as np\nraise RuntimeError(%r)\n' % SCRIPT, 1))
+    files['untouched_stub'] = stub
+    files['endless_loop'] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nwhile True:\n    pass\n', 1)
+    files['python2_print'] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nprint "hello"\n', 1)
+    files[HOSTILE_NAME] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nraise RuntimeError(%r)\n' % SCRIPT, 1)
+    return files, {'independent': sorted(sources), 'copies': planted,
+                   'mistakes': {n: m for n, (_t, m) in students.items() if m},
+                   'broken': ['endless_loop', 'python2_print', HOSTILE_NAME, 'no_file']}
+
+
+def write_class(folder, copies=COPIED):
+    """Write the class of class_sources() into folder, plus no_file; returns what was planted."""
+    files, planted = class_sources(copies)
+    for name, text in files.items():
+        os.makedirs(os.path.join(folder, name), exist_ok=True)
+        with open(os.path.join(folder, name, STUDENT_FILE), 'w', encoding='utf-8') as handle:
+            handle.write(text)
     os.makedirs(os.path.join(folder, 'no_file'), exist_ok=True)
     with open(os.path.join(folder, 'no_file', 'notes.txt'), 'w') as handle:
         handle.write('forgot the file')
-    return {'independent': sorted(sources), 'copies': planted,
-            'mistakes': {n: m for n, (_t, m) in students.items() if m},
-            'broken': ['endless_loop', 'python2_print', HOSTILE_NAME, 'no_file']}
+    return planted
