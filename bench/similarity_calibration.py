@@ -1,6 +1,7 @@
 """Similarity calibration: independent pairs against disguised copies, method by method.
 
-    python bench/similarity_calibration.py [--seeds 6] [--top 10]
+    python bench/similarity_calibration.py [--seeds 6] [--top 8] [--noise 25 --guarantee 30]
+                                           [--cap N]
 
 The material is the class of the report's end-to-end test
 (tests/synthetic_class.py: class_sources()): 25 independently written
@@ -76,8 +77,8 @@ def kind(a, b, planted):
 class Class:
     """Own code, fingerprints (plain and without common code) of a set of students."""
 
-    def __init__(self, texts, template_text):
-        self.noise, self.guarantee = similarity.NOISE, similarity.GUARANTEE
+    def __init__(self, texts, template_text, noise, guarantee, cap=None):
+        self.noise, self.guarantee, self.fixed_cap = noise, guarantee, cap
         self.boilerplate = fps.template_hashes(template_text, self.noise)
         self.texts = texts
         self.plain = {name: self.print(name, self.boilerplate) for name in texts}
@@ -93,7 +94,8 @@ class Class:
 
     def common(self, size, extra=()):
         """Fingerprints held by more than the cap of a class of size students."""
-        cap = fps.common_cap(size, similarity.COMMON_MIN, similarity.COMMON_SHARE)
+        cap = self.fixed_cap or fps.common_cap(size, similarity.COMMON_MIN,
+                                               similarity.COMMON_SHARE)
         counts = dict(self.counts)
         for value in extra:
             counts[value] = counts.get(value, 0) + 1
@@ -114,6 +116,14 @@ def main():
     parser.add_argument('--seeds', type=int, default=6,
                         help='more disguised copies of every file (default 6)')
     parser.add_argument('--top', type=int, default=8, help='highest independent pairs shown')
+    parser.add_argument('--noise', type=int, default=similarity.NOISE,
+                        help='k-gram length (default: the report\'s, %(default)s)')
+    parser.add_argument('--guarantee', type=int, default=similarity.GUARANTEE,
+                        help='winnowing guarantee: window = guarantee - noise + 1 '
+                        '(default: the report\'s, %(default)s)')
+    parser.add_argument('--cap', type=int, default=None,
+                        help='common fingerprints: held by more than this many students '
+                        '(default: the report\'s max(10, 10%% of the class))')
     args = parser.parse_args()
     template = synthetic_class.stub_text()
     files, planted_info = synthetic_class.class_sources()
@@ -124,7 +134,7 @@ def main():
         code = similarity.own_code(text, lines)
         if code:
             own[name] = '\n'.join(line for _n, line in code) + '\n'
-    klass = Class(own, template)
+    klass = Class(own, template, args.noise, args.guarantee, args.cap)
     cap, common = klass.common(len(own))
     reduced = klass.without(common)
     discounted = {name: klass.print(name, reduced) for name in own}

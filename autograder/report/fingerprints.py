@@ -8,8 +8,11 @@ with ``PYTHONHASHSEED=0`` (``python -m autograder.report.fingerprints``): a
 JSON request on stdin, a JSON answer on stdout, no network, no files. The
 same class then gives the same scores every run (for one Python and
 copydetect version). copydetect itself is used as published: its
-``CodeFingerprint`` (the boilerplate argument carries the template's k-grams)
-and ``compare_files``.
+``CodeFingerprint`` (the boilerplate argument carries the template's k-grams
+and the class's common fingerprints) and ``compare_files``; a student's second
+fingerprint, without the common ones, is made from the first's normalised
+code (filter off) and takes over the first's documented ``offsets``, so
+Pygments runs once per student (see without()).
 
 The functions below may also be called in process by a program that was
 itself started with ``PYTHONHASHSEED=0`` (bench/similarity_calibration.py);
@@ -21,8 +24,10 @@ Method (see docs/report.md, "Similarity"):
    characters, winnowed with a window of ``guarantee - noise + 1``, the
    template's k-grams removed;
 2. a fingerprint held by more than ``cap`` students is common to the class
-   (idioms the whole class writes, or a public solution): it makes no pair
-   a candidate;
+   (the canonical code of this short assignment, or a public solution): it
+   makes no pair a candidate and, with ``discount_common``, it is removed
+   from both students before they are compared, so that neither the matches
+   nor the shares count it;
 3. candidate pairs share at least ``candidate_share`` of the smaller set of
    non-common fingerprints (or every pair, with ``all_pairs``);
 4. each pair is compared with copydetect: the share of each student's
@@ -68,6 +73,22 @@ def fingerprint(name, text, boilerplate, noise, guarantee):
     copydetect = _copydetect()
     return copydetect.CodeFingerprint(name + '.py', noise, guarantee - noise + 1, boilerplate,
                                       True, 'python', fp=io.StringIO(text))
+
+
+def without(first, boilerplate, guarantee):
+    """The fingerprint first less the hashes in boilerplate, without tokenising again.
+
+    Fingerprints first's normalised code (filter off) with the larger
+    boilerplate: the same k-grams, winnowed alike, less those hashes
+    (copydetect removes boilerplate after winnowing). The first pass's
+    offsets (filtered to original positions) and text are carried over, so
+    compare_files maps matches to the student's own text as for first.
+    """
+    again = _copydetect().CodeFingerprint(
+        first.filename, first.k, guarantee - first.k + 1, boilerplate, False, 'python',
+        fp=io.StringIO(first.filtered_code))
+    again.offsets, again.raw_code = first.offsets, first.raw_code
+    return again
 
 
 def common_cap(count, common_min, common_share):
@@ -140,6 +161,13 @@ def compute(request):
         pairs = [(x, y) for x in range(len(ids)) for y in range(x + 1, len(ids))]
     else:
         pairs = candidate_pairs(hash_sets, common, request['candidate_share'])
+    if request.get('discount_common', True) and common:
+        # copydetect removes boilerplate after winnowing, so this leaves the
+        # same fingerprints less the common ones.
+        extended = np.unique(np.concatenate([boilerplate, np.array(sorted(common),
+                                                                   dtype=np.int64)]))
+        for position in sorted({p for pair in pairs for p in pair}):
+            prints[position] = without(prints[position], extended, guarantee)
     compared = [[ids[x], ids[y], *compare(prints[x], prints[y])] for x, y in pairs]
     return {'cap': cap, 'common': len(common), 'candidates': len(pairs), 'compared': compared}
 
