@@ -200,10 +200,10 @@ def test_candidate_selection_loses_no_pair(small_class):
     students, copies, _originals, stub = small_class
     sources = dict(students, **copies)
     brute = similarity.all_scores(sources, stub)
-    low = 0.45
+    low = 0.4
     above = {pair for pair, score in brute.items() if score >= low}
     screening = similarity.screen(sources, stub, threshold=low, min_tokens=0)
-    assert {(p.a, p.b) for p in screening.pairs} == above and above
+    assert {(p.a, p.b) for p in screening.pairs} == above and len(above) >= len(copies)
 
 
 SCREEN_IN_A_CHILD = """
@@ -352,36 +352,46 @@ def corpus_family(student_id):
     return None
 
 
-@pytest.mark.slow
-def test_graded_class_screening_lists_copies_and_corpus_families_only(graded_report):
-    """Listed: every planted copy, and corpus files of one family; nothing else.
+def pair_kind(a, b, copies):
+    """'copy', 'same family' or 'independent' (copies: {copy: original})."""
+    a, b = copies.get(a, a), copies.get(b, b)
+    if a == b:
+        return 'copy'
+    if corpus_family(a) is not None and corpus_family(a) == corpus_family(b):
+        return 'same family'
+    return 'independent'
 
-    Corpus files of one family are near-copies of each other by construction,
-    so the screening may list any such pair, and must list those that score
-    at or above the threshold when compared on their own (a family member
-    whose deliberate change is large may score below it). A pair of files
-    from different families, or of independent synthetic students, must not
-    be listed: the threshold is fixed, not tuned to this class.
+
+@pytest.mark.slow
+def test_graded_class_screening_lists_copies_and_no_independent_pair(graded_report):
+    """Listed: every planted copy; maybe corpus files of one family; nothing else.
+
+    Corpus files of one family are near-copies of each other by construction
+    (tests/corpus_families.py): the screening may list such a pair, and need
+    not (the common-code filter may leave it out). Every other pair, two
+    independent synthetic students or two corpus files of different families,
+    must score below the threshold, listed or not: every pair of the class is
+    compared for this. The threshold is the product's constant, fixed from
+    bench/similarity_calibration.py before this test, not tuned to it.
     """
-    _out, planted, built = graded_report
-    found = {tuple(sorted((p.a, p.b))): p.score for p in built.screening.pairs}
-    copies = {tuple(sorted(item)) for item in planted['copies'].items()}
-    corpus = synthetic_class.corpus_students()
-    by_family = {}
-    for name in corpus:
-        by_family.setdefault(corpus_family(name), {})[name] = corpus[name]
-    family_scores = {}
-    for sources in by_family.values():
-        if len(sources) > 1:
-            family_scores.update(similarity.all_scores(sources, synthetic_class.stub_text()))
-    required = copies | {pair for pair, score in family_scores.items()
-                         if score >= similarity.THRESHOLD}
-    missing = sorted(required - set(found))
-    unexpected = sorted(set(found) - copies - set(family_scores))
-    assert len(copies) == 4
-    assert not missing and not unexpected, (
-        'not listed: %s. Listed, but neither a planted copy nor a pair of one corpus family: %s'
-        % (', '.join('%s & %s (%s)' % (a, b, 'planted copy' if (a, b) in copies else
-                                       '%.3f on their own' % family_scores[a, b])
-                     for a, b in missing) or 'none',
-           ', '.join('%s & %s (%.3f)' % (a, b, found[a, b]) for a, b in unexpected) or 'none'))
+    out, planted, built = graded_report
+    copies = planted['copies']
+    found = {(p.a, p.b): p for p in built.screening.pairs}
+    sources = summary.read_sources(str(out), built.summary.students)
+    scores = similarity.all_scores(sources, synthetic_class.stub_text())
+    kinds = {pair: pair_kind(*pair, copies) for pair in scores}
+    independent = sorted((score, pair) for pair, score in scores.items()
+                         if kinds[pair] == 'independent')
+    copy_pairs = {tuple(sorted(item)) for item in copies.items()}
+    assert len(copy_pairs) == 4 and copy_pairs <= set(kinds)
+    missing = sorted(copy_pairs - set(found))
+    unexpected = sorted(pair for pair in found if kinds[pair] == 'independent')
+    high = [(pair, score) for score, pair in independent if score >= similarity.THRESHOLD]
+    assert not missing and not unexpected and not high, (
+        'planted copies not listed: %s; independent pairs listed: %s; independent pairs at '
+        'or above %.2f: %s (highest independent %.3f, lowest copy %.3f)' % (
+            missing or 'none', unexpected or 'none', similarity.THRESHOLD, high or 'none',
+            independent[-1][0], min(scores[pair] for pair in copy_pairs)))
+    # The screening's scores are those of the all-pairs comparison.
+    for pair, listed in found.items():
+        assert listed.score == scores[pair] and kinds[pair] in ('copy', 'same family')
