@@ -20,8 +20,10 @@ corpus_<file name>. They are not all independent: files of one corpus family
 (tests/corpus_families.py) were made from one base text, so they are
 near-copies of each other.
 
-Used by tests/test_report.py and bench/similarity_speed.py. It holds correct
-implementations, so it lives with the tests, never in the grader package.
+Used by tests/test_report.py, bench/similarity_speed.py and
+bench/similarity_calibration.py (class_sources(): the report test's class).
+It holds correct implementations, so it lives with the tests, never in the
+grader package.
 """
 import ast
 import glob
