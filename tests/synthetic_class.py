@@ -15,11 +15,15 @@ A planted copy is another student's file with local variables renamed,
 independent adjacent lines swapped and comments changed: what a student who
 copies and disguises does.
 
-When tests/corpus/*.py exists (independently written implementations), those
-files join the class as independent students too.
+When tests/corpus/*.py exists, those files join the class too, as
+corpus_<file name>. They are not all independent: files of one corpus family
+(tests/corpus_families.py) were made from one base text, so they are
+near-copies of each other.
 
-Used by tests/test_report.py and bench/similarity_speed.py. It holds correct
-implementations, so it lives with the tests, never in the grader package.
+Used by tests/test_report.py, bench/similarity_speed.py and
+bench/similarity_calibration.py (class_sources(): the report test's class).
+It holds correct implementations, so it lives with the tests, never in the
+grader package.
 """
 import ast
 import glob
@@ -36,6 +40,7 @@ from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS_DIR = os.path.join(HERE, 'corpus')
 STUB_PATH = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+CORPUS_PREFIX = 'corpus_'      # a corpus file's student id is this plus its name
 PRIME = 5
 
 # Interface between regions: the forward pass defines `hidden` (after the
@@ -349,7 +354,7 @@ def corpus_students():
     found = {}
     for path in sorted(glob.glob(os.path.join(CORPUS_DIR, '*.py'))):
         with open(path, encoding='utf-8', errors='replace') as handle:
-            found['corpus_' + os.path.splitext(os.path.basename(path))[0]] = handle.read()
+            found[CORPUS_PREFIX + os.path.splitext(os.path.basename(path))[0]] = handle.read()
     return found
 
 
@@ -480,38 +485,48 @@ SCRIPT = '<script>alert(1)</script>'
 HOSTILE_NAME = 'x<script>alert(1)'     # a folder name cannot hold '/'
 
 
-def write_class(folder, copies=('student03', 'student11', 'student17', 'student22')):
-    """Write a class folder for the report's end-to-end test; returns what was planted.
+COPIED = ('student03', 'student11', 'student17', 'student22')
 
-    Returns a dict: 'independent' (names of independently written students,
-    the corpus included), 'copies' ({copy name: name of the student copied}),
-    'mistakes' ({name: mistake}), 'broken' (names that cannot be graded to the end).
+
+def class_sources(copies=COPIED):
+    """The files of the report's test class: ({name: text}, what was planted).
+
+    What was planted is a dict: 'independent' (names of the synthetic
+    students and the corpus files: none is a planted copy, but corpus files
+    of one family share a base text, see tests/corpus_families.py), 'copies'
+    ({copy name: name of the student copied}), 'mistakes' ({name: mistake}),
+    'broken' (names that cannot be graded to the end; no_file has no file,
+    so it is not in the texts).
     """
-    def put(name, text):
-        os.makedirs(os.path.join(folder, name), exist_ok=True)
-        with open(os.path.join(folder, name, STUDENT_FILE), 'w', encoding='utf-8') as handle:
-            handle.write(text)
-
     students = independent_students()
     sources = {name: text for name, (text, _mistake) in students.items()}
     sources.update(corpus_students())
-    for name, text in sources.items():
-        put(name, text)
+    files = dict(sources)
     planted = {}
     for seed, original in enumerate(copies):
         planted['copy%d_%s' % (seed, original)] = original
-        put('copy%d_%s' % (seed, original), disguised_copy(sources[original], seed=seed))
+        files['copy%d_%s' % (seed, original)] = disguised_copy(sources[original], seed=seed)
     stub = stub_text()
-    put('untouched_stub', stub)
-    put('endless_loop', stub.replace(
-        'import numpy as np\n', 'import numpy as np\nwhile True:\n    pass\n', 1))
-    put('python2_print', stub.replace(
-        'import numpy as np\n', 'import numpy as np\nprint "hello"\n', 1))
-    put(HOSTILE_NAME, stub.replace(
-        'import numpy as np\n', 'import numpy as np\nraise RuntimeError(%r)\n' % SCRIPT, 1))
+    files['untouched_stub'] = stub
+    files['endless_loop'] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nwhile True:\n    pass\n', 1)
+    files['python2_print'] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nprint "hello"\n', 1)
+    files[HOSTILE_NAME] = stub.replace(
+        'import numpy as np\n', 'import numpy as np\nraise RuntimeError(%r)\n' % SCRIPT, 1)
+    return files, {'independent': sorted(sources), 'copies': planted,
+                   'mistakes': {n: m for n, (_t, m) in students.items() if m},
+                   'broken': ['endless_loop', 'python2_print', HOSTILE_NAME, 'no_file']}
+
+
+def write_class(folder, copies=COPIED):
+    """Write the class of class_sources() into folder, plus no_file; returns what was planted."""
+    files, planted = class_sources(copies)
+    for name, text in files.items():
+        os.makedirs(os.path.join(folder, name), exist_ok=True)
+        with open(os.path.join(folder, name, STUDENT_FILE), 'w', encoding='utf-8') as handle:
+            handle.write(text)
     os.makedirs(os.path.join(folder, 'no_file'), exist_ok=True)
     with open(os.path.join(folder, 'no_file', 'notes.txt'), 'w') as handle:
         handle.write('forgot the file')
-    return {'independent': sorted(sources), 'copies': planted,
-            'mistakes': {n: m for n, (_t, m) in students.items() if m},
-            'broken': ['endless_loop', 'python2_print', HOSTILE_NAME, 'no_file']}
+    return planted

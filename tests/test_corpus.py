@@ -17,6 +17,7 @@ import pytest
 
 from autograder import checks
 from autograder.paths import REPO_DIR
+from corpus_families import FAMILY
 
 CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
 ALL = frozenset(check.name for check in checks.CATALOG)
@@ -150,6 +151,9 @@ def test_table_and_folder_agree():
     for name, (lost, feedback) in EXPECTED.items():
         assert isinstance(lost, frozenset) and lost <= ALL, name
         assert set(feedback) - {PROBLEM, WARNING} <= lost | ALL, name
+    # Every file has a family (tests/corpus_families.py), for the report's similarity test.
+    assert names - set(FAMILY) == set(), 'corpus files without a row in corpus_families.FAMILY'
+    assert set(FAMILY) - names == set(), 'rows of corpus_families.FAMILY without a corpus file'
 
 
 @pytest.mark.slow

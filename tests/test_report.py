@@ -8,13 +8,17 @@ import csv
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from autograder import cli, feedback, report
 from autograder.batch import RESULT_FORMAT, safe_name
-from autograder.report import markdown, similarity, summary
+from autograder.report import html, markdown, similarity, summary
+from autograder.paths import REPO_DIR
 from conftest import STUB
+import corpus_families
 import synthetic_class
 
 SCRIPT = synthetic_class.SCRIPT
@@ -196,10 +200,39 @@ def test_candidate_selection_loses_no_pair(small_class):
     students, copies, _originals, stub = small_class
     sources = dict(students, **copies)
     brute = similarity.all_scores(sources, stub)
-    low = 0.45
+    low = 0.4
     above = {pair for pair, score in brute.items() if score >= low}
     screening = similarity.screen(sources, stub, threshold=low, min_tokens=0)
-    assert {(p.a, p.b) for p in screening.pairs} == above and above
+    assert {(p.a, p.b) for p in screening.pairs} == above and len(above) >= len(copies)
+
+
+SCREEN_IN_A_CHILD = """
+import json, sys
+sys.path.insert(0, 'tests')
+import synthetic_class
+from autograder.report import similarity
+students = {n: t for n, (t, _m) in synthetic_class.independent_students(8).items()}
+students['copy'] = synthetic_class.disguised_copy(students['student02'], seed=1)
+screening = similarity.screen(students, synthetic_class.stub_text(), threshold=0.2)
+json.dump({'hash': hash('salted?'), 'scores': screening.scores,
+           'pairs': [[p.a, p.b, p.score_a, p.score_b, p.matched, p.slices_a, p.slices_b]
+                     for p in screening.pairs]}, sys.stdout)
+"""
+
+
+def test_screening_is_the_same_in_every_process():
+    """copydetect hashes with hash(), salted per process: the screening fixes the seed."""
+    runs = []
+    for seed in ('1', '2', 'random'):
+        done = subprocess.run([sys.executable, '-c', SCREEN_IN_A_CHILD], cwd=REPO_DIR,
+                              capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(json.loads(done.stdout))
+    assert len({run['hash'] for run in runs}) == 3       # the callers did hash differently
+    assert runs[0]['scores'] and runs[0]['pairs']
+    assert runs[0]['scores'] == runs[1]['scores'] == runs[2]['scores']
+    assert runs[0]['pairs'] == runs[1]['pairs'] == runs[2]['pairs']
 
 
 def test_template_lines_and_docstrings_are_not_own_code():
@@ -263,11 +296,17 @@ def grades_csv(out):
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.slow
-def test_graded_class_report_matches_gradebook_and_finds_copies(report_class):
+@pytest.fixture(scope='module')
+def graded_report(report_class):
+    """(out folder, what was planted, the report built from out)."""
     out, planted = report_class
+    return out, planted, report.make(str(out))
+
+
+@pytest.mark.slow
+def test_graded_class_report_matches_gradebook(graded_report):
+    out, planted, built = graded_report
     rows = grades_csv(str(out))
-    built = report.make(str(out))
     s = built.summary
     assert sorted(st.id for st in s.students) == sorted(row['student_id'] for row in rows)
     by_id = {st.id: st for st in s.students}
@@ -286,17 +325,16 @@ def test_graded_class_report_matches_gradebook_and_finds_copies(report_class):
     for row in rows:
         assert re.search(r'^\| %s \| %s \|' % (re.escape(markdown.cell(row['student_id'])),
                                                re.escape('%g' % float(row['score']))), text, re.M)
-    # Similarity: every planted copy, nothing else.
-    pairs = {tuple(sorted((p.a, p.b))): p for p in built.screening.pairs}
-    assert set(pairs) == {tuple(sorted(item)) for item in planted['copies'].items()}
-    independent = set(planted['independent'])
-    assert not any(set(pair) <= independent for pair in pairs)
     assert 'no_file' in built.no_source
     page = (out / 'report.html').read_text()
     assert_inert(page)
-    for pair in built.screening.pairs:
-        assert '%s and %s' % (pair.a, pair.b) in page
     assert page.count('<mark>') > 20
+    # The screening is the same in every process: the page the grader wrote
+    # lists the pairs of the screening made here, with the same shares.
+    assert built.screening.pairs
+    for pair in built.screening.pairs:
+        assert '%s and %s: %.0f%% / %.0f%%' % (html.esc(pair.a), html.esc(pair.b),
+                                               100 * pair.score_a, 100 * pair.score_b) in page
     # Mistakes and problems, once the grader records them in the results.
     mistakes = {m.id: set(m.students) for m in s.mistakes}
     if s.records('diagnoses'):
@@ -305,3 +343,55 @@ def test_graded_class_report_matches_gradebook_and_finds_copies(report_class):
                 assert name in mistakes.get(mistake, ()), (name, mistake, mistakes)
     if s.records('problem'):
         assert set(planted['broken']) <= {p.id for p in s.problems}
+
+
+def corpus_family(student_id):
+    """The family of a corpus student (tests/corpus_families.py), None for anyone else."""
+    if student_id.startswith(synthetic_class.CORPUS_PREFIX):
+        return corpus_families.FAMILY[student_id[len(synthetic_class.CORPUS_PREFIX):]]
+    return None
+
+
+def pair_kind(a, b, copies):
+    """'copy', 'same family' or 'independent' (copies: {copy: original})."""
+    a, b = copies.get(a, a), copies.get(b, b)
+    if a == b:
+        return 'copy'
+    if corpus_family(a) is not None and corpus_family(a) == corpus_family(b):
+        return 'same family'
+    return 'independent'
+
+
+@pytest.mark.slow
+def test_graded_class_screening_lists_copies_and_no_independent_pair(graded_report):
+    """Listed: every planted copy; maybe corpus files of one family; nothing else.
+
+    Corpus files of one family are near-copies of each other by construction
+    (tests/corpus_families.py): the screening may list such a pair, and need
+    not (the common-code filter may leave it out). Every other pair, two
+    independent synthetic students or two corpus files of different families,
+    must score below the threshold, listed or not: every pair of the class is
+    compared for this. The threshold is the product's constant, fixed from
+    bench/similarity_calibration.py before this test, not tuned to it.
+    """
+    out, planted, built = graded_report
+    copies = planted['copies']
+    found = {(p.a, p.b): p for p in built.screening.pairs}
+    sources = summary.read_sources(str(out), built.summary.students)
+    scores = similarity.all_scores(sources, synthetic_class.stub_text())
+    kinds = {pair: pair_kind(*pair, copies) for pair in scores}
+    independent = sorted((score, pair) for pair, score in scores.items()
+                         if kinds[pair] == 'independent')
+    copy_pairs = {tuple(sorted(item)) for item in copies.items()}
+    assert len(copy_pairs) == 4 and copy_pairs <= set(kinds)
+    missing = sorted(copy_pairs - set(found))
+    unexpected = sorted(pair for pair in found if kinds[pair] == 'independent')
+    high = [(pair, score) for score, pair in independent if score >= similarity.THRESHOLD]
+    assert not missing and not unexpected and not high, (
+        'planted copies not listed: %s; independent pairs listed: %s; independent pairs at '
+        'or above %.2f: %s (highest independent %.3f, lowest copy %.3f)' % (
+            missing or 'none', unexpected or 'none', similarity.THRESHOLD, high or 'none',
+            independent[-1][0], min(scores[pair] for pair in copy_pairs)))
+    # The screening's scores are those of the all-pairs comparison.
+    for pair, listed in found.items():
+        assert listed.score == scores[pair] and kinds[pair] in ('copy', 'same family')

@@ -205,10 +205,10 @@ def _code_column(student, slices):
 def _similarity(report, side_by_side_limit=100):
     body = ['<h2 id="similarity">Similar code</h2>',
             '<p class="banner"><b>A screening aid, not a verdict.</b> A high score means two '
-            'students\' own code (the template\'s lines left out) shares long runs of the same '
-            'tokens once names, strings and comments are ignored. Short assignments leave '
-            'little room for variety: read the code side by side and talk to the students '
-            'before concluding anything.</p>']
+            'students\' own code (the template\'s lines and code common to the class left out) '
+            'shares long runs of the same tokens once names, strings and comments are ignored. '
+            'Short assignments leave little room for variety: read the code side by side and '
+            'talk to the students before concluding anything.</p>']
     if report.similarity_note:
         body.append('<p class="muted">%s</p>' % esc(report.similarity_note))
     screening = report.screening
@@ -217,10 +217,10 @@ def _similarity(report, side_by_side_limit=100):
     st = screening.settings
     body.append('<p>%d students with own code compared (%d without own code, %d without a '
                 'kept source); %d candidate pairs of %d compared with copydetect in %.2f s. '
-                'Threshold %.2f on the larger of the two shares, at least %d matching '
+                'Threshold %.2f on the smaller of the two shares, at least %d matching '
                 'characters of normalised code; matches shorter than %d characters are noise. '
-                '%d fingerprints held by more than %d students are common to the class and '
-                'make no pair a candidate.</p>'
+                '%d fingerprints held by more than %d students are common to the class: they '
+                'make no pair a candidate and are neither counted nor marked.</p>'
                 % (screening.compared, len(screening.without_code), len(report.no_source),
                    screening.candidates, screening.all_pairs, screening.seconds,
                    st['threshold'], st['min_tokens'], st['noise'], screening.common,

@@ -7,53 +7,55 @@ is fingerprinted with copydetect (tokenised with Pygments, names and strings
 normalised, k-grams hashed and winnowed as MOSS does; the template's k-grams
 are its boilerplate).
 
+Fingerprints found in more than a cap of students (the canonical code of this
+short assignment, idioms like ``np.maximum(0, ...)``, or a public solution
+that many copied) are common, as with MOSS's ``-m`` option: code that many
+students share is no evidence against any two of them. They make no pair a
+candidate, and they are removed from both students before a pair is
+compared, so they count neither as matches nor in the shares.
+
 Comparing every pair costs n**2 / 2 comparisons (about a minute for 1000
 students), so candidate pairs come from an inverted index of fingerprints:
-only pairs that share enough fingerprints are compared with copydetect.
-Fingerprints found in more than a cap of students (idioms the whole class
-writes, like ``np.maximum(0, ...)``) are common, as with MOSS's ``-m``
-option: they never make a pair a candidate, so code that many students share
-is not evidence against any two of them.
+only pairs that share enough non-common fingerprints are compared with
+copydetect.
 
-A candidate's score is copydetect's own: the larger of its two similarities
-(the share of each student's own code that matches the other's). Pairs at or
+A pair's score is the smaller of copydetect's two similarities (the share of
+each student's fingerprinted own code that matches the other's): the share
+of the student with more own code, so two students who share a few lines of
+a short solution do not score as if one had copied the other. Pairs at or
 above the threshold, with at least ``min_tokens`` matching characters of
 normalised code, are listed with the matching regions for a side-by-side
 view.
+
+copydetect hashes with Python's ``hash()``, salted per process, so the
+fingerprinting and comparisons run in a child process with
+``PYTHONHASHSEED=0`` (fingerprints.py): the same class gives the same
+screening every run.
 """
 import ast
-import io
-import math
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
-import numpy as np
-
-# Defaults, fixed from the measurements in docs/report.md: independent
-# implementations of this assignment stay below 0.35, disguised copies score
-# 0.9 and more.
+# Defaults, fixed from the measurements of bench/similarity_calibration.py
+# quoted in docs/report.md: independent pairs score at most 0.42, disguised
+# copies at least 0.75; the threshold sits in that gap.
 THRESHOLD = 0.6
 NOISE = 25          # k: matches shorter than this (normalised characters) are noise
 GUARANTEE = 30      # matches this long are always found (window = GUARANTEE - NOISE + 1)
 MIN_TOKENS = 100    # a listed pair matches on at least this many normalised characters
-COMMON_MIN = 10     # a fingerprint is common when more than max(COMMON_MIN,
-COMMON_SHARE = 0.1  # COMMON_SHARE * n) students have it
+COMMON_MIN = 10     # a fingerprint is common (no candidate, not compared) when more
+COMMON_SHARE = 0.1  # than max(COMMON_MIN, COMMON_SHARE * n) students have it
 CANDIDATE_SHARE = 0.25  # candidates share this share of the smaller fingerprint set
 
 
 class SimilarityUnavailable(Exception):
-    """copydetect is not installed."""
-
-
-def _copydetect():
-    try:
-        import copydetect
-        from copydetect import utils
-    except ImportError as error:
-        raise SimilarityUnavailable('the similarity screening needs copydetect '
-                                    '(pip install copydetect): %s' % error)
-    return copydetect, utils
+    """copydetect is not installed, or the fingerprinting process failed."""
 
 
 def template_lines(template_text):
@@ -86,20 +88,20 @@ def own_code(text, template):
     return [(number, line) for number, line in enumerate(text.splitlines(), start=1)
             if line.strip() and line.strip() not in template and number not in docstrings]
 
+
 @dataclass
 class Student:
-    """One student's own code and its fingerprint."""
+    """One student's own code."""
     id: str
     lines: List[Tuple[int, str]]
     text: str
-    fingerprint: object = None
 
 
 @dataclass
 class Pair:
     a: str
     b: str
-    score_a: float            # share of a's own code matching b
+    score_a: float            # share of a's fingerprinted own code matching b
     score_b: float
     matched: int              # matching normalised characters
     slices_a: list = field(default_factory=list)   # [(start, end)] in a's own text
@@ -107,7 +109,8 @@ class Pair:
 
     @property
     def score(self):
-        return max(self.score_a, self.score_b)
+        """The smaller share: that of the student with more (non-common) own code."""
+        return min(self.score_a, self.score_b)
 
 
 @dataclass
@@ -125,42 +128,8 @@ class Screening:
     scores: List[float] = field(default_factory=list)   # of every compared pair
 
 
-def _fingerprint(copydetect, student, boilerplate, noise, guarantee):
-    return copydetect.CodeFingerprint(
-        student.id + '.py', noise, guarantee - noise + 1, boilerplate, True, 'python',
-        fp=io.StringIO(student.text))
-
-
-def _candidate_pairs(hash_sets, cap, share):
-    """Pairs (i, j) sharing at least share of the smaller set of non-common fingerprints."""
-    index = {}
-    for position, hashes in enumerate(hash_sets):
-        for value in hashes:
-            index.setdefault(value, []).append(position)
-    common = {value for value, holders in index.items() if len(holders) > cap}
-    sizes = np.array([len(hashes - common) for hashes in hash_sets], dtype=np.int64)
-    n = len(hash_sets)
-    codes = [np.array(holders, dtype=np.int64) for value, holders in index.items()
-             if 1 < len(holders) <= cap]
-    if not codes:
-        return [], common
-    parts = []
-    for holders in codes:
-        left, right = np.triu_indices(len(holders), 1)
-        parts.append(holders[left] * n + holders[right])
-    pair_codes, shared = np.unique(np.concatenate(parts), return_counts=True)
-    first, second = pair_codes // n, pair_codes % n
-    smaller = np.minimum(sizes[first], sizes[second])
-    keep = (smaller > 0) & (shared >= share * smaller)
-    return list(zip(first[keep].tolist(), second[keep].tolist())), common
-
-
-def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=GUARANTEE,
-           min_tokens=MIN_TOKENS, common_min=COMMON_MIN, common_share=COMMON_SHARE,
-           candidate_share=CANDIDATE_SHARE):
-    """Screen sources ({student id: file text}) for pairs of similar own code."""
-    copydetect, _utils = _copydetect()
-    start = time.monotonic()
+def _own_students(sources, template_text):
+    """({id: Student} of the students with own code, [ids without]), ids sorted."""
     template = template_lines(template_text)
     students, without = {}, []
     for student_id in sorted(sources):
@@ -170,60 +139,103 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
             continue
         students[student_id] = Student(student_id, lines, '\n'.join(line for _n, line in lines)
                                        + '\n')
-    boilerplate = np.unique(np.array(list(copydetect.CodeFingerprint(
-        'template.py', noise, 1, None, True, 'python',
-        fp=io.StringIO(template_text)).hashes), dtype=np.int64))
-    ids = list(students)
-    for student_id in ids:
-        students[student_id].fingerprint = _fingerprint(copydetect, students[student_id],
-                                                        boilerplate, noise, guarantee)
-    cap = max(common_min, int(math.ceil(common_share * len(ids))))
-    pairs_to_compare, common = _candidate_pairs(
-        [students[i].fingerprint.hashes for i in ids], cap, candidate_share)
+    return students, without
+
+
+def _package_root():
+    """The folder holding the top-level package of this module."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    for _level in __package__.split('.'):
+        root = os.path.dirname(root)
+    return root
+
+
+def _in_child(request):
+    """fingerprints.compute(request) in a child Python with PYTHONHASHSEED=0."""
+    if importlib.util.find_spec('copydetect') is None:
+        raise SimilarityUnavailable('the similarity screening needs copydetect '
+                                    '(pip install copydetect)')
+    root = _package_root()
+    env = dict(os.environ, PYTHONHASHSEED='0')
+    env['PYTHONPATH'] = os.pathsep.join([root] + [part for part in env.get(
+        'PYTHONPATH', '').split(os.pathsep) if part])
+    timeout = 60 + 0.5 * len(request['ids'])
+    try:
+        done = subprocess.run([sys.executable, '-m', __package__ + '.fingerprints'],
+                              input=json.dumps(request), capture_output=True, text=True,
+                              env=env, cwd=root, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SimilarityUnavailable('the fingerprinting process failed: %s' % error)
+    try:
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise SimilarityUnavailable('the fingerprinting process failed (exit %s): %s' % (
+            done.returncode, done.stderr.strip()[-1000:] or 'no output'))
+    if 'unavailable' in answer:
+        raise SimilarityUnavailable(answer['unavailable'])
+    return answer
+
+
+def _request(students, template_text, noise, guarantee, common_min, common_share,
+             candidate_share, discount_common, all_pairs):
+    return {'ids': list(students), 'texts': {i: s.text for i, s in students.items()},
+            'template': template_text, 'noise': noise, 'guarantee': guarantee,
+            'common_min': common_min, 'common_share': common_share,
+            'candidate_share': candidate_share, 'discount_common': discount_common,
+            'all_pairs': all_pairs}
+
+
+def _pair(row):
+    a, b, score_a, score_b, matched, slices_a, slices_b = row
+    return Pair(a, b, score_a, score_b, matched, [tuple(s) for s in slices_a],
+                [tuple(s) for s in slices_b])
+
+
+def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=GUARANTEE,
+           min_tokens=MIN_TOKENS, common_min=COMMON_MIN, common_share=COMMON_SHARE,
+           candidate_share=CANDIDATE_SHARE, discount_common=True):
+    """Screen sources ({student id: file text}) for pairs of similar own code.
+
+    The same sources give the same Screening every run: the fingerprints are
+    made in a child process with a fixed hash seed (fingerprints.py).
+    """
+    start = time.monotonic()
+    students, without = _own_students(sources, template_text)
+    answer = _in_child(_request(students, template_text, noise, guarantee, common_min,
+                                common_share, candidate_share, discount_common, False))
     found, scores = [], []
-    for first, second in pairs_to_compare:
-        a, b = students[ids[first]], students[ids[second]]
-        matched, (score_a, score_b), (slices_a, slices_b) = copydetect.compare_files(
-            a.fingerprint, b.fingerprint)
-        pair = Pair(a.id, b.id, float(score_a), float(score_b), int(matched))
+    for row in answer['compared']:
+        pair = _pair(row)
         scores.append(pair.score)
         if pair.score >= threshold and pair.matched >= min_tokens:
-            pair.slices_a = [(int(s), int(e)) for s, e in zip(*slices_a)]
-            pair.slices_b = [(int(s), int(e)) for s, e in zip(*slices_b)]
             found.append(pair)
     found.sort(key=lambda p: (-p.score, p.a, p.b))
     settings = {'threshold': threshold, 'noise': noise, 'guarantee': guarantee,
-                'min_tokens': min_tokens, 'common_cap': cap,
-                'candidate_share': candidate_share}
-    return Screening(found, students, len(ids), without, len(pairs_to_compare),
-                     len(ids) * (len(ids) - 1) // 2, len(common),
+                'min_tokens': min_tokens, 'common_cap': answer['cap'],
+                'candidate_share': candidate_share, 'discount_common': discount_common}
+    return Screening(found, students, len(students), without, answer['candidates'],
+                     len(students) * (len(students) - 1) // 2, answer['common'],
                      time.monotonic() - start, settings, scores)
 
 
-def all_scores(sources, template_text, noise=NOISE, guarantee=GUARANTEE):
-    """{(a, b): score} of every pair, compared with copydetect without candidate selection.
+def all_pairs(sources, template_text, noise=NOISE, guarantee=GUARANTEE, common_min=COMMON_MIN,
+              common_share=COMMON_SHARE, discount_common=True):
+    """[Pair] of every pair with own code, compared without candidate selection.
 
-    For measurements and tests: the slow n**2 path that screen() avoids.
+    For measurements and tests: the slow n**2 path that screen() avoids; the
+    common fingerprints are those of the students in sources, as in screen().
     """
-    copydetect, _utils = _copydetect()
-    template = template_lines(template_text)
-    students = {}
-    for student_id in sorted(sources):
-        lines = own_code(sources[student_id], template)
-        if lines:
-            students[student_id] = Student(student_id, lines,
-                                           '\n'.join(line for _n, line in lines) + '\n')
-    boilerplate = np.array(sorted(copydetect.CodeFingerprint(
-        'template.py', noise, 1, None, True, 'python', fp=io.StringIO(template_text)).hashes),
-        dtype=np.int64)
-    ids = list(students)
-    prints = [_fingerprint(copydetect, students[i], boilerplate, noise, guarantee) for i in ids]
-    scores = {}
-    for x in range(len(ids)):
-        for y in range(x + 1, len(ids)):
-            _matched, (score_a, score_b), _slices = copydetect.compare_files(prints[x], prints[y])
-            scores[ids[x], ids[y]] = max(float(score_a), float(score_b))
-    return scores
+    students, _without = _own_students(sources, template_text)
+    answer = _in_child(_request(students, template_text, noise, guarantee, common_min,
+                                common_share, CANDIDATE_SHARE, discount_common, True))
+    return [_pair(row) for row in answer['compared']]
+
+
+def all_scores(sources, template_text, **options):
+    """{(a, b): score} of every pair (all_pairs()), a < b."""
+    return {(p.a, p.b): p.score for p in all_pairs(sources, template_text, **options)}
 
 
 def marked_lines(student, slices):
