@@ -23,7 +23,6 @@ layer, and the grader's validation of everything that comes back.
 otherwise picks the first that works here. The choice is probed once per
 process and recorded with every result.
 """
-import errno
 import functools
 import importlib.metadata
 import os
@@ -34,6 +33,8 @@ import sys
 import sysconfig
 import tempfile
 
+from .child import syscalls
+
 LAYERS = ('bwrap', 'uid-drop', 'process', 'portable')
 KERNEL_LAYERS = ('bwrap', 'uid-drop')
 SANDBOX_USERS = ('tln-student', 'nobody')
@@ -42,7 +43,6 @@ INSIDE_UID = 65534
 INSIDE_ROOT = '/tln'
 # Distributions whose files students may import (with their dependencies).
 IMPORTABLE = ('numpy', 'future', 'matplotlib')
-CLONE_THREAD = 0x00010000
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -141,29 +141,17 @@ def _python_binds():
 
 @functools.lru_cache(maxsize=None)
 def seccomp_program():
-    """The compiled seccomp filter (bytes) for bwrap, or None without pyseccomp.
+    """The child's seccomp filter (child/syscalls.py) compiled for bwrap, or None.
 
-    Denies new processes (fork, vfork, clone without CLONE_THREAD; clone3
-    answers ENOSYS so threads fall back to clone) and the calls that reach
-    into other processes or the kernel's namespaces; allows everything else.
+    None without pyseccomp: the namespaces still hold.
     """
     try:
-        import pyseccomp as seccomp
-        rules = seccomp.SyscallFilter(seccomp.ALLOW)
-        denied = seccomp.ERRNO(errno.EPERM)
-        for name in ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev',
-                     'kcmp', 'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'setns',
-                     'unshare', 'mount', 'umount2', 'pivot_root', 'chroot', 'bpf',
-                     'perf_event_open', 'userfaultfd', 'keyctl', 'add_key', 'request_key',
-                     'personality', 'setpriority', 'ioprio_set'):
-            rules.add_rule(denied, name)
-        rules.add_rule(denied, 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
-        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
+        rules = syscalls.build_filter()
         with tempfile.TemporaryFile() as handle:
             rules.export_bpf(handle)
             handle.seek(0)
             return handle.read()
-    except Exception:   # pyseccomp or libseccomp missing: the namespaces still hold
+    except Exception:   # pyseccomp or libseccomp missing
         return None
 
 

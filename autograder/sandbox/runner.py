@@ -90,7 +90,7 @@ class ChildRun:
 # ------------------------------------------------------- scratch and layer ---
 
 _SCRATCH = None
-_SCRATCH_LOCK = threading.Lock()
+_SCRATCH_LOCK = threading.RLock()
 _LAYER = None
 
 
@@ -348,6 +348,10 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             'array_files': [os.path.join(inside, 'plan.npz') if layer == 'bwrap'
                             else pack.array_file],
             'denied_roots': sorted(set(denied_roots)),
+            # Outside bubblewrap (which applies it itself) the child loads the
+            # seccomp filter before student code: no fork, hence no process that
+            # escapes the process group.
+            'seccomp': layer in ('uid-drop', 'process'),
             # The portable layer is what runs on Windows and macOS: a time limit only.
             'limits': None if layer == 'portable' else
             limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
@@ -380,7 +384,35 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             for name in dirs + names:
                 os.chown(os.path.join(root, name), uid, gid)
         os.chown(staged, uid, gid)
-    return [sys.executable, '-E', '-s', START_CHILD, staged], [], _child_environment(work)
+    return ([sys.executable, '-E', '-s', _child_code(layer), staged], [],
+            _child_environment(work))
+
+
+_CHILD_COPY = None
+
+
+def _child_code(layer):
+    """start_child.py to run: the kit's own, or (uid-drop) a copy the sandbox user can read.
+
+    The kit may live where the sandbox user cannot go (it must not read the
+    rest of the kit anyway), so the uid-drop layer runs a copy of the child
+    package made once in the scratch folder.
+    """
+    global _CHILD_COPY
+    if layer != 'uid-drop':
+        return START_CHILD
+    with _SCRATCH_LOCK:
+        if _CHILD_COPY is None:
+            folder = tempfile.mkdtemp(prefix='code-', dir=scratch_folder())
+            shutil.copy(START_CHILD, folder)
+            shutil.copytree(CHILD_PACKAGE, os.path.join(folder, 'child'),
+                            ignore=shutil.ignore_patterns('__pycache__'))
+            for root, dirs, names in os.walk(folder):
+                os.chmod(root, 0o755)
+                for name in names:
+                    os.chmod(os.path.join(root, name), 0o644)
+            _CHILD_COPY = os.path.join(folder, os.path.basename(START_CHILD))
+        return _CHILD_COPY
 
 
 def run_submission(source, pack, limits, denied_roots=(), service=None):

@@ -20,7 +20,7 @@ import traceback
 
 import numpy as np
 
-from . import channel, guards, probes
+from . import channel, guards, probes, syscalls
 
 MODULE_NAME = 'neural_net'
 # Names that exist in Python 2 only, with what to write in Python 3.
@@ -183,6 +183,8 @@ def main():
     apply_limits(plan['limits'])
     if plan['limits'] is not None:
         die_with_parent()
+    if plan.get('seccomp'):
+        syscalls.install()
 
     def send(message):
         writer.write(channel.encode_message(message))
