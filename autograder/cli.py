@@ -15,10 +15,10 @@ the other verbs say so instead of failing halfway.
 import argparse
 import sys
 
-from .commands import check, classroom, demo, gradescope, grade, release, report
+from .commands import classroom, demo, gradescope, grade, release, report, self_check
 from .paths import is_student_copy
 
-COMMANDS = {'grade': grade, 'check': check, 'gradescope': gradescope, 'classroom': classroom,
+COMMANDS = {'grade': grade, 'check': self_check, 'gradescope': gradescope, 'classroom': classroom,
             'release': release, 'demo': demo, 'report': report}
 STUDENT_COMMANDS = ('check',)
 

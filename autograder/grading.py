@@ -18,9 +18,11 @@ import signal
 
 from . import __version__
 from . import checks as catalog
-from . import datasets, expected, markers
+from . import datasets
+from .checks import markers
+from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
 from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
-from .plan import DEFAULT_SEED, NO_DECAY, build_probes
+from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, isolation_layer, run_submission
 from .sandbox.isolation import IsolationError
@@ -104,7 +106,7 @@ class Grader:
       class folder).
     - require_markers: None (markers cost nothing), or the points of an
       extra 'markers' check for this year's START/END lines kept intact.
-    - expected_file: stored reference outputs (expected.py format) to use
+    - expected_file: stored reference outputs (release/stored_outputs.py format) to use
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
     - reference_file: the reference module (default solutions/neural_net.py).
@@ -169,7 +171,7 @@ class Grader:
         """Reference outputs for self.probes: run the reference, or use stored ones.
 
         A student distribution has no solutions/ folder; there the stored
-        outputs of the visible checks (expected.py) serve the self-check, and
+        outputs of the visible checks (release/stored_outputs.py) serve the self-check, and
         the student's own loss stands in for the served reference loss.
         """
         if self.expected_file is None and os.path.isfile(self.reference_file):
@@ -177,7 +179,7 @@ class Grader:
                 self.reference_hash = hashlib.sha256(handle.read()).hexdigest()
             self.reference_class = load_reference_class(self.reference_file)
             return self._run_reference()
-        stored = expected.load(self.expected_file or expected.EXPECTED_FILE)
+        stored = stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
         needed = {probe['id'] for probe in self.probes}
         if self.expected_file is not None and (stored is None or stored[0] != self.seed
                                                or not needed <= set(stored[2])):

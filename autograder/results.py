@@ -16,7 +16,7 @@ Schema 2 (a dict)::
      "isolation": str,      # the sandbox layer the child ran under
      "seconds": float}      # child run time; omitted where output must be stable
 
-Diagnosis ids are those of diagnoses.py. Schema 1 files (no schema key,
+Diagnosis ids are those of checks/diagnoses.py. Schema 1 files (no schema key,
 no diagnoses) still load.
 """
 from dataclasses import dataclass, field

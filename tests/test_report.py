@@ -11,8 +11,9 @@ import re
 
 import pytest
 
-from autograder import cli, feedback, report
-from autograder.batch import RESULT_FORMAT, safe_name
+from autograder import cli, report
+from autograder.platforms import feedback
+from autograder.submissions.batch import RESULT_FORMAT, safe_name
 from autograder.report import markdown, similarity, summary
 from conftest import STUB
 import synthetic_class

@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from autograder import markers, release
+from autograder.checks import markers
+from autograder.release import generate as release
 from autograder.paths import ASSIGNMENT_DIR, COURSE_SOURCE_DIR, SOLUTIONS_DIR
 from conftest import REFERENCE, STUB, run_cli
 

@@ -12,8 +12,8 @@ ones included, with your private seed.
 """
 import sys
 
+from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
-from ..plan import DEFAULT_SEED
 from ..platforms import classroom
 from . import grade
 

@@ -12,11 +12,11 @@ import sys
 import tempfile
 
 from .. import datasets
-from ..batch import Batch
-from ..feedback import table
 from ..grading import GraderError
 from ..paths import ASSIGNMENT_DIR, SOLUTIONS_DIR, STUDENT_FILE
-from ..submissions import discover
+from ..platforms.feedback import table
+from ..submissions.batch import Batch
+from ..submissions.discovery import discover
 from .options import add_grading_options, make_grader
 
 SAMPLE_MUTANTS = ('relu_mask_missing', 'reg_grad_missing_factor_2', 'no_lr_decay')

@@ -12,10 +12,10 @@ import os
 import sys
 
 from .. import sandbox
-from ..batch import Batch, BatchError
-from ..feedback import markdown, table
 from ..grading import GraderError
-from ..submissions import SubmissionError, discover
+from ..platforms.feedback import markdown, table
+from ..submissions.batch import Batch, BatchError
+from ..submissions.discovery import SubmissionError, discover
 from . import report
 from .options import add_grading_options, add_seed_guard, make_grader, refuse_public_seed
 

@@ -6,7 +6,7 @@
 """
 import sys
 
-from .. import release
+from ..release import generate as release
 
 
 def add_parser(verbs):

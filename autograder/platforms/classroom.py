@@ -36,7 +36,7 @@ def student_workflow(python='3.12', timeout_minutes=5):
         '# `python -m autograder release --student-repo`).',
         '#',
         '# It runs the visible self-checks (`python -m autograder check --only NAME`)',
-        '# against the reference outputs stored in autograder/expected_visible.json',
+        '# against the reference outputs stored in autograder/release/expected_visible.json',
         '# and reports their points to GitHub Classroom. It uses nothing but this',
         '# repository: no token, no private repository, no hidden checks. Your',
         '# instructor grades the hidden checks separately.',

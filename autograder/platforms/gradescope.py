@@ -31,12 +31,12 @@ import zipfile
 
 import numpy as np
 
-from .. import expected
+from ..checks.probe_inputs import DEFAULT_SEED
 from ..grading import REFERENCE_FILE, Grader, GraderError
 from ..paths import ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files
-from ..plan import DEFAULT_SEED
+from ..release import stored_outputs
 from ..sandbox import Limits
-from ..submissions import SubmissionError, discover
+from ..submissions.discovery import SubmissionError, discover
 
 PRIVATE = 'private'
 GRADER_JSON = 'grader.json'
@@ -156,7 +156,7 @@ def private_files(seed, dataset, limits=None):
     grader = Grader(dataset=dataset, seed=seed, limits=limits)
     with grader:
         with open(REFERENCE_FILE, 'rb') as handle:
-            outputs = expected.encode(seed, grader.reference, handle.read())
+            outputs = stored_outputs.encode(seed, grader.reference, handle.read())
         config = {'seed': seed, 'dataset': grader.dataset or 'none',
                   'reference_sha256': grader.reference_hash}
         if grader.fit is not None:

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional
 
-from ..files import write_atomic
 from ..paths import ASSIGNMENT_DIR, ASSIGNMENT_ID, STUDENT_FILE
+from ..submissions.output_folder import write_atomic
 from . import summary as summ
 
 DEFAULT_TEMPLATE = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from .. import diagnoses as diagnosis_ids
+from ..checks import diagnoses as diagnosis_ids
 
 PASSED, PARTIAL, FAILED, NOT_GRADED = 'passed', 'partial', 'failed', 'not graded'
 STATUSES = (PASSED, PARTIAL, FAILED, NOT_GRADED)

@@ -4,7 +4,7 @@ This is the only place points and thresholds are defined. The command-line
 grader, the student self-check, the nbgrader test cells and the Gradescope
 bundle all grade through ``CATALOG``.
 
-A check reads the outputs of one or more probes (plan.py) run on the
+A check reads the outputs of one or more probes (probe_inputs.py) run on the
 student's code in the sandbox and compares them with the same probes run on
 the reference solution. Feedback speaks to the student: what is wrong and
 where to look.
@@ -14,9 +14,9 @@ from typing import Callable, Tuple
 
 import numpy as np
 
-from .compare import close, finite, fmt_error, relative_error
-from .plan import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
-from .sandbox.child.probes import PARAM_NAMES
+from .tolerances import close, finite, fmt_error, relative_error
+from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
+from ..sandbox.child.probes import PARAM_NAMES
 
 # Relative-error tolerances.
 VALUE_TOLERANCE = 1e-6      # scores, loss, trained histories

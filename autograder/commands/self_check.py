@@ -10,10 +10,10 @@ and exits non-zero when any check is not yet full marks.
 import os
 import sys
 
-from .. import expected
 from ..checks import CATALOG
 from ..grading import REFERENCE_FILE, GraderError
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE
+from ..release import stored_outputs
 from .options import add_grading_options, make_grader
 
 VISIBLE = [check.name for check in CATALOG if check.visible]
@@ -41,14 +41,14 @@ def seed_problem(seed):
     """Why --seed cannot be used here, or None."""
     if seed is None or os.path.isfile(REFERENCE_FILE):
         return None
-    stored = expected.load()
+    stored = stored_outputs.load()
     public = stored[0] if stored else None
     if seed == public:
         return None
     return ('--seed %s cannot be used in this copy: the self-check compares your code with the '
-            'reference outputs stored in autograder/expected_visible.json, which belong to the '
-            'public seed %s; there is no reference solution here to compute outputs for another '
-            'seed. Run `python -m autograder check` without --seed. (Your instructor grades '
+            'reference outputs stored in autograder/release/expected_visible.json, which belong '
+            'to the public seed %s; there is no reference solution here to compute outputs for '
+            'another seed. Run `python -m autograder check` without --seed. (Your instructor grades '
             'with a seed of their own.)' % (seed, public))
 
 

@@ -34,8 +34,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Optional
 
-from .grading import MAX_SOURCE_BYTES
-from .paths import ASSIGNMENT_ID, STUDENT_FILE
+from ..grading import MAX_SOURCE_BYTES
+from ..paths import ASSIGNMENT_ID, STUDENT_FILE
 
 IGNORED_DIRS = {'__pycache__', '.ipynb_checkpoints', '.git', '__MACOSX'}
 MAX_ZIP_MEMBERS = 10000

@@ -5,7 +5,7 @@ be graded, and warnings, are stated once above the checks.
 """
 import html
 
-from .results import CheckResult
+from ..results import CheckResult
 
 # The HTML page loads nothing and runs nothing: inline styles only.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
