@@ -1,14 +1,12 @@
-"""Grade neural_net.py files against the catalog.
+"""Grade neural_net.py files against the catalog: one grading session.
 
-A Grader is set up once per grading session: it builds the probes, runs
-them on the reference solution (through the same sandbox, so reference and
-students are computed the same way) and then grades any number of files.
-
-Result format (the JSON contract of ``python -m autograder grade --json``)::
-
-    {"submission": str, "score": float, "max_score": float,
-     "checks": [{"name": str, "score": float, "max_score": float,
-                 "feedback": str}, ...]}
+A Grader is set up once per grading session: it builds the probes
+(checks/probe_inputs.py), runs them on the reference solution (through the
+same sandbox, so reference and students are computed the same way, or takes
+stored outputs) and then grades any number of files: each runs in the
+sandbox child (sandbox/), its validated outputs become the Evidence the
+judges of the catalog read (checks/), and their Verdicts become a
+SubmissionResult (results.py, which also holds the JSON contract).
 """
 import hashlib
 import importlib.util
@@ -20,6 +18,7 @@ from . import __version__
 from . import checks as catalog
 from . import datasets
 from .checks import markers
+from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
 from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
 from .release import stored_outputs
@@ -98,7 +97,6 @@ class Grader:
 
     Inputs:
     - dataset: 'auto', 'cifar10', 'fashion_mnist' or 'none' (skip val_accuracy).
-    - names: check names to run (default: all).
     - visible_only: only the checks students see (the self-check).
     - limits: sandbox Limits for student code.
     - seed: grader seed for the hidden inputs.
@@ -112,12 +110,8 @@ class Grader:
     - reference_file: the reference module (default solutions/neural_net.py).
     """
 
-    def __init__(self, dataset='auto', names=None, visible_only=False, limits=None,
-                 seed=DEFAULT_SEED, denied_roots=(), expected_file=None, reference_file=None,
-                 require_markers=None):
-        unknown = set(names or ()) - set(catalog.CHECKS)
-        if unknown:
-            raise GraderError('unknown check(s): %s' % ', '.join(sorted(unknown)))
+    def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
+                 denied_roots=(), expected_file=None, reference_file=None, require_markers=None):
         self.limits = limits or Limits()
         self.seed = seed
         try:
@@ -126,10 +120,9 @@ class Grader:
             raise GraderError(str(error)) from error
         self.expected_file = expected_file
         self.reference_file = reference_file or REFERENCE_FILE
-        wants_data = any(name in catalog.DATA_CHECKS for name in (names or catalog.CHECKS))
         self.dataset = None
         fit = None
-        if wants_data and not visible_only:
+        if not visible_only:
             try:
                 self.dataset = datasets.resolve(dataset)
                 if self.dataset:
@@ -137,7 +130,7 @@ class Grader:
             except (ValueError, datasets.data_utils().DatasetError) as error:
                 raise GraderError(str(error)) from error
         self.fit = fit
-        self.checks = catalog.select(names, visible_only, with_data=fit is not None)
+        self.checks = catalog.select(visible_only, with_data=fit is not None)
         if require_markers is not None:
             if not require_markers > 0:
                 raise GraderError('--require-markers takes a positive number of points')
@@ -309,7 +302,7 @@ class Grader:
                     'long computation at import time?).' % self.limits.timeout, 'timeout')
         if run.channel_error:
             return 'neural_net.py could not be graded: %s.' % run.channel_error, 'crashed'
-        return _sentence(self._stopped_reason(run, 'while neural_net.py was being loaded')), \
+        return sentence(self._stopped_reason(run, 'while neural_net.py was being loaded')), \
             'crashed'
 
     def _missing_reason(self, run):
@@ -335,10 +328,6 @@ class Grader:
                                                           hint.get(signal_name, ''))
         return ('the program exited (code %s) %s: remove sys.exit / os._exit / exit() calls '
                 'from neural_net.py' % (code, when))
-
-
-def _sentence(text):
-    return text[:1].upper() + text[1:] + '.'
 
 
 def _validated(student_results, reference_results):
