@@ -20,11 +20,11 @@ from . import datasets
 from .checks import markers
 from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
+from .errors import GraderError
 from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, isolation_layer, run_submission
-from .sandbox.isolation import IsolationError
 from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -45,10 +45,6 @@ IMPORT_REASONS = {
     'import_failed': 'neural_net.py fails when it is loaded: {error}.',
 }
 NOT_GRADED = 'Not graded: %s'
-
-
-class GraderError(Exception):
-    """The grader itself cannot run (bad settings, broken reference, no data)."""
 
 
 def _not_graded(selected, name, problem, diagnoses=()):
@@ -114,10 +110,7 @@ class Grader:
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None):
         self.limits = limits or Limits()
         self.seed = seed
-        try:
-            self.isolation = isolation_layer()
-        except IsolationError as error:
-            raise GraderError(str(error)) from error
+        self.isolation = isolation_layer()     # IsolationError is a GraderError
         self.expected_file = expected_file
         self.reference_file = reference_file or REFERENCE_FILE
         self.dataset = None

@@ -22,11 +22,9 @@ no diagnoses) still load.
 from dataclasses import dataclass, field
 from typing import List, Tuple
 
+from .errors import ResultFormatError
+
 SCHEMA_VERSION = 2
-
-
-class ResultFormatError(ValueError):
-    """A stored result does not follow the schema."""
 
 
 @dataclass

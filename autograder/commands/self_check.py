@@ -8,15 +8,16 @@ else to assignment/neural_net.py. Prints one line per check with what to fix,
 and exits non-zero when any check is not yet full marks.
 """
 import os
-import sys
 
 from ..checks import CATALOG
-from ..grading import REFERENCE_FILE, GraderError
+from ..errors import UsageError
+from ..grading import REFERENCE_FILE
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE
 from ..release import stored_outputs
 from .options import add_grading_options, make_grader
 
 VISIBLE = [check.name for check in CATALOG if check.visible]
+NAME = 'check'
 
 
 def default_path():
@@ -27,7 +28,7 @@ def default_path():
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('check', help='self-check your neural_net.py before submitting',
+    parser = verbs.add_parser(NAME, help='self-check your neural_net.py before submitting',
                               description=__doc__.split('\n')[0])
     parser.add_argument('path', nargs='?', default=None,
                         help='your neural_net.py (default: ./neural_net.py if present, else '
@@ -48,26 +49,18 @@ def seed_problem(seed):
     return ('--seed %s cannot be used in this copy: the self-check compares your code with the '
             'reference outputs stored in autograder/release/expected_visible.json, which belong '
             'to the public seed %s; there is no reference solution here to compute outputs for '
-            'another seed. Run `python -m autograder check` without --seed. (Your instructor grades '
-            'with a seed of their own.)' % (seed, public))
+            'another seed. Run `python -m autograder check` without --seed. (Your instructor '
+            'grades with a seed of their own.)' % (seed, public))
 
 
 def run(args):
     path = args.path or default_path()
     if not os.path.isfile(path):
-        print('error: %s: no such file. Pass the path of your neural_net.py.' % path,
-              file=sys.stderr)
-        return 2
+        raise UsageError('%s: no such file. Pass the path of your neural_net.py.' % path)
     problem = seed_problem(args.seed)
     if problem:
-        print('error: %s' % problem, file=sys.stderr)
-        return 2
-    try:
-        grader = make_grader(args, visible_only=True)
-    except GraderError as error:
-        print('error: %s' % error, file=sys.stderr)
-        return 2
-    with grader:
+        raise UsageError(problem)
+    with make_grader(args, visible_only=True) as grader:
         result = grader.grade_file(path, path, only=args.only)
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
     for check in result.checks:

@@ -22,6 +22,7 @@ import os
 import re
 
 from ..checks import markers
+from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
                     STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files)
 from ..platforms.classroom import student_workflow
@@ -209,10 +210,6 @@ macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fa
 (PowerShell) before `jupyter notebook`. Files somewhere else: set `CIFAR10_DIR` or
 `FASHION_MNIST_DIR` to their folder.
 """
-
-
-class ReleaseError(Exception):
-    """The student distribution cannot be written where asked."""
 
 
 # Package files a student distribution leaves out: the mutation catalog quotes

@@ -30,6 +30,8 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+from ..errors import SimilarityUnavailable
+
 # Defaults, fixed from the measurements in docs/report.md: independent
 # implementations of this assignment stay below 0.35, disguised copies score
 # 0.9 and more.
@@ -42,17 +44,13 @@ COMMON_SHARE = 0.1  # COMMON_SHARE * n) students have it
 CANDIDATE_SHARE = 0.25  # candidates share this share of the smaller fingerprint set
 
 
-class SimilarityUnavailable(Exception):
-    """copydetect is not installed."""
-
-
 def _copydetect():
     try:
         import copydetect
         from copydetect import utils
     except ImportError as error:
         raise SimilarityUnavailable('the similarity screening needs copydetect '
-                                    '(pip install copydetect): %s' % error)
+                                    '(pip install copydetect): %s' % error) from error
     return copydetect, utils
 
 

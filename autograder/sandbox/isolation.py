@@ -34,6 +34,8 @@ import sys
 import sysconfig
 import tempfile
 
+from ..errors import IsolationError
+
 LAYERS = ('bwrap', 'uid-drop', 'process', 'portable')
 KERNEL_LAYERS = ('bwrap', 'uid-drop')
 SANDBOX_USERS = ('tln-student', 'nobody')
@@ -44,10 +46,6 @@ INSIDE_ROOT = '/tln'
 IMPORTABLE = ('numpy', 'future', 'matplotlib')
 CLONE_THREAD = 0x00010000
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-class IsolationError(Exception):
-    """The requested isolation layer cannot run on this machine."""
 
 
 @functools.lru_cache(maxsize=None)

@@ -29,10 +29,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .. import sandbox
-from ..platforms import feedback, gradebook
-from .output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
+from ..errors import BatchError
 from ..paths import ASSIGNMENT_ID
+from ..platforms import feedback, gradebook
 from ..results import SubmissionResult
+from .output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024
@@ -57,11 +58,6 @@ def content_key(submission, fingerprint):
     else:
         digest.update(submission.source)
     return digest.hexdigest()
-
-
-class BatchError(Exception):
-    """The output folder cannot be used (it would overwrite someone else's files,
-    or write through a link)."""
 
 
 class Batch:
@@ -130,7 +126,7 @@ class Batch:
         try:
             names = sorted(os.listdir(results_dir))
         except OSError as error:
-            raise BatchError('cannot list %s (%s).' % (results_dir, error.strerror))
+            raise BatchError('cannot list %s (%s).' % (results_dir, error.strerror)) from error
         for name in names:
             if name.startswith(TEMPORARY_PREFIX) or not name.endswith('.json'):
                 continue
@@ -211,14 +207,14 @@ class Batch:
                             json.dumps({'format': RESULT_FORMAT, 'key': key, 'result': data},
                                        indent=1, sort_keys=True) + '\n')
             except OutputError as error:
-                raise BatchError(str(error))
+                raise BatchError(str(error)) from error
         with self._lock:
             self._finished[submission.id] = result
             if self.out_dir:
                 try:
                     self._write_gradebook()
                 except OutputError as error:
-                    raise BatchError(str(error))
+                    raise BatchError(str(error)) from error
         return result
 
     def _write(self, path, text):
@@ -268,5 +264,5 @@ class Batch:
             try:
                 self._write_gradebook()
             except OutputError as error:
-                raise BatchError(str(error))
+                raise BatchError(str(error)) from error
         return [self._finished.get(sid) or self._failed[sid] for sid in self._order]
