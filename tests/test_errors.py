@@ -1,5 +1,5 @@
 """The error model: one base (KitError) with an exit code, caught once in cli.main;
-gradescope run writes a results.json whatever fails."""
+gradescope run writes a results.json whatever fails; one PASS/PART/FAIL rule."""
 import json
 
 import pytest
@@ -7,6 +7,7 @@ import pytest
 from autograder import cli, errors
 from autograder.commands import report as report_command
 from autograder.platforms import gradescope
+from autograder.results import CheckResult
 
 # Each error type where it is raised (the names stay importable there).
 WHERE = [
@@ -121,3 +122,10 @@ def test_gradescope_run_with_a_misconfigured_bundle(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith('error: cannot read the bundle') and 'Traceback' not in err
 
+
+# --- one status rule ----------------------------------------------------------
+
+def test_status_and_mark_of_a_check():
+    marks = [(CheckResult('c', score, 2.0, '').status, CheckResult('c', score, 2.0, '').mark)
+             for score in (2.0, 0.5, 0.0)]
+    assert marks == [('passed', 'PASS'), ('partial', 'PART'), ('failed', 'FAIL')]

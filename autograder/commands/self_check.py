@@ -14,10 +14,11 @@ from ..errors import UsageError
 from ..grading import REFERENCE_FILE
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE
 from ..release import stored_outputs
+from ..results import PASSED
 from .options import add_grading_options, make_grader
 
-VISIBLE = [check.name for check in CATALOG if check.visible]
 NAME = 'check'
+VISIBLE = [check.name for check in CATALOG if check.visible]
 
 
 def default_path():
@@ -64,11 +65,9 @@ def run(args):
         result = grader.grade_file(path, path, only=args.only)
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
     for check in result.checks:
-        mark = 'PASS' if check.score >= check.max_score else (
-            'PART' if check.score > 0 else 'FAIL')
-        print('[%s] %-8s %g/%g  %s' % (mark, check.name, check.score, check.max_score,
+        print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
                                         check.feedback))
-    passed = all(check.score >= check.max_score for check in result.checks)
+    passed = all(check.status == PASSED for check in result.checks)
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,
         '' if not args.only else ' run (%s)' % ', '.join(args.only)))

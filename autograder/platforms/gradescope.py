@@ -37,6 +37,7 @@ from ..errors import BundleError, GraderError, KitError
 from ..grading import REFERENCE_FILE, Grader
 from ..paths import ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files
 from ..release import stored_outputs
+from ..results import PASSED
 from ..sandbox import Limits
 from ..submissions.discovery import SubmissionError, discover
 
@@ -296,7 +297,7 @@ def results_json(result, visible_names, seconds):
         visible = check.name in visible_names
         tests.append({'name': check.name, 'score': check.score, 'max_score': check.max_score,
                       'output': check.feedback,
-                      'status': 'passed' if check.score >= check.max_score else 'failed',
+                      'status': 'passed' if check.status == PASSED else 'failed',
                       'visibility': 'visible' if visible else 'after_published'})
     shown = [test for test in tests if test['visibility'] == 'visible']
     hidden = len(tests) - len(shown)
