@@ -107,15 +107,6 @@ def banner_regions(lines):
     return regions
 
 
-def student_regions(lines):
-    """Student regions in either style: this year's markers, else older banners."""
-    try:
-        regions = code_regions(lines)
-    except MarkerError:
-        regions = []
-    return regions or banner_regions(lines)
-
-
 def marker_status(text):
     """(intact, warning) for a student's file.
 

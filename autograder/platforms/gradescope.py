@@ -47,7 +47,6 @@ EXPECTED_JSON = 'expected.json'
 REFERENCE_NAME = 'neural_net.py'
 CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
 STUDENT_USER = 'tln-student'
-ROOT_ENV = 'GRADESCOPE_ROOT'
 DATASETS = ('fashion_mnist', 'cifar10', 'none')
 # Package files the bundle leaves out: the mutation catalog quotes the reference.
 LEFT_OUT = ('mutants.py',)
