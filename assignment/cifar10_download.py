@@ -53,7 +53,7 @@ def fetch(url, target):
         if os.path.exists(partial):
             os.remove(partial)
         raise DatasetError('could not download %s (%s). Download it by hand and run '
-                           '`python cifar10_download.py --archive FILE`.' % (url, error))
+                           '`python cifar10_download.py --archive FILE`.' % (url, error)) from error
     os.replace(partial, target)
 
 
@@ -74,7 +74,7 @@ def extract(archive, dest):
     try:
         tar = tarfile.open(archive, 'r:gz')
     except (tarfile.TarError, OSError) as error:
-        raise DatasetError('%s: not a readable .tar.gz (%s).' % (archive, error))
+        raise DatasetError('%s: not a readable .tar.gz (%s).' % (archive, error)) from error
     with tar, tempfile.TemporaryDirectory(dir=dest) as staging:
         members = tar.getmembers()
         for member in members:

@@ -1,6 +1,6 @@
 """Command line: ``python -m autograder VERB ...`` (also the ``tln-grader`` script).
 
-Verbs, one module each under autograder/commands/:
+Verbs, one module each under autograder/commands/ (self_check.py is `check`):
 - grade       grade submissions (files, folders, zips, a class) -> table / JSON / gradebook
 - check       the student self-check of neural_net.py (visible checks)
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
@@ -10,17 +10,19 @@ Verbs, one module each under autograder/commands/:
 - report      rebuild the class report of an --out folder; compare two gradings
 
 A student distribution (``release --student-repo``) offers ``check`` only;
-the other verbs say so instead of failing halfway.
+the other verbs say so instead of failing halfway. Errors: see main().
 """
 import argparse
 import sys
 
-from .commands import check, classroom, demo, gradescope, grade, release, report
+from .commands import classroom, demo, grade, gradescope, release, report, self_check
+from .errors import KitError, UsageError
 from .paths import is_student_copy
 
-COMMANDS = {'grade': grade, 'check': check, 'gradescope': gradescope, 'classroom': classroom,
-            'release': release, 'demo': demo, 'report': report}
-STUDENT_COMMANDS = ('check',)
+# The verbs in the order --help lists them; each module's NAME is its verb.
+VERBS = (grade, self_check, gradescope, classroom, release, demo, report)
+COMMANDS = {module.NAME: module for module in VERBS}
+STUDENT_COMMANDS = (self_check.NAME,)
 
 
 def build_parser(student=False):
@@ -44,16 +46,24 @@ def instructor_only(verb):
 
 
 def main(argv=None):
+    """Run one verb; returns the exit status.
+
+    The one place errors reach the user: a KitError (autograder/errors.py)
+    becomes one line, ``error: <message>``, on stderr and its exit_code.
+    Usage errors argparse finds exit with 2 as well.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
-    student = is_student_copy()
-    if student:
-        verb = next((word for word in argv if not word.startswith('-')), None)
-        if verb in COMMANDS and verb not in STUDENT_COMMANDS:
-            print('error: %s' % instructor_only(verb), file=sys.stderr)
-            return 2
-    args = build_parser(student).parse_args(argv)
     try:
+        student = is_student_copy()
+        if student:
+            verb = next((word for word in argv if not word.startswith('-')), None)
+            if verb in COMMANDS and verb not in STUDENT_COMMANDS:
+                raise UsageError(instructor_only(verb))
+        args = build_parser(student).parse_args(argv)
         return COMMANDS[args.verb].run(args)
+    except KitError as error:
+        print('error: %s' % error, file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print('\ninterrupted: finished results are kept; run the same command again to resume.',
               file=sys.stderr)

@@ -1,14 +1,12 @@
-"""Grade neural_net.py files against the catalog.
+"""Grade neural_net.py files against the catalog: one grading session.
 
-A Grader is set up once per grading session: it builds the probes, runs
-them on the reference solution (through the same sandbox, so reference and
-students are computed the same way) and then grades any number of files.
-
-Result format (the JSON contract of ``python -m autograder grade --json``)::
-
-    {"submission": str, "score": float, "max_score": float,
-     "checks": [{"name": str, "score": float, "max_score": float,
-                 "feedback": str}, ...]}
+A Grader is set up once per grading session: it builds the probes
+(checks/probe_inputs.py), runs them on the reference solution (through the
+same sandbox, so reference and students are computed the same way, or takes
+stored outputs) and then grades any number of files: each runs in the
+sandbox child (sandbox/), its validated outputs become the Evidence the
+judges of the catalog read (checks/), and their Verdicts become a
+SubmissionResult (results.py, which also holds the JSON contract).
 """
 import hashlib
 import importlib.util
@@ -18,12 +16,15 @@ import signal
 
 from . import __version__
 from . import checks as catalog
-from . import datasets, expected, markers
+from . import datasets
+from .checks import markers
+from .checks.judges import sentence
+from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
+from .errors import GraderError
 from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
-from .plan import DEFAULT_SEED, NO_DECAY, build_probes
+from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, isolation_layer, run_submission
-from .sandbox.isolation import IsolationError
 from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -44,10 +45,6 @@ IMPORT_REASONS = {
     'import_failed': 'neural_net.py fails when it is loaded: {error}.',
 }
 NOT_GRADED = 'Not graded: %s'
-
-
-class GraderError(Exception):
-    """The grader itself cannot run (bad settings, broken reference, no data)."""
 
 
 def _not_graded(selected, name, problem, diagnoses=()):
@@ -96,7 +93,6 @@ class Grader:
 
     Inputs:
     - dataset: 'auto', 'cifar10', 'fashion_mnist' or 'none' (skip val_accuracy).
-    - names: check names to run (default: all).
     - visible_only: only the checks students see (the self-check).
     - limits: sandbox Limits for student code.
     - seed: grader seed for the hidden inputs.
@@ -104,30 +100,22 @@ class Grader:
       class folder).
     - require_markers: None (markers cost nothing), or the points of an
       extra 'markers' check for this year's START/END lines kept intact.
-    - expected_file: stored reference outputs (expected.py format) to use
+    - expected_file: stored reference outputs (release/stored_outputs.py format) to use
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
     - reference_file: the reference module (default solutions/neural_net.py).
     """
 
-    def __init__(self, dataset='auto', names=None, visible_only=False, limits=None,
-                 seed=DEFAULT_SEED, denied_roots=(), expected_file=None, reference_file=None,
-                 require_markers=None):
-        unknown = set(names or ()) - set(catalog.CHECKS)
-        if unknown:
-            raise GraderError('unknown check(s): %s' % ', '.join(sorted(unknown)))
+    def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
+                 denied_roots=(), expected_file=None, reference_file=None, require_markers=None):
         self.limits = limits or Limits()
         self.seed = seed
-        try:
-            self.isolation = isolation_layer()
-        except IsolationError as error:
-            raise GraderError(str(error)) from error
+        self.isolation = isolation_layer()     # IsolationError is a GraderError
         self.expected_file = expected_file
         self.reference_file = reference_file or REFERENCE_FILE
-        wants_data = any(name in catalog.DATA_CHECKS for name in (names or catalog.CHECKS))
         self.dataset = None
         fit = None
-        if wants_data and not visible_only:
+        if not visible_only:
             try:
                 self.dataset = datasets.resolve(dataset)
                 if self.dataset:
@@ -135,7 +123,7 @@ class Grader:
             except (ValueError, datasets.data_utils().DatasetError) as error:
                 raise GraderError(str(error)) from error
         self.fit = fit
-        self.checks = catalog.select(names, visible_only, with_data=fit is not None)
+        self.checks = catalog.select(visible_only, with_data=fit is not None)
         if require_markers is not None:
             if not require_markers > 0:
                 raise GraderError('--require-markers takes a positive number of points')
@@ -169,7 +157,7 @@ class Grader:
         """Reference outputs for self.probes: run the reference, or use stored ones.
 
         A student distribution has no solutions/ folder; there the stored
-        outputs of the visible checks (expected.py) serve the self-check, and
+        outputs of the visible checks (release/stored_outputs.py) serve the self-check, and
         the student's own loss stands in for the served reference loss.
         """
         if self.expected_file is None and os.path.isfile(self.reference_file):
@@ -177,7 +165,7 @@ class Grader:
                 self.reference_hash = hashlib.sha256(handle.read()).hexdigest()
             self.reference_class = load_reference_class(self.reference_file)
             return self._run_reference()
-        stored = expected.load(self.expected_file or expected.EXPECTED_FILE)
+        stored = stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
         needed = {probe['id'] for probe in self.probes}
         if self.expected_file is not None and (stored is None or stored[0] != self.seed
                                                or not needed <= set(stored[2])):
@@ -307,7 +295,7 @@ class Grader:
                     'long computation at import time?).' % self.limits.timeout, 'timeout')
         if run.channel_error:
             return 'neural_net.py could not be graded: %s.' % run.channel_error, 'crashed'
-        return _sentence(self._stopped_reason(run, 'while neural_net.py was being loaded')), \
+        return sentence(self._stopped_reason(run, 'while neural_net.py was being loaded')), \
             'crashed'
 
     def _missing_reason(self, run):
@@ -333,10 +321,6 @@ class Grader:
                                                           hint.get(signal_name, ''))
         return ('the program exited (code %s) %s: remove sys.exit / os._exit / exit() calls '
                 'from neural_net.py' % (code, when))
-
-
-def _sentence(text):
-    return text[:1].upper() + text[1:] + '.'
 
 
 def _validated(student_results, reference_results):

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Tuple
 
+from .errors import StaleMutant
 from .paths import SOLUTIONS_DIR, STUDENT_FILE
 
 
@@ -117,10 +118,6 @@ MUTANTS = (
            ('sgd', 'no_mutation')),
 )
 BY_NAME = {mutant.name: mutant for mutant in MUTANTS}
-
-
-class StaleMutant(ValueError):
-    """A mutant's edit no longer matches the reference exactly once."""
 
 
 def reference_source():

@@ -16,17 +16,26 @@ Schema 2 (a dict)::
      "isolation": str,      # the sandbox layer the child ran under
      "seconds": float}      # child run time; omitted where output must be stable
 
-Diagnosis ids are those of diagnoses.py. Schema 1 files (no schema key,
+Diagnosis ids are those of checks/diagnoses.py. Schema 1 files (no schema key,
 no diagnoses) still load.
 """
 from dataclasses import dataclass, field
 from typing import List, Tuple
 
+from .errors import ResultFormatError
+
 SCHEMA_VERSION = 2
+# A check's status: the one rule, used by the self-check, the feedback pages,
+# Gradescope's results and the class report.
+PASSED, PARTIAL, FAILED = 'passed', 'partial', 'failed'
+MARKS = {PASSED: 'PASS', PARTIAL: 'PART', FAILED: 'FAIL'}   # the self-check's words
 
 
-class ResultFormatError(ValueError):
-    """A stored result does not follow the schema."""
+def check_status(score, max_score):
+    """PASSED with full points, PARTIAL with some, FAILED with none."""
+    if score >= max_score:
+        return PASSED
+    return PARTIAL if score > 0 else FAILED
 
 
 @dataclass
@@ -39,10 +48,13 @@ class CheckResult:
 
     @property
     def status(self):
-        """'passed', 'partial' or 'failed'."""
-        if self.score >= self.max_score:
-            return 'passed'
-        return 'partial' if self.score > 0 else 'failed'
+        """PASSED, PARTIAL or FAILED (check_status)."""
+        return check_status(self.score, self.max_score)
+
+    @property
+    def mark(self):
+        """'PASS', 'PART' or 'FAIL', as the self-check prints it."""
+        return MARKS[self.status]
 
     def to_json(self):
         return {'name': self.name, 'score': self.score, 'max_score': self.max_score,

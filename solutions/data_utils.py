@@ -98,7 +98,7 @@ def load_cifar10_batch(path):
             AttributeError, ImportError, IndexError) as error:
         raise DatasetError('%s: not a readable CIFAR-10 batch (%s: %s); the file is truncated '
                            'or corrupt. Delete it and download CIFAR-10 again.'
-                           % (path, type(error).__name__, error))
+                           % (path, type(error).__name__, error)) from error
     if not isinstance(batch, dict) or 'data' not in batch or 'labels' not in batch:
         raise DatasetError('%s: expected a pickled dict with keys "data" and "labels".' % path)
     data = np.asarray(batch['data'])
@@ -148,7 +148,7 @@ def _read_idx(path, expected_dims):
             raw = handle.read()
     except (OSError, EOFError) as error:
         raise DatasetError('%s: not a readable gzip file (%s); it is truncated or corrupt.'
-                           % (path, error))
+                           % (path, error)) from error
     if len(raw) < 4:
         raise DatasetError('%s: too short to be an IDX file (%d bytes).' % (path, len(raw)))
     zero, dtype_code, dims = struct.unpack('>HBB', raw[:4])

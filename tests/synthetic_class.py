@@ -34,7 +34,8 @@ import random
 import re
 import tokenize
 
-from autograder import markers, mutants
+from autograder import mutants
+from autograder.checks import markers
 from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE
 
 HERE = os.path.dirname(os.path.abspath(__file__))

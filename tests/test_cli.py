@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from autograder import mutants
-from autograder.gradebook import NBGRADER_COLUMNS
+from autograder.platforms.gradebook import NBGRADER_COLUMNS
 from conftest import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 

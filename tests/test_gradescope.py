@@ -16,9 +16,9 @@ import zipfile
 import pytest
 
 from autograder import mutants
+from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
-from autograder.plan import DEFAULT_SEED
 from autograder.sandbox import Limits
 from conftest import needs_fashion_mnist, reference_text, run_cli, write_submission
 
@@ -245,7 +245,8 @@ def test_private_folder_is_unreadable_for_other_users(gradescope_root):
             'setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--',
             *command], capture_output=True, text=True, cwd='/')
     # Control: the same uid reads the public part of the bundle.
-    public = as_nobody('cat', os.path.join(gradescope_root, 'source', 'autograder', 'plan.py'))
+    public = as_nobody('cat', os.path.join(gradescope_root, 'source', 'autograder', 'checks',
+                                         'probe_inputs.py'))
     assert public.returncode == 0 and 'DEFAULT_SEED' in public.stdout
     listing = as_nobody('ls', private)
     assert listing.returncode != 0 and 'Permission denied' in listing.stderr

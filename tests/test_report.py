@@ -13,8 +13,9 @@ import sys
 
 import pytest
 
-from autograder import cli, feedback, report
-from autograder.batch import RESULT_FORMAT, safe_name
+from autograder import cli, report
+from autograder.platforms import feedback
+from autograder.submissions.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
 from conftest import STUB

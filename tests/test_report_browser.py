@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from autograder.batch import safe_name
+from autograder.submissions.batch import safe_name
 import synthetic_class
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ import pytest
 
 from autograder.grading import _validated
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
-from autograder.plan import build_probes
+from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation
 from autograder.sandbox.child import channel
 from autograder.sandbox.service import LossService, ProbeBudget

@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from autograder import markers, release
+from autograder.checks import markers
+from autograder.release import generate as release
 from autograder.paths import ASSIGNMENT_DIR, COURSE_SOURCE_DIR, SOLUTIONS_DIR
 from conftest import REFERENCE, STUB, run_cli
 
@@ -142,7 +143,7 @@ def test_student_repository_has_no_solution_and_self_checks(tmp_path):
     assert len(secret) > 20
     for path in files:
         text = path.read_text(encoding='utf-8', errors='replace')
-        assert 'BEGIN SOLUTION' not in text or path.name == 'release.py', path
+        assert 'BEGIN SOLUTION' not in text or path.name == 'generate.py', path
         leaked = [line for line in secret if len(line) > 25 and line in text]
         assert not leaked, (path, leaked[:3])
 

@@ -20,14 +20,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder import cli, submissions
-from autograder.batch import Batch, BatchError, content_key, safe_name
+from autograder import cli
 from autograder.commands import grade as grade_command
-from autograder.files import OutputError, read_regular, write_atomic
 from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, SubmissionResult
 from autograder.paths import REPO_DIR
-from autograder.submissions import (SubmissionError, discover, read_folder_submission,
-                                    read_student_file, read_zip_submission)
+from autograder.submissions import discovery as submissions
+from autograder.submissions.batch import Batch, BatchError, content_key, safe_name
+from autograder.submissions.discovery import (SubmissionError, discover,
+                                              read_folder_submission, read_student_file,
+                                              read_zip_submission)
+from autograder.submissions.output_folder import OutputError, read_regular, write_atomic
 from conftest import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')

@@ -12,10 +12,13 @@ ones included, with your private seed.
 """
 import sys
 
+from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
-from ..plan import DEFAULT_SEED
+from ..errors import UsageError
 from ..platforms import classroom
 from . import grade
+
+NAME = 'classroom'
 
 
 def _sources(parser):
@@ -29,7 +32,7 @@ def _sources(parser):
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('classroom', help='fetch and grade GitHub Classroom repositories',
+    parser = verbs.add_parser(NAME, help='fetch and grade GitHub Classroom repositories',
                               description=__doc__.split('\n')[0])
     actions = parser.add_subparsers(dest='action', metavar='ACTION')
     actions.required = True
@@ -47,19 +50,13 @@ def add_parser(verbs):
 
 def run(args):
     if bool(args.repos) == bool(args.org):
-        print('error: give either --repos FILE or --org ORG (with --prefix)', file=sys.stderr)
-        return 2
+        raise UsageError('give either --repos FILE or --org ORG (with --prefix)')
     if args.action == 'grade' and args.seed == DEFAULT_SEED:
-        print('error: --seed %d is the public default; grade with a private seed of your own.'
-              % DEFAULT_SEED, file=sys.stderr)
-        return 2
-    try:
-        urls = (classroom.read_repo_list(args.repos) if args.repos
-                else classroom.list_with_gh(args.org, args.prefix))
-        fetched, failed = classroom.fetch(urls, args.into, args.prefix)
-    except (OSError, classroom.ClassroomError) as error:
-        print('error: %s' % error, file=sys.stderr)
-        return 2
+        raise UsageError('--seed %d is the public default; grade with a private seed of your '
+                         'own.' % DEFAULT_SEED)
+    urls = (classroom.read_repo_list(args.repos) if args.repos
+            else classroom.list_with_gh(args.org, args.prefix))
+    fetched, failed = classroom.fetch(urls, args.into, args.prefix)
     print('%d repositories fetched into %s%s' % (
         len(fetched), args.into, '; %d failed: %s' % (len(failed), ', '.join(sorted(failed)))
         if failed else ''), file=sys.stderr)

@@ -8,22 +8,22 @@ the quickest way to see what the grader does.
 """
 import os
 import shutil
-import sys
 import tempfile
 
 from .. import datasets
-from ..batch import Batch
-from ..feedback import table
-from ..grading import GraderError
+from ..errors import GraderError
 from ..paths import ASSIGNMENT_DIR, SOLUTIONS_DIR, STUDENT_FILE
-from ..submissions import discover
+from ..platforms.feedback import table
+from ..submissions.batch import Batch
+from ..submissions.discovery import discover
 from .options import add_grading_options, make_grader
 
+NAME = 'demo'
 SAMPLE_MUTANTS = ('relu_mask_missing', 'reg_grad_missing_factor_2', 'no_lr_decay')
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('demo', help='grade the reference, the stub and sample mistakes',
+    parser = verbs.add_parser(NAME, help='grade the reference, the stub and sample mistakes',
                               description=__doc__.split('\n')[0])
     parser.add_argument('--out', metavar='DIR', default=None,
                         help='where to write the gradebook and feedback (default: a temporary '
@@ -51,10 +51,9 @@ def _mkdir(folder, name):
 
 def run(args):
     if not os.path.isfile(os.path.join(SOLUTIONS_DIR, STUDENT_FILE)):
-        print('error: the demo needs the reference solution, which this copy of the kit does '
-              'not have (a student distribution). Use `python -m autograder check`.',
-              file=sys.stderr)
-        return 2
+        raise GraderError('the demo needs the reference solution, which this copy of the kit '
+                          'does not have (a student distribution). Use `python -m autograder '
+                          'check`.')
     scratch = tempfile.mkdtemp(prefix='tln-demo-')
     try:
         class_dir = os.path.join(scratch, 'class')
@@ -64,12 +63,7 @@ def run(args):
                                               for name in ('cifar10', 'fashion_mnist')):
             print('No dataset found (CIFAR-10 or Fashion-MNIST): val_accuracy is skipped.\n')
             args.dataset = 'none'
-        try:
-            grader = make_grader(args, denied_roots=[class_dir])
-        except GraderError as error:
-            print('error: %s' % error, file=sys.stderr)
-            return 2
-        with grader:
+        with make_grader(args, denied_roots=[class_dir]) as grader:
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
             results = Batch(grader, out, args.jobs).run(discover([class_dir]),

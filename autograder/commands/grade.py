@@ -12,15 +12,16 @@ import os
 import sys
 
 from .. import sandbox
-from ..batch import Batch, BatchError
-from ..feedback import markdown, table
-from ..grading import GraderError
-from ..submissions import SubmissionError, discover
+from ..errors import GraderError
+from ..platforms.feedback import markdown, table
+from ..submissions.batch import Batch
+from ..submissions.discovery import discover
 from . import report
 from .options import add_grading_options, add_seed_guard, make_grader, refuse_public_seed
 
+NAME = 'grade'
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
-EXIT_USAGE = 2           # bad arguments or options, unusable --out folder, grader error
+# 2 (errors.EXIT_USAGE): bad arguments, unusable --out folder, grader error: a KitError
 EXIT_NOT_GRADABLE = 3    # some submission had no gradable neural_net.py (each got 0 with why)
 
 EPILOG = """exit status:
@@ -35,7 +36,7 @@ EPILOG = """exit status:
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('grade', help='grade submissions',
+    parser = verbs.add_parser(NAME, help='grade submissions',
                               description=__doc__.split('\n')[0], epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('submissions', nargs='+', metavar='SUBMISSION',
@@ -60,31 +61,20 @@ def add_parser(verbs):
 
 
 def run(args):
-    try:
-        submissions = discover(args.submissions, exclude=[args.out] if args.out else ())
-    except SubmissionError as error:
-        print('error: %s' % error, file=sys.stderr)
-        return EXIT_USAGE
+    """Grade; KitErrors (bad arguments, grader or output folder errors) exit with 2 (cli.py)."""
+    submissions = discover(args.submissions, exclude=[args.out] if args.out else ())
     denied = [os.path.abspath(path) for path in args.submissions]
     if args.out:
         denied.append(os.path.abspath(args.out))
-    try:
-        refuse_public_seed(args)
-        grader = make_grader(args, denied_roots=denied)
-    except GraderError as error:
-        print('error: %s' % error, file=sys.stderr)
-        return EXIT_USAGE
+    refuse_public_seed(args)
+    grader = make_grader(args, denied_roots=denied)
     layer = sandbox.isolation_layer()
     print(sandbox.isolation.describe(layer), file=sys.stderr)
     progress = args.progress if args.progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:
         batch = Batch(grader, args.out, args.jobs, progress)
-        try:
-            results = batch.run(submissions, grader.fingerprint())
-        except BatchError as error:
-            print('error: %s' % error, file=sys.stderr)
-            return EXIT_USAGE
+        results = batch.run(submissions, grader.fingerprint())
     data = [result.to_json(timing=False) for result in results]
     if args.json:
         print(json.dumps(data, indent=1))
@@ -100,13 +90,15 @@ def run(args):
             os.path.join(args.out, 'grades.csv'), args.out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
-    if args.out and args.report and report.after_grading(args.out):
-        return EXIT_USAGE     # the report failed (grades are written): a grader error
-    for submission_id, error in batch.failures:
-        print('error: the grader failed on %s (%s); it is not in the outputs: run the same '
-              'command again to retry it.' % (submission_id, error), file=sys.stderr)
+    if args.out and args.report:
+        report.after_grading(args.out)    # a KitError if it fails (the grades are written)
     if batch.failures:
-        return EXIT_USAGE
+        one = len(batch.failures) == 1
+        raise GraderError('the grader failed on %s; %s not in the outputs: run the same command '
+                          'again to retry %s.' % (', '.join('%s (%s)' % failure for failure
+                                                            in batch.failures),
+                                                  'it is' if one else 'they are',
+                                                  'it' if one else 'them'))
     missing = [submission for submission in submissions if not submission.gradable]
     for submission in missing:
         print('not gradable: %s (%s): %s' % (submission.id, submission.location,

@@ -1,7 +1,8 @@
 """Options shared by the verbs that grade."""
+from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
-from ..grading import Grader, GraderError
-from ..plan import DEFAULT_SEED
+from ..errors import UsageError
+from ..grading import Grader
 from ..sandbox import Limits
 
 
@@ -30,11 +31,11 @@ def add_seed_guard(parser):
 
 
 def refuse_public_seed(args):
-    """Raise GraderError when grading would use the public seed without --public-seed."""
+    """Raise UsageError when grading would use the public seed without --public-seed."""
     if args.seed in (None, DEFAULT_SEED) and not args.public_seed:
-        raise GraderError(
+        raise UsageError(
             'grading needs a private seed: the public seed %d\'s outputs ship to students '
-            '(autograder/expected_visible.json), who could hard-code them. Pass --seed N '
+            '(autograder/release/expected_visible.json), who could hard-code them. Pass --seed N '
             '(keep N private, and the same for every group of a class), or --public-seed for '
             'a demo or a test.' % DEFAULT_SEED)
 

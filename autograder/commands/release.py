@@ -6,11 +6,13 @@
 """
 import sys
 
-from .. import release
+from ..release import generate as release
+
+NAME = 'release'
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('release', help='generate assignment/ and the nbgrader source',
+    parser = verbs.add_parser(NAME, help='generate assignment/ and the nbgrader source',
                               description=__doc__.split('\n')[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--check', action='store_true',
@@ -22,11 +24,7 @@ def add_parser(verbs):
 
 def run(args):
     if args.student_repo:
-        try:
-            written = release.export_student_repo(args.student_repo)
-        except release.ReleaseError as error:
-            print('error: %s' % error, file=sys.stderr)
-            return 2
+        written = release.export_student_repo(args.student_repo)
         print('wrote %d files of the student repository to %s' % (len(written),
                                                                  args.student_repo))
         return 0

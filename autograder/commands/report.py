@@ -11,10 +11,13 @@ which checks (and adds that list to the report).
 import sys
 
 from .. import report as class_report
+from ..errors import ReportError, UsageError
+
+NAME = 'report'
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('report', help='rebuild the class report of an --out folder',
+    parser = verbs.add_parser(NAME, help='rebuild the class report of an --out folder',
                               description=__doc__.split('\n')[0])
     parser.add_argument('out', metavar='DIR', help='the --out folder of a grading')
     parser.add_argument('--compare', metavar='OLD_DIR',
@@ -36,15 +39,9 @@ def similarity_threshold():
 
 def run(args):
     if args.threshold is not None and not 0 < args.threshold <= 1:
-        print('error: --threshold must be in (0, 1]', file=sys.stderr)
-        return 2
-    try:
-        report = class_report.build(args.out, template=args.template,
-                                    similarity=args.similarity, threshold=args.threshold,
-                                    compare_dir=args.compare)
-    except class_report.ReportError as error:
-        print('error: %s' % error, file=sys.stderr)
-        return 2
+        raise UsageError('--threshold must be in (0, 1]')
+    report = class_report.build(args.out, template=args.template, similarity=args.similarity,
+                                threshold=args.threshold, compare_dir=args.compare)
     if report.changes is not None:
         from ..report.markdown import change_lines
         print('Grade changes since %s:' % args.compare)
@@ -62,13 +59,11 @@ def summary_line(report, out):
 
 
 def after_grading(out):
-    """Build the report at the end of `grade --out`; returns the exit code."""
+    """Build the report at the end of `grade --out`; ReportError if it cannot be written."""
     try:
         built = class_report.build(out)
     except Exception as error:  # the grades are written: say so, never hide it
-        print('error: the class report could not be written (%s: %s); the grades are '
-              'complete. Retry with: python -m autograder report %s'
-              % (type(error).__name__, error, out), file=sys.stderr)
-        return 1
+        raise ReportError('the class report could not be written (%s: %s); the grades are '
+                          'complete. Retry with: python -m autograder report %s'
+                          % (type(error).__name__, error, out)) from error
     print(summary_line(built, out), file=sys.stderr)
-    return 0

@@ -1,1 +1,2 @@
-"""Grading platforms: what a Gradescope bundle or a GitHub Classroom set-up needs."""
+"""Where grades go: Gradescope (bundle and results.json), GitHub Classroom (workflow and
+fetch), nbgrader (test cells), the gradebook CSV and the per-student feedback pages."""

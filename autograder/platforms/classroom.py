@@ -17,15 +17,12 @@ import re
 import subprocess
 
 from ..checks import CATALOG
+from ..errors import ClassroomError
 
 COMMAND_GRADER = 'classroom-resources/autograding-command-grader@v1'
 REPORTER = 'classroom-resources/autograding-grading-reporter@v1'
 CLASSROOM_BOT = 'github-classroom[bot]'
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
-
-
-class ClassroomError(Exception):
-    """Fetching the student repositories failed (message says why)."""
 
 
 def student_workflow(python='3.12', timeout_minutes=5):
@@ -36,7 +33,7 @@ def student_workflow(python='3.12', timeout_minutes=5):
         '# `python -m autograder release --student-repo`).',
         '#',
         '# It runs the visible self-checks (`python -m autograder check --only NAME`)',
-        '# against the reference outputs stored in autograder/expected_visible.json',
+        '# against the reference outputs stored in autograder/release/expected_visible.json',
         '# and reports their points to GitHub Classroom. It uses nothing but this',
         '# repository: no token, no private repository, no hidden checks. Your',
         '# instructor grades the hidden checks separately.',
@@ -95,11 +92,14 @@ def student_workflow(python='3.12', timeout_minutes=5):
 def read_repo_list(path):
     """Clone URLs from a file: one a line; blank lines and # comments are skipped."""
     urls = []
-    with open(path, encoding='utf-8') as handle:
-        for line in handle:
-            line = line.split('#', 1)[0].strip()
-            if line:
-                urls.append(line)
+    try:
+        with open(path, encoding='utf-8') as handle:
+            for line in handle:
+                line = line.split('#', 1)[0].strip()
+                if line:
+                    urls.append(line)
+    except OSError as error:
+        raise ClassroomError(str(error)) from error
     if not urls:
         raise ClassroomError('%s lists no repository (one clone URL a line).' % path)
     return urls
@@ -110,9 +110,11 @@ def list_with_gh(org, prefix, run=subprocess.run):
     try:
         done = run(['gh', 'repo', 'list', org, '--limit', '4000', '--json', 'name,url',
                     '--jq', '.[] | [.name, .url] | @tsv'], capture_output=True, text=True)
-    except FileNotFoundError:
+    except FileNotFoundError as error:
         raise ClassroomError('the GitHub CLI `gh` is not installed; list the clone URLs in a '
-                             'file and pass --repos FILE instead.')
+                             'file and pass --repos FILE instead.') from error
+    except OSError as error:
+        raise ClassroomError(str(error)) from error
     if done.returncode != 0:
         raise ClassroomError('`gh repo list %s` failed: %s' % (org, done.stderr.strip()))
     urls = []
@@ -152,7 +154,15 @@ def fetch(urls, into, prefix='', log=print):
     as plain files holding the link's text (core.symlinks=false): a committed
     link cannot make the grader read a file of the instructor's machine.
     Repositories that fail are reported and skipped; the others are fetched.
+    ClassroomError when nothing can be fetched (no folder, no git).
     """
+    try:
+        return _fetch_all(urls, into, prefix, log)
+    except OSError as error:
+        raise ClassroomError(str(error)) from error
+
+
+def _fetch_all(urls, into, prefix, log):
     os.makedirs(into, exist_ok=True)
     fetched, failed = {}, {}
     for url in urls:

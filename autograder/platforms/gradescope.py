@@ -27,16 +27,19 @@ import os
 import stat
 import sys
 import time
+import traceback
 import zipfile
 
 import numpy as np
 
-from .. import expected
-from ..grading import REFERENCE_FILE, Grader, GraderError
+from ..checks.probe_inputs import DEFAULT_SEED
+from ..errors import BundleError, GraderError, KitError
+from ..grading import REFERENCE_FILE, Grader
 from ..paths import ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files
-from ..plan import DEFAULT_SEED
+from ..release import stored_outputs
+from ..results import PASSED
 from ..sandbox import Limits
-from ..submissions import SubmissionError, discover
+from ..submissions.discovery import SubmissionError, discover
 
 PRIVATE = 'private'
 GRADER_JSON = 'grader.json'
@@ -44,7 +47,6 @@ EXPECTED_JSON = 'expected.json'
 REFERENCE_NAME = 'neural_net.py'
 CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
 STUDENT_USER = 'tln-student'
-ROOT_ENV = 'GRADESCOPE_ROOT'
 DATASETS = ('fashion_mnist', 'cifar10', 'none')
 # Package files the bundle leaves out: the mutation catalog quotes the reference.
 LEFT_OUT = ('mutants.py',)
@@ -118,10 +120,6 @@ exec "$ROOT/venv/bin/python" -m autograder gradescope run \\
 """
 
 
-class BundleError(Exception):
-    """The bundle cannot be built as asked (message says what to do)."""
-
-
 def check_seed(seed):
     """Refuse a missing seed or the public default one."""
     if seed is None:
@@ -156,7 +154,7 @@ def private_files(seed, dataset, limits=None):
     grader = Grader(dataset=dataset, seed=seed, limits=limits)
     with grader:
         with open(REFERENCE_FILE, 'rb') as handle:
-            outputs = expected.encode(seed, grader.reference, handle.read())
+            outputs = stored_outputs.encode(seed, grader.reference, handle.read())
         config = {'seed': seed, 'dataset': grader.dataset or 'none',
                   'reference_sha256': grader.reference_hash}
         if grader.fit is not None:
@@ -212,11 +210,11 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
         try:
             download.verify_archive(cifar10_archive, download.CIFAR10_ARCHIVE_MD5)
         except data_utils().DatasetError as error:
-            raise BundleError(str(error))
+            raise BundleError(str(error)) from error
     try:
         grader_json, expected_json = private_files(seed, dataset)
     except GraderError as error:
-        raise BundleError(str(error))
+        raise BundleError(str(error)) from error
     apt_data = ' dataset-fashion-mnist' if dataset == 'fashion_mnist' else ''
     cifar_setup = (CIFAR10_SETUP.format(private=PRIVATE, archive=CIFAR10_ARCHIVE)
                    if dataset == 'cifar10' else '')
@@ -282,7 +280,7 @@ def load_private(private_dir):
             return json.load(handle)
     except (OSError, ValueError) as error:
         raise GraderError('cannot read the bundle\'s %s (%s); rebuild the bundle with '
-                          '`python -m autograder gradescope build`.' % (path, error))
+                          '`python -m autograder gradescope build`.' % (path, error)) from error
 
 
 def results_json(result, visible_names, seconds):
@@ -298,7 +296,7 @@ def results_json(result, visible_names, seconds):
         visible = check.name in visible_names
         tests.append({'name': check.name, 'score': check.score, 'max_score': check.max_score,
                       'output': check.feedback,
-                      'status': 'passed' if check.score >= check.max_score else 'failed',
+                      'status': 'passed' if check.status == PASSED else 'failed',
                       'visibility': 'visible' if visible else 'after_published'})
     shown = [test for test in tests if test['visibility'] == 'visible']
     hidden = len(tests) - len(shown)
@@ -345,28 +343,44 @@ def make_grader(private_dir, submission_dir, limits):
 
 
 def run(submission_dir, results_path, private_dir=None, limits=None):
-    """Grade the submission folder and write results.json; returns an exit code."""
+    """Grade the submission folder and write results.json; returns an exit code.
+
+    results.json is written whatever happens. A submission that cannot be read
+    gets the reason (exit 0: that is its grade). When the grader itself fails
+    (a misconfigured bundle, or any exception while grading) students get a
+    message that reveals nothing of the grader, and the error goes on to the
+    command line (cli.py: one ``error:`` line, exit 2); an unexpected
+    exception's traceback is printed on stderr first, for the instructor.
+    """
     started = time.monotonic()
-    private_dir = private_dir or default_private_dir()
     try:
         submission = discover([submission_dir])[0]
     except SubmissionError as error:
         _write_json(results_path, failure_json('Could not read the submission: %s' % error))
         return 0
     try:
-        grader = make_grader(private_dir, submission_dir, limits or Limits())
-    except GraderError as error:
+        result, visible = _grade(submission, submission_dir, private_dir or default_private_dir(),
+                                 limits or Limits())
+    except Exception as error:
         _write_json(results_path, failure_json(
-            'The autograder is misconfigured; your instructor has been told. (%s)'
-            % type(error).__name__))
-        print('error: %s' % error, file=sys.stderr)
-        return 2
-    with grader:
+            '%s; your instructor has been told. (%s)'
+            % ('The autograder is misconfigured' if isinstance(error, GraderError)
+               else 'The autograder failed on this submission', type(error).__name__)))
+        if isinstance(error, KitError):
+            raise
+        traceback.print_exc()
+        raise GraderError('the grader failed on the submission (%s: %s)'
+                          % (type(error).__name__, error)) from error
+    _write_json(results_path, results_json(result, visible, time.monotonic() - started))
+    print('%g / %g' % (result.score, result.max_score))
+    return 0
+
+
+def _grade(submission, submission_dir, private_dir, limits):
+    """(SubmissionResult, names of the visible checks) with the bundle's grader."""
+    with make_grader(private_dir, submission_dir, limits) as grader:
         if submission.source is None:
             result = grader.zero_result('submission', submission.problem)
         else:
             result = grader.grade_source(submission.source, 'submission')
-        visible = {check.name for check in grader.checks if check.visible}
-    _write_json(results_path, results_json(result, visible, time.monotonic() - started))
-    print('%g / %g' % (result.score, result.max_score))
-    return 0
+        return result, {check.name for check in grader.checks if check.visible}

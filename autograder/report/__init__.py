@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional
 
-from ..files import write_atomic
+from ..errors import ReportError
 from ..paths import ASSIGNMENT_DIR, ASSIGNMENT_ID, STUDENT_FILE
+from ..submissions.output_folder import write_atomic
 from . import summary as summ
 
 DEFAULT_TEMPLATE = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
@@ -33,10 +34,6 @@ class Report:
     no_source: List[str] = None
     changes: Optional[list] = None
     compare_label: str = ''
-
-
-class ReportError(Exception):
-    """The report cannot be built (no such folder, unreadable template)."""
 
 
 def make(out_dir, template=DEFAULT_TEMPLATE, similarity=True, threshold=None,
@@ -71,7 +68,7 @@ def _screen(report, out_dir, template, threshold):
             template_text = handle.read()
     except OSError as error:
         raise ReportError('cannot read the template %s (%s); give it with --template.'
-                          % (template, error.strerror))
+                          % (template, error.strerror)) from error
     notes = []
     if report.no_source:
         notes.append('%d students have no kept source in sources/ (no file, or graded by '

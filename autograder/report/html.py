@@ -8,8 +8,8 @@ inline styles and data: images.
 import html
 import time
 
-from ..diagnoses import label
-from ..feedback import CSP
+from ..checks.diagnoses import label
+from ..platforms.feedback import CSP
 from . import plots, summary as summ
 
 HEAD_META = ('<meta charset="utf-8">\n'

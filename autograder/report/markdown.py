@@ -6,7 +6,7 @@ Markdown renderers: HTML-escaped, with table pipes and backticks escaped.
 """
 import html
 
-from ..diagnoses import label
+from ..checks.diagnoses import label
 from . import summary as summ
 
 BAR = 30

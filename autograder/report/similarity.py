@@ -42,6 +42,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
+from ..errors import SimilarityUnavailable
+
 # Defaults, fixed from the measurements of bench/similarity_calibration.py
 # quoted in docs/report.md: independent pairs score at most 0.42, disguised
 # copies at least 0.75; the threshold sits in that gap.
@@ -54,8 +56,6 @@ COMMON_SHARE = 0.1  # than max(COMMON_MIN, COMMON_SHARE * n) students have it
 CANDIDATE_SHARE = 0.25  # candidates share this share of the smaller fingerprint set
 
 
-class SimilarityUnavailable(Exception):
-    """copydetect is not installed, or the fingerprinting process failed."""
 
 
 def template_lines(template_text):

@@ -18,9 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from .. import diagnoses as diagnosis_ids
+from ..checks import diagnoses as diagnosis_ids
+from ..results import FAILED, PARTIAL, PASSED, check_status
 
-PASSED, PARTIAL, FAILED, NOT_GRADED = 'passed', 'partial', 'failed', 'not graded'
+NOT_GRADED = 'not graded'
 STATUSES = (PASSED, PARTIAL, FAILED, NOT_GRADED)
 
 
@@ -34,9 +35,7 @@ class CheckOutcome:
     def status(self, graded=True):
         if not graded:
             return NOT_GRADED
-        if self.score >= self.max_score:
-            return PASSED
-        return PARTIAL if self.score > 0 else FAILED
+        return check_status(self.score, self.max_score)
 
 
 @dataclass

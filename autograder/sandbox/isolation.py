@@ -33,6 +33,7 @@ import sys
 import sysconfig
 import tempfile
 
+from ..errors import IsolationError
 from .child import syscalls
 
 LAYERS = ('bwrap', 'uid-drop', 'process', 'portable')
@@ -44,10 +45,6 @@ INSIDE_ROOT = '/tln'
 # Distributions whose files students may import (with their dependencies).
 IMPORTABLE = ('numpy', 'future', 'matplotlib')
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-class IsolationError(Exception):
-    """The requested isolation layer cannot run on this machine."""
 
 
 @functools.lru_cache(maxsize=None)

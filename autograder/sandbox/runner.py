@@ -49,7 +49,7 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 # Processes and threads the uid-drop layer's user may have at once.
 UID_DROP_PROCESSES = 64
 SCRATCH_PREFIX = 'tln-grader-'
-# Why a child could not load neural_net.py (ids of diagnoses.py).
+# Why a child could not load neural_net.py (ids of checks/diagnoses.py).
 IMPORT_FAILURE_KINDS = ('python2', 'syntax_error', 'missing_import', 'no_class',
                         'import_failed')
 # Environment variables passed through to the child (BLAS kernel selection

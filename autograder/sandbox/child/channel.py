@@ -46,8 +46,8 @@ def decode_arrays(encoded):
             raise WireError('output %r is too large' % name)
         try:
             raw = base64.b64decode(data.encode('ascii'), validate=True)
-        except (ValueError, UnicodeEncodeError):
-            raise WireError('output %r is not valid base64' % name)
+        except (ValueError, UnicodeEncodeError) as error:
+            raise WireError('output %r is not valid base64' % name) from error
         if len(raw) != 8 * size:
             raise WireError('output %r has %d bytes for shape %s' % (name, len(raw), shape))
         arrays[name] = np.frombuffer(raw, dtype='<f8').astype(np.float64).reshape(shape)
@@ -71,8 +71,8 @@ def decode_message(line):
     """Parse one line into a dict; raise WireError if it is not one."""
     try:
         message = json.loads(line.decode('utf-8'))
-    except (UnicodeDecodeError, ValueError):
-        raise WireError('not a JSON line')
+    except (UnicodeDecodeError, ValueError) as error:
+        raise WireError('not a JSON line') from error
     if not isinstance(message, dict) or not isinstance(message.get('event'), str):
         raise WireError('not a message object')
     return message

@@ -31,7 +31,7 @@ PYTHON2_SYNTAX = re.compile(r'^\s*(print\s+[^\s(=]|print\s*$|exec\s+["\'\w]|exce
 
 
 def import_failure_kind(error):
-    """Stable id of why neural_net.py could not be loaded (see diagnoses.py)."""
+    """Stable id of why neural_net.py could not be loaded (see autograder/checks/diagnoses.py)."""
     if isinstance(error, SyntaxError):
         message = str(getattr(error, 'msg', '') or '')
         if ('Missing parentheses in call to' in message

@@ -41,7 +41,7 @@ def as_float_array(value, what, shape=None):
         array = np.array(value, dtype=np.float64, copy=True, subok=False, order='C')
     except (TypeError, ValueError, OverflowError) as error:
         raise ProbeOutputError('%s should be a numpy array of numbers, got %s (%s)'
-                               % (what, type(value).__name__, error))
+                               % (what, type(value).__name__, error)) from error
     if type(array) is not np.ndarray:
         raise ProbeOutputError('%s could not be turned into a plain array' % what)
     if shape is not None and array.shape != tuple(shape):

@@ -19,11 +19,11 @@ import warnings
 
 import numpy as np
 
-from . import checks as catalog
-from . import datasets
-from .grading import Grader
-from .sandbox.child.probes import as_float_array
-from .sandbox import Limits
+from .. import checks as catalog
+from .. import datasets
+from ..grading import Grader
+from ..sandbox import Limits
+from ..sandbox.child.probes import as_float_array
 
 _GRADER = None
 

@@ -6,7 +6,7 @@
   replaced by a NotImplementedError), the student notebook (solution regions
   replaced, hidden tests removed, answers blanked, nbgrader metadata dropped)
   and the support modules;
-- ``autograder/expected_visible.json``: the reference's outputs on the
+- ``autograder/release/expected_visible.json``: the reference's outputs on the
   visible checks' probes, so a copy without solutions/ can self-check;
 - ``autograder/course/source/two_layer_net/``: the nbgrader source
   assignment: the solution notebook as nbgrader source (outputs cleared), the
@@ -21,17 +21,19 @@ import json
 import os
 import re
 
-from . import expected, markers
-from .paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
+from ..checks import markers
+from ..errors import ReleaseError
+from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
                     STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files)
-from .platforms.classroom import student_workflow
+from ..platforms.classroom import student_workflow
+from . import stored_outputs
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)
 HIDDEN_TESTS = re.compile(r'^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS'
                           r'[ \t]*\n?', re.MULTILINE | re.DOTALL)
 ANSWER_PLACEHOLDER = 'YOUR ANSWER HERE'
-EXPECTED_REL = os.path.relpath(expected.EXPECTED_FILE, REPO_DIR)
+EXPECTED_REL = os.path.relpath(stored_outputs.EXPECTED_FILE, REPO_DIR)
 
 
 def _read(path):
@@ -82,11 +84,11 @@ def _notebook_text(notebook):
 
 
 def expected_outputs_text():
-    """Stored reference outputs of the visible checks (see expected.py)."""
-    from .grading import REFERENCE_FILE, Grader
+    """Stored reference outputs of the visible checks (see stored_outputs.py)."""
+    from ..grading import REFERENCE_FILE, Grader
     with Grader(dataset='none', visible_only=True) as grader:
         with open(REFERENCE_FILE, 'rb') as handle:
-            return expected.encode(grader.seed, grader.reference, handle.read())
+            return stored_outputs.encode(grader.seed, grader.reference, handle.read())
 
 
 def generated_files():
@@ -108,7 +110,7 @@ def generated_files():
 
 def _same(rel, committed, generated):
     if rel == EXPECTED_REL:
-        return expected.same(committed, generated)
+        return stored_outputs.same(committed, generated)
     return committed == generated
 
 
@@ -179,8 +181,8 @@ python -m autograder check
 ```
 
 It grades your `neural_net.py` on the visible checks (against reference outputs stored in
-`autograder/expected_visible.json`), prints what to fix, and exits non-zero while anything
-fails. More checks (numerical stability, SGD details, inputs left unchanged, validation
+`autograder/release/expected_visible.json`), prints what to fix, and exits non-zero while
+anything fails. More checks (numerical stability, SGD details, inputs left unchanged, validation
 accuracy) run when you are graded. This copy of the grader offers only `check`. Every push
 also runs the visible checks on GitHub (`.github/workflows/classroom.yml`).
 
@@ -208,10 +210,6 @@ macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fa
 (PowerShell) before `jupyter notebook`. Files somewhere else: set `CIFAR10_DIR` or
 `FASHION_MNIST_DIR` to their folder.
 """
-
-
-class ReleaseError(Exception):
-    """The student distribution cannot be written where asked."""
 
 
 # Package files a student distribution leaves out: the mutation catalog quotes

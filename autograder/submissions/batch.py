@@ -12,7 +12,7 @@ Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
 where it stopped and loses nothing already written.
 
-The output folder is written and read without following links (files.py):
+The output folder is written and read without following links (output_folder.py):
 a linked ``feedback/`` or ``results/`` folder or a ``grades.csv`` that is
 not a regular file stops the batch before grading with a clear error; a
 link or FIFO planted at a single output file is replaced, never written
@@ -28,10 +28,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from . import feedback, gradebook, sandbox
-from .files import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
-from .paths import ASSIGNMENT_ID
-from .results import SubmissionResult
+from .. import sandbox
+from ..errors import BatchError
+from ..paths import ASSIGNMENT_ID
+from ..platforms import feedback, gradebook
+from ..results import SubmissionResult
+from .output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024
@@ -56,11 +58,6 @@ def content_key(submission, fingerprint):
     else:
         digest.update(submission.source)
     return digest.hexdigest()
-
-
-class BatchError(Exception):
-    """The output folder cannot be used (it would overwrite someone else's files,
-    or write through a link)."""
 
 
 class Batch:
@@ -129,7 +126,7 @@ class Batch:
         try:
             names = sorted(os.listdir(results_dir))
         except OSError as error:
-            raise BatchError('cannot list %s (%s).' % (results_dir, error.strerror))
+            raise BatchError('cannot list %s (%s).' % (results_dir, error.strerror)) from error
         for name in names:
             if name.startswith(TEMPORARY_PREFIX) or not name.endswith('.json'):
                 continue
@@ -210,14 +207,14 @@ class Batch:
                             json.dumps({'format': RESULT_FORMAT, 'key': key, 'result': data},
                                        indent=1, sort_keys=True) + '\n')
             except OutputError as error:
-                raise BatchError(str(error))
+                raise BatchError(str(error)) from error
         with self._lock:
             self._finished[submission.id] = result
             if self.out_dir:
                 try:
                     self._write_gradebook()
                 except OutputError as error:
-                    raise BatchError(str(error))
+                    raise BatchError(str(error)) from error
         return result
 
     def _write(self, path, text):
@@ -267,5 +264,5 @@ class Batch:
             try:
                 self._write_gradebook()
             except OutputError as error:
-                raise BatchError(str(error))
+                raise BatchError(str(error)) from error
         return [self._finished.get(sid) or self._failed[sid] for sid in self._order]

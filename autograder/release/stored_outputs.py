@@ -4,7 +4,7 @@ A student distribution of the kit (``python -m autograder release
 --student-repo DIR``) has no reference solution, yet students should run the
 self-check. The release command therefore runs the reference once on the
 probes of the visible checks (default grader seed) and stores the outputs in
-``autograder/expected_visible.json``; the grader uses them when
+``autograder/release/expected_visible.json``; the grader uses them when
 ``solutions/neural_net.py`` is absent.
 
 Only outputs are stored, never code. Graders should grade with their own
@@ -16,10 +16,10 @@ import os
 
 import numpy as np
 
-from .sandbox.child import channel as wire
-from .paths import PACKAGE_DIR
+from ..sandbox.child import channel as wire
 
-EXPECTED_FILE = os.path.join(PACKAGE_DIR, 'expected_visible.json')
+EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             'expected_visible.json')
 TOLERANCE = 1e-10
 
 

@@ -8,14 +8,16 @@ else to assignment/neural_net.py. Prints one line per check with what to fix,
 and exits non-zero when any check is not yet full marks.
 """
 import os
-import sys
 
-from .. import expected
 from ..checks import CATALOG
-from ..grading import REFERENCE_FILE, GraderError
+from ..errors import UsageError
+from ..grading import REFERENCE_FILE
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE
+from ..release import stored_outputs
+from ..results import PASSED
 from .options import add_grading_options, make_grader
 
+NAME = 'check'
 VISIBLE = [check.name for check in CATALOG if check.visible]
 
 
@@ -27,7 +29,7 @@ def default_path():
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser('check', help='self-check your neural_net.py before submitting',
+    parser = verbs.add_parser(NAME, help='self-check your neural_net.py before submitting',
                               description=__doc__.split('\n')[0])
     parser.add_argument('path', nargs='?', default=None,
                         help='your neural_net.py (default: ./neural_net.py if present, else '
@@ -41,41 +43,31 @@ def seed_problem(seed):
     """Why --seed cannot be used here, or None."""
     if seed is None or os.path.isfile(REFERENCE_FILE):
         return None
-    stored = expected.load()
+    stored = stored_outputs.load()
     public = stored[0] if stored else None
     if seed == public:
         return None
     return ('--seed %s cannot be used in this copy: the self-check compares your code with the '
-            'reference outputs stored in autograder/expected_visible.json, which belong to the '
-            'public seed %s; there is no reference solution here to compute outputs for another '
-            'seed. Run `python -m autograder check` without --seed. (Your instructor grades '
-            'with a seed of their own.)' % (seed, public))
+            'reference outputs stored in autograder/release/expected_visible.json, which belong '
+            'to the public seed %s; there is no reference solution here to compute outputs for '
+            'another seed. Run `python -m autograder check` without --seed. (Your instructor '
+            'grades with a seed of their own.)' % (seed, public))
 
 
 def run(args):
     path = args.path or default_path()
     if not os.path.isfile(path):
-        print('error: %s: no such file. Pass the path of your neural_net.py.' % path,
-              file=sys.stderr)
-        return 2
+        raise UsageError('%s: no such file. Pass the path of your neural_net.py.' % path)
     problem = seed_problem(args.seed)
     if problem:
-        print('error: %s' % problem, file=sys.stderr)
-        return 2
-    try:
-        grader = make_grader(args, visible_only=True)
-    except GraderError as error:
-        print('error: %s' % error, file=sys.stderr)
-        return 2
-    with grader:
+        raise UsageError(problem)
+    with make_grader(args, visible_only=True) as grader:
         result = grader.grade_file(path, path, only=args.only)
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
     for check in result.checks:
-        mark = 'PASS' if check.score >= check.max_score else (
-            'PART' if check.score > 0 else 'FAIL')
-        print('[%s] %-8s %g/%g  %s' % (mark, check.name, check.score, check.max_score,
+        print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
                                         check.feedback))
-    passed = all(check.score >= check.max_score for check in result.checks)
+    passed = all(check.status == PASSED for check in result.checks)
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,
         '' if not args.only else ' run (%s)' % ', '.join(args.only)))

@@ -9,7 +9,7 @@ the isolation layer the submission's code ran under.
 import csv
 import io
 
-from .files import write_atomic
+from ..submissions.output_folder import write_atomic
 
 NBGRADER_COLUMNS = ['assignment', 'duedate', 'timestamp', 'student_id', 'last_name',
                     'first_name', 'email', 'raw_score', 'late_submission_penalty', 'score',

@@ -5,14 +5,15 @@ be graded, and warnings, are stated once above the checks.
 """
 import html
 
-from .results import CheckResult
+from ..results import check_status
 
 # The HTML page loads nothing and runs nothing: inline styles only.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def _status(check):
-    return CheckResult(check['name'], check['score'], check['max_score'], '').status
+    """The status of a check of the result dict (results.check_status)."""
+    return check_status(check['score'], check['max_score'])
 
 
 def _notes(result):

@@ -14,12 +14,10 @@ import os
 import secrets
 import stat
 
+from ..errors import OutputError
+
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 TEMPORARY_PREFIX = '.tmp-'
-
-
-class OutputError(Exception):
-    """A file or folder of the output folder cannot be used safely; says which and why."""
 
 
 def kind_name(mode):
@@ -38,11 +36,12 @@ def _open_folder(root, parts, path, create):
         try:
             os.makedirs(root, exist_ok=True)
         except OSError as error:
-            raise OutputError('cannot create the folder %s (%s).' % (root, error.strerror))
+            raise OutputError('cannot create the folder %s (%s).'
+                              % (root, error.strerror)) from error
     try:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise OutputError('cannot open the folder %s (%s).' % (root, error.strerror))
+        raise OutputError('cannot open the folder %s (%s).' % (root, error.strerror)) from error
     for index, part in enumerate(parts):
         shown = os.path.join(root, *parts[:index + 1])
         try:
@@ -57,8 +56,9 @@ def _open_folder(root, parts, path, create):
             if error.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise OutputError('%s is a symbolic link or not a folder; the grader does not '
                                   'write through links. Remove it or choose another --out '
-                                  'folder.' % shown)
-            raise OutputError('cannot open the folder %s (%s).' % (shown, error.strerror))
+                                  'folder.' % shown) from error
+            raise OutputError('cannot open the folder %s (%s).'
+                              % (shown, error.strerror)) from error
         os.close(fd)
         fd = child
     return fd
@@ -92,7 +92,7 @@ def write_atomic(path, text, root=None):
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                          | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
         except OSError as error:
-            raise OutputError('cannot write %s (%s).' % (path, error.strerror))
+            raise OutputError('cannot write %s (%s).' % (path, error.strerror)) from error
         try:
             with os.fdopen(fd, 'wb') as out:
                 out.write(data)
@@ -107,8 +107,8 @@ def write_atomic(path, text, root=None):
             if isinstance(error, OSError):
                 if error.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
                     raise OutputError('cannot write %s: it is a folder. Remove it or choose '
-                                      'another --out folder.' % path)
-                raise OutputError('cannot write %s (%s).' % (path, error.strerror))
+                                      'another --out folder.' % path) from error
+                raise OutputError('cannot write %s (%s).' % (path, error.strerror)) from error
             raise
     finally:
         os.close(dir_fd)
@@ -128,8 +128,8 @@ def read_regular(path, limit, root=None):
                          dir_fd=dir_fd)
         except OSError as error:
             if error.errno == errno.ELOOP:
-                raise OutputError('%s is a symbolic link' % path)
-            raise OutputError('%s cannot be read (%s)' % (path, error.strerror))
+                raise OutputError('%s is a symbolic link' % path) from error
+            raise OutputError('%s cannot be read (%s)' % (path, error.strerror)) from error
     finally:
         os.close(dir_fd)
     try:
@@ -144,7 +144,7 @@ def read_regular(path, limit, root=None):
             chunks.append(chunk)
             total += len(chunk)
     except OSError as error:
-        raise OutputError('%s cannot be read (%s)' % (path, error.strerror))
+        raise OutputError('%s cannot be read (%s)' % (path, error.strerror)) from error
     finally:
         os.close(fd)
     if total > limit:

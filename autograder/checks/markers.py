@@ -9,6 +9,8 @@ warning, or a point when an instructor requires the markers.
 """
 import re
 
+from ..errors import MarkerError
+
 START_MARKER = '# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****'
 END_MARKER = '# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****'
 
@@ -17,10 +19,6 @@ _RULE = re.compile(r'^\s*#{10,}\s*$')
 _LOOSE_MARKER = re.compile(r'(START|END)\s+OF\s+YOUR\s+CODE', re.IGNORECASE)
 # Regions of this year's template (assignment/neural_net.py; a test keeps them equal).
 TEMPLATE_REGIONS = 7
-
-
-class MarkerError(ValueError):
-    """The START / END marker lines are missing, unbalanced or nested."""
 
 
 def code_regions(lines):
@@ -107,15 +105,6 @@ def banner_regions(lines):
             start = block_end
         index = block_end + 1
     return regions
-
-
-def student_regions(lines):
-    """Student regions in either style: this year's markers, else older banners."""
-    try:
-        regions = code_regions(lines)
-    except MarkerError:
-        regions = []
-    return regions or banner_regions(lines)
 
 
 def marker_status(text):

@@ -1,128 +1,23 @@
-"""The catalog of checks: names, points, visibility and how each is judged.
+"""The judges: one function per check, from Evidence to a Verdict.
 
-This is the only place points and thresholds are defined. The command-line
-grader, the student self-check, the nbgrader test cells and the Gradescope
-bundle all grade through ``CATALOG``.
-
-A check reads the outputs of one or more probes (plan.py) run on the
-student's code in the sandbox and compares them with the same probes run on
-the reference solution. Feedback speaks to the student: what is wrong and
-where to look.
+Each judge compares the student's probe outputs with the reference's
+(within the tolerances of tolerances.py), recognises known mistakes (their
+ids are in diagnoses.py) and writes the feedback, which speaks to the
+student: what is wrong and where to look. catalog.py pairs each judge with
+its check's name, points and probes.
 """
-from dataclasses import dataclass
-from typing import Callable, Tuple
-
 import numpy as np
 
-from .compare import close, finite, fmt_error, relative_error
-from .plan import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
-from .sandbox.child.probes import PARAM_NAMES
-
-# Relative-error tolerances.
-VALUE_TOLERANCE = 1e-6      # scores, loss, trained histories
-GRAD_TOLERANCE = 1e-7       # analytic gradients against the reference's
-INIT_TOLERANCE = 1e-12      # seeded initial weights must match exactly
-TOY_FINAL_LOSS_BAR = 0.02   # the notebook's "loss below 0.02" bar for toy training
-# A gradient wrong by less than this (but above GRAD_TOLERANCE) is off by
-# rounding, as float32 arithmetic (eps 1.2e-7) gives, not by a formula.
-FLOAT32_ERROR = 1e-4
+from ..sandbox.child.probes import PARAM_NAMES
+from .evidence import StudentError, Verdict
+from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
+from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
+                         INIT_TOLERANCE, TOY_FINAL_LOSS_BAR, VALUE_TOLERANCE, close, finite,
+                         fmt_error, relative_error)
 
 
-class StudentError(Exception):
-    """A probe the check needs did not produce outputs (raised, timed out...)."""
-
-
-@dataclass
-class Verdict:
-    """Outcome of one check: the fraction of its points earned (0..1), the
-    feedback text, and the ids of the mistakes recognised (diagnoses.py)."""
-    fraction: float
-    feedback: str
-    diagnoses: Tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Check:
-    """One entry of the catalog."""
-    name: str
-    max_score: float
-    visible: bool
-    summary: str
-    probes: Tuple[str, ...]
-    judge: Callable
-
-
-class Evidence:
-    """Everything a judge may look at for one submission.
-
-    - student(probe_id): the student's outputs, or StudentError.
-    - reference(probe_id): the reference outputs.
-    - inputs(probe_id): the probe's input arrays and args.
-    - extra: data the grader holds back from the child (e.g. y_val).
-    - service: the LossService that answered the student's served probes
-      (its served_losses and first_batches), or None where no loss was
-      served (the self-check).
-    """
-
-    def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
-                 service=None):
-        self._student = student_results
-        self._reference = reference_results
-        self._probes = {probe['id']: probe for probe in probes}
-        self.extra = extra or {}
-        self._missing_reason = missing_reason
-        self._service = service
-
-    def served_losses(self, probe_id):
-        """Losses served to the student's run of probe_id, or None if not served."""
-        if self._service is None:
-            return None
-        return self._service.served_losses.get(probe_id, [])
-
-    def first_batch(self, probe_id):
-        """X of the first training call of probe_id's run (N, D), or None."""
-        if self._service is None:
-            return None
-        return self._service.first_batches.get(probe_id)
-
-    def narrow_dtype(self, probe_id, output):
-        """'float32' when the student computed that output in a narrower float, else ''."""
-        result = self._student.get(probe_id) or {}
-        return result.get('dtypes', {}).get(output, '')
-
-    def student(self, probe_id):
-        result = self._student.get(probe_id)
-        if result is None:
-            raise StudentError(self._missing_reason or 'this test did not run')
-        if not result['ok']:
-            raise StudentError(result['error'])
-        return result['outputs']
-
-    def student_or_none(self, probe_id):
-        try:
-            return self.student(probe_id)
-        except StudentError:
-            return None
-
-    def problem(self, probe_id, output):
-        """Why the student's probe lacks an output, or ''."""
-        return self._student[probe_id].get('problems', {}).get(output, '')
-
-    def reference(self, probe_id):
-        return self._reference[probe_id]['outputs']
-
-    def reference_or_none(self, probe_id):
-        result = self._reference.get(probe_id)
-        return result['outputs'] if result and result['ok'] else None
-
-    def inputs(self, probe_id):
-        return self._probes[probe_id]['arrays']
-
-    def args(self, probe_id):
-        return self._probes[probe_id]['args']
-
-
-def _sentence(text):
+def sentence(text):
+    """text as a sentence: capitalised, with a full stop."""
     return text[:1].upper() + text[1:] + '.'
 
 
@@ -292,8 +187,8 @@ def judge_loss(evidence):
     if data_ok and reg_ok:
         return Verdict(1.0, 'Loss matches the reference with and without regularisation.')
     if data_ok:
-        return Verdict(0.5, _sentence('; '.join(notes)), _unique(found))
-    return Verdict(0.0, _sentence('; '.join(notes)), _unique(found))
+        return Verdict(0.5, sentence('; '.join(notes)), _unique(found))
+    return Verdict(0.0, sentence('; '.join(notes)), _unique(found))
 
 
 GRAD_HINTS = {
@@ -604,23 +499,6 @@ def judge_no_mutation(evidence):
     return Verdict(1.0, 'No input array is modified.')
 
 
-# Training run of val_accuracy: fixed hyper-parameters, per dataset. The
-# threshold leaves a clear margin below what the reference reaches (docs/grading.md).
-FIT_SETTINGS = {
-    'fashion_mnist': {'num_training': 10000, 'threshold': 0.75,
-                      'args': {'hidden_size': 50, 'num_classes': 10, 'learning_rate': 1e-3,
-                               'learning_rate_decay': 0.95, 'reg': 0.25, 'num_iters': 300,
-                               'batch_size': 200, 'seed': 0}},
-    'cifar10': {'num_training': 10000, 'threshold': 0.24,
-                'args': {'hidden_size': 50, 'num_classes': 10, 'learning_rate': 1e-4,
-                         'learning_rate_decay': 0.95, 'reg': 0.25, 'num_iters': 1000,
-                         'batch_size': 200, 'seed': 0}},
-}
-# The notebook's bar for the student's tuned best_net (nbgrader cell).
-BEST_NET_THRESHOLDS = {'cifar10': 0.48, 'fashion_mnist': 0.85}
-CHANCE_ACCURACY = 0.1
-
-
 def accuracy_verdict(accuracy, threshold, what, reference_accuracy=None):
     """Full marks at or above threshold, half above the midpoint from chance."""
     detail = '%s: validation accuracy %.3f (needs %.2f' % (what, accuracy, threshold)
@@ -659,57 +537,9 @@ def judge_val_accuracy(evidence):
                             reference_accuracy)
 
 
-CATALOG = (
-    Check('init', 1, True, 'parameter shapes, zero biases, std scale and seeded draw order',
-          ('init_toy', 'init_hidden'), judge_init),
-    Check('scores', 2, True, 'forward pass scores on the toy model and on hidden sizes',
-          ('scores_toy', 'scores_hidden'), judge_scores),
-    Check('loss', 2, True, 'softmax loss with reg=0 and reg>0',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg'), judge_loss),
-    Check('grads', 3, True, 'gradients dW1, db1, dW2, db2 against the reference',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg'),
-          judge_grads),
-    Check('stability', 1, False, 'finite, correct loss for large scores',
-          ('loss_large', 'loss_extreme'), judge_stability),
-    Check('train', 2, True, 'toy training loss history (with the reference loss)',
-          ('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge_train),
-    Check('sgd', 2, False, 'sampling with replacement, epochs, learning-rate decay',
-          ('train_small_set', 'train_epochs'), judge_sgd),
-    Check('predict', 1, True, 'predicted labels', ('predict_hidden',), judge_predict),
-    Check('no_mutation', 1, False, 'loss, predict and train leave their inputs unchanged',
-          MUTATION_PROBES, judge_no_mutation),
-    Check('val_accuracy', 3, False, 'validation accuracy after training on real data',
-          ('fit',), judge_val_accuracy),
-)
-CHECKS = {check.name: check for check in CATALOG}
-DATA_CHECKS = ('val_accuracy',)
-MARKERS_CHECK = 'markers'
-DEFAULT_MARKER_POINTS = 1.0
-
-
 def judge_markers(evidence):
     intact, warning = evidence.extra['markers']
     if intact:
         return Verdict(1.0, 'The START/END CODE marker lines are intact.')
     return Verdict(0.0, warning.replace(' (graded as usual)', '') + ' This course requires '
                    'them exactly as in the original neural_net.py.', ('markers',))
-
-
-def markers_check(points=DEFAULT_MARKER_POINTS):
-    """The optional check an instructor adds with --require-markers."""
-    return Check(MARKERS_CHECK, float(points), True, 'START/END marker lines kept', (),
-                 judge_markers)
-
-
-def select(names=None, visible_only=False, with_data=True):
-    """Checks of the catalog, in catalog order, filtered."""
-    chosen = []
-    for check in CATALOG:
-        if names is not None and check.name not in names:
-            continue
-        if visible_only and not check.visible:
-            continue
-        if not with_data and check.name in DATA_CHECKS:
-            continue
-        chosen.append(check)
-    return chosen

@@ -34,8 +34,9 @@ import zipfile
 from dataclasses import dataclass
 from typing import Optional
 
-from .grading import MAX_SOURCE_BYTES
-from .paths import ASSIGNMENT_ID, STUDENT_FILE
+from ..errors import SubmissionError
+from ..grading import MAX_SOURCE_BYTES
+from ..paths import ASSIGNMENT_ID, STUDENT_FILE
 
 IGNORED_DIRS = {'__pycache__', '.ipynb_checkpoints', '.git', '__MACOSX'}
 MAX_ZIP_MEMBERS = 10000
@@ -48,10 +49,6 @@ ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipf
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _CLASS_DEFINITION = re.compile(r'^[ \t]*class[ \t]+TwoLayerNet\b', re.MULTILINE)
-
-
-class SubmissionError(Exception):
-    """A file or argument cannot be used as a submission; the message says why."""
 
 
 @dataclass
@@ -131,7 +128,7 @@ def _open_folder(path, root, display):
         parts = _relative_parts(path, root)
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
     for index, part in enumerate(parts):
         try:
             child = os.open(part, _DIR_FLAGS, dir_fd=fd)
@@ -139,8 +136,8 @@ def _open_folder(path, root, display):
             os.close(fd)
             if error.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise SubmissionError('%s is a symbolic link or not a folder; the grader does '
-                                      'not follow links.' % display)
-            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+                                      'not follow links.' % display) from error
+            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
         os.close(fd)
         fd = child
     return fd
@@ -161,7 +158,7 @@ def _open_regular(path, root=None, display=None):
     try:
         dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
     try:
         for index, part in enumerate(parts[:-1]):
             try:
@@ -170,15 +167,16 @@ def _open_regular(path, root=None, display=None):
                 if error.errno in (errno.ELOOP, errno.ENOTDIR):
                     raise SubmissionError(
                         '%s: %s is a symbolic link or not a folder; the grader does not follow '
-                        'links.' % (display, _join(parts[:index + 1])))
-                raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+                        'links.' % (display, _join(parts[:index + 1]))) from error
+                raise SubmissionError('%s cannot be read (%s).'
+                                      % (display, error.strerror)) from error
             os.close(dir_fd)
             dir_fd = fd
         name = parts[-1]
         try:
             info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError as error:
-            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
         problem = _kind_problem(info.st_mode, display)
         if problem:
             raise SubmissionError(problem)
@@ -186,8 +184,8 @@ def _open_regular(path, root=None, display=None):
             fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
         except OSError as error:
             if error.errno == errno.ELOOP:
-                raise SubmissionError(_kind_problem(stat.S_IFLNK, display))
-            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+                raise SubmissionError(_kind_problem(stat.S_IFLNK, display)) from error
+            raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
     finally:
         os.close(dir_fd)
     try:
@@ -229,7 +227,7 @@ def read_student_file(path, root=None, display=None, limit=MAX_SOURCE_BYTES):
         data = _read_capped(fd, limit)
         size = os.fstat(fd).st_size
     except OSError as error:
-        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror))
+        raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error
     finally:
         os.close(fd)
     if len(data) > limit:
@@ -315,7 +313,7 @@ def _scan(folder, display, root=None):
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             raise SubmissionError('%s cannot be read (%s).'
-                                  % ('/'.join((display, _join(prefix))), error.strerror))
+                                  % ('/'.join((display, _join(prefix))), error.strerror)) from error
         for entry in entries:
             scan.entries += 1
             if scan.entries > MAX_SCAN_ENTRIES:
@@ -341,8 +339,9 @@ def _scan(folder, display, root=None):
                 try:
                     child = os.open(entry.name, _DIR_FLAGS, dir_fd=dir_fd)
                 except OSError as error:
+                    shown = '/'.join((display, _join(parts)))
                     raise SubmissionError('%s cannot be read (%s).'
-                                          % ('/'.join((display, _join(parts))), error.strerror))
+                                          % (shown, error.strerror)) from error
                 try:
                     walk(child, parts)
                 finally:
@@ -449,15 +448,15 @@ def _read_member(archive, info, display, limit):
     try:
         with archive.open(info) as member:
             data = member.read(limit + 1)
-    except RuntimeError:
+    except RuntimeError as error:
         raise SubmissionError('%s is encrypted (password-protected); zip it again without a '
-                              'password.' % display)
+                              'password.' % display) from error
     except NotImplementedError as error:
         raise SubmissionError('%s uses a zip feature the grader cannot read (%s); zip it again '
-                              'with ordinary (deflate) compression.' % (display, error))
+                              'with ordinary (deflate) compression.' % (display, error)) from error
     except Exception as error:   # BadZipFile (bad CRC), EOFError, zlib.error, OSError, ...
         raise SubmissionError('%s is damaged (%s); zip it again.'
-                              % (display, str(error) or type(error).__name__))
+                              % (display, str(error) or type(error).__name__)) from error
     if len(data) > limit:
         raise SubmissionError(_too_large(display, limit=limit))
     if getattr(member, '_compress_left', 0) > 0:
@@ -487,7 +486,7 @@ def read_zip_submission(path, display, root=None):
             archive = zipfile.ZipFile(handle)
         except Exception as error:   # BadZipFile, OSError, ValueError, struct.error, ...
             raise SubmissionError('%s is not a zip file or is damaged (%s).'
-                                  % (display, str(error) or type(error).__name__))
+                                  % (display, str(error) or type(error).__name__)) from error
         with archive:
             infos = archive.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
@@ -611,7 +610,7 @@ def _entries(folder):
                     kind = 'file'
                 found.append((entry.name, kind))
     except OSError as error:
-        raise SubmissionError('%s cannot be read (%s).' % (folder, error.strerror))
+        raise SubmissionError('%s cannot be read (%s).' % (folder, error.strerror)) from error
     return sorted(found)
 
 

@@ -1,0 +1,95 @@
+"""What a judge reads and what it returns.
+
+``Evidence`` holds everything a judge may look at for one submission: the
+student's validated probe outputs, the reference's, the probe inputs, data
+the grader holds back from the child, and the loss service's record. A
+judge returns a ``Verdict``; ``StudentError`` says a probe it needs produced
+no outputs (the student's code raised, timed out...), which the grader turns
+into zero points with the reason. It is about the student's code, not the
+kit: it never reaches the command line (see autograder/errors.py).
+"""
+from dataclasses import dataclass
+from typing import Tuple
+
+
+class StudentError(Exception):
+    """A probe the check needs did not produce outputs (raised, timed out...)."""
+
+
+@dataclass
+class Verdict:
+    """Outcome of one check: the fraction of its points earned (0..1), the
+    feedback text, and the ids of the mistakes recognised (diagnoses.py)."""
+    fraction: float
+    feedback: str
+    diagnoses: Tuple[str, ...] = ()
+
+
+class Evidence:
+    """Everything a judge may look at for one submission.
+
+    - student(probe_id): the student's outputs, or StudentError.
+    - reference(probe_id): the reference outputs.
+    - inputs(probe_id): the probe's input arrays and args.
+    - extra: data the grader holds back from the child (e.g. y_val).
+    - service: the LossService that answered the student's served probes
+      (its served_losses and first_batches), or None where no loss was
+      served (the self-check).
+    """
+
+    def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
+                 service=None):
+        self._student = student_results
+        self._reference = reference_results
+        self._probes = {probe['id']: probe for probe in probes}
+        self.extra = extra or {}
+        self._missing_reason = missing_reason
+        self._service = service
+
+    def served_losses(self, probe_id):
+        """Losses served to the student's run of probe_id, or None if not served."""
+        if self._service is None:
+            return None
+        return self._service.served_losses.get(probe_id, [])
+
+    def first_batch(self, probe_id):
+        """X of the first training call of probe_id's run (N, D), or None."""
+        if self._service is None:
+            return None
+        return self._service.first_batches.get(probe_id)
+
+    def narrow_dtype(self, probe_id, output):
+        """'float32' when the student computed that output in a narrower float, else ''."""
+        result = self._student.get(probe_id) or {}
+        return result.get('dtypes', {}).get(output, '')
+
+    def student(self, probe_id):
+        result = self._student.get(probe_id)
+        if result is None:
+            raise StudentError(self._missing_reason or 'this test did not run')
+        if not result['ok']:
+            raise StudentError(result['error'])
+        return result['outputs']
+
+    def student_or_none(self, probe_id):
+        try:
+            return self.student(probe_id)
+        except StudentError:
+            return None
+
+    def problem(self, probe_id, output):
+        """Why the student's probe lacks an output, or ''."""
+        return self._student[probe_id].get('problems', {}).get(output, '')
+
+    def reference(self, probe_id):
+        return self._reference[probe_id]['outputs']
+
+    def reference_or_none(self, probe_id):
+        result = self._reference.get(probe_id)
+        return result['outputs'] if result and result['ok'] else None
+
+    def inputs(self, probe_id):
+        return self._probes[probe_id]['arrays']
+
+    def args(self, probe_id):
+        return self._probes[probe_id]['args']

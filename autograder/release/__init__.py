@@ -1,0 +1,1 @@
+"""What students and the nbgrader course get, generated from solutions/."""

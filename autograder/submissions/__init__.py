@@ -1,0 +1,1 @@
+"""Submissions in, a graded output folder out: discovery, the batch, the output folder."""
