@@ -11,7 +11,7 @@ import yaml
 from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.platforms import classroom
-from conftest import REFERENCE, STUB, reference_text, run_cli
+from helpers import REFERENCE, STUB, reference_text, run_cli
 
 GIT_ENV = {'GIT_AUTHOR_NAME': 'Student', 'GIT_AUTHOR_EMAIL': 'student@example.invalid',
            'GIT_COMMITTER_NAME': 'Student', 'GIT_COMMITTER_EMAIL': 'student@example.invalid'}

@@ -10,7 +10,7 @@ import pytest
 
 from autograder import mutants
 from autograder.gradebook import NBGRADER_COLUMNS
-from conftest import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
+from helpers import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 
 pytestmark = needs_fashion_mnist

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.paths import SOLUTIONS_DIR
-from conftest import needs_fashion_mnist
+from helpers import needs_fashion_mnist
 
 sys.path.insert(0, SOLUTIONS_DIR)
 import cifar10_download  # noqa: E402

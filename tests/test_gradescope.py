@@ -20,7 +20,7 @@ from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.plan import DEFAULT_SEED
 from autograder.sandbox import Limits
-from conftest import needs_fashion_mnist, reference_text, run_cli, write_submission
+from helpers import needs_fashion_mnist, reference_text, run_cli, write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
-from conftest import REFERENCE, reference_text, run_cli, write_submission
+from helpers import REFERENCE, reference_text, run_cli, write_submission
 
 TIMEOUT = 10
 LOSS_LINE = 'loss = data_loss + reg_loss'

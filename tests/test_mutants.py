@@ -5,7 +5,7 @@ import pytest
 
 from autograder import checks, mutants
 from autograder.paths import REPO_DIR
-from conftest import REFERENCE, STUB
+from helpers import REFERENCE, STUB
 
 CHECK_NAMES = [check.name for check in checks.CATALOG]
 

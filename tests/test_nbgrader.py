@@ -18,7 +18,7 @@ import pytest
 from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.paths import COURSE_DIR, REPO_DIR, SOLUTIONS_DIR
-from conftest import needs_fashion_mnist, reference_text, write_submission
+from helpers import needs_fashion_mnist, reference_text, write_submission
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 

@@ -8,7 +8,7 @@ from nbclient import NotebookClient
 
 from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
-from conftest import needs_fashion_mnist
+from helpers import needs_fashion_mnist
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 # The kernels import `autograder` from this checkout, not from wherever the kit is installed.

@@ -17,7 +17,7 @@ from autograder import cli, feedback, report
 from autograder.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
-from conftest import STUB
+from helpers import STUB
 import corpus_families
 import synthetic_class
 

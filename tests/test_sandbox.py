@@ -21,7 +21,7 @@ from autograder.plan import build_probes
 from autograder.sandbox import isolation
 from autograder.sandbox.child import channel
 from autograder.sandbox.service import LossService, ProbeBudget
-from conftest import reference_text, run_cli, write_submission
+from helpers import reference_text, run_cli, write_submission
 
 TIMEOUT = 15
 SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')

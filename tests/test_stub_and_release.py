@@ -10,7 +10,7 @@ import pytest
 
 from autograder import markers, release
 from autograder.paths import ASSIGNMENT_DIR, COURSE_SOURCE_DIR, SOLUTIONS_DIR
-from conftest import REFERENCE, STUB, run_cli
+from helpers import REFERENCE, STUB, run_cli
 
 
 def load(path, name):

@@ -28,7 +28,7 @@ from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, Submission
 from autograder.paths import REPO_DIR
 from autograder.submissions import (SubmissionError, discover, read_folder_submission,
                                     read_student_file, read_zip_submission)
-from conftest import REFERENCE, public_seed, reference_text, run_cli
+from helpers import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')
 
