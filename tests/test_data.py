@@ -217,6 +217,7 @@ def test_missing_fashion_mnist_names_the_package(tmp_path):
         data_utils.load_fashion_mnist(str(tmp_path))
 
 
+@pytest.mark.slow
 @needs_fashion_mnist
 def test_real_fashion_mnist_split():
     data = data_utils.get_data('fashion_mnist')

@@ -16,6 +16,9 @@ from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from helpers import (REFERENCE, grader_tmpdir, own_processes, reference_text, run_cli,
                      write_submission)
 
+# Every test here grades through the command line and the sandbox.
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 10
 LOSS_LINE = 'loss = data_loss + reg_loss'
 

@@ -558,6 +558,7 @@ def fake_cli(monkeypatch):
     return lambda *args: cli.main(public_seed(['grade', *args]))
 
 
+@pytest.mark.slow
 def test_exit_codes(tmp_path, fake_cli, capsys):
     root = tmp_path / 'class'
     put(root / 'alice' / 'neural_net.py')
@@ -584,6 +585,7 @@ def test_exit_codes(tmp_path, fake_cli, capsys):
     assert usage.value.code == 2
 
 
+@pytest.mark.slow
 def test_a_grader_failure_on_one_submission_does_not_stop_the_batch(tmp_path, monkeypatch,
                                                                    capsys):
     class Failing(FakeGrader):
