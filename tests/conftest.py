@@ -1,22 +1,14 @@
-"""Shared fixtures: paths, a session-wide grader, helpers to write submissions."""
+"""Shared fixtures: session-wide graders and a graded class.
+
+Plain helpers and constants are in helpers.py (import them from there, never
+from conftest).
+"""
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
-from autograder import datasets
 from autograder.grading import Grader
-from autograder.paths import ASSIGNMENT_DIR, REPO_DIR, SOLUTIONS_DIR, STUDENT_FILE
-
-REFERENCE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
-STUB = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
-HAVE_FASHION_MNIST = datasets.available('fashion_mnist')
-
-needs_fashion_mnist = pytest.mark.skipif(
-    not HAVE_FASHION_MNIST and not os.environ.get('CI'),
-    reason='Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)')
+from helpers import HAVE_FASHION_MNIST, run_cli
 
 
 @pytest.fixture(scope='session')
@@ -35,53 +27,6 @@ def code_grader():
     """Grader without the data check (fast, no dataset needed)."""
     with Grader(dataset='none') as instance:
         yield instance
-
-
-def write_submission(folder, text, name=STUDENT_FILE):
-    """Write text (str or bytes) as folder/name; returns the path."""
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, name)
-    mode = 'wb' if isinstance(text, bytes) else 'w'
-    with open(path, mode) as handle:
-        handle.write(text)
-    return path
-
-
-def reference_text():
-    with open(REFERENCE, encoding='utf-8') as handle:
-        return handle.read()
-
-
-def public_seed(args):
-    """args of a `grade` call, with --public-seed unless a --seed is given.
-
-    The tests grade with the kit's public seed; `grade` refuses it unless told
-    (real grading takes a private --seed).
-    """
-    args = list(args)
-    if args and args[0] == 'grade' and '--seed' not in args and '--help' not in args:
-        args.append('--public-seed')
-    return args
-
-
-def run_cli(*args, check=False, timeout=600, env=None):
-    """Run `python -m autograder ARGS` from the repo root; returns CompletedProcess.
-
-    A `grade` call without --seed gets --public-seed (public_seed)."""
-    args = public_seed(args)
-    result = subprocess.run([sys.executable, '-m', 'autograder', *args], cwd=REPO_DIR,
-                            capture_output=True, text=True, timeout=timeout,
-                            env=dict(os.environ, **(env or {})))
-    if check and result.returncode != 0:
-        raise AssertionError('exit %d\nstdout:\n%s\nstderr:\n%s'
-                             % (result.returncode, result.stdout, result.stderr))
-    return result
-
-
-def copy_reference(folder):
-    os.makedirs(folder, exist_ok=True)
-    shutil.copy(REFERENCE, os.path.join(folder, STUDENT_FILE))
-    return os.path.join(folder, STUDENT_FILE)
 
 
 @pytest.fixture(scope='session')

@@ -144,7 +144,7 @@ def code_lines(text, template_text):
     banner lines; in a file of the older template (no START/END regions)
     only the lines inside its banner regions count.
     """
-    from autograder import markers
+    from autograder.checks import markers
     lines = text.splitlines()
     template = {line.strip() for line in template_text.splitlines()}
     docstrings = set()

@@ -10,10 +10,11 @@ import pytest
 
 from autograder import mutants
 from autograder.platforms.gradebook import NBGRADER_COLUMNS
-from conftest import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
+from helpers import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 
-pytestmark = needs_fashion_mnist
+# Every test here runs the grader's command line end to end.
+pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 

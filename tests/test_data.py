@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.paths import SOLUTIONS_DIR
-from conftest import needs_fashion_mnist
+from helpers import needs_fashion_mnist
 
 sys.path.insert(0, SOLUTIONS_DIR)
 import cifar10_download  # noqa: E402
@@ -217,6 +217,7 @@ def test_missing_fashion_mnist_names_the_package(tmp_path):
         data_utils.load_fashion_mnist(str(tmp_path))
 
 
+@pytest.mark.slow
 @needs_fashion_mnist
 def test_real_fashion_mnist_split():
     data = data_utils.get_data('fashion_mnist')

@@ -91,6 +91,7 @@ def test_command_line_reports_errors_without_traceback(tmp_path, capsys):
 
 @pytest.mark.skipif(not os.path.isdir(data_utils.FASHION_MNIST_SYSTEM_DIR),
                     reason='dataset-fashion-mnist not installed')
+@pytest.mark.slow
 def test_debian_copy_is_recognised(tmp_path):
     """Debian's files are the upstream data gzipped again: the content checksums match."""
     dest = download.get_fashion_mnist(str(tmp_path),

@@ -20,7 +20,7 @@ from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
-from conftest import needs_fashion_mnist, reference_text, run_cli, write_submission
+from helpers import needs_fashion_mnist, reference_text, run_cli, write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
@@ -46,6 +46,7 @@ def test_results_json_hides_hidden_checks_and_the_total():
     assert 'secret' not in data['output'] and '5.5' not in data['output']
 
 
+@pytest.mark.slow
 def test_build_refuses_the_public_seed_and_a_missing_one(tmp_path):
     out = tmp_path / 'autograder.zip'
     public = run_cli('gradescope', 'build', '--seed', str(DEFAULT_SEED), '--out', str(out))
@@ -55,6 +56,7 @@ def test_build_refuses_the_public_seed_and_a_missing_one(tmp_path):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_cifar10_build_says_when_the_archive_is_missing(tmp_path):
     out = tmp_path / 'autograder.zip'
     result = run_cli('gradescope', 'build', '--seed', '99', '--dataset', 'cifar10',
@@ -63,6 +65,7 @@ def test_cifar10_build_says_when_the_archive_is_missing(tmp_path):
     assert 'downloads nothing' in result.stderr and not out.exists()
 
 
+@pytest.mark.slow
 def test_bundle_layout_has_no_public_reference(tmp_path):
     out = tmp_path / 'autograder.zip'
     gradescope.build_zip(str(out), 31337, dataset='none', log=lambda *_: None)
@@ -90,6 +93,7 @@ def test_bundle_layout_has_no_public_reference(tmp_path):
         assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
 
 
+@pytest.mark.slow
 def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
     """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
     stored outputs belong to the data the builder has (synthetic batches here, with the
@@ -134,6 +138,7 @@ def write_private(folder, seed, dataset='none'):
     return json.loads(config)
 
 
+@pytest.mark.slow
 def test_grading_from_stored_outputs_without_the_reference(tmp_path):
     """The bundle's grader reads its seed and stored outputs, never runs the reference, and
     refuses outputs stored for another seed."""
@@ -153,6 +158,7 @@ def test_grading_from_stored_outputs_without_the_reference(tmp_path):
         gradescope.make_grader(str(private), str(submission), Limits())
 
 
+@pytest.mark.slow
 @needs_fashion_mnist
 def test_other_validation_data_than_at_build_time_is_refused(tmp_path):
     private = tmp_path / 'private'

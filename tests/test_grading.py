@@ -8,7 +8,7 @@ from autograder import checks, mutants
 from autograder.sandbox.child import channel as wire
 from autograder.checks import CATALOG
 from autograder.sandbox.child.probes import ProbeOutputError, as_float_array
-from conftest import REFERENCE, STUB, reference_text, write_submission
+from helpers import REFERENCE, STUB, reference_text, write_submission
 
 CONTRACT_NAMES = {'scores', 'loss', 'grads', 'train', 'predict', 'val_accuracy'}
 
@@ -19,6 +19,7 @@ def test_catalog_names_and_points():
     assert all(check.max_score > 0 for check in CATALOG)
 
 
+@pytest.mark.slow
 def test_reference_gets_full_marks(grader):
     result = grader.grade_file(REFERENCE, 'reference').to_json()
     assert [c['name'] for c in result['checks']] == [c.name for c in CATALOG]
@@ -27,6 +28,7 @@ def test_reference_gets_full_marks(grader):
     assert 'validation accuracy' in val['feedback']
 
 
+@pytest.mark.slow
 def test_stub_gets_zero_with_reasons(grader):
     result = grader.grade_file(STUB, 'stub').to_json()
     assert result['score'] == 0
@@ -35,6 +37,7 @@ def test_stub_gets_zero_with_reasons(grader):
                 or 'could not be observed' in check['feedback']), check
 
 
+@pytest.mark.slow
 def test_grading_is_deterministic(grader, tmp_path):
     text = reference_text().replace('dscores /= N', 'dscores /= 2 * N')
     path = write_submission(str(tmp_path / 'half'), text)
@@ -44,6 +47,7 @@ def test_grading_is_deterministic(grader, tmp_path):
     assert 0 < json.loads(first)['score'] < json.loads(first)['max_score']
 
 
+@pytest.mark.slow
 def test_feedback_names_the_wrong_gradient(code_grader, tmp_path):
     text = reference_text().replace(mutants.MASK, 'pass')
     result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
@@ -54,6 +58,7 @@ def test_feedback_names_the_wrong_gradient(code_grader, tmp_path):
     assert scores['score'] == scores['max_score']
 
 
+@pytest.mark.slow
 def test_feedback_separates_data_loss_from_regularisation(code_grader, tmp_path):
     text = reference_text().replace('loss = data_loss + reg_loss', 'loss = data_loss')
     result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()
@@ -62,6 +67,7 @@ def test_feedback_separates_data_loss_from_regularisation(code_grader, tmp_path)
     assert 'right without regularisation but wrong with reg>0' in loss['feedback']
 
 
+@pytest.mark.slow
 def test_hardcoded_toy_sizes_get_partial_credit_and_advice(code_grader, tmp_path):
     text = reference_text().replace(
         'scores = hidden.dot(W2) + b2                  # (N, C)',
@@ -118,6 +124,7 @@ ATTACKS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('attack', sorted(ATTACKS))
 def test_fake_outputs_do_not_pass(code_grader, tmp_path, attack):
     old, new = ATTACKS[attack]
@@ -130,6 +137,7 @@ def test_fake_outputs_do_not_pass(code_grader, tmp_path, attack):
     assert check['score'] == 0, check
 
 
+@pytest.mark.slow
 def test_list_outputs_of_the_right_shape_are_accepted(code_grader, tmp_path):
     text = reference_text().replace('return y_pred', 'return y_pred.tolist()')
     result = code_grader.grade_file(write_submission(str(tmp_path), text)).to_json()

@@ -7,12 +7,17 @@ files a submission might try to change.
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
 
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
-from conftest import REFERENCE, reference_text, run_cli, write_submission
+from helpers import (REFERENCE, grader_tmpdir, own_processes, reference_text, run_cli,
+                     write_submission)
+
+# Every test here grades through the command line and the sandbox.
+pytestmark = pytest.mark.slow
 
 TIMEOUT = 10
 LOSS_LINE = 'loss = data_loss + reg_loss'
@@ -109,14 +114,19 @@ def sha(path):
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def surviving(marker):
-    listing = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if marker in line and 'ps -eo' not in line]
-
-
 @pytest.fixture(scope='module')
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp('hostile')
+    # The grader's scratch folder goes to a TMPDIR of this test's own, so the
+    # process checks see this batch's processes only (never another checkout's).
+    scratch = grader_tmpdir()
+    try:
+        yield dict(grade_hostile_class(root, {'TMPDIR': scratch}), roots=[root, scratch])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_hostile_class(root, env):
     klass = root / 'class'
     out = root / 'out'
     for name, (content, _, _) in HOSTILE.items():
@@ -129,10 +139,10 @@ def graded(tmp_path_factory):
     # Finish a first pass on a good student's file (its id: good_1/neural_net.py) so
     # there is a gradebook to attack.
     run_cli('grade', str(klass / 'good_1' / 'neural_net.py'), '--out', str(out),
-            '--dataset', 'fashion_mnist', check=True)
+            '--dataset', 'fashion_mnist', check=True, env=env)
     solution_hash = sha(REFERENCE)
     result = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
-                     '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist')
+                     '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', env=env)
     # ten_megabytes is refused when it is read: exit status 3, everyone else graded.
     assert result.returncode == 3, result.stderr
     return {'results': {r['submission']: r for r in json.loads(result.stdout)},
@@ -169,8 +179,10 @@ def test_protected_files_are_unchanged(graded):
 
 
 def test_no_process_outlives_its_submission(graded):
-    assert surviving('sleep 313') == []
-    assert surviving('tln-sandbox') == []
+    roots = graded['roots']
+    assert own_processes(roots, 'sleep 313') == []
+    assert own_processes(roots, 'start_child.py') == []     # the sandbox children
+    assert own_processes(roots) == []
 
 
 def slow_class(folder, count=8, seconds=2):
@@ -192,16 +204,19 @@ def wait_for_results(out, count, proc, limit=120):
 
 
 @pytest.mark.parametrize('signal_name', ['SIGINT', 'SIGKILL'])
-def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name):
+def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name, request):
     import csv
     import signal
     import sys
     klass, out = tmp_path / 'class', tmp_path / 'out'
     slow_class(klass)
+    scratch = grader_tmpdir()
+    request.addfinalizer(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    env = dict(os.environ, TMPDIR=scratch)
     command = [sys.executable, '-m', 'autograder', 'grade', str(klass), '--out', str(out),
                '--jobs', '2', '--dataset', 'none', '--public-seed']
     proc = subprocess.Popen(command, cwd=REPO_DIR, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     wait_for_results(out, 2, proc)
     proc.send_signal(getattr(signal, signal_name))
     _, stderr = proc.communicate(timeout=60)
@@ -215,8 +230,11 @@ def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name):
         assert len(list(csv.DictReader(handle))) >= 2
     import time
     time.sleep(0.5)
-    assert surviving(str(klass)) == [] and surviving('tln-sandbox') == []
-    again = subprocess.run(command, cwd=REPO_DIR, capture_output=True, text=True, timeout=300)
+    roots = [tmp_path, scratch]
+    assert own_processes(roots, str(klass)) == []              # the grader
+    assert own_processes(roots, 'start_child.py') == []        # its sandbox children
+    again = subprocess.run(command, cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
+                           env=env)
     assert again.returncode == 0, again.stderr
     assert '%d unchanged submission(s) reused' % len(finished) in again.stderr
     with open(out / 'grades.csv', newline='') as handle:

@@ -5,7 +5,7 @@ import pytest
 
 from autograder import checks, mutants
 from autograder.paths import REPO_DIR
-from conftest import REFERENCE, STUB
+from helpers import REFERENCE, STUB
 
 CHECK_NAMES = [check.name for check in checks.CATALOG]
 
@@ -29,6 +29,7 @@ def test_a_stale_edit_fails_loudly():
         mutants.apply(stale)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', [m.name for m in mutants.MUTANTS])
 def test_mutant_fails_exactly_its_checks(grader, tmp_path, name):
     mutant = mutants.BY_NAME[name]
@@ -42,6 +43,7 @@ def test_mutant_fails_exactly_its_checks(grader, tmp_path, name):
             assert check.feedback and 'did not run' not in check.feedback
 
 
+@pytest.mark.slow
 def test_reference_full_and_stub_zero(grader):
     assert grader.grade_file(REFERENCE).score == grader.max_score
     assert grader.grade_file(STUB).score == 0

@@ -18,7 +18,7 @@ import pytest
 from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.paths import COURSE_DIR, REPO_DIR, SOLUTIONS_DIR
-from conftest import needs_fashion_mnist, reference_text, write_submission
+from helpers import import_or_skip, needs_fashion_mnist, reference_text, write_submission
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 
@@ -69,6 +69,7 @@ def submit(course, student, code, tune):
 
 @pytest.fixture(scope='module')
 def course(tmp_path_factory):
+    import_or_skip('nbgrader')        # run below as `python -m nbgrader`
     course = tmp_path_factory.mktemp('nbgrader') / 'course'
     shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
                                                                           'autograded', 'feedback',

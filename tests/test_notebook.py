@@ -1,23 +1,48 @@
-"""The solution notebook runs end to end headless (nbclient) on Fashion-MNIST."""
+"""The solution notebook runs end to end headless (nbclient) on Fashion-MNIST.
+
+The tests that execute a notebook are slow and need the data, nbformat and
+nbclient (imported when such a test runs: a machine without them still
+collects this module); the checks of the stored notebooks read their JSON.
+"""
+import json
 import os
 import shutil
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
-from conftest import needs_fashion_mnist
+from helpers import import_or_skip, needs_fashion_mnist
 
-pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 # The kernels import `autograder` from this checkout, not from wherever the kit is installed.
 KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))
+
+
+def runs_notebook(test):
+    """Mark of a test that executes a notebook: slow tier, Fashion-MNIST needed."""
+    return pytest.mark.slow(needs_fashion_mnist(test))
+
+
+def notebook_tools():
+    """(nbformat, nbclient.NotebookClient), or a skip where they are not installed."""
+    nbformat = import_or_skip('nbformat')
+    return nbformat, import_or_skip('nbclient').NotebookClient
+
+
+def stored_cells(path):
+    """The cells of a stored notebook as dicts, each source joined into one string."""
+    with open(path, encoding='utf-8') as handle:
+        cells = json.load(handle)['cells']
+    for cell in cells:
+        if isinstance(cell['source'], list):
+            cell['source'] = ''.join(cell['source'])
+    return cells
 
 
 @pytest.fixture(scope='module')
 def executed(tmp_path_factory):
     """The solution notebook executed in a scratch copy of solutions/ (quick mode)."""
+    nbformat, NotebookClient = notebook_tools()
     folder = tmp_path_factory.mktemp('solution_run')
     for name in os.listdir(SOLUTIONS_DIR):
         if name.endswith(('.py', '.ipynb')):
@@ -41,11 +66,13 @@ def outputs(notebook):
                 yield cell, output
 
 
+@runs_notebook
 def test_runs_without_errors(executed):
     errors = [o for _, o in outputs(executed) if o.output_type == 'error']
     assert errors == []
 
 
+@runs_notebook
 def test_plots_are_produced(executed):
     images = [cell.metadata.get('nbgrader', {}).get('grade_id')
               for cell, o in outputs(executed) if 'image/png' in o.get('data', {})]
@@ -53,6 +80,7 @@ def test_plots_are_produced(executed):
     assert images == ['test_train', 'plot_history', 'show_weights', 'show_best_weights']
 
 
+@runs_notebook
 def test_every_test_cell_earns_full_points(executed):
     graded = 0
     for cell in executed.cells:
@@ -67,15 +95,15 @@ def test_every_test_cell_earns_full_points(executed):
 
 
 def test_test_cell_points_come_from_the_catalog():
-    notebook = nbformat.read(os.path.join(SOLUTIONS_DIR, 'two_layer_net.ipynb'), as_version=4)
-    for cell in notebook.cells:
-        meta = cell.metadata.get('nbgrader', {})
-        if meta.get('grade') and cell.cell_type == 'code':
+    for cell in stored_cells(os.path.join(SOLUTIONS_DIR, 'two_layer_net.ipynb')):
+        meta = cell['metadata'].get('nbgrader', {})
+        if meta.get('grade') and cell['cell_type'] == 'code':
             name = meta['grade_id'][len('test_'):]
             check = CHECKS['val_accuracy' if name == 'best_net' else name]
             assert meta['points'] == check.max_score, meta['grade_id']
 
 
+@runs_notebook
 def test_best_net_reaches_the_bar(executed):
     text = ''.join(o.get('text', '') for _, o in outputs(executed) if o.output_type == 'stream')
     line = [l for l in text.splitlines() if l.startswith('Validation accuracy of best_net')][0]
@@ -84,9 +112,11 @@ def test_best_net_reaches_the_bar(executed):
     assert 'Test accuracy' in text
 
 
+@runs_notebook
 def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
     """With a correct neural_net.py, every check of the student notebook passes and the
     first stop is the tuning cell the student has to write."""
+    nbformat, NotebookClient = notebook_tools()
     from nbclient.exceptions import CellExecutionError
     from autograder.paths import ASSIGNMENT_DIR
     for name in os.listdir(ASSIGNMENT_DIR):
@@ -110,9 +140,11 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
     assert 'best_net = None' in notebook.cells[errors[0]].source
 
 
+@runs_notebook
 def test_cells_after_tuning_say_to_set_best_net(tmp_path):
     """A student who leaves best_net unset gets a sentence that says what to do in every
     cell that needs it, not an AttributeError on None."""
+    nbformat, NotebookClient = notebook_tools()
     from autograder.paths import ASSIGNMENT_DIR
     for name in os.listdir(ASSIGNMENT_DIR):
         if name.endswith(('.py', '.ipynb')):
@@ -141,7 +173,6 @@ def test_cells_after_tuning_say_to_set_best_net(tmp_path):
 
 def test_self_check_instructions_hold_in_the_notebook_folder():
     from autograder.paths import ASSIGNMENT_DIR
-    notebook = nbformat.read(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'), as_version=4)
-    intro = notebook.cells[0].source
+    intro = stored_cells(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'))[0]['source']
     assert 'in the folder this notebook is in' in intro
     assert 'python -m autograder check' in intro and 'assignment/neural_net.py' not in intro

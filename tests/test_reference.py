@@ -1,10 +1,8 @@
 """The reference solution reproduces the classic assignment's figures."""
-import importlib.util
-
 import numpy as np
 import pytest
 
-from conftest import REFERENCE
+from helpers import REFERENCE, load_module
 
 CORRECT_SCORES = np.asarray([
     [-0.81233741, -1.27654624, -0.70335995],
@@ -18,19 +16,13 @@ CORRECT_TOY_TRAIN_LOSS = 0.017149607938732048
 
 @pytest.fixture(scope='module')
 def nn():
-    spec = importlib.util.spec_from_file_location('reference_neural_net', REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(REFERENCE, 'reference_neural_net')
 
 
 @pytest.fixture(scope='module')
 def gradient_check():
-    spec = importlib.util.spec_from_file_location(
-        'reference_gradient_check', REFERENCE.replace('neural_net.py', 'gradient_check.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(REFERENCE.replace('neural_net.py', 'gradient_check.py'),
+                       'reference_gradient_check')
 
 
 def toy(nn):

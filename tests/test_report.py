@@ -18,7 +18,7 @@ from autograder.platforms import feedback
 from autograder.submissions.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
-from conftest import STUB
+from helpers import STUB, import_or_skip
 import corpus_families
 import synthetic_class
 
@@ -149,6 +149,7 @@ def assert_inert(page):
     assert 'onerror=' not in page.replace('onerror=alert(2)&gt;', '')
 
 
+@pytest.mark.slow
 def test_student_text_is_escaped_everywhere(tmp_path):
     hostile = hostile_class()
     code = synthetic_class.fill([1] * 7)
@@ -176,6 +177,7 @@ def test_feedback_page_has_the_csp():
 
 @pytest.fixture(scope='module')
 def small_class():
+    import_or_skip('copydetect')      # the screening's fingerprints
     students = {n: t for n, (t, _m) in synthetic_class.independent_students().items()}
     copies = {'copy_%d' % i: synthetic_class.disguised_copy(students[name], seed=i)
               for i, name in enumerate(['student02', 'student09', 'student13', 'student21'])}
@@ -196,6 +198,7 @@ def test_similarity_finds_planted_copies_and_no_independent_pair(small_class):
     assert max(screening.scores) >= 0.9 and sorted(screening.scores)[-5] < similarity.THRESHOLD
 
 
+@pytest.mark.slow
 def test_candidate_selection_loses_no_pair(small_class):
     """Every pair the slow all-pairs comparison puts above a low bar is a candidate."""
     students, copies, _originals, stub = small_class
@@ -221,8 +224,10 @@ json.dump({'hash': hash('salted?'), 'scores': screening.scores,
 """
 
 
+@pytest.mark.slow
 def test_screening_is_the_same_in_every_process():
     """copydetect hashes with hash(), salted per process: the screening fixes the seed."""
+    import_or_skip('copydetect')
     runs = []
     for seed in ('1', '2', 'random'):
         done = subprocess.run([sys.executable, '-c', SCREEN_IN_A_CHILD], cwd=REPO_DIR,
@@ -237,6 +242,7 @@ def test_screening_is_the_same_in_every_process():
 
 
 def test_template_lines_and_docstrings_are_not_own_code():
+    import_or_skip('copydetect')
     with open(STUB) as handle:
         stub = handle.read()
     template = similarity.template_lines(stub)
@@ -276,6 +282,7 @@ def test_compare_lists_changed_students_and_checks(tmp_path):
     assert changes[0].checks == [('loss', 0.0, 2.0), ('grads', 3.0, 1.5)]
 
 
+@pytest.mark.slow
 def test_report_verb_rebuilds_and_compares(tmp_path, capsys):
     old = write_out(str(tmp_path / 'old'), [result('ann', [1, 2, 3]), result('ben', [1, 0, 3])])
     new = write_out(str(tmp_path / 'new'), [result('ann', [1, 2, 3]), result('ben', [1, 2, 1.5])],
@@ -300,6 +307,7 @@ def grades_csv(out):
 @pytest.fixture(scope='module')
 def graded_report(report_class):
     """(out folder, what was planted, the report built from out)."""
+    import_or_skip('copydetect')      # both tests read the screening
     out, planted = report_class
     return out, planted, report.make(str(out))
 

@@ -15,6 +15,7 @@ import shutil
 import pytest
 
 from autograder.submissions.batch import safe_name
+from helpers import import_or_skip
 import synthetic_class
 
 pytestmark = pytest.mark.slow
@@ -42,11 +43,8 @@ def find_browser():
 
 @pytest.fixture(scope='module')
 def browser(tmp_path_factory):
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing('selenium is not installed (pip install -r requirements.txt)')
+    webdriver = import_or_skip('selenium.webdriver')
+    Service = import_or_skip('selenium.webdriver.chrome.service').Service
     binary = find_browser()
     if binary is None:
         missing('Chromium is not installed (apt-get install chromium)')

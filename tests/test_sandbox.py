@@ -10,6 +10,7 @@ of what comes back (loss service, channel, output validation).
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -21,7 +22,7 @@ from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation
 from autograder.sandbox.child import channel
 from autograder.sandbox.service import LossService, ProbeBudget
-from conftest import reference_text, run_cli, write_submission
+from helpers import grader_tmpdir, own_processes, reference_text, run_cli, write_submission
 
 TIMEOUT = 15
 SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')
@@ -160,12 +161,6 @@ def tree_hash(folder):
     return digest.hexdigest()
 
 
-def own_processes(marker):
-    """Processes whose command line holds marker (this test's own class folder)."""
-    listing = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if marker in line and 'ps -eo' not in line]
-
-
 def test_kernel_layer_is_there_in_ci():
     """With CI set, a machine without the kernel layer fails the suite (never skips)."""
     if not isolation.available('bwrap'):
@@ -191,10 +186,17 @@ def attacked(tmp_path_factory):
         write_submission(str(klass / name), source)
     protected = {'solution': sha(SOLUTION), 'kit': tree_hash(os.path.join(REPO_DIR, 'autograder')),
                  'good_2': sha(klass / 'good_2' / 'neural_net.py')}
-    done = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
-                   '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', timeout=900)
-    return {'done': done, 'results': {r['submission']: r for r in json.loads(done.stdout)},
-            'klass': klass, 'out': out, 'protected': protected}
+    # The grader's scratch folder in a TMPDIR of this test's own: the process
+    # check sees this batch's processes only (never another checkout's grader).
+    scratch = grader_tmpdir()
+    try:
+        done = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
+                       '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', timeout=900,
+                       env={'TMPDIR': scratch})
+        yield {'done': done, 'results': {r['submission']: r for r in json.loads(done.stdout)},
+               'klass': klass, 'out': out, 'protected': protected, 'roots': [root, scratch]}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.mark.slow
@@ -233,11 +235,12 @@ def test_nothing_outside_the_work_folder_changed(attacked):
 
 @pytest.mark.slow
 def test_no_process_outlives_the_batch(attacked):
-    assert own_processes(str(attacked['klass'])) == []
-    assert own_processes('time.sleep(400)') == []
-    listing = subprocess.run(['ps', '-eo', 'ppid,args'], capture_output=True, text=True).stdout
-    assert not [line for line in listing.splitlines() if 'start_child.py' in line
-                and str(attacked['klass']) in line]
+    """Nothing of this batch runs on: the grader, its sandbox children, or what they
+    started (fork_setsid's sleeper), found through this test's own folders."""
+    roots = attacked['roots']
+    assert own_processes(roots, str(attacked['klass'])) == []
+    assert own_processes(roots, 'start_child.py') == []
+    assert own_processes(roots) == []
 
 
 # ------------------------------------------------------------- unit tests ---

@@ -11,7 +11,7 @@ import pytest
 from autograder.checks import markers
 from autograder.release import generate as release
 from autograder.paths import ASSIGNMENT_DIR, COURSE_SOURCE_DIR, SOLUTIONS_DIR
-from conftest import REFERENCE, STUB, run_cli
+from helpers import REFERENCE, STUB, run_cli
 
 
 def load(path, name):
@@ -26,6 +26,7 @@ def test_committed_files_match_release_command():
         'generated files are out of date: run `python -m autograder release`')
 
 
+@pytest.mark.slow
 def test_release_check_command_passes_on_the_committed_tree():
     result = run_cli('release', '--check')
     assert result.returncode == 0, result.stdout + result.stderr
@@ -126,6 +127,7 @@ def test_solution_notebook_covers_the_walkthrough():
     assert re.search(r'\*\*Your answer:\*\* 1 and 3', answer)
 
 
+@pytest.mark.slow
 def test_student_repository_has_no_solution_and_self_checks(tmp_path):
     import subprocess
     import sys
@@ -167,6 +169,7 @@ def test_student_repository_has_no_solution_and_self_checks(tmp_path):
     assert (tmp_path / 'other' / 'thesis.tex').read_text() == 'precious'
 
 
+@pytest.mark.slow
 def test_student_export_accepts_an_empty_or_git_init_folder(tmp_path):
     import subprocess
     empty = tmp_path / 'empty'

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from conftest import reference_text, run_cli
+from helpers import reference_text, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ from autograder.submissions.discovery import (SubmissionError, discover,
                                               read_folder_submission, read_student_file,
                                               read_zip_submission)
 from autograder.submissions.output_folder import OutputError, read_regular, write_atomic
-from conftest import REFERENCE, public_seed, reference_text, run_cli
+from helpers import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')
 
@@ -560,6 +560,7 @@ def fake_cli(monkeypatch):
     return lambda *args: cli.main(public_seed(['grade', *args]))
 
 
+@pytest.mark.slow
 def test_exit_codes(tmp_path, fake_cli, capsys):
     root = tmp_path / 'class'
     put(root / 'alice' / 'neural_net.py')
@@ -586,6 +587,7 @@ def test_exit_codes(tmp_path, fake_cli, capsys):
     assert usage.value.code == 2
 
 
+@pytest.mark.slow
 def test_a_grader_failure_on_one_submission_does_not_stop_the_batch(tmp_path, monkeypatch,
                                                                    capsys):
     class Failing(FakeGrader):

@@ -5,10 +5,13 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
 from autograder.cli import COMMANDS
 from autograder.paths import REPO_DIR
+from helpers import import_or_skip
+
+# PyYAML comes with the notebook packages of requirements.txt.
+yaml = import_or_skip('yaml')
 
 WORKFLOWS = os.path.join(REPO_DIR, '.github', 'workflows')
 
@@ -76,6 +79,27 @@ def test_ci_workflow_installs_and_tests_like_the_readme():
     setup, test = readme_commands()
     assert setup.split(' && ')[0] in runs
     assert test in runs
+
+
+FAST_TIER = 'python -m pytest -m "not slow"'
+
+
+def test_ci_runs_the_fast_tier_on_every_python_and_the_whole_suite_once():
+    """The README's fast-tier command runs on each Python of the matrix; the README's
+    test command (both tiers) runs in one job, once."""
+    jobs = yaml.safe_load(read('.github', 'workflows', 'ci.yml'))['jobs']
+
+    def runs(job):
+        return [step['run'] for step in job['steps'] if 'run' in step]
+    _, test = readme_commands()
+    [fast] = [job for job in jobs.values() if FAST_TIER in runs(job)]
+    pythons = fast['strategy']['matrix']['python-version']
+    assert len(pythons) >= 3 and all(p.startswith('3.') for p in pythons)
+    [whole] = [job for job in jobs.values() if test in runs(job)]
+    assert 'strategy' not in whole
+    assert FAST_TIER in read('README.md')
+    with open(os.path.join(REPO_DIR, 'pyproject.toml'), encoding='utf-8') as handle:
+        assert '"slow: ' in handle.read()
 
 
 def test_workflows_use_documented_grader_commands():

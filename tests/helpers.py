@@ -1,0 +1,177 @@
+"""Plain helpers and constants the test modules share (fixtures live in conftest.py).
+
+Test modules import from here (`from helpers import ...`); pytest puts tests/
+on sys.path (pyproject.toml: pythonpath), so this works in every import mode.
+"""
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from autograder import datasets
+from autograder.paths import ASSIGNMENT_DIR, REPO_DIR, SOLUTIONS_DIR, STUDENT_FILE
+
+REFERENCE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
+STUB = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+HAVE_FASHION_MNIST = datasets.available('fashion_mnist')
+
+needs_fashion_mnist = pytest.mark.skipif(
+    not HAVE_FASHION_MNIST and not os.environ.get('CI'),
+    reason='Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)')
+
+
+def import_or_skip(name):
+    """The optional module name (e.g. 'nbformat'); the test is skipped where it is missing.
+
+    Under CI (CI set), which installs requirements.txt, a missing module is an
+    error instead: a broken install must not pass as skipped tests, as with
+    needs_fashion_mnist.
+    """
+    if os.environ.get('CI'):
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason='%s is not installed (pip install -r requirements.txt)'
+                               % name)
+
+
+def write_submission(folder, text, name=STUDENT_FILE):
+    """Write text (str or bytes) as folder/name; returns the path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    mode = 'wb' if isinstance(text, bytes) else 'w'
+    with open(path, mode) as handle:
+        handle.write(text)
+    return path
+
+
+def reference_text():
+    with open(REFERENCE, encoding='utf-8') as handle:
+        return handle.read()
+
+
+def load_module(path, name):
+    """Import the Python file at path as a fresh module called name (kit files only)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def public_seed(args):
+    """args of a `grade` call, with --public-seed unless a --seed is given.
+
+    The tests grade with the kit's public seed; `grade` refuses it unless told
+    (real grading takes a private --seed).
+    """
+    args = list(args)
+    if args and args[0] == 'grade' and '--seed' not in args and '--help' not in args:
+        args.append('--public-seed')
+    return args
+
+
+def run_cli(*args, check=False, timeout=600, env=None):
+    """Run `python -m autograder ARGS` from the repo root; returns CompletedProcess.
+
+    A `grade` call without --seed gets --public-seed (public_seed)."""
+    args = public_seed(args)
+    result = subprocess.run([sys.executable, '-m', 'autograder', *args], cwd=REPO_DIR,
+                            capture_output=True, text=True, timeout=timeout,
+                            env=dict(os.environ, **(env or {})))
+    if check and result.returncode != 0:
+        raise AssertionError('exit %d\nstdout:\n%s\nstderr:\n%s'
+                             % (result.returncode, result.stdout, result.stderr))
+    return result
+
+
+def copy_reference(folder):
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(REFERENCE, os.path.join(folder, STUDENT_FILE))
+    return os.path.join(folder, STUDENT_FILE)
+
+
+# ------------------------------------------------ this test's own processes ---
+
+def grader_tmpdir(prefix='tln-test-'):
+    """A fresh temporary folder for a grader run's TMPDIR; the caller removes it.
+
+    The grader keeps its scratch folder (staged submissions, probe inputs) in
+    TMPDIR, so with TMPDIR here every sandbox process of that run names this
+    folder in its command line, its working folder or its environment, and
+    own_processes can tell them from another checkout's graders. It is made
+    in the system's temporary folder with mode 711, as the grader's own
+    scratch folder is, so a uid-drop sandbox user can pass through it.
+    """
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o711)
+    return path
+
+
+def _proc_text(pid, name):
+    try:
+        with open('/proc/%d/%s' % (pid, name), 'rb') as handle:
+            return handle.read().replace(b'\0', b' ').decode('utf-8', 'replace').strip()
+    except OSError:
+        return ''
+
+
+def _proc_table():
+    """{pid: (ppid, command line, text naming its folders and environment)} of every process."""
+    table = {}
+    if os.path.isdir('/proc/self'):
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            stat = _proc_text(pid, 'stat')
+            try:
+                ppid = int(stat.rsplit(')', 1)[1].split()[1])
+            except (IndexError, ValueError):
+                continue
+            try:
+                cwd = os.readlink('/proc/%d/cwd' % pid)
+            except OSError:
+                cwd = ''
+            table[pid] = (ppid, _proc_text(pid, 'cmdline'),
+                          cwd + ' ' + _proc_text(pid, 'environ'))
+        return table
+    listing = subprocess.run(['ps', '-eo', 'pid=,ppid=,args='], capture_output=True,
+                             text=True).stdout
+    for line in listing.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) == 3 and fields[0].isdigit() and fields[1].isdigit():
+            table[int(fields[0])] = (int(fields[1]), fields[2], '')
+    return table
+
+
+def own_processes(roots, marker=''):
+    """Command lines of the running processes of this test that contain marker.
+
+    A process is this test's when one of the folders in roots (the test's own
+    temporary paths: its class, its output, the grader's TMPDIR) appears in its
+    command line, working folder or environment, or in those of one of its
+    ancestors. Processes of other checkouts, or of other tests, never match,
+    so a grader running elsewhere on the machine cannot fail the check.
+    """
+    roots = [str(root).rstrip(os.sep) for root in roots]
+    assert roots and all(roots), 'own_processes needs the test\'s own folders'
+    # A root names itself or what is inside it, never a sibling such as root + '1'.
+    pattern = re.compile('|'.join(re.escape(root) + r'(?=[/\s]|$)' for root in roots))
+    table = _proc_table()
+    mine = {os.getpid()}
+
+    def linked(pid):
+        seen = set()
+        while pid in table and pid not in seen and pid > 1:
+            seen.add(pid)
+            ppid, command, context = table[pid]
+            if pattern.search(command) or pattern.search(context):
+                return True
+            pid = ppid
+        return False
+
+    return [table[pid][1] for pid in sorted(table)
+            if pid not in mine and marker in table[pid][1] and table[pid][1] and linked(pid)]

@@ -1,0 +1,679 @@
+"""Every judge of the check catalog, on synthetic evidence (no subprocess, no sandbox).
+
+The reference outputs come from the reference solution's methods run in this
+process on the grader's probe inputs (the kit's own code, never a student's),
+in the format the sandbox child reports them. A "student" is the reference's
+outputs, or outputs a known mistake gives, written in this module with numpy:
+right answers earn 1.0, each recognised mistake its fraction and its
+diagnosis id.
+"""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from autograder import checks
+from autograder.checks import diagnoses, judges
+from autograder.checks import Evidence, StudentError
+from autograder.checks.probe_inputs import OWN_LOSS, build_probes
+from helpers import REFERENCE, load_module
+
+PARAMS = ('W1', 'b1', 'W2', 'b2')
+LOSS_PROBES = ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
+TRAIN_KEYS = ('loss_history', 'train_acc_history', 'val_acc_history')
+
+
+# ------------------------------------------------- the reference, in-process ---
+
+def _unchanged(before, after):
+    """The child's 'unchanged' flags: one per input, in sorted name order."""
+    return np.array([float(np.array_equal(before[name], after[name])) for name in sorted(before)])
+
+
+def _net(nn, arrays):
+    """A reference TwoLayerNet holding copies of the probe's parameters (no __init__)."""
+    net = nn.TwoLayerNet.__new__(nn.TwoLayerNet)
+    net.params = {name: np.array(arrays[name], dtype=np.float64) for name in PARAMS}
+    return net
+
+
+def train_run(nn, probe, frozen=None, **changes):
+    """One seeded training run of the reference on probe's inputs, as the child runs it.
+
+    changes override the probe's hyper-parameters (e.g. learning_rate=-0.1
+    for a run that climbs the gradient); frozen names a parameter the update
+    leaves alone (its gradient is replaced by zeros). Returns (outputs, losses
+    returned by loss() at each training step, X of the first training step).
+    """
+    args = dict(probe['args'], **changes)
+    arrays = {name: np.array(value) for name, value in probe['arrays'].items()}
+    pristine = {name: arrays[name].copy() for name in ('X', 'y', 'X_val', 'y_val')}
+    net = _net(nn, arrays)
+    steps = []
+    own_loss = net.loss
+
+    def loss(X, y=None, reg=0.0):
+        result = own_loss(X, y=y, reg=reg)
+        if y is not None:
+            steps.append((X.copy(), float(result[0])))
+            if frozen:
+                result[1][frozen] = np.zeros_like(result[1][frozen])
+        return result
+    net.loss = loss
+    np.random.seed(args['seed'])
+    np.random.randn(args.get('skip_normals', 0))
+    stats = net.train(arrays['X'], arrays['y'].astype(np.int64), arrays['X_val'],
+                      arrays['y_val'].astype(np.int64), learning_rate=args['learning_rate'],
+                      learning_rate_decay=args['learning_rate_decay'], reg=args['reg'],
+                      num_iters=args['num_iters'], batch_size=args['batch_size'])
+    outputs = {key: np.asarray(stats[key], dtype=np.float64).reshape(-1) for key in TRAIN_KEYS}
+    outputs.update({'final_' + name: net.params[name].copy() for name in PARAMS})
+    outputs['unchanged'] = _unchanged(pristine, arrays)
+    return outputs, [value for _, value in steps], steps[0][0]
+
+
+def reference_outputs(nn, probe):
+    """The outputs of one probe on the reference solution."""
+    args = probe['args']
+    arrays = {name: np.array(value) for name, value in probe['arrays'].items()}
+    if probe['kind'] == 'init':
+        np.random.seed(args['seed'])
+        net = nn.TwoLayerNet(args['input_size'], args['hidden_size'], args['output_size'],
+                             std=args['std'])
+        return {name: np.array(net.params[name], dtype=np.float64) for name in PARAMS}
+    if probe['kind'] == 'train':
+        return train_run(nn, probe)[0]
+    net = _net(nn, arrays)
+    X = arrays['X']
+    if probe['kind'] == 'scores':
+        return {'scores': net.loss(X), 'unchanged': _unchanged({'X': X.copy()}, {'X': X})}
+    if probe['kind'] == 'predict':
+        return {'y_pred': net.predict(X).astype(np.float64),
+                'unchanged': _unchanged({'X': X.copy()}, {'X': X})}
+    assert probe['kind'] == 'loss'
+    y = arrays['y'].astype(np.int64)
+    pristine = {'X': X.copy(), 'y': y.copy()}
+    loss, grads = net.loss(X, y=y, reg=args['reg'])
+    outputs = {'loss': np.array([loss], dtype=np.float64)}
+    outputs.update({'d' + name: np.array(grads[name], dtype=np.float64) for name in PARAMS})
+    outputs['unchanged'] = _unchanged(pristine, {'X': X, 'y': y})
+    return outputs
+
+
+@pytest.fixture(scope='module')
+def nn():
+    return load_module(REFERENCE, 'judged_reference_neural_net')
+
+
+@pytest.fixture(scope='module')
+def world(nn):
+    """Probes, reference results and what a loss service records for a right student."""
+    probes = build_probes()
+    by_id = {probe['id']: probe for probe in probes}
+    reference = {probe['id']: {'ok': True, 'outputs': reference_outputs(nn, probe)}
+                 for probe in probes}
+    served, first = {}, {}
+    for probe in probes:
+        if probe.get('served') and probe['kind'] == 'train':
+            _, served[probe['id']], first[probe['id']] = train_run(nn, probe)
+    return SimpleNamespace(nn=nn, probes=probes, by_id=by_id, reference=reference,
+                           served=served, first=first)
+
+
+class Case:
+    """A submission under judgement: the student's probe results and the loss service.
+
+    It starts as a right submission (the reference's outputs); a test edits it
+    into a mistake and asks for the Evidence a judge reads.
+    """
+
+    def __init__(self, world):
+        self.world = world
+        self.results = {pid: {'ok': True, 'outputs': {k: np.array(v) for k, v in
+                                                      result['outputs'].items()}}
+                        for pid, result in world.reference.items()
+                        if not world.by_id[pid].get('reference_only')}
+        self.service = SimpleNamespace(
+            served_losses={pid: list(values) for pid, values in world.served.items()},
+            first_batches={pid: batch.copy() for pid, batch in world.first.items()})
+
+    def inputs(self, probe_id):
+        return self.world.by_id[probe_id]['arrays']
+
+    def args(self, probe_id):
+        return self.world.by_id[probe_id]['args']
+
+    def reference(self, probe_id):
+        return self.world.reference[probe_id]['outputs']
+
+    def outputs(self, probe_id):
+        return self.results[probe_id]['outputs']
+
+    def set(self, probe_id, **outputs):
+        self.results[probe_id]['outputs'].update(outputs)
+
+    def fail(self, probe_id, error):
+        self.results[probe_id] = {'ok': False, 'error': error}
+
+    def train_as(self, probe_id, frozen=None, **changes):
+        """The student's run of a training probe is the reference's with other settings."""
+        outputs, losses, batch = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
+                                           **changes)
+        self.results[probe_id] = {'ok': True, 'outputs': outputs}
+        self.service.served_losses[probe_id] = losses
+        self.service.first_batches[probe_id] = batch
+
+    def evidence(self, extra=None, missing_reason='', service=True):
+        return Evidence(self.results, self.world.reference, self.world.probes, extra,
+                        missing_reason, self.service if service else None)
+
+
+@pytest.fixture
+def case(world):
+    return Case(world)
+
+
+def assert_verdict(verdict, fraction, found=(), words=()):
+    """verdict earns fraction with exactly the diagnosis ids found, and says words."""
+    assert verdict.fraction == fraction, verdict
+    assert tuple(verdict.diagnoses) == tuple(found), verdict
+    assert set(verdict.diagnoses) <= set(diagnoses.LABELS), verdict
+    for word in words:
+        assert word in verdict.feedback, verdict
+    assert verdict.feedback.strip()
+
+
+# ------------------------------------------- a student's numpy, with mistakes ---
+
+def student_init(args, mistake=None):
+    """__init__ of a student: draws with np.random after seeding as the probe does."""
+    D, H, C, std = args['input_size'], args['hidden_size'], args['output_size'], args['std']
+    np.random.seed(args['seed'])
+    scale = 1.0 if mistake == 'unscaled' else std
+    if mistake == 'w2_first':
+        W2 = scale * np.random.randn(H, C)
+        W1 = scale * np.random.randn(D, H)
+    else:
+        W1 = scale * np.random.randn(D, H)
+        W2 = scale * np.random.randn(H, C)
+    if mistake == 'zeros':
+        W1, W2 = np.zeros((D, H)), np.zeros((H, C))
+    b1, b2 = np.zeros(H), np.zeros(C)
+    if mistake == 'bias_ones':
+        b1, b2 = np.ones(H), np.ones(C)
+    return {'W1': W1, 'b1': b1, 'W2': W2, 'b2': b2}
+
+
+def student_scores(arrays, relu=True, dtype=np.float64):
+    X, W1, b1, W2, b2 = (np.asarray(arrays[n], dtype=dtype) for n in ('X',) + PARAMS)
+    hidden = X.dot(W1) + b1
+    if relu:
+        hidden = np.maximum(hidden, 0)
+    return hidden, hidden.dot(W2) + b2
+
+
+def student_loss(arrays, reg, mistake=None):
+    """(loss, grads) of a student's softmax loss; mistake names one known slip."""
+    dtype = np.float32 if mistake == 'float32' else np.float64
+    X, y = np.asarray(arrays['X'], dtype=dtype), arrays['y'].astype(np.int64)
+    W1, b1, W2, b2 = (np.asarray(arrays[n], dtype=dtype) for n in PARAMS)
+    N = X.shape[0]
+    hidden, scores = student_scores(arrays, dtype=dtype)
+    rows = np.arange(N)
+    with np.errstate(all='ignore'):
+        if mistake == 'no_shift':
+            exp = np.exp(scores)
+            probs = exp / exp.sum(axis=1, keepdims=True)
+            correct = -np.log(probs[rows, y])
+        else:
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            exp = np.exp(shifted)
+            probs = exp / exp.sum(axis=1, keepdims=True)
+            if mistake == 'epsilon_in_log':
+                correct = -np.log(probs[rows, y] + 1e-8)
+            elif mistake == 'log_of_probs':
+                correct = -np.log(probs[rows, y])
+            elif mistake == 'wrong_class':
+                correct = -np.log(probs[rows, (y + 1) % probs.shape[1]])
+            else:
+                correct = np.log(exp.sum(axis=1)) - shifted[rows, y]
+    data_loss = correct.sum() if mistake == 'loss_summed' else correct.mean()
+    weights = np.sum(W1 * W1) + np.sum(W2 * W2)
+    biases = np.sum(b1 * b1) + np.sum(b2 * b2)
+    reg_loss = {'reg_missing': 0.0, 'reg_halved': 0.5 * reg * weights,
+                'reg_on_biases': reg * (weights + biases),
+                'reg_halved_on_biases': 0.5 * reg * (weights + biases),
+                'reg_l1': reg * (np.abs(W1).sum() + np.abs(W2).sum())}.get(mistake, reg * weights)
+    dscores = probs.copy()
+    dscores[rows, y] -= 1
+    if mistake != 'grads_not_divided':
+        dscores /= N
+    reg_grad = {'reg_grad_factor_2': 1.0, 'reg_grad_missing': 0.0}.get(mistake, 2.0) * reg
+    dhidden = dscores.dot(W2.T)
+    if mistake != 'relu_mask_missing':
+        dhidden = dhidden * (hidden > 0)
+    grads = {'W2': hidden.T.dot(dscores) + reg_grad * W2, 'b2': dscores.sum(axis=0),
+             'W1': X.T.dot(dhidden) + reg_grad * W1, 'b1': dhidden.sum(axis=0)}
+    if mistake == 'bias_grads_regularised':
+        grads['b1'] = grads['b1'] + 2 * reg * b1
+        grads['b2'] = grads['b2'] + 2 * reg * b2
+    return data_loss + reg_loss, grads
+
+
+def loss_outputs(case, probe_id, mistake=None):
+    """The student's outputs of a loss probe, as the child reports them."""
+    loss, grads = student_loss(case.inputs(probe_id), case.args(probe_id)['reg'], mistake)
+    outputs = {'loss': np.array([loss], dtype=np.float64)}
+    outputs.update({'d' + name: np.array(grads[name], dtype=np.float64) for name in PARAMS})
+    outputs['unchanged'] = np.ones(2)
+    return outputs
+
+
+def with_loss_mistake(case, mistake, probe_ids=LOSS_PROBES):
+    for probe_id in probe_ids:
+        case.results[probe_id] = {'ok': True, 'outputs': loss_outputs(case, probe_id, mistake)}
+    return case
+
+
+# ------------------------------------------------------------------- init ---
+
+def test_judge_init_right(case):
+    for probe_id in ('init_toy', 'init_hidden'):
+        case.set(probe_id, **student_init(case.args(probe_id)))
+    assert_verdict(judges.judge_init(case.evidence()), 1.0)
+
+
+@pytest.mark.parametrize('mistake, found, words', [
+    ('bias_ones', 'init_bias_nonzero', 'b1 should start at zero'),
+    ('zeros', 'init_wrong', 'W1 is all zeros'),
+    ('unscaled', 'init_not_scaled', 'multiply np.random.randn(...) by std'),
+    ('w2_first', 'init_order', 'draw W1 first'),
+])
+def test_judge_init_mistakes(case, mistake, found, words):
+    for probe_id in ('init_toy', 'init_hidden'):
+        case.set(probe_id, **student_init(case.args(probe_id), mistake))
+    assert_verdict(judges.judge_init(case.evidence()), 0.0, (found,), (words,))
+
+
+# ----------------------------------------------------------------- scores ---
+
+def test_judge_scores_right(case):
+    for probe_id in ('scores_toy', 'scores_hidden'):
+        case.set(probe_id, scores=student_scores(case.inputs(probe_id))[1])
+    assert_verdict(judges.judge_scores(case.evidence()), 1.0)
+
+
+def test_judge_scores_relu_missing(case):
+    for probe_id in ('scores_toy', 'scores_hidden'):
+        case.set(probe_id, scores=student_scores(case.inputs(probe_id), relu=False)[1])
+    assert_verdict(judges.judge_scores(case.evidence()), 0.0, ('relu_missing',),
+                   ('np.maximum(0, ...)',))
+
+
+def test_judge_scores_hardcoded_sizes(case):
+    """Right on the toy model, failing on the hidden sizes: half, with the advice."""
+    case.fail('scores_hidden', 'ValueError: shapes (9,6) and (4,10) not aligned')
+    assert_verdict(judges.judge_scores(case.evidence()), 0.5, ('hardcoded_sizes',),
+                   ('never fixed numbers', 'not aligned'))
+    case.results['scores_hidden'] = {'ok': True, 'outputs': {
+        'scores': case.reference('scores_hidden')['scores'] + 1.0, 'unchanged': np.ones(1)}}
+    assert_verdict(judges.judge_scores(case.evidence()), 0.5, ('hardcoded_sizes',))
+
+
+def test_judge_scores_nonfinite_and_float32(case):
+    scores = case.reference('scores_toy')['scores'].copy()
+    scores[0, 0] = np.nan
+    case.set('scores_toy', scores=scores)
+    case.set('scores_hidden', scores=case.reference('scores_hidden')['scores'] * 1.01)
+    case.results['scores_hidden']['dtypes'] = {'scores': 'float32'}
+    assert_verdict(judges.judge_scores(case.evidence()), 0.0, ('scores_nonfinite', 'float32'),
+                   ('NaN or inf', 'float32'))
+
+
+def test_judge_scores_toy_failure_is_the_students_error(case):
+    case.fail('scores_toy', 'NotImplementedError: TwoLayerNet.loss')
+    with pytest.raises(StudentError, match='NotImplementedError'):
+        judges.judge_scores(case.evidence())
+
+
+# ------------------------------------------------------------------- loss ---
+
+def test_judge_loss_right(case):
+    assert_verdict(judges.judge_loss(with_loss_mistake(case, None).evidence()), 1.0)
+
+
+@pytest.mark.parametrize('mistake, found, words', [
+    ('reg_missing', 'reg_missing', 'missing from the loss'),
+    ('reg_halved', 'reg_halved', 'older convention 0.5 * reg'),
+    ('reg_on_biases', 'biases_regularised', 'only W1 and W2 are'),
+    ('reg_halved_on_biases', 'reg_halved', 'biases are regularised too'),
+    ('reg_l1', 'reg_wrong', 'reg * (sum(W1**2) + sum(W2**2))'),
+])
+def test_judge_loss_regularisation_mistakes(case, mistake, found, words):
+    """Right data loss, wrong penalty: half the points."""
+    verdict = judges.judge_loss(with_loss_mistake(case, mistake).evidence())
+    assert_verdict(verdict, 0.5, (found,), ('right without regularisation', words))
+
+
+@pytest.mark.parametrize('mistake, found, words', [
+    ('loss_summed', 'loss_summed', 'divide by N'),
+    ('wrong_class', 'loss_wrong', 'indexing of the correct class'),
+])
+def test_judge_loss_data_loss_mistakes(case, mistake, found, words):
+    assert_verdict(judges.judge_loss(with_loss_mistake(case, mistake).evidence()), 0.0,
+                   (found,), (words,))
+
+
+def test_judge_loss_names_a_float32_computation(case):
+    with_loss_mistake(case, 'wrong_class')
+    for probe_id in LOSS_PROBES:
+        case.results[probe_id]['dtypes'] = {'loss': 'float32'}
+    assert_verdict(judges.judge_loss(case.evidence()), 0.0, ('loss_wrong', 'float32'),
+                   ('loss is computed in float32',))
+
+
+# ------------------------------------------------------------------ grads ---
+
+def test_judge_grads_right(case):
+    assert_verdict(judges.judge_grads(with_loss_mistake(case, None).evidence()), 1.0)
+
+
+@pytest.mark.parametrize('mistake, fraction, found, words', [
+    ('reg_grad_factor_2', 0.5, ('reg_grad_factor_2',), 'missing the factor 2'),
+    ('reg_grad_missing', 0.5, ('reg_grad_missing',), 'missing the regularisation gradient'),
+    ('bias_grads_regularised', 0.5, ('biases_regularised',), 'biases are not regularised'),
+    ('grads_not_divided', 0.0, ('grads_not_divided',), 'divide the gradient by N'),
+    ('relu_mask_missing', 0.5, ('relu_mask_missing', 'grad_wrong'), 'check the ReLU mask'),
+    ('float32', 0.0, ('float32',), 'the size of float32 rounding'),
+])
+def test_judge_grads_mistakes(case, mistake, fraction, found, words):
+    verdict = judges.judge_grads(with_loss_mistake(case, mistake).evidence())
+    assert_verdict(verdict, fraction, found, (words,))
+
+
+def test_judge_grads_float32_rounding(case):
+    """Off by float32 rounding only: named as such, whether or not the dtype was seen."""
+    for probe_id in LOSS_PROBES:
+        outputs = case.outputs(probe_id)
+        for name in ('dW1', 'db1'):
+            outputs[name] = outputs[name] * (1 + 2e-6)
+    assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('float32',),
+                   ('float32 rounding', 'keep every array in float64'))
+    case.results['loss_toy_noreg']['dtypes'] = {'dW1': 'float32', 'db1': 'float32'}
+    assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('float32',))
+
+
+def test_judge_grads_shape_missing_and_nonfinite(case):
+    """A (1, n) bias gradient and a missing key cost their gradient only."""
+    for probe_id in LOSS_PROBES:
+        outputs = case.outputs(probe_id)
+        H = outputs.pop('db1').shape[0]
+        del outputs['dW1']
+        case.results[probe_id]['problems'] = {
+            'db1': "grads['b1'] has shape (1, %d), expected (%d,)" % (H, H),
+            'dW1': "grads has no key 'W1'"}
+        outputs['dW2'] = outputs['dW2'] * np.nan
+    verdict = judges.judge_grads(case.evidence())
+    assert_verdict(verdict, 0.25, ('grad_missing', 'grad_shape', 'grads_nonfinite'),
+                   ('keepdims=True', "grads has no key 'W1'", 'dW2 contains NaN or inf',
+                    'db2 right'))
+
+
+def test_judge_grads_shape_alone(case):
+    for probe_id in LOSS_PROBES:
+        outputs = case.outputs(probe_id)
+        for name in ('db1', 'db2'):
+            n = outputs.pop(name).shape[0]
+            case.results[probe_id].setdefault('problems', {})[name] = (
+                "grads['%s'] has shape (1, %d), expected (%d,)" % (name[1:], n, n))
+    assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('grad_shape',), ('keepdims',))
+
+
+# -------------------------------------------------------------- stability ---
+
+def test_judge_stability_right(case):
+    with_loss_mistake(case, None, ('loss_large', 'loss_extreme'))
+    assert_verdict(judges.judge_stability(case.evidence()), 1.0)
+
+
+@pytest.mark.parametrize('mistake, fraction, found, words', [
+    ('no_shift', 0.0, 'softmax_overflow', "Subtract each row's maximum score"),
+    ('epsilon_in_log', 0.0, 'stability_wrong_value', 'without clipping or adding'),
+    ('log_of_probs', 1.0, 'softmax_log_underflow', 'Tip (no points lost)'),
+])
+def test_judge_stability_mistakes(case, mistake, fraction, found, words):
+    with_loss_mistake(case, mistake, ('loss_large', 'loss_extreme'))
+    assert_verdict(judges.judge_stability(case.evidence()), fraction, (found,), (words,))
+
+
+def test_judge_stability_overflow_in_the_gradients_only(case):
+    grads = case.outputs('loss_large')
+    grads['dW1'] = np.full_like(grads['dW1'], np.inf)
+    assert_verdict(judges.judge_stability(case.evidence()), 0.0, ('softmax_overflow',))
+
+
+# ------------------------------------------------------------------ train ---
+
+def test_judge_train_right(case):
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('follows the reference exactly',))
+
+
+def test_judge_train_self_check_and_own_loss_notes(case):
+    """Information only: the self-check's note, and a twin run with the student's loss."""
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 1.0, (), ('Self-check',))
+    case.fail('train_toy' + OWN_LOSS, 'NotImplementedError: loss')
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('with your own loss() this run fails',))
+
+
+def test_judge_train_history_length(case):
+    history = case.outputs('train_toy')['loss_history']
+    case.set('train_toy', loss_history=history[::10])
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_length',),
+                   ('loss_history has 10 entries, expected 100',))
+
+
+def test_judge_train_hidden_twin_differs(case):
+    """The toy numbers right, training on other data wrong (stored toy numbers)."""
+    case.set('train_hidden', final_W1=case.outputs('train_hidden')['final_W1'] + 0.5)
+    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',),
+                   ('final_W1 differ',))
+    case.fail('train_hidden', 'IndexError: index 5 is out of bounds')
+    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',), ('it failed',))
+
+
+def test_judge_train_history_not_served_loss(case):
+    case.set('train_toy', loss_history=case.outputs('train_toy')['loss_history'] + 0.01)
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_not_served_loss',),
+                   ('self.loss(X_batch, y=y_batch, reg=reg)',))
+
+
+def test_judge_train_no_lr_decay(case):
+    case.train_as('train_toy', learning_rate_decay=1.0)
+    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('no_lr_decay',),
+                   ('learning rate never decays',))
+
+
+def test_judge_train_sampling(case):
+    """Another stream of minibatches (a different seed): the first batch tells."""
+    case.train_as('train_toy', seed=1)
+    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('sampling',),
+                   ('np.random.choice(num_train, batch_size)',))
+
+
+def test_judge_train_uphill(case):
+    case.train_as('train_toy', learning_rate=-0.1)
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('update_uphill',),
+                   ('params -= learning_rate * grads',))
+
+
+def test_judge_train_parameter_not_updated(case):
+    case.train_as('train_toy', frozen='b2')
+    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('param_not_updated',),
+                   ('b2 never changes',))
+
+
+# -------------------------------------------------------------------- sgd ---
+
+def test_judge_sgd_right(case):
+    assert_verdict(judges.judge_sgd(case.evidence()), 1.0)
+
+
+def test_judge_sgd_sampling_without_replacement(case):
+    case.fail('train_small_set', "ValueError: Cannot take a larger sample than population "
+              "when 'replace=False'")
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('sampling',),
+                   ('sample with replacement',))
+
+
+def test_judge_sgd_sampling_from_the_first_batch(case):
+    for probe_id in ('train_small_set', 'train_epochs'):
+        case.train_as(probe_id, seed=case.args(probe_id)['seed'] + 1)
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.0, ('sampling',),
+                   ('the minibatches differ',))
+
+
+def test_judge_sgd_no_lr_decay(case):
+    for probe_id in ('train_small_set', 'train_epochs'):
+        case.train_as(probe_id, learning_rate_decay=1.0)
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.0, ('no_lr_decay',),
+                   ('multiply it by learning_rate_decay once per epoch',))
+
+
+def test_judge_sgd_accuracies_once_per_iteration(case):
+    per_iteration = np.zeros(case.args('train_epochs')['num_iters'])
+    case.set('train_epochs', train_acc_history=per_iteration, val_acc_history=per_iteration)
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('history_length',),
+                   ('record accuracies once per epoch',))
+
+
+def test_judge_sgd_accuracies_from_predict(case):
+    """Loss history and weights right, accuracies wrong: it is predict's fault."""
+    accuracies = case.outputs('train_epochs')['val_acc_history']
+    case.set('train_epochs', val_acc_history=1 - accuracies)
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('train_wrong',),
+                   ('they come from predict',))
+
+
+def test_judge_sgd_parameter_not_updated(case):
+    case.train_as('train_epochs', frozen='b2')
+    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('param_not_updated',),
+                   ('b2 never changes',))
+
+
+# ---------------------------------------------------------------- predict ---
+
+def test_judge_predict_right(case):
+    scores = student_scores(case.inputs('predict_hidden'))[1]
+    case.set('predict_hidden', y_pred=np.argmax(scores, axis=1).astype(np.float64))
+    assert_verdict(judges.judge_predict(case.evidence()), 1.0)
+
+
+def test_judge_predict_argmin(case):
+    scores = student_scores(case.inputs('predict_hidden'))[1]
+    case.set('predict_hidden', y_pred=np.argmin(scores, axis=1).astype(np.float64))
+    assert_verdict(judges.judge_predict(case.evidence()), 0.0, ('predict_argmin',),
+                   ('np.argmax',))
+
+
+def test_judge_predict_wrong(case):
+    y_pred = case.outputs('predict_hidden')['y_pred'].copy()
+    y_pred[:3] = (y_pred[:3] + 1) % case.inputs('predict_hidden')['W2'].shape[1]
+    case.set('predict_hidden', y_pred=y_pred)
+    assert_verdict(judges.judge_predict(case.evidence()), 0.0, ('predict_wrong',),
+                   ('on 3 of %d samples' % y_pred.size,))
+
+
+# ------------------------------------------------------------ no_mutation ---
+
+def test_judge_no_mutation_right(case):
+    assert_verdict(judges.judge_no_mutation(case.evidence()), 1.0)
+
+
+def test_judge_no_mutation_input_mutated(case):
+    case.set('loss_toy_reg', unchanged=np.array([0.0, 1.0]))
+    case.set('train_toy', unchanged=np.array([1.0, 0.0, 1.0, 1.0]))
+    assert_verdict(judges.judge_no_mutation(case.evidence()), 0.0, ('input_mutated',),
+                   ('loss() changed X', 'train() changed X_val', 'X - m rather than X -= m'))
+
+
+def test_judge_no_mutation_reads_the_probes_that_ran(case):
+    for probe_id in ('scores_toy', 'loss_toy_reg', 'train_toy'):
+        case.fail(probe_id, 'NotImplementedError')
+    assert_verdict(judges.judge_no_mutation(case.evidence()), 1.0)
+    case.fail('predict_hidden', 'NotImplementedError')
+    with pytest.raises(StudentError, match='could not be observed'):
+        judges.judge_no_mutation(case.evidence())
+
+
+# ----------------------------------------------------------- val_accuracy ---
+
+def accuracy_evidence(world, dataset, right):
+    """Evidence of a fit run on ten one-hot classes, 20 samples each.
+
+    The reference's trained network recognises every class; the student's
+    sends the samples of the last round((1 - right) * 10) classes to the next
+    class, so its validation accuracy is right (0.1 steps).
+    """
+    classes = 10
+    y_val = np.arange(200) % classes
+    X_val = np.eye(classes)[y_val]
+    fit = {'X': X_val.copy(), 'y': y_val.astype(np.float64), 'X_val': X_val,
+           'args': checks.FIT_SETTINGS[dataset]['args']}
+    trained = {'final_W1': np.eye(classes), 'final_b1': np.zeros(classes),
+               'final_W2': np.eye(classes), 'final_b2': np.zeros(classes)}
+    W2 = np.eye(classes)
+    for label in range(classes - int(round((1 - right) * classes)), classes):
+        W2[label] = np.roll(np.eye(classes)[label], 1)
+    reference = dict(world.reference, fit={'ok': True, 'outputs': trained})
+    student = {'fit': {'ok': True, 'outputs': dict(trained, final_W2=W2)}}
+    return Evidence(student, reference, build_probes(fit=fit),
+                    {'y_val': y_val, 'dataset': dataset})
+
+
+@pytest.mark.parametrize('dataset, right, fraction, found', [
+    ('fashion_mnist', 1.0, 1.0, ()),
+    ('fashion_mnist', 0.5, 0.5, ('low_accuracy',)),
+    ('fashion_mnist', 0.2, 0.0, ('low_accuracy',)),
+    ('cifar10', 0.3, 1.0, ()),
+    ('cifar10', 0.2, 0.5, ('low_accuracy',)),
+])
+def test_judge_val_accuracy_thresholds(world, dataset, right, fraction, found):
+    verdict = judges.judge_val_accuracy(accuracy_evidence(world, dataset, right))
+    assert_verdict(verdict, fraction, found,
+                   ('on %s: validation accuracy %.3f' % (dataset, right),
+                    'the reference reaches 1.000'))
+
+
+def test_judge_val_accuracy_failed_fit_is_the_students_error(world):
+    evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
+    evidence._student['fit'] = {'ok': False, 'error': 'MemoryError'}
+    with pytest.raises(StudentError, match='MemoryError'):
+        judges.judge_val_accuracy(evidence)
+
+
+# ---------------------------------------------------------------- markers ---
+
+def test_judge_markers_right(case):
+    assert_verdict(judges.judge_markers(case.evidence({'markers': (True, '')})), 1.0)
+
+
+def test_judge_markers_edited(case):
+    warning = ('The START/END CODE marker lines were changed or removed (graded as usual).')
+    verdict = judges.judge_markers(case.evidence({'markers': (False, warning)}))
+    assert_verdict(verdict, 0.0, ('markers',), ('marker lines were changed or removed.',
+                                                'exactly as in the original neural_net.py'))
+    assert '(graded as usual)' not in verdict.feedback
+
+
+# --------------------------------------------------------------- coverage ---
+
+def test_every_judge_has_unit_tests():
+    judges = {check.judge.__name__ for check in checks.CATALOG} | {
+        checks.markers_check().judge.__name__}
+    tested = {name for name in judges
+              if any(test.startswith('test_%s_' % name) for test in globals())}
+    assert tested == judges
+    assert all(name.startswith('judge_') for name in judges)
+
