@@ -176,9 +176,34 @@ def die_with_parent():
         os._exit(1)
 
 
+def watch_grader(reader):
+    """End this process when the grader is gone (a daemon thread; POSIX).
+
+    The grader holds the write end of the child's stdin until the run is
+    over; if the grader dies, even by SIGKILL and even while this process
+    was still starting (before any parent-death signal was armed), the pipe
+    hangs up and the child exits instead of outliving the batch.
+    """
+    import select
+    import threading
+    if not hasattr(select, 'poll'):
+        return
+
+    def watch():
+        poller = select.poll()
+        poller.register(reader.fileno(), select.POLLHUP)
+        while True:
+            for _, event in poller.poll():
+                if event & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
     staged_dir = os.path.abspath(sys.argv[1])
     writer, reader = take_channel()
+    watch_grader(reader)
     plan = load_plan(staged_dir)
     apply_limits(plan['limits'])
     if plan['limits'] is not None:
