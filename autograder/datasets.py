@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import GraderError
+
 from .checks import FIT_SETTINGS
 from .paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
 
@@ -25,6 +27,12 @@ def data_utils():
         path = os.path.join(SOLUTIONS_DIR, 'data_utils.py')
         if not os.path.isfile(path):
             path = os.path.join(ASSIGNMENT_DIR, 'data_utils.py')
+        if not os.path.isfile(path):
+            raise GraderError(
+                'this installation of the grader has no kit next to it (%s is missing): '
+                'grading and the data loaders need the instructor\'s kit, so run the grader '
+                'from a clone of it (pip install -e . there); an installed wheel runs the '
+                'self-check only (python -m autograder check).' % path)
         spec = importlib.util.spec_from_file_location('_tln_data_utils', path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

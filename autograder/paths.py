@@ -36,3 +36,12 @@ STUDENT_MARKER = '.tln-student-repo'
 def is_student_copy():
     """True in a student distribution of the kit (only the self-check works there)."""
     return os.path.isfile(os.path.join(REPO_DIR, STUDENT_MARKER))
+
+
+RUNTIME_REQUIREMENTS_FILE = os.path.join(PACKAGE_DIR, 'runtime-requirements.txt')
+
+
+def runtime_requirements():
+    """The grader's run-time requirement lines (pins in one place), comments left out."""
+    with open(RUNTIME_REQUIREMENTS_FILE, encoding='utf-8') as handle:
+        return [line.strip() for line in handle if line.strip() and not line.startswith('#')]

@@ -35,7 +35,8 @@ import numpy as np
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import BundleError, GraderError, KitError
 from ..grading import REFERENCE_FILE, Grader
-from ..paths import ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files
+from ..paths import (ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files,
+                     runtime_requirements)
 from ..release import stored_outputs
 from ..results import PASSED
 from ..sandbox import Limits
@@ -62,7 +63,7 @@ name = "two-layer-net-grader"
 version = "{version}"
 description = "Two-layer net autograder, as bundled for Gradescope"
 requires-python = ">=3.10"
-dependencies = ["numpy>=1.24", "tqdm>=4.66"]
+dependencies = {dependencies}
 
 [tool.setuptools]
 packages = {packages}
@@ -89,7 +90,6 @@ fi
 
 # The grader's own environment: no system site-packages, the kit from this bundle.
 "${{TLN_PYTHON:-python3}}" -m venv "$ROOT/venv"
-"$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet 'numpy>=1.24' 'tqdm>=4.66'
 "$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet --editable "$SOURCE"
 {cifar10}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
@@ -227,7 +227,8 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
             _write_text(archive, 'setup.sh', setup, 0o755)
             _write_text(archive, 'run_autograder', RUN_AUTOGRADER, 0o755)
             _write_text(archive, 'pyproject.toml',
-                        BUNDLE_PYPROJECT.format(version=__version__, packages=_packages()))
+                        BUNDLE_PYPROJECT.format(version=__version__, packages=_packages(),
+                                                dependencies=json.dumps(runtime_requirements())))
             for path, name in _public_files():
                 with open(path, encoding='utf-8') as handle:
                     _write_text(archive, name, handle.read())

@@ -24,7 +24,8 @@ import re
 from ..checks import markers
 from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
-                    STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files)
+                    STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files,
+                    RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms.classroom import student_workflow
 from . import stored_outputs
 
@@ -137,14 +138,13 @@ def write_release():
     return written
 
 
-STUDENT_REQUIREMENTS = """numpy>=1.24
-matplotlib>=3.7
-jupyter>=1.0
-ipykernel>=6.25
-tqdm>=4.66
-future>=1.0
--e .
-"""
+# The grader's run-time pins (paths.runtime_requirements) plus the notebook's.
+STUDENT_NOTEBOOK_REQUIREMENTS = ('matplotlib>=3.7', 'jupyter>=1.0', 'ipykernel>=6.25')
+
+
+def student_requirements():
+    """requirements.txt of the student repository."""
+    return '\n'.join(runtime_requirements() + list(STUDENT_NOTEBOOK_REQUIREMENTS) + ['-e .']) + '\n'
 STUDENT_GITIGNORE = """# Datasets are downloaded, never committed.
 datasets/
 assignment/datasets/
@@ -230,8 +230,9 @@ def student_repo_files():
     for path in package_source_files(exclude=INSTRUCTOR_ONLY):
         files[os.path.relpath(path, REPO_DIR)] = _read(path)
     files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
+    files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)
     files[os.path.join('.github', 'workflows', 'classroom.yml')] = student_workflow()
-    files['requirements.txt'] = STUDENT_REQUIREMENTS
+    files['requirements.txt'] = student_requirements()
     files['README.md'] = STUDENT_README
     files['.gitignore'] = STUDENT_GITIGNORE
     files[STUDENT_MARKER] = 'Written by `python -m autograder release --student-repo`.\n'
