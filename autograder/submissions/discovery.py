@@ -37,6 +37,7 @@ from typing import Optional
 from ..errors import SubmissionError
 from ..grading import MAX_SOURCE_BYTES
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE
+from .output_folder import read_capped
 
 IGNORED_DIRS = {'__pycache__', '.ipynb_checkpoints', '.git', '__MACOSX'}
 MAX_ZIP_MEMBERS = 10000
@@ -201,18 +202,6 @@ def _open_regular(path, root=None, display=None):
     return fd
 
 
-def _read_capped(fd, limit):
-    """Up to limit + 1 bytes from fd (so a longer file is detected)."""
-    chunks, total = [], 0
-    while total <= limit:
-        chunk = os.read(fd, min(1 << 16, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b''.join(chunks)
-
-
 def read_student_file(path, root=None, display=None, limit=MAX_SOURCE_BYTES):
     """The bytes of a student's file; SubmissionError naming it if it is refused.
 
@@ -224,7 +213,7 @@ def read_student_file(path, root=None, display=None, limit=MAX_SOURCE_BYTES):
     display = display or path
     fd = _open_regular(path, root, display)
     try:
-        data = _read_capped(fd, limit)
+        data = read_capped(fd, limit)
         size = os.fstat(fd).st_size
     except OSError as error:
         raise SubmissionError('%s cannot be read (%s).' % (display, error.strerror)) from error

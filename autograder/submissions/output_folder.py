@@ -114,6 +114,18 @@ def write_atomic(path, text, root=None):
         os.close(dir_fd)
 
 
+def read_capped(fd, limit):
+    """Up to limit + 1 bytes from fd (so a longer file is detected)."""
+    chunks, total = [], 0
+    while total <= limit:
+        chunk = os.read(fd, min(1 << 16, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b''.join(chunks)
+
+
 def read_regular(path, limit, root=None):
     """Bytes of the regular file at path (at most limit); OutputError saying why not.
 
@@ -136,17 +148,11 @@ def read_regular(path, limit, root=None):
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise OutputError('%s is %s' % (path, kind_name(mode)))
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(1 << 16, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_capped(fd, limit)
     except OSError as error:
         raise OutputError('%s cannot be read (%s)' % (path, error.strerror)) from error
     finally:
         os.close(fd)
-    if total > limit:
+    if len(data) > limit:
         raise OutputError('%s is larger than %d bytes' % (path, limit))
-    return b''.join(chunks)
+    return data
