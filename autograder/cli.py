@@ -17,7 +17,7 @@ import sys
 
 from .commands import classroom, demo, grade, gradescope, release, report, self_check
 from .errors import KitError, UsageError
-from .paths import is_student_copy
+from .paths import is_student_copy, require_kit, use_kit
 
 # The verbs in the order --help lists them; each module's NAME is its verb.
 VERBS = (grade, self_check, gradescope, classroom, release, demo, report)
@@ -60,7 +60,13 @@ def main(argv=None):
             if verb in COMMANDS and verb not in STUDENT_COMMANDS:
                 raise UsageError(instructor_only(verb))
         args = build_parser(student).parse_args(argv)
-        return COMMANDS[args.verb].run(args)
+        use_kit(getattr(args, 'kit', None))   # --kit DIR of an instructor's verb (paths.py)
+        try:
+            if getattr(args, 'kit', None):
+                require_kit(args.verb, ())       # a folder that is not there: said at once
+            return COMMANDS[args.verb].run(args)
+        finally:
+            use_kit(None)
     except KitError as error:
         print('error: %s' % error, file=sys.stderr)
         return error.exit_code

@@ -1,46 +1,31 @@
 """Real data for the val_accuracy check, loaded with the kit's own loaders.
 
-The grader imports ``solutions/data_utils.py`` (the single source of the
-loaders students also get; ``assignment/data_utils.py`` in a student
-distribution) by path, so grading and the notebook read data the same way.
+The grader imports the kit's ``solutions/data_utils.py`` (the single source
+of the loaders students also get; ``assignment/data_utils.py`` in a student
+distribution or a Gradescope bundle) by path, so grading and the notebook read
+data the same way. The kit is the one in use (``paths.kit_dir``: --kit, TLN_KIT
+or the checkout around the package).
 """
-import importlib.util
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import GraderError
-
 from .checks import FIT_SETTINGS
-from .paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
+from .paths import kit_path, load_module, require_kit
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
 FIT_VALIDATION_SIZE = 1000
 
 
 def data_utils():
-    """The kit's data_utils module (loaded once)."""
-    global _DATA_UTILS
-    if _DATA_UTILS is None:
-        # The instructor's copy has solutions/; a student distribution only assignment/.
-        path = os.path.join(SOLUTIONS_DIR, 'data_utils.py')
-        if not os.path.isfile(path):
-            path = os.path.join(ASSIGNMENT_DIR, 'data_utils.py')
-        if not os.path.isfile(path):
-            raise GraderError(
-                'this installation of the grader has no kit next to it (%s is missing): '
-                'grading and the data loaders need the instructor\'s kit, so run the grader '
-                'from a clone of it (pip install -e . there); an installed wheel runs the '
-                'self-check only (python -m autograder check).' % path)
-        spec = importlib.util.spec_from_file_location('_tln_data_utils', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _DATA_UTILS = module
-    return _DATA_UTILS
-
-
-_DATA_UTILS = None
+    """The kit's data_utils module (loaded once per kit); KitMissing without a kit."""
+    # The instructor's kit has solutions/; a student distribution only assignment/.
+    for folder in ('solutions', 'assignment'):
+        path = kit_path(folder, 'data_utils.py')
+        if os.path.isfile(path):
+            return load_module(path, '_tln_data_utils')
+    require_kit('grade', ('solutions/data_utils.py',))
 
 
 def available(dataset):

@@ -36,6 +36,11 @@ class GraderError(KitError):
     """The grader itself cannot run (bad settings, broken reference, no data). grading.py"""
 
 
+class KitMissing(GraderError):
+    """The instructor's kit (--kit DIR, TLN_KIT, or the checkout around the package) is
+    missing or lacks what the verb needs; says which folder and what. paths.py"""
+
+
 class IsolationError(GraderError):
     """The isolation layer asked for is unknown or unavailable here. sandbox/isolation.py"""
 
@@ -87,4 +92,5 @@ class ClassroomError(KitError):
 
 
 class StaleMutant(KitError, ValueError):
-    """A mutant's edit no longer matches the reference exactly once. mutants.py"""
+    """A mutant's edit no longer matches the reference exactly once. solutions/mutants.py
+    (the kit's mutation catalog, outside the package)"""

@@ -21,14 +21,13 @@ from .checks import markers
 from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
 from .errors import GraderError
-from .paths import COURSE_DIR, SOLUTIONS_DIR, STUDENT_FILE, package_source_files
+from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, isolation_layer, run_submission
 from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
-REFERENCE_FILE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
 
 # Why a file could not be loaded, by the child's failure kind: one sentence
 # for the whole submission ({error} is the child's description).
@@ -71,7 +70,7 @@ def read_source(path):
         return handle.read(MAX_SOURCE_BYTES + 1)
 
 
-def load_reference_class(path=REFERENCE_FILE):
+def load_reference_class(path):
     """The reference TwoLayerNet, loaded in the grader (never in a student's process)."""
     spec = importlib.util.spec_from_file_location('_tln_reference_net', path)
     module = importlib.util.module_from_spec(spec)
@@ -103,7 +102,7 @@ class Grader:
     - expected_file: stored reference outputs (release/stored_outputs.py format) to use
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
-    - reference_file: the reference module (default solutions/neural_net.py).
+    - reference_file: the reference module (default: the kit's solutions/neural_net.py).
     """
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
@@ -112,7 +111,7 @@ class Grader:
         self.seed = seed
         self.isolation = isolation_layer()     # IsolationError is a GraderError
         self.expected_file = expected_file
-        self.reference_file = reference_file or REFERENCE_FILE
+        self.reference_file = reference_file or reference_path()
         self.dataset = None
         fit = None
         if not visible_only:
@@ -134,7 +133,7 @@ class Grader:
                               {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val, 'args': fit.args})
         self.probes = [p for p in probes if p['id'] in needed or
                        (p.get('reference_only') and p['id'].replace(NO_DECAY, '') in needed)]
-        self.denied_roots = sorted({SOLUTIONS_DIR, COURSE_DIR, *denied_roots})
+        self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
         self.reference_class = None
         self.reference = self._reference_results()
@@ -173,10 +172,12 @@ class Grader:
                               'every probe of this grade; rebuild them.'
                               % (self.expected_file, self.seed))
         if stored is None or stored[0] != self.seed or not needed <= set(stored[2]):
+            if not is_student_copy():
+                require_kit('grade')   # an installed wheel: names the folder, says --kit
             raise GraderError(
                 'this copy of the kit has no reference solution (%s): it is a student '
                 'distribution, where only the self-check (python -m autograder check) works. '
-                'Grade with the instructor\'s copy of the kit.' % REFERENCE_FILE)
+                'Grade with the instructor\'s copy of the kit.' % self.reference_file)
         self.reference_hash = stored[1]
         if self.expected_file is not None and os.path.isfile(self.reference_file):
             # A Gradescope bundle keeps the reference in its root-only folder: the

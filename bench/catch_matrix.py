@@ -1,4 +1,4 @@
-"""Grade every mutant of autograder/mutants.py and print the catch matrix (Markdown).
+"""Grade every mutant of solutions/mutants.py and print the catch matrix (Markdown).
 
     python bench/catch_matrix.py [--dataset fashion_mnist] > docs/mutants.md
 
@@ -12,18 +12,19 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from autograder import mutants  # noqa: E402
 from autograder.grading import Grader  # noqa: E402
+from autograder.paths import load_mutants  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--dataset', default='fashion_mnist')
     args = parser.parse_args()
+    mutants = load_mutants()
     with Grader(dataset=args.dataset) as grader, tempfile.TemporaryDirectory() as scratch:
         names = [check.name for check in grader.checks]
         print('# Mutation catalog: which check catches which mistake\n')
-        print('Each row is a wrong implementation from `autograder/mutants.py` (a small named '
+        print('Each row is a wrong implementation from `solutions/mutants.py` (a small named '
               'edit of the reference), graded by the real grader on %s; `x` marks a check '
               'that took points. Produced by `python bench/catch_matrix.py`; '
               '`tests/test_mutants.py` asserts the same matrix.\n\n'

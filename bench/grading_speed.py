@@ -25,8 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, REPO)
 
-from autograder import mutants  # noqa: E402
-from autograder.paths import COURSE_DIR, SOLUTIONS_DIR  # noqa: E402
+from autograder.paths import COURSE_DIR, SOLUTIONS_DIR, load_mutants  # noqa: E402
 
 NBGRADER_ENV = {'TLN_DATASET': 'fashion_mnist', 'TLN_QUICK': '1', 'TLN_CELL_TIMEOUT': '60',
                 'TLN_CHECK_TIMEOUT': '30'}
@@ -34,6 +33,7 @@ NBGRADER_ENV = {'TLN_DATASET': 'fashion_mnist', 'TLN_QUICK': '1', 'TLN_CELL_TIME
 
 def student_sources(count):
     """count source texts: the reference, then the mutants, cycling."""
+    mutants = load_mutants()
     with open(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), encoding='utf-8') as handle:
         pool = [handle.read()] + [mutants.apply(m) for m in mutants.MUTANTS]
     return [pool[i % len(pool)] for i in range(count)]

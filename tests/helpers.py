@@ -14,11 +14,13 @@ import tempfile
 import pytest
 
 from autograder import datasets
-from autograder.paths import ASSIGNMENT_DIR, REPO_DIR, SOLUTIONS_DIR, STUDENT_FILE
+from autograder.paths import ASSIGNMENT_DIR, REPO_DIR, SOLUTIONS_DIR, STUDENT_FILE, load_mutants
 
 REFERENCE = os.path.join(SOLUTIONS_DIR, STUDENT_FILE)
 STUB = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
 HAVE_FASHION_MNIST = datasets.available('fashion_mnist')
+# The kit's mutation catalog (solutions/mutants.py: outside the package, not in the wheel).
+mutants = load_mutants()
 
 needs_fashion_mnist = pytest.mark.skipif(
     not HAVE_FASHION_MNIST and not os.environ.get('CI'),

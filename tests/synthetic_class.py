@@ -34,9 +34,8 @@ import random
 import re
 import tokenize
 
-from autograder import mutants
 from autograder.checks import markers
-from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE
+from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE, load_mutants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS_DIR = os.path.join(HERE, 'corpus')
@@ -293,6 +292,7 @@ MISTAKES = {
     'no_lr_decay': [
         [('learning_rate *= learning_rate_decay', 'pass')]],
 }
+mutants = load_mutants()
 for _mutant in mutants.MUTANTS:
     MISTAKES.setdefault('mutant_' + _mutant.name, [list(_mutant.edits)])
 # Mistakes given out, in this order, each to the first student without one

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.platforms import classroom
-from helpers import REFERENCE, STUB, import_or_skip, reference_text, run_cli
+from helpers import REFERENCE, STUB, import_or_skip, mutants, reference_text, run_cli
 
 # PyYAML comes with the notebook packages of requirements.txt.
 yaml = import_or_skip('yaml')

@@ -8,9 +8,8 @@ import zipfile
 
 import pytest
 
-from autograder import mutants
 from autograder.platforms.gradebook import NBGRADER_COLUMNS
-from helpers import REFERENCE, STUB, copy_reference, needs_fashion_mnist, reference_text, \
+from helpers import REFERENCE, STUB, copy_reference, mutants, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 
 # Every test here runs the grader's command line end to end.

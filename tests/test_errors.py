@@ -23,7 +23,7 @@ WHERE = [
     ('autograder.release.generate', 'ReleaseError'),
     ('autograder.platforms.gradescope', 'BundleError'),
     ('autograder.platforms.classroom', 'ClassroomError'),
-    ('autograder.mutants', 'StaleMutant'),
+    ('autograder.paths', 'KitMissing'),
 ]
 
 

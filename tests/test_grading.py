@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from autograder import checks, mutants
+from autograder import checks
 from autograder.sandbox.child import channel as wire
 from autograder.checks import CATALOG
 from autograder.sandbox.child.probes import ProbeOutputError, as_float_array
-from helpers import REFERENCE, STUB, reference_text, write_submission
+from helpers import REFERENCE, STUB, mutants, reference_text, write_submission
 
 CONTRACT_NAMES = {'scores', 'loss', 'grads', 'train', 'predict', 'val_accuracy'}
 

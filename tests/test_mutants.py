@@ -3,9 +3,9 @@ import os
 
 import pytest
 
-from autograder import checks, mutants
+from autograder import checks
 from autograder.paths import REPO_DIR
-from helpers import REFERENCE, STUB
+from helpers import REFERENCE, STUB, mutants
 
 CHECK_NAMES = [check.name for check in checks.CATALOG]
 

@@ -15,10 +15,9 @@ import time
 
 import pytest
 
-from autograder import mutants
 from autograder.checks import CATALOG
 from autograder.paths import COURSE_DIR, REPO_DIR, SOLUTIONS_DIR
-from helpers import import_or_skip, needs_fashion_mnist, reference_text, write_submission
+from helpers import import_or_skip, mutants, needs_fashion_mnist, reference_text, write_submission
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 

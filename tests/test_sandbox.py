@@ -88,14 +88,14 @@ ATTACKS = {
         'open("<OTHER>", "w").write("broken")'), (0, 0)),
     'writes_system': (stub_with('open("/usr/lib/planted", "w").write("x")'), (0, 0)),
     # Full marks only if the class folder, the solution and the rest of the kit
-    # (mutants.py quotes reference lines) are out of the child's sight.
+    # (solutions/mutants.py quotes reference lines) are out of the child's sight.
     'sees_class': (reference_with(
         'import os\nif os.path.exists("<CLASS>"):\n    raise SystemExit("saw the class")'),
         (18, 18)),
     'sees_kit': (reference_with(
         'import os\nfor path in (%r, %r):\n    if os.path.exists(path):\n'
         '        raise SystemExit("saw " + path)'
-        % (SOLUTION, os.path.join(REPO_DIR, 'autograder', 'mutants.py'))), (18, 18)),
+        % (SOLUTION, os.path.join(SOLUTIONS_DIR, 'mutants.py'))), (18, 18)),
     # Processes: outlive the batch, kill or starve the grader.
     'fork_setsid': (stub_with(
         'import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(400)'), (0, 0)),
@@ -326,7 +326,7 @@ def test_every_layer_gives_the_same_grade(tmp_path):
     """The layer changes what the child can reach, never the numbers: a chaotic
     training run (unscaled initial weights) lands on the same validation accuracy
     under bubblewrap and in a plain process (same environment, same BLAS threads)."""
-    from autograder import mutants
+    from helpers import mutants
     if not isolation.available('bwrap'):
         pytest.skip('bubblewrap cannot run on this machine')
     path = mutants.write(mutants.BY_NAME['init_not_scaled'], str(tmp_path))

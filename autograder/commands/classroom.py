@@ -15,8 +15,10 @@ import sys
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
 from ..errors import UsageError
+from ..paths import require_kit
 from ..platforms import classroom
 from . import grade
+from .options import add_kit_option
 
 NAME = 'classroom'
 
@@ -46,6 +48,7 @@ def add_parser(verbs):
     grading.add_argument('--dataset', choices=DATASET_CHOICES, default='auto',
                          help='data for val_accuracy (%(default)s)')
     grading.add_argument('--jobs', type=int, default=None, help='submissions graded at once')
+    add_kit_option(grading)
 
 
 def run(args):
@@ -54,6 +57,8 @@ def run(args):
     if args.action == 'grade' and args.seed == DEFAULT_SEED:
         raise UsageError('--seed %d is the public default; grade with a private seed of your '
                          'own.' % DEFAULT_SEED)
+    if args.action == 'grade':
+        require_kit('classroom grade')   # before fetching: grading needs the kit
     urls = (classroom.read_repo_list(args.repos) if args.repos
             else classroom.list_with_gh(args.org, args.prefix))
     fetched, failed = classroom.fetch(urls, args.into, args.prefix)

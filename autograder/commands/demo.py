@@ -2,23 +2,25 @@
 
     python -m autograder demo [--out DIR] [--dataset NAME]
 
-Builds a small class (reference, untouched stub, and a few mutants from
-autograder/mutants.py), grades it like a real class and prints the report:
-the quickest way to see what the grader does.
+Builds a small class (reference, untouched stub, and a few mutants from the
+kit's solutions/mutants.py), grades it like a real class and prints the
+report: the quickest way to see what the grader does. It needs the kit
+(--kit DIR for an installed grader).
 """
 import os
 import shutil
 import tempfile
 
 from .. import datasets
-from ..errors import GraderError
-from ..paths import ASSIGNMENT_DIR, SOLUTIONS_DIR, STUDENT_FILE
+from ..paths import GRADING_PARTS, STUDENT_FILE, kit_path, load_mutants, require_kit
 from ..platforms.feedback import table
 from ..submissions.batch import Batch
 from ..submissions.discovery import discover
-from .options import add_grading_options, make_grader
+from .options import add_grading_options, add_kit_option, make_grader
 
 NAME = 'demo'
+# What the demo needs of the kit, besides what grading needs.
+DEMO_PARTS = ('assignment/neural_net.py', 'solutions/mutants.py')
 SAMPLE_MUTANTS = ('relu_mask_missing', 'reg_grad_missing_factor_2', 'no_lr_decay')
 
 
@@ -30,14 +32,15 @@ def add_parser(verbs):
                              'folder, removed afterwards)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     add_grading_options(parser)
+    add_kit_option(parser)
 
 
 def build_class(folder):
     """Write the demo class: one sub-folder per sample student."""
-    from .. import mutants  # instructor-only module (absent from student copies)
-    shutil.copy(os.path.join(SOLUTIONS_DIR, STUDENT_FILE),
+    mutants = load_mutants(NAME)
+    shutil.copy(kit_path('solutions', STUDENT_FILE),
                 os.path.join(_mkdir(folder, 'reference'), STUDENT_FILE))
-    shutil.copy(os.path.join(ASSIGNMENT_DIR, STUDENT_FILE),
+    shutil.copy(kit_path('assignment', STUDENT_FILE),
                 os.path.join(_mkdir(folder, 'stub'), STUDENT_FILE))
     for name in SAMPLE_MUTANTS:
         mutants.write(mutants.BY_NAME[name], os.path.join(folder, 'mutant_' + name))
@@ -50,10 +53,7 @@ def _mkdir(folder, name):
 
 
 def run(args):
-    if not os.path.isfile(os.path.join(SOLUTIONS_DIR, STUDENT_FILE)):
-        raise GraderError('the demo needs the reference solution, which this copy of the kit '
-                          'does not have (a student distribution). Use `python -m autograder '
-                          'check`.')
+    require_kit(NAME, GRADING_PARTS + DEMO_PARTS)
     scratch = tempfile.mkdtemp(prefix='tln-demo-')
     try:
         class_dir = os.path.join(scratch, 'class')

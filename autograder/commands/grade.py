@@ -17,7 +17,8 @@ from ..platforms.feedback import markdown, table
 from ..submissions.batch import Batch
 from ..submissions.discovery import discover
 from . import report
-from .options import add_grading_options, add_seed_guard, make_grader, refuse_public_seed
+from .options import (add_grading_options, add_kit_option, add_seed_guard, make_grader,
+                      refuse_public_seed)
 
 NAME = 'grade'
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
@@ -58,6 +59,7 @@ def add_parser(verbs):
                              'report.md; see the report verb)')
     add_grading_options(parser)
     add_seed_guard(parser)
+    add_kit_option(parser)
 
 
 def run(args):

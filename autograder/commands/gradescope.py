@@ -7,6 +7,7 @@ See autograder/platforms/gradescope.py for what the bundle holds.
 """
 from ..platforms import gradescope
 from ..sandbox import Limits
+from .options import add_kit_option
 
 NAME = 'gradescope'
 
@@ -27,6 +28,7 @@ def add_parser(verbs):
     build.add_argument('--cifar10-archive', metavar='FILE',
                        help='cifar-10-python.tar.gz to bundle (default: the one '
                             'cifar10_download.py keeps)')
+    add_kit_option(build)
     run = actions.add_parser('run', help='grade inside Gradescope (called by run_autograder)')
     run.add_argument('--submission', required=True, help='folder holding the submission')
     run.add_argument('--results', required=True, help='results.json to write')

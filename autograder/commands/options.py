@@ -1,9 +1,19 @@
-"""Options shared by the verbs that grade."""
+"""Options shared by the verbs that grade (and --kit, shared by the instructor's verbs)."""
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
 from ..errors import UsageError
 from ..grading import Grader
+from ..paths import KIT_ENV, require_kit
 from ..sandbox import Limits
+
+
+def add_kit_option(parser):
+    """--kit DIR: the instructor's kit, for an installed grader (cli.main applies it)."""
+    parser.add_argument('--kit', metavar='DIR',
+                        help='the instructor\'s kit: the checkout of this repository holding '
+                             'solutions/ and autograder/course/ (default: $%s, else the '
+                             'checkout this grader is installed from; an installed wheel '
+                             'holds the engine only)' % KIT_ENV)
 
 
 def add_grading_options(parser, default_dataset='auto'):
@@ -41,7 +51,9 @@ def refuse_public_seed(args):
 
 
 def make_grader(args, visible_only=False, denied_roots=()):
-    """Grader from parsed options."""
+    """Grader from parsed options; all checks need the kit (KitMissing says which folder)."""
+    if not visible_only:
+        require_kit(args.verb)
     kwargs = {}
     if args.seed is not None:
         kwargs['seed'] = args.seed

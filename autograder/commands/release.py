@@ -3,9 +3,15 @@
     python -m autograder release           # write assignment/ and the course source
     python -m autograder release --check   # list files that differ; exit 1 if any
     python -m autograder release --student-repo DIR   # a student distribution, no solutions
+
+It regenerates files of the kit it belongs to (assignment/, the course source,
+the package's expected_visible.json), so it runs from the instructor's
+checkout, never from an installed wheel, and ignores TLN_KIT.
 """
 import sys
 
+from ..errors import KitMissing
+from ..paths import PACKAGE_DIR, REPO_DIR, in_checkout, use_kit
 from ..release import generate as release
 
 NAME = 'release'
@@ -23,6 +29,13 @@ def add_parser(verbs):
 
 
 def run(args):
+    if not in_checkout():
+        raise KitMissing(
+            '`release` regenerates the files of the kit this grader belongs to, and this '
+            'installation (%s) is not inside the instructor\'s kit (no solutions/ beside it): '
+            'run it from the kit, `cd DIR && python -m autograder release`, or install the kit '
+            'with `pip install -e DIR`.' % PACKAGE_DIR)
+    use_kit(REPO_DIR)   # the checkout itself, whatever TLN_KIT says
     if args.student_repo:
         written = release.export_student_repo(args.student_repo)
         print('wrote %d files of the student repository to %s' % (len(written),

@@ -12,6 +12,8 @@ import sys
 
 from .. import report as class_report
 from ..errors import ReportError, UsageError
+from ..paths import require_kit
+from .options import add_kit_option
 
 NAME = 'report'
 
@@ -25,11 +27,13 @@ def add_parser(verbs):
     parser.add_argument('--threshold', type=float, default=None,
                         help='similarity listed from this score (0-1; default: %g)'
                         % similarity_threshold())
-    parser.add_argument('--template', default=class_report.DEFAULT_TEMPLATE,
+    parser.add_argument('--template', default=None,
                         help='the stub students started from; its lines are left out of the '
-                             'similarity screening (default: assignment/neural_net.py)')
+                             'similarity screening (default: the kit\'s '
+                             'assignment/neural_net.py)')
     parser.add_argument('--no-similarity', dest='similarity', action='store_false',
                         help='skip the similarity screening')
+    add_kit_option(parser)
 
 
 def similarity_threshold():
@@ -40,6 +44,8 @@ def similarity_threshold():
 def run(args):
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise UsageError('--threshold must be in (0, 1]')
+    if args.similarity and args.template is None:
+        require_kit(NAME, ('assignment/neural_net.py',))   # the default template
     report = class_report.build(args.out, template=args.template, similarity=args.similarity,
                                 threshold=args.threshold, compare_dir=args.compare)
     if report.changes is not None:

@@ -11,8 +11,7 @@ import os
 
 from ..checks import CATALOG
 from ..errors import UsageError
-from ..grading import REFERENCE_FILE
-from ..paths import ASSIGNMENT_DIR, STUDENT_FILE
+from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from ..release import stored_outputs
 from ..results import PASSED
 from .options import add_grading_options, make_grader
@@ -41,7 +40,7 @@ def add_parser(verbs):
 
 def seed_problem(seed):
     """Why --seed cannot be used here, or None."""
-    if seed is None or os.path.isfile(REFERENCE_FILE):
+    if seed is None or os.path.isfile(reference_path()):
         return None
     stored = stored_outputs.load()
     public = stored[0] if stored else None

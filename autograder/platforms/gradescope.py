@@ -11,7 +11,7 @@ What the zip holds, all at its root::
                         the unprivileged user, the dataset, the private folder locked
     run_autograder      grades /autograder/submission into results/results.json
     pyproject.toml      installs the bundled package (no download of the kit)
-    autograder/         the grader package (no mutation catalog, no course)
+    autograder/         the grader package (no course; the mutation catalog is in the kit)
     assignment/         the data loaders (data_utils.py, cifar10_download.py)
     private/            root-only after setup.sh (mode 700):
       grader.json       seed, dataset, fingerprint and labels of the validation split
@@ -34,9 +34,9 @@ import numpy as np
 
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import BundleError, GraderError, KitError
-from ..grading import REFERENCE_FILE, Grader
-from ..paths import (ASSIGNMENT_DIR, PACKAGE_DIR, REPO_DIR, SOLUTIONS_DIR, package_source_files,
-                     runtime_requirements)
+from ..grading import Grader
+from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,
+                     require_kit, runtime_requirements)
 from ..release import stored_outputs
 from ..results import PASSED
 from ..sandbox import Limits
@@ -49,8 +49,6 @@ REFERENCE_NAME = 'neural_net.py'
 CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
 STUDENT_USER = 'tln-student'
 DATASETS = ('fashion_mnist', 'cifar10', 'none')
-# Package files the bundle leaves out: the mutation catalog quotes the reference.
-LEFT_OUT = ('mutants.py',)
 LOADERS = ('data_utils.py', 'cifar10_download.py')
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
@@ -135,7 +133,7 @@ def default_cifar10_archive():
     """Where cifar10_download.py leaves the tarball on the builder's machine."""
     from ..datasets import data_utils
     candidates = [os.path.join(os.path.dirname(data_utils().cifar10_dir()), CIFAR10_ARCHIVE),
-                  os.path.join(ASSIGNMENT_DIR, 'datasets', CIFAR10_ARCHIVE)]
+                  kit_path('assignment', 'datasets', CIFAR10_ARCHIVE)]
     return next((path for path in candidates if os.path.isfile(path)), candidates[-1])
 
 
@@ -153,7 +151,7 @@ def private_files(seed, dataset, limits=None):
     """(grader.json text, expected.json text) for a seed: runs the reference once."""
     grader = Grader(dataset=dataset, seed=seed, limits=limits)
     with grader:
-        with open(REFERENCE_FILE, 'rb') as handle:
+        with open(grader.reference_file, 'rb') as handle:
             outputs = stored_outputs.encode(seed, grader.reference, handle.read())
         config = {'seed': seed, 'dataset': grader.dataset or 'none',
                   'reference_sha256': grader.reference_hash}
@@ -165,15 +163,15 @@ def private_files(seed, dataset, limits=None):
 
 def _public_files():
     """(path on disk, name in zip) of the package and the loaders."""
-    files = [(path, os.path.relpath(path, REPO_DIR)) for path in package_source_files(LEFT_OUT)]
+    files = [(path, os.path.relpath(path, REPO_DIR)) for path in package_source_files()]
     for name in LOADERS:
-        files.append((os.path.join(SOLUTIONS_DIR, name), os.path.join('assignment', name)))
+        files.append((kit_path('solutions', name), os.path.join('assignment', name)))
     return files
 
 
 def _packages():
     names = sorted({os.path.dirname(os.path.relpath(path, REPO_DIR)).replace(os.sep, '.')
-                    for path in package_source_files(LEFT_OUT)})
+                    for path in package_source_files()})
     return '[%s]' % ', '.join('"%s"' % name for name in names)
 
 
@@ -194,9 +192,8 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
     check_seed(seed)
     if dataset not in DATASETS:
         raise BundleError('unknown dataset %r; choose one of %s' % (dataset, ', '.join(DATASETS)))
-    if not os.path.isfile(REFERENCE_FILE):
-        raise BundleError('this copy of the kit has no reference solution (%s); build the '
-                          'bundle from the instructor\'s kit.' % REFERENCE_FILE)
+    require_kit('gradescope build', ('solutions/neural_net.py',)
+                + tuple('solutions/' + name for name in LOADERS))
     if dataset == 'cifar10':
         cifar10_archive = cifar10_archive or default_cifar10_archive()
         if not os.path.isfile(cifar10_archive):
@@ -234,7 +231,7 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
                     _write_text(archive, name, handle.read())
             _write_text(archive, '%s/%s' % (PRIVATE, GRADER_JSON), grader_json, 0o600)
             _write_text(archive, '%s/%s' % (PRIVATE, EXPECTED_JSON), expected_json, 0o600)
-            with open(REFERENCE_FILE, encoding='utf-8') as handle:
+            with open(reference_path(), encoding='utf-8') as handle:
                 _write_text(archive, '%s/%s' % (PRIVATE, REFERENCE_NAME), handle.read(), 0o600)
             if dataset == 'cifar10':
                 info = zipfile.ZipInfo('%s/datasets/%s' % (PRIVATE, CIFAR10_ARCHIVE),

@@ -86,9 +86,9 @@ def _notebook_text(notebook):
 
 def expected_outputs_text():
     """Stored reference outputs of the visible checks (see stored_outputs.py)."""
-    from ..grading import REFERENCE_FILE, Grader
+    from ..grading import Grader
     with Grader(dataset='none', visible_only=True) as grader:
-        with open(REFERENCE_FILE, 'rb') as handle:
+        with open(grader.reference_file, 'rb') as handle:
             return stored_outputs.encode(grader.seed, grader.reference, handle.read())
 
 
@@ -212,11 +212,6 @@ macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fa
 """
 
 
-# Package files a student distribution leaves out: the mutation catalog quotes
-# lines of the reference solution.
-INSTRUCTOR_ONLY = ('mutants.py',)
-
-
 def student_repo_files():
     """What a student repository holds: dict of relative path -> text.
 
@@ -227,7 +222,7 @@ def student_repo_files():
     """
     files = {rel: text for rel, text in generated_files().items()
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
-    for path in package_source_files(exclude=INSTRUCTOR_ONLY):
+    for path in package_source_files():
         files[os.path.relpath(path, REPO_DIR)] = _read(path)
     files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
     files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)

@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from ..errors import ReportError
-from ..paths import ASSIGNMENT_DIR, ASSIGNMENT_ID, STUDENT_FILE
+from ..paths import ASSIGNMENT_ID, STUDENT_FILE, kit_path
 from ..submissions.output_folder import write_atomic
 from . import summary as summ
 
-DEFAULT_TEMPLATE = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+
+
+def default_template():
+    """The stub students started from: the kit's assignment/neural_net.py."""
+    return kit_path('assignment', STUDENT_FILE)
 
 
 @dataclass
@@ -36,9 +40,9 @@ class Report:
     compare_label: str = ''
 
 
-def make(out_dir, template=DEFAULT_TEMPLATE, similarity=True, threshold=None,
+def make(out_dir, template=None, similarity=True, threshold=None,
          compare_dir=None):
-    """The Report of out_dir (nothing written)."""
+    """The Report of out_dir (nothing written); template: default_template() if None."""
     if not os.path.isdir(os.path.join(out_dir, 'results')):
         raise ReportError('%s has no results/ folder: give the --out folder of a grading.'
                           % out_dir)
@@ -52,7 +56,7 @@ def make(out_dir, template=DEFAULT_TEMPLATE, similarity=True, threshold=None,
         report.changes = summ.compare(old, summary.students)
         report.compare_label = os.path.basename(os.path.abspath(compare_dir))
     if similarity:
-        _screen(report, out_dir, template, threshold)
+        _screen(report, out_dir, template or default_template(), threshold)
     else:
         report.similarity_note = 'Similarity screening was not run (--no-similarity).'
     return report
@@ -67,8 +71,8 @@ def _screen(report, out_dir, template, threshold):
         with open(template, encoding='utf-8') as handle:
             template_text = handle.read()
     except OSError as error:
-        raise ReportError('cannot read the template %s (%s); give it with --template.'
-                          % (template, error.strerror)) from error
+        raise ReportError('cannot read the template %s (%s); give it with --template FILE, '
+                          'or the kit with --kit DIR.' % (template, error.strerror)) from error
     notes = []
     if report.no_source:
         notes.append('%d students have no kept source in sources/ (no file, or graded by '

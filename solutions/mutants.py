@@ -1,7 +1,12 @@
 """Known-wrong implementations: small named edits of the reference solution.
 
+The kit's mutation catalog, instructor only: it quotes lines of the reference,
+so it lives here beside it, outside the grader package (not in the wheel, the
+Gradescope bundle or a student repository; the sandbox child cannot read
+solutions/). Load it with ``autograder.paths.load_mutants()``.
+
 Each mutant is a list of (old, new) text replacements applied to
-``solutions/neural_net.py``; every ``old`` must occur exactly once, so a
+``neural_net.py`` beside this file; every ``old`` must occur exactly once, so a
 mutant that no longer fits the reference fails loudly instead of silently
 testing nothing. ``fails`` names the checks the grader must take points
 from; every other check must keep full marks (tests/test_mutants.py).
@@ -13,8 +18,10 @@ import os
 from dataclasses import dataclass
 from typing import Tuple
 
-from .errors import StaleMutant
-from .paths import SOLUTIONS_DIR, STUDENT_FILE
+from autograder.errors import StaleMutant
+
+STUDENT_FILE = 'neural_net.py'
+REFERENCE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), STUDENT_FILE)
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ BY_NAME = {mutant.name: mutant for mutant in MUTANTS}
 
 
 def reference_source():
-    with open(os.path.join(SOLUTIONS_DIR, STUDENT_FILE), encoding='utf-8') as handle:
+    with open(REFERENCE_FILE, encoding='utf-8') as handle:
         return handle.read()
 
 
