@@ -89,6 +89,15 @@ def run_cli(*args, check=False, timeout=600, env=None):
     return result
 
 
+def clean_env(**extra):
+    """The environment without anything that would import the development checkout or
+    point an installed grader at it (TLN_KIT), plus extra."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ('PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV', 'PYTHONSTARTUP', 'TLN_KIT')}
+    env.update(extra)
+    return env
+
+
 def copy_reference(folder):
     os.makedirs(folder, exist_ok=True)
     shutil.copy(REFERENCE, os.path.join(folder, STUDENT_FILE))

@@ -19,7 +19,8 @@ from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
-from helpers import mutants, needs_fashion_mnist, reference_text, run_cli, write_submission
+from helpers import clean_env, mutants, needs_fashion_mnist, reference_text, run_cli, \
+    write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
@@ -169,14 +170,6 @@ def test_other_validation_data_than_at_build_time_is_refused(tmp_path):
 
 
 # --- end to end --------------------------------------------------------------
-
-def clean_env(**extra):
-    """The environment without anything that would import the development checkout."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ('PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV', 'PYTHONSTARTUP')}
-    env.update(extra)
-    return env
-
 
 @pytest.fixture(scope='module')
 def gradescope_root(tmp_path_factory):

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from autograder.checks import BEST_NET_THRESHOLDS, CHECKS
-from autograder.paths import REPO_DIR, SOLUTIONS_DIR
+from autograder.paths import ASSIGNMENT_DIR, REPO_DIR, SOLUTIONS_DIR
 from helpers import import_or_skip, needs_fashion_mnist
 
 # The kernels import `autograder` from this checkout, not from wherever the kit is installed.
@@ -29,6 +29,31 @@ def notebook_tools():
     return nbformat, import_or_skip('nbclient').NotebookClient
 
 
+def scratch_notebook(source_dir, folder, reference=False):
+    """Copy the .py and .ipynb files of source_dir into folder (with the reference
+    neural_net.py over the stub if reference); returns the notebook read from there."""
+    nbformat, _ = notebook_tools()
+    for name in os.listdir(source_dir):
+        if name.endswith(('.py', '.ipynb')):
+            shutil.copy(os.path.join(source_dir, name), folder)
+    if reference:
+        shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), folder)
+    return nbformat.read(os.path.join(str(folder), 'two_layer_net.ipynb'), as_version=4)
+
+
+def execute(notebook, folder, **options):
+    """Run the notebook in folder on Fashion-MNIST, quick mode, importing this checkout."""
+    _, NotebookClient = notebook_tools()
+    old_env = dict(os.environ)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name='python3',
+                       resources={'metadata': {'path': str(folder)}}, **options).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+
+
 def stored_cells(path):
     """The cells of a stored notebook as dicts, each source joined into one string."""
     with open(path, encoding='utf-8') as handle:
@@ -42,20 +67,9 @@ def stored_cells(path):
 @pytest.fixture(scope='module')
 def executed(tmp_path_factory):
     """The solution notebook executed in a scratch copy of solutions/ (quick mode)."""
-    nbformat, NotebookClient = notebook_tools()
     folder = tmp_path_factory.mktemp('solution_run')
-    for name in os.listdir(SOLUTIONS_DIR):
-        if name.endswith(('.py', '.ipynb')):
-            shutil.copy(os.path.join(SOLUTIONS_DIR, name), folder)
-    notebook = nbformat.read(str(folder / 'two_layer_net.ipynb'), as_version=4)
-    old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
-    try:
-        NotebookClient(notebook, timeout=600, kernel_name='python3',
-                       resources={'metadata': {'path': str(folder)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
+    notebook = scratch_notebook(SOLUTIONS_DIR, folder)
+    execute(notebook, folder)
     return notebook
 
 
@@ -116,23 +130,10 @@ def test_best_net_reaches_the_bar(executed):
 def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
     """With a correct neural_net.py, every check of the student notebook passes and the
     first stop is the tuning cell the student has to write."""
-    nbformat, NotebookClient = notebook_tools()
+    notebook = scratch_notebook(ASSIGNMENT_DIR, tmp_path, reference=True)
     from nbclient.exceptions import CellExecutionError
-    from autograder.paths import ASSIGNMENT_DIR
-    for name in os.listdir(ASSIGNMENT_DIR):
-        if name.endswith(('.py', '.ipynb')):
-            shutil.copy(os.path.join(ASSIGNMENT_DIR, name), tmp_path)
-    shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
-    notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
-    old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
-    try:
-        with pytest.raises(CellExecutionError) as failure:
-            NotebookClient(notebook, timeout=600, kernel_name='python3',
-                           resources={'metadata': {'path': str(tmp_path)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
+    with pytest.raises(CellExecutionError) as failure:
+        execute(notebook, tmp_path)
     assert 'NotImplementedError' in str(failure.value)
     errors = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code' and any(
         o.output_type == 'error' for o in cell.outputs)]
@@ -144,23 +145,10 @@ def test_student_notebook_runs_until_the_tuning_cell(tmp_path):
 def test_cells_after_tuning_say_to_set_best_net(tmp_path):
     """A student who leaves best_net unset gets a sentence that says what to do in every
     cell that needs it, not an AttributeError on None."""
-    nbformat, NotebookClient = notebook_tools()
-    from autograder.paths import ASSIGNMENT_DIR
-    for name in os.listdir(ASSIGNMENT_DIR):
-        if name.endswith(('.py', '.ipynb')):
-            shutil.copy(os.path.join(ASSIGNMENT_DIR, name), tmp_path)
-    shutil.copy(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), tmp_path)
-    notebook = nbformat.read(str(tmp_path / 'two_layer_net.ipynb'), as_version=4)
+    notebook = scratch_notebook(ASSIGNMENT_DIR, tmp_path, reference=True)
     [tune] = [i for i, cell in enumerate(notebook.cells) if 'best_net = None' in cell.source]
     notebook.cells[tune].source = 'best_net = None  # the student did not tune yet'
-    old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
-    try:
-        NotebookClient(notebook, timeout=600, kernel_name='python3', allow_errors=True,
-                       resources={'metadata': {'path': str(tmp_path)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
+    execute(notebook, tmp_path, allow_errors=True)
     failed = {i: [o for o in cell.outputs if o.output_type == 'error']
               for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code'}
     failed = {i: errors[0] for i, errors in failed.items() if errors}
@@ -172,7 +160,6 @@ def test_cells_after_tuning_say_to_set_best_net(tmp_path):
 
 
 def test_self_check_instructions_hold_in_the_notebook_folder():
-    from autograder.paths import ASSIGNMENT_DIR
     intro = stored_cells(os.path.join(ASSIGNMENT_DIR, 'two_layer_net.ipynb'))[0]['source']
     assert 'in the folder this notebook is in' in intro
     assert 'python -m autograder check' in intro and 'assignment/neural_net.py' not in intro

@@ -9,16 +9,9 @@ import tempfile
 
 import pytest
 
-from helpers import reference_text, run_cli
+from helpers import clean_env, reference_text, run_cli
 
 pytestmark = pytest.mark.slow
-
-
-def clean_env(**extra):
-    env = {key: value for key, value in os.environ.items()
-           if key not in ('PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV', 'PYTHONSTARTUP')}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope='module')

@@ -39,6 +39,20 @@ def _figure(theme, width, height):
     return figure, axes, style
 
 
+def _histogram(axes, style, values, **options):
+    """Bars of the page's bar colour, outlined in its background colour."""
+    axes.hist(values, color=style['colors']['bar'], edgecolor=style['face'], **options)
+
+
+def _count_axis(axes, style, axis, label):
+    """The axis ('x' or 'y') that counts students or submissions: its label, whole-number
+    ticks and a light grid behind the bars."""
+    getattr(axes, 'set_%slabel' % axis)(label)
+    getattr(axes, axis + 'axis').get_major_locator().set_params(integer=True)
+    axes.grid(axis=axis, color=style['grid'], linewidth=0.5)
+    axes.set_axisbelow(True)
+
+
 def _encode(figure, top=1.0):
     plt = _pyplot()
     buffer = io.BytesIO()
@@ -52,17 +66,13 @@ def score_histogram(scores, max_score, theme):
     figure, axes, style = _figure(theme, 7, 3.2)
     top = max(max_score, max(scores, default=0.0), 1.0)
     bins = max(1, min(30, int(round(top))))
-    axes.hist(scores, bins=bins, range=(0, top), color=style['colors']['bar'],
-              edgecolor=style['face'])
+    _histogram(axes, style, scores, bins=bins, range=(0, top))
     if scores:
         mean = sum(scores) / len(scores)
         axes.axvline(mean, color=style['colors']['mark'], linestyle='--', linewidth=1.5)
         axes.text(mean, axes.get_ylim()[1] * 0.92, ' mean %.2f' % mean, color=style['text'])
     axes.set_xlabel('score (out of %g)' % max_score)
-    axes.set_ylabel('students')
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis='y', color=style['grid'], linewidth=0.5)
-    axes.set_axisbelow(True)
+    _count_axis(axes, style, 'y', 'students')
     return _encode(figure)
 
 
@@ -88,29 +98,21 @@ def mistake_counts(mistakes, theme, top=12):
     figure, axes, style = _figure(theme, 7, 0.4 * len(shown) + 1.0)
     axes.barh([m.label if len(m.label) <= 48 else m.label[:47] + '…' for m in shown],
               [m.count for m in shown], color=style['colors']['bar'])
-    axes.set_xlabel('students')
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis='x', color=style['grid'], linewidth=0.5)
-    axes.set_axisbelow(True)
+    _count_axis(axes, style, 'x', 'students')
     return _encode(figure)
 
 
 def grading_times(seconds, theme):
     figure, axes, style = _figure(theme, 7, 3.0)
-    axes.hist(seconds, bins=min(30, max(5, len(seconds) // 3)), color=style['colors']['bar'],
-              edgecolor=style['face'])
+    _histogram(axes, style, seconds, bins=min(30, max(5, len(seconds) // 3)))
     axes.set_xlabel('seconds per submission')
-    axes.set_ylabel('submissions')
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis='y', color=style['grid'], linewidth=0.5)
-    axes.set_axisbelow(True)
+    _count_axis(axes, style, 'y', 'submissions')
     return _encode(figure)
 
 
 def similarity_scores(scores, threshold, theme):
     figure, axes, style = _figure(theme, 7, 2.8)
-    axes.hist(scores, bins=20, range=(0, 1), color=style['colors']['bar'],
-              edgecolor=style['face'])
+    _histogram(axes, style, scores, bins=20, range=(0, 1))
     axes.axvline(threshold, color=style['colors']['mark'], linestyle='--', linewidth=1.5)
     axes.set_xlabel('similarity of compared pairs (threshold dashed)')
     axes.set_ylabel('pairs')
