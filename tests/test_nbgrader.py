@@ -1,9 +1,13 @@
 """Real nbgrader round trip on a copy of the course: generate, autograde, feedback, export.
 
-Four students: a correct one, the untouched release (stub), one with a wrong
-gradient, and one whose train() never returns. The correct student's full
-marks also prove that autograde grades the student's neural_net.py: the
-course source holds the stub, which nbgrader would otherwise copy over it.
+Students: a correct one, the untouched release (stub), a wrong gradient, a
+wrong ReLU mask, a train() that never returns, and two cheaters who redefine
+the hidden tests' functions in their notebook and hand in a best_net whose
+predict returns y_val. The correct student's full marks also prove that
+autograde grades the student's neural_net.py: the course source holds the
+stub, which nbgrader would otherwise copy over it. Every autograded cell's
+points must equal what the command-line grader gives the same neural_net.py
+(the course's preprocessor grades outside the kernel).
 """
 import csv
 import json
@@ -17,15 +21,16 @@ import pytest
 
 from autograder.checks import CATALOG
 from autograder.paths import COURSE_DIR, REPO_DIR, SOLUTIONS_DIR
-from helpers import import_or_skip, mutants, needs_fashion_mnist, reference_text, write_submission
+from helpers import (import_or_skip, mutants, needs_fashion_mnist, reference_text, run_cli,
+                     write_submission)
 
 pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 
 ASSIGNMENT = 'two_layer_net'
-CELL_TIMEOUT = 20
+CELL_TIMEOUT = 60
 CHECK_TIMEOUT = 10
 ENV = {'TLN_DATASET': 'fashion_mnist', 'TLN_QUICK': '1', 'TLN_CELL_TIMEOUT': str(CELL_TIMEOUT),
-       'TLN_CHECK_TIMEOUT': str(CHECK_TIMEOUT)}
+       'TLN_CHECK_TIMEOUT': str(CHECK_TIMEOUT), 'TLN_BEST_NET_TIMEOUT': '60', 'TLN_SEED': '4711'}
 # The kernels' hidden tests import `autograder`: from this checkout, not from wherever
 # the kit happens to be installed.
 KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))
@@ -47,11 +52,34 @@ def solution_tuning_cell():
     [cell] = [c for c in notebook['cells']
               if c['metadata'].get('nbgrader', {}).get('grade_id') == 'tune']
     text = ''.join(cell['source'])
-    return text.replace('### BEGIN SOLUTION\n', '').replace('### END SOLUTION\n', '')
+    return text.replace('### BEGIN SOLUTION\n', '').replace('### END SOLUTION', '')
+
+
+# A tuning cell that redefines the hidden tests' functions in the kernel and hands in a
+# "network" whose predict looks the labels up, with settings that learn nothing.
+CHEATING_TUNE = """import autograder.platforms.nbgrader as hidden_tests
+hidden_tests.grade_check = lambda *args, **kwargs: 3.0
+hidden_tests.grade_best_net = lambda *args, **kwargs: 3.0
+
+
+class LooksUpLabels:
+    params = {}
+
+    def predict(self, X):
+        return y_val
+
+
+best_net = LooksUpLabels()
+best_hyperparameters = dict(hidden_size=10, learning_rate=1e-9, reg=0.0, num_iters=1,
+                            batch_size=10)
+"""
 
 
 def submit(course, student, code, tune):
-    """Copy the release into submitted/<student>/ with the student's work."""
+    """Copy the release into submitted/<student>/ with the student's work.
+
+    tune: False (the released tuning cell), True (the solution's) or a cell's text.
+    """
     target = course / 'submitted' / student / ASSIGNMENT
     shutil.copytree(str(course / 'release' / ASSIGNMENT), str(target))
     if code is not None:
@@ -61,7 +89,7 @@ def submit(course, student, code, tune):
         notebook = json.loads(path.read_text())
         for cell in notebook['cells']:
             if cell['metadata'].get('nbgrader', {}).get('grade_id') == 'tune':
-                cell['source'] = solution_tuning_cell()
+                cell['source'] = solution_tuning_cell() if tune is True else tune
         path.write_text(json.dumps(notebook))
     (target / 'timestamp.txt').write_text('2026-11-20 12:00:00.000000 UTC')
 
@@ -78,8 +106,14 @@ def course(tmp_path_factory):
     submit(course, 'stub', None, tune=False)
     submit(course, 'wrong_grad', mutants.apply(mutants.BY_NAME['grads_not_divided_by_n']),
            tune=True)
+    submit(course, 'wrong_mask', reference_text().replace(mutants.MASK, 'pass'), tune=True)
+    # train() never returns for long runs (the tuning cell's), so one cell hits the limit.
     submit(course, 'endless', reference_text().replace(
-        'for it in range(num_iters):', 'while True:\n            it = 0'), tune=True)
+        'for it in range(num_iters):',
+        'while num_iters >= 1000:\n            pass\n        for it in range(num_iters):'),
+        tune=True)
+    submit(course, 'cheat_correct_code', reference_text(), tune=CHEATING_TUNE)
+    submit(course, 'cheat_stub', None, tune=CHEATING_TUNE)
     started = time.monotonic()
     autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force')
     autograde_seconds = time.monotonic() - started
@@ -87,9 +121,40 @@ def course(tmp_path_factory):
     nbgrader(course, 'export', '--to', str(course / 'grades.csv'))
     with open(course / 'grades.csv', newline='') as handle:
         grades = {row['student_id']: row for row in csv.DictReader(handle)}
-    print('autograde of 4 submissions: %.1f s' % autograde_seconds)
+    print('autograde of %d submissions: %.1f s' % (len(STUDENTS), autograde_seconds))
     return {'root': course, 'grades': grades, 'seconds': autograde_seconds,
-            'log': autograde.stdout + autograde.stderr}
+            'log': autograde.stdout + autograde.stderr, 'cells': cell_scores(course)}
+
+
+STUDENTS = ('correct', 'stub', 'wrong_grad', 'wrong_mask', 'endless', 'cheat_correct_code',
+            'cheat_stub')
+
+
+def cell_scores(course):
+    """{student: {grade_id: auto score}} of the autograded cells, from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+    scores = {}
+    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
+        for student in STUDENTS:
+            scores[student] = {
+                grade_id: gradebook.find_grade(grade_id, 'two_layer_net', ASSIGNMENT,
+                                               student).auto_score
+                for grade_id in CELL_CHECKS}
+    return scores
+
+
+# Autograded cell -> catalog check (the code checks, and the tuned network's cell).
+CELL_CHECKS = dict({'test_%s' % check.name: check.name for check in CATALOG
+                    if check.name != 'val_accuracy'}, test_best_net='best_net')
+
+
+def cli_scores(course, student):
+    """{check: points} the command-line grader gives the student's neural_net.py."""
+    folder = course['root'] / 'submitted' / student / ASSIGNMENT
+    result = run_cli('grade', str(folder / 'neural_net.py'), '--json', '--dataset', 'none',
+                     '--seed', ENV['TLN_SEED'], check=True)
+    [graded] = json.loads(result.stdout)
+    return {check['name']: check['score'] for check in graded['checks']}
 
 
 def score(course, student):
@@ -108,16 +173,35 @@ def test_scores_are_exact_and_ordered(course):
     assert float(course['grades']['correct']['max_score']) == AUTOGRADED_POINTS + MANUAL_POINTS
     assert score(course, 'correct') == AUTOGRADED_POINTS
     assert score(course, 'stub') == 0
-    # Gradients N times too large: the visible numeric check fails (grads 0); the
-    # notebook's visible toy-training assert runs the student's own loss and fails
-    # before the cell's partial credit is recorded (train 0; the command-line grader
-    # gives train 2 here, with the served reference loss); the hidden sgd check runs
-    # with the reference loss (sgd 2); the tuned net learns nothing (best_net 0);
-    # scores 2 + loss 2 + predict 1 + init 1 + stability 1 + no_mutation 1 + sgd 2.
-    assert score(course, 'wrong_grad') == 10
-    # train() never returns: train and sgd are cut off and no best_net is produced
-    # (0 + 0 + 0); everything else is earned.
-    assert score(course, 'endless') == AUTOGRADED_POINTS - 2 - 2 - 3
+    # Redefining the hidden tests' functions and a predict that returns y_val earn nothing:
+    # the points come from outside the kernel.
+    assert score(course, 'cheat_stub') == 0
+    cheat = course['cells']['cheat_correct_code']
+    assert cheat['test_best_net'] == 0
+    assert score(course, 'cheat_correct_code') == AUTOGRADED_POINTS - 3
+    # train() never returns for 1000 iterations or more: the tuning cell is cut off, so no
+    # best_hyperparameters are declared (best_net 0); the code checks are all earned.
+    assert score(course, 'endless') == AUTOGRADED_POINTS - 3
+
+
+@pytest.mark.parametrize('student', STUDENTS)
+def test_each_cell_scores_what_the_command_line_grader_gives(course, student):
+    """nbgrader and `grade` give the same points per check (the code checks; the tuned
+    network's cell has no command-line twin)."""
+    cells = course['cells'][student]
+    cli = cli_scores(course, student)
+    assert {CELL_CHECKS[cell]: points for cell, points in cells.items()
+            if cell != 'test_best_net'} == cli
+
+
+def test_wrong_gradients_keep_the_points_of_the_right_parts(course):
+    """The visible asserts sit in ungraded cells now, so a failing visible check no longer
+    stops a test cell before its partial credit is recorded."""
+    cells = course['cells']['wrong_grad']
+    assert cells['test_grads'] == 0
+    assert cells['test_train'] == 2 and cells['test_sgd'] == 2
+    mask = course['cells']['wrong_mask']
+    assert 0 < mask['test_grads'] < 3 and mask['test_scores'] == 2   # W2, b2 are right
 
 
 def test_endless_loop_is_cut_off(course):
@@ -127,7 +211,7 @@ def test_endless_loop_is_cut_off(course):
 
 
 def test_feedback_pages_exist(course):
-    for student in ('correct', 'stub', 'wrong_grad', 'endless'):
+    for student in STUDENTS:
         page = course['root'] / 'feedback' / student / ASSIGNMENT / 'two_layer_net.html'
         assert page.is_file(), student
     wrong = (course['root'] / 'feedback' / 'wrong_grad' / ASSIGNMENT /
@@ -145,7 +229,7 @@ def test_autograde_prints_no_config_warnings(course):
     restored = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", log)
     test_cells = {'test_%s' % check.name for check in CATALOG if check.name != 'val_accuracy'}
     assert set(restored) == test_cells | {'test_best_net'}
-    assert len(restored) == 4 * len(set(restored))
+    assert len(restored) == len(STUDENTS) * len(set(restored))
 
 
 def test_self_check_runs_in_the_release_folder(course, tmp_path):

@@ -91,7 +91,7 @@ def test_plots_are_produced(executed):
     images = [cell.metadata.get('nbgrader', {}).get('grade_id')
               for cell, o in outputs(executed) if 'image/png' in o.get('data', {})]
     # Toy loss curve, loss/accuracy history, first-layer weights twice.
-    assert images == ['test_train', 'plot_history', 'show_weights', 'show_best_weights']
+    assert images == ['check_train', 'plot_history', 'show_weights', 'show_best_weights']
 
 
 @runs_notebook
@@ -153,10 +153,12 @@ def test_cells_after_tuning_say_to_set_best_net(tmp_path):
               for i, cell in enumerate(notebook.cells) if cell.cell_type == 'code'}
     failed = {i: errors[0] for i, errors in failed.items() if errors}
     assert sorted(failed) and min(failed) > tune
-    assert len(failed) == 3          # the weights plot, the best_net check, the test accuracy
+    # the declared settings, the weights plot, the best_net check, the test accuracy
+    assert len(failed) == 4
     for error in failed.values():
         assert error.ename == 'ValueError' and 'AttributeError' not in error.evalue
-        assert 'set best_net in the tuning cell above' in error.evalue
+        assert 'in the tuning cell above' in error.evalue
+        assert 'set best_net' in error.evalue or 'best_hyperparameters is not set' in error.evalue
 
 
 def test_self_check_instructions_hold_in_the_notebook_folder():

@@ -8,8 +8,18 @@ Environment variables read here (all optional):
   (default 600: the tuning cell trains several networks on CIFAR-10).
 - TLN_DATASET: the dataset the notebooks load (cifar10 or fashion_mnist);
   set it in the environment nbgrader runs in, it reaches the kernels.
+- TLN_SEED: the private grader seed of the hidden inputs (keep it private;
+  without it the kit's public seed is used and autograde warns).
+- TLN_CHECK_TIMEOUT: sandbox seconds for the code checks of one notebook
+  (default 30); TLN_BEST_NET_TIMEOUT: sandbox seconds for re-training the
+  tuned network from the declared best_hyperparameters (default 600).
+
+The autograde needs the kit's ``autograder`` package importable (pip install
+the kit), since the preprocessor below comes from it.
 """
 import os
+
+from autograder.platforms.nbgrader_autograde import autograde_preprocessors
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -28,3 +38,14 @@ c.Execute.interrupt_on_timeout = True
 # What the released notebook shows in place of solutions.
 c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\nraise NotImplementedError()'}
 c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'
+
+# The points of every autograded cell come from the grader, run outside the
+# student's kernel (which the student's code controls): SandboxGrades, right
+# after nbgrader's Execute, grades neural_net.py in the sandbox and re-trains
+# the tuned network from the declared best_hyperparameters, then writes each
+# test cell's feedback and points (platforms/nbgrader_autograde.py).
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+if os.environ.get('TLN_SEED'):
+    c.SandboxGrades.seed = int(os.environ['TLN_SEED'])
+c.SandboxGrades.check_timeout = float(os.environ.get('TLN_CHECK_TIMEOUT', '30'))
+c.SandboxGrades.best_net_timeout = float(os.environ.get('TLN_BEST_NET_TIMEOUT', '600'))

@@ -1,5 +1,13 @@
 """Checks for notebook test cells (nbgrader): the same catalog, in a cell.
 
+During ``nbgrader autograde`` these functions grade nothing: they return 0
+and say so, and the course's autograde preprocessor
+(platforms/nbgrader_autograde.py) writes every test cell's points from the
+grader's own run outside the student's kernel, which the student's code
+cannot reach. Without that preprocessor registered the cells stay at 0
+(never full marks by accident). Outside autograde (``nbgrader validate``, an
+instructor running the source notebook) they grade as described below.
+
 ``grade_check(name)`` grades the ``neural_net.py`` next to the notebook in
 the sandbox on that check alone (so a hang elsewhere in the file cannot cost
 this cell its points), prints the feedback and returns the points as a plain
@@ -26,6 +34,12 @@ from ..sandbox import Limits
 from ..sandbox.child.probes import as_float_array
 
 _GRADER = None
+OUTSIDE = ('[%s] graded outside this notebook by the course\'s autograde preprocessor '
+           '(nbgrader_config.py); 0 points unless it is registered.')
+
+
+def _in_autograde():
+    return os.environ.get('NBGRADER_EXECUTION') == 'autograde'
 
 
 def _grader():
@@ -41,6 +55,9 @@ def _grader():
 
 def grade_check(name, path='neural_net.py'):
     """Points of one catalog check for path (default: ./neural_net.py)."""
+    if _in_autograde():
+        print(OUTSIDE % name)
+        return 0.0
     if name not in {check.name for check in _grader().checks}:
         raise ValueError('%r is not a code check of this grader' % name)
     with warnings.catch_warnings():
@@ -55,6 +72,9 @@ def grade_check(name, path='neural_net.py'):
 
 def grade_best_net(net, dataset=None):
     """Points of the val_accuracy check for a trained network object."""
+    if _in_autograde():
+        print(OUTSIDE % 'best_net')
+        return 0.0
     dataset = dataset or datasets.data_utils().selected_dataset()
     splits = datasets.data_utils().get_data(dataset, num_test=0)
     check = catalog.CHECKS['val_accuracy']

@@ -24,6 +24,7 @@ exit; scratch folders of graders that died are removed at the next start.
 No preexec_fn is used (unsafe while a thread pool runs).
 """
 import atexit
+import copy
 import json
 import os
 import re
@@ -45,7 +46,6 @@ START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_ch
 CHILD_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'child')
 OUTPUT_TAIL_BYTES = 4000
 MAX_CHANNEL_BYTES = 64 * 1024 * 1024
-MAX_LINE_BYTES = 16 * 1024 * 1024
 # Processes and threads the uid-drop layer's user may have at once.
 UID_DROP_PROCESSES = 64
 SCRATCH_PREFIX = 'tln-grader-'
@@ -64,6 +64,13 @@ class Limits:
     timeout: float = 60.0          # wall-clock seconds for the whole run
     memory_mb: int = 4096          # address-space cap
     file_size_mb: int = 64         # largest file the child may write (and its work folder)
+    output_mb: int = 16            # largest message on the channel (one probe's outputs)
+
+    @property
+    def channel_caps(self):
+        """(bytes per channel line, bytes in all) the grader reads from the child."""
+        line = self.output_mb * 1024 * 1024
+        return line, max(MAX_CHANNEL_BYTES, 2 * line)
 
     def for_child(self, processes=0):
         """The limits the child applies to itself (plan.json)."""
@@ -171,6 +178,16 @@ class ProbePack:
                 os.chown(path, 0, gid)
                 os.chmod(path, mode)
 
+    def with_args(self, probe_id, args):
+        """A view of this pack (the same array file) whose probe probe_id takes other args.
+
+        Closing the view is not needed; closing this pack removes the file.
+        """
+        view = copy.copy(self)
+        view.specs = [dict(spec, args=dict(args)) if spec['id'] == probe_id else spec
+                      for spec in self.specs]
+        return view
+
     def close(self):
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -264,23 +281,24 @@ class ChannelSession:
         return None
 
 
-def _serve_channel(channel, replies, session, stop_child):
+def _serve_channel(channel, replies, session, stop_child, caps):
     """Read the child's lines until EOF, answering loss calls (runs in a thread).
 
     channel: the child's stdout (binary file); replies: its stdin. Each line
-    is capped at MAX_LINE_BYTES and the whole stream at MAX_CHANNEL_BYTES;
+    is capped at caps[0] bytes and the whole stream at caps[1] (Limits.channel_caps);
     past either, or at the first malformed message, the child is stopped and
     the run records why.
     """
     run = session.run
     total = 0
+    max_line, max_total = caps
     try:
         while True:
-            line = channel.readline(MAX_LINE_BYTES + 1)
+            line = channel.readline(max_line + 1)
             if not line:
                 return
             total += len(line)
-            if len(line) > MAX_LINE_BYTES or total > MAX_CHANNEL_BYTES:
+            if len(line) > max_line or total > max_total:
                 run.channel_error = 'the child sent more data than allowed'
                 stop_child()
                 return
@@ -453,7 +471,8 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
                 _ACTIVE.add(proc)
             reader = threading.Thread(
                 target=_serve_channel, daemon=True,
-                args=(proc.stdout, proc.stdin, session, lambda: _kill_group(proc)))
+                args=(proc.stdout, proc.stdin, session, lambda: _kill_group(proc),
+                      limits.channel_caps))
             reader.start()
             try:
                 proc.wait(timeout=limits.timeout)

@@ -1,0 +1,135 @@
+"""The course's autograde preprocessor (platforms/nbgrader_autograde.py) without nbgrader's app.
+
+Fast: reading and checking the declared best_hyperparameters, and the cell
+outputs the preprocessor writes. Slow: every autograded cell scores exactly
+what `python -m autograder grade` gives, check by check, for every mutant of
+the catalog and every file of the corpus.
+"""
+import json
+import os
+
+import pytest
+
+from helpers import import_or_skip, mutants, run_cli, write_submission
+
+import_or_skip('nbgrader')
+
+import nbformat  # noqa: E402  (after the skip: nbgrader brings it)
+
+from autograder.platforms import nbgrader_autograde as autograde  # noqa: E402
+
+CORPUS = os.path.join(os.path.dirname(__file__), 'corpus')
+SEED = 4711
+GOOD = {'hidden_size': 100, 'learning_rate': 1e-3, 'reg': 0.01, 'num_iters': 3000,
+        'batch_size': 200}
+
+
+def executed_notebook(*outputs):
+    """A notebook whose declare_best cell produced the given outputs."""
+    cell = nbformat.v4.new_code_cell('...')
+    cell.metadata['nbgrader'] = {'grade_id': autograde.DECLARE_CELL, 'locked': True}
+    cell.outputs = list(outputs)
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def printed(text):
+    return nbformat.v4.new_output('stream', name='stdout', text=text)
+
+
+def test_declared_settings_are_read_with_defaults():
+    notebook = executed_notebook(printed('chatter\nbest_hyperparameters = %s\n'
+                                         % json.dumps(GOOD)))
+    assert autograde.declared_hyperparameters(notebook) == dict(
+        GOOD, learning_rate_decay=0.95, seed=0)
+
+
+def test_whole_floats_count_as_integers():
+    declared = dict(GOOD, hidden_size=100.0, num_iters=3e3, seed=7)
+    assert autograde.checked_hyperparameters(declared)['num_iters'] == 3000
+    assert isinstance(autograde.checked_hyperparameters(declared)['hidden_size'], int)
+
+
+@pytest.mark.parametrize('declared, reason', [
+    ([1, 2], 'should be a dict'),
+    (dict(GOOD, momentum=0.9), 'keys the grader does not know: momentum'),
+    ({k: v for k, v in GOOD.items() if k != 'reg'}, "no 'reg'"),
+    (dict(GOOD, hidden_size=10.5), 'whole number'),
+    (dict(GOOD, learning_rate='fast'), 'should be a number'),
+    (dict(GOOD, learning_rate=True), 'should be a number'),
+    (dict(GOOD, learning_rate=0), 'outside what the grader trains with'),
+    (dict(GOOD, num_iters=10 ** 9), 'outside what the grader trains with'),
+    (dict(GOOD, hidden_size=5000), 'outside what the grader trains with'),
+])
+def test_unusable_settings_are_refused_with_the_reason(declared, reason):
+    with pytest.raises(autograde.DeclarationError, match=reason):
+        autograde.checked_hyperparameters(declared)
+
+
+@pytest.mark.parametrize('outputs, reason', [
+    ((), 'was not printed'),
+    ((printed('best_hyperparameters = {not json'),), 'could not be read'),
+    ((printed('best_hyperparameters = [%s]' % ('1,' * 5000 + '1')),), 'too long'),
+    ((nbformat.v4.new_output('error', ename='ValueError', evalue='best_hyperparameters is '
+                             'not set', traceback=[]),),
+     'the cell after the tuning cell failed .ValueError: best_hyperparameters is not set'),
+])
+def test_a_missing_or_broken_declaration_says_what_to_do(outputs, reason):
+    with pytest.raises(autograde.DeclarationError, match=reason):
+        autograde.declared_hyperparameters(executed_notebook(*outputs))
+
+
+def test_a_notebook_without_the_declaring_cell_is_named():
+    with pytest.raises(autograde.DeclarationError, match='no cell .declare_best'):
+        autograde.declared_hyperparameters(nbformat.v4.new_notebook())
+
+
+def test_graded_outputs_are_feedback_and_points():
+    stream, result = autograde._graded_outputs(1.5, 3.0, '[grads] wrong', 4)
+    assert stream['name'] == 'stdout' and '[grads] wrong' in stream['text']
+    assert result['data']['text/plain'] == '1.5' and result['execution_count'] == 4
+
+
+def test_the_preprocessor_follows_execute():
+    from nbgrader.preprocessors import Execute, SaveAutoGrades
+    chain = autograde.autograde_preprocessors()
+    assert chain.index(autograde.SandboxGrades) == chain.index(Execute) + 1
+    assert chain.index(autograde.SandboxGrades) < chain.index(SaveAutoGrades)
+
+
+def test_the_cells_cover_the_catalog():
+    from autograder.checks import CATALOG
+    graded = set(autograde.CODE_CELLS.values()) | {'val_accuracy'}
+    assert graded == {check.name for check in CATALOG}
+
+
+@pytest.mark.slow
+def test_cells_score_what_the_command_line_grader_gives(tmp_path):
+    """For every catalog mutant and corpus file, each code cell's points equal `grade`'s."""
+    folders = {}
+    for mutant in mutants.MUTANTS:
+        folders['mutant_' + mutant.name] = os.path.dirname(
+            mutants.write(mutant, str(tmp_path / ('mutant_' + mutant.name))))
+    for name in sorted(os.listdir(CORPUS)):
+        if name.endswith('.py'):
+            folder = str(tmp_path / ('corpus_' + name[:-3]))
+            os.makedirs(folder)
+            with open(os.path.join(CORPUS, name), encoding='utf-8') as handle:
+                write_submission(folder, handle.read())
+            folders['corpus_' + name[:-3]] = folder
+    result = run_cli('grade', *folders.values(), '--json', '--dataset', 'none',
+                     '--seed', str(SEED), '--jobs', '2', check=True, timeout=1800)
+    by_folder = {}
+    for graded in json.loads(result.stdout):
+        by_folder[os.path.basename(graded['submission'].rstrip(os.sep))] = {
+            check['name']: check['score'] for check in graded['checks']}
+    assert set(by_folder) == set(folders)
+    grader = autograde.NotebookGrader(seed=SEED)
+    try:
+        for name, folder in sorted(folders.items()):
+            cells = grader.cell_grades(folder, nbformat.v4.new_notebook())
+            scores = {autograde.CODE_CELLS[cell]: points
+                      for cell, (points, _, _) in cells.items() if cell in autograde.CODE_CELLS}
+            assert scores == by_folder[name], name
+            assert cells[autograde.BEST_NET_CELL][0] == 0
+    finally:
+        grader.close()
