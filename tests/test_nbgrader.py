@@ -113,7 +113,9 @@ def course(tmp_path_factory):
         'while num_iters >= 1000:\n            pass\n        for it in range(num_iters):'),
         tune=True)
     submit(course, 'cheat_correct_code', reference_text(), tune=CHEATING_TUNE)
-    submit(course, 'cheat_stub', None, tune=CHEATING_TUNE)
+    # ... and one who also rewrites neural_net.py from the kernel, after submitting the stub.
+    rewrite = '\nopen(\'neural_net.py\', \'w\').write(%r)\n' % reference_text()
+    submit(course, 'cheat_stub', None, tune=CHEATING_TUNE + rewrite)
     started = time.monotonic()
     autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force')
     autograde_seconds = time.monotonic() - started
@@ -173,9 +175,12 @@ def test_scores_are_exact_and_ordered(course):
     assert float(course['grades']['correct']['max_score']) == AUTOGRADED_POINTS + MANUAL_POINTS
     assert score(course, 'correct') == AUTOGRADED_POINTS
     assert score(course, 'stub') == 0
-    # Redefining the hidden tests' functions and a predict that returns y_val earn nothing:
-    # the points come from outside the kernel.
+    # Redefining the hidden tests' functions, a predict that returns y_val and rewriting
+    # neural_net.py from the kernel earn nothing: the points come from outside the kernel,
+    # for the file as submitted.
     assert score(course, 'cheat_stub') == 0
+    rewritten = (course['root'] / 'autograded' / 'cheat_stub' / ASSIGNMENT / 'neural_net.py')
+    assert rewritten.read_text() == reference_text()     # the kernel did rewrite it
     cheat = course['cells']['cheat_correct_code']
     assert cheat['test_best_net'] == 0
     assert score(course, 'cheat_correct_code') == AUTOGRADED_POINTS - 3

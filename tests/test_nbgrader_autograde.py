@@ -89,11 +89,22 @@ def test_graded_outputs_are_feedback_and_points():
     assert result['data']['text/plain'] == '1.5' and result['execution_count'] == 4
 
 
-def test_the_preprocessor_follows_execute():
+def test_the_file_is_read_before_execute_and_graded_after():
     from nbgrader.preprocessors import Execute, SaveAutoGrades
     chain = autograde.autograde_preprocessors()
+    assert chain.index(autograde.SnapshotStudentFile) == chain.index(Execute) - 1
     assert chain.index(autograde.SandboxGrades) == chain.index(Execute) + 1
     assert chain.index(autograde.SandboxGrades) < chain.index(SaveAutoGrades)
+    assert chain.count(Execute) == 1
+
+
+def test_what_cannot_be_graded_is_named(tmp_path):
+    assert 'no neural_net.py (a regular file)' in autograde.read_student_file(str(tmp_path))[1]
+    (tmp_path / 'neural_net.py').write_text('   \n')
+    assert autograde.read_student_file(str(tmp_path)) == (b'   \n', 'neural_net.py is empty.')
+    os.makedirs(str(tmp_path / 'linked'))
+    os.symlink(str(tmp_path / 'neural_net.py'), str(tmp_path / 'linked' / 'neural_net.py'))
+    assert autograde.read_student_file(str(tmp_path / 'linked'))[0] == b''
 
 
 def test_the_cells_cover_the_catalog():
@@ -126,7 +137,8 @@ def test_cells_score_what_the_command_line_grader_gives(tmp_path):
     grader = autograde.NotebookGrader(seed=SEED)
     try:
         for name, folder in sorted(folders.items()):
-            cells = grader.cell_grades(folder, nbformat.v4.new_notebook())
+            cells = grader.cell_grades(autograde.read_student_file(folder),
+                                       nbformat.v4.new_notebook())
             scores = {autograde.CODE_CELLS[cell]: points
                       for cell, (points, _, _) in cells.items() if cell in autograde.CODE_CELLS}
             assert scores == by_folder[name], name

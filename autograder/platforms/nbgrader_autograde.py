@@ -20,6 +20,9 @@ cell with the grader's own verdict:
 Each cell gets the feedback as stdout and the points as its result, which
 nbgrader's SaveAutoGrades reads as partial credit. Nothing here raises for
 anything a submission does: a failure is a cell at zero with the reason.
+``SnapshotStudentFile``, right before ``Execute``, reads ``neural_net.py``
+before the kernel starts, so a notebook that rewrites the file is graded on
+what was submitted.
 
 Settings (traits, set in nbgrader_config.py): ``seed`` (private grading
 seed; None uses the kit's public one and logs a warning), ``dataset``,
@@ -50,6 +53,7 @@ DECLARE_CELL = 'declare_best'
 DECLARATION_PREFIX = 'best_hyperparameters = '
 NUM_CLASSES = 10
 MAX_DECLARATION_CHARS = 4096
+SNAPSHOT_KEY = 'tln_student_file'
 
 # name: (type, smallest, largest, default when not declared; None = required)
 HYPERPARAMETERS = {
@@ -194,6 +198,19 @@ def _output_mb(input_size, hidden_size):
     return max(16, int(values * 8 * 4 / 3 / 2 ** 20) + 2)
 
 
+def read_student_file(folder):
+    """(bytes, None) of folder/neural_net.py, or (b'', why it cannot be graded)."""
+    path = os.path.join(folder, STUDENT_FILE)
+    if os.path.islink(path) or not os.path.isfile(path):
+        return b'', ('no %s (a regular file) was submitted beside the notebook: the '
+                     'autograded cells grade that file' % STUDENT_FILE)
+    try:
+        source = read_source(path)
+    except OSError as error:
+        return b'', '%s cannot be read (%s)' % (STUDENT_FILE, error.strerror)
+    return source, source_problem(source)
+
+
 class NotebookGrader:
     """Grades executed notebooks' folders for the autograded cells (one per autograde run)."""
 
@@ -214,18 +231,14 @@ class NotebookGrader:
             self._training = BestNetTraining(self.dataset, self.best_net_limits)
         return self._training
 
-    def cell_grades(self, folder, notebook):
-        """{grade_id: (points, max_points, feedback)} for the executed notebook in folder."""
+    def cell_grades(self, student_file, notebook):
+        """{grade_id: (points, max_points, feedback)} for an executed notebook.
+
+        student_file: (bytes of neural_net.py, problem or None), from read_student_file
+        before the notebook ran (its kernel could rewrite the file).
+        """
         max_points = {check.name: float(check.max_score) for check in CATALOG}
-        path = os.path.join(folder, STUDENT_FILE)
-        problem = None
-        source = b''
-        if not os.path.isfile(path) or os.path.islink(path):
-            problem = ('no %s was submitted beside the notebook: the autograded cells grade '
-                       'that file' % STUDENT_FILE)
-        else:
-            source = read_source(path)
-            problem = source_problem(source)
+        source, problem = student_file
         grades = {}
         if problem:
             for grade_id, name in dict(CODE_CELLS, **{BEST_NET_CELL: 'val_accuracy'}).items():
@@ -259,6 +272,19 @@ def _graded_outputs(points, max_points, feedback, execution_count):
                        execution_count=execution_count)]
 
 
+class SnapshotStudentFile(NbGraderPreprocessor):
+    """Reads the student's neural_net.py before the notebook runs (right before Execute).
+
+    The kernel runs the student's notebook with the grading user's rights, so it could
+    rewrite neural_net.py; SandboxGrades grades the bytes read here.
+    """
+
+    def preprocess(self, nb, resources):
+        folder = resources.get('metadata', {}).get('path') or '.'
+        resources[SNAPSHOT_KEY] = read_student_file(folder)
+        return nb, resources
+
+
 class SandboxGrades(NbGraderPreprocessor):
     """Writes the grader's points into every autograded test cell (after Execute)."""
 
@@ -287,8 +313,11 @@ class SandboxGrades(NbGraderPreprocessor):
         return SandboxGrades._grader
 
     def preprocess(self, nb, resources):
-        folder = resources.get('metadata', {}).get('path') or '.'
-        grades = self.notebook_grader().cell_grades(folder, nb)
+        student_file = resources.get(SNAPSHOT_KEY)
+        if student_file is None:
+            raise ValueError('SandboxGrades needs SnapshotStudentFile before Execute in '
+                             'Autograde.autograde_preprocessors (use autograde_preprocessors())')
+        grades = self.notebook_grader().cell_grades(student_file, nb)
         for cell in nb.cells:
             grade_id = cell.get('metadata', {}).get('nbgrader', {}).get('grade_id')
             if cell.cell_type == 'code' and grade_id in grades:
@@ -298,9 +327,11 @@ class SandboxGrades(NbGraderPreprocessor):
 
 
 def autograde_preprocessors():
-    """nbgrader's autograde preprocessors with SandboxGrades right after Execute."""
+    """nbgrader's autograde preprocessors, with SnapshotStudentFile right before Execute
+    and SandboxGrades right after it."""
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import Execute
     default = list(Autograde.class_traits()['autograde_preprocessors'].default())
-    position = default.index(Execute) + 1
-    return default[:position] + [SandboxGrades] + default[position:]
+    position = default.index(Execute)
+    return (default[:position] + [SnapshotStudentFile, Execute, SandboxGrades]
+            + default[position + 1:])
