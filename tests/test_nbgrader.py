@@ -38,11 +38,11 @@ AUTOGRADED_POINTS = sum(check.max_score for check in CATALOG)   # test cells == 
 MANUAL_POINTS = 4
 
 
-def nbgrader(course, *args, timeout=1200):
+def nbgrader(course, *args, timeout=1200, returncode=0):
     result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
                             capture_output=True, text=True, timeout=timeout,
                             env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == returncode, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
@@ -57,7 +57,9 @@ def solution_tuning_cell():
 
 # A tuning cell that redefines the hidden tests' functions in the kernel and hands in a
 # "network" whose predict looks the labels up, with settings that learn nothing.
-CHEATING_TUNE = """import autograder.platforms.nbgrader as hidden_tests
+CHEATING_TUNE = """import os
+print('TLN_SEED=%s' % os.environ.get('TLN_SEED'))
+import autograder.platforms.nbgrader as hidden_tests
 hidden_tests.grade_check = lambda *args, **kwargs: 3.0
 hidden_tests.grade_best_net = lambda *args, **kwargs: 3.0
 
@@ -116,8 +118,21 @@ def course(tmp_path_factory):
     # ... and one who also rewrites neural_net.py from the kernel, after submitting the stub.
     rewrite = '\nopen(\'neural_net.py\', \'w\').write(%r)\n' % reference_text()
     submit(course, 'cheat_stub', None, tune=CHEATING_TUNE + rewrite)
+    # A stub whose neural_net.py is a link to the solution (nbgrader's copy follows it).
+    submit(course, 'linked_solution', None, tune=True)
+    linked = course / 'submitted' / 'linked_solution' / ASSIGNMENT / 'neural_net.py'
+    linked.unlink()
+    linked.symlink_to(os.path.join(SOLUTIONS_DIR, 'neural_net.py'))
+    # A copied test cell: nbgrader would stop the whole class; only this notebook fails.
+    submit(course, 'copied_cell', reference_text(), tune=True)
+    path = course / 'submitted' / 'copied_cell' / ASSIGNMENT / 'two_layer_net.ipynb'
+    notebook = json.loads(path.read_text())
+    [test_cell] = [cell for cell in notebook['cells']
+                   if cell['metadata'].get('nbgrader', {}).get('grade_id') == 'test_scores']
+    notebook['cells'].append(test_cell)
+    path.write_text(json.dumps(notebook))
     started = time.monotonic()
-    autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force')
+    autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force', returncode=1)
     autograde_seconds = time.monotonic() - started
     nbgrader(course, 'generate_feedback', ASSIGNMENT, '--force')
     nbgrader(course, 'export', '--to', str(course / 'grades.csv'))
@@ -129,7 +144,7 @@ def course(tmp_path_factory):
 
 
 STUDENTS = ('correct', 'stub', 'wrong_grad', 'wrong_mask', 'endless', 'cheat_correct_code',
-            'cheat_stub')
+            'cheat_stub', 'linked_solution')
 
 
 def cell_scores(course):
@@ -154,7 +169,8 @@ def cli_scores(course, student):
     """{check: points} the command-line grader gives the student's neural_net.py."""
     folder = course['root'] / 'submitted' / student / ASSIGNMENT
     result = run_cli('grade', str(folder / 'neural_net.py'), '--json', '--dataset', 'none',
-                     '--seed', ENV['TLN_SEED'], check=True)
+                     '--seed', ENV['TLN_SEED'])
+    assert result.returncode in (0, 3), result.stderr     # 3: a file that cannot be graded
     [graded] = json.loads(result.stdout)
     return {check['name']: check['score'] for check in graded['checks']}
 
@@ -184,6 +200,11 @@ def test_scores_are_exact_and_ordered(course):
     cheat = course['cells']['cheat_correct_code']
     assert cheat['test_best_net'] == 0
     assert score(course, 'cheat_correct_code') == AUTOGRADED_POINTS - 3
+    # The linked solution is read as submitted: a link, refused.
+    assert score(course, 'linked_solution') == 0
+    feedback = (course['root'] / 'autograded' / 'linked_solution' / ASSIGNMENT /
+                'two_layer_net.ipynb').read_text()
+    assert 'symbolic link' in feedback
     # train() never returns for 1000 iterations or more: the tuning cell is cut off, so no
     # best_hyperparameters are declared (best_net 0); the code checks are all earned.
     assert score(course, 'endless') == AUTOGRADED_POINTS - 3
@@ -207,6 +228,23 @@ def test_wrong_gradients_keep_the_points_of_the_right_parts(course):
     assert cells['test_train'] == 2 and cells['test_sgd'] == 2
     mask = course['cells']['wrong_mask']
     assert 0 < mask['test_grads'] < 3 and mask['test_scores'] == 2   # W2, b2 are right
+
+
+def test_a_copied_test_cell_fails_only_that_notebook(course):
+    """nbgrader exits 1 naming the student; every other student is graded."""
+    assert "There was an error processing assignment 'two_layer_net' for student " \
+        "'copied_cell'" in course['log']
+    assert "two cells with the grade id 'test_scores'" in course['log']
+    assert set(course['cells']) == set(STUDENTS)
+    assert all(points is not None for cells in course['cells'].values()
+               for points in cells.values())
+
+
+def test_the_seed_does_not_reach_the_kernels(course):
+    """TLN_SEED is taken out of nbgrader's environment before any kernel starts."""
+    notebook = (course['root'] / 'autograded' / 'cheat_stub' / ASSIGNMENT /
+                'two_layer_net.ipynb').read_text()
+    assert 'TLN_SEED=' in notebook and 'TLN_SEED=4711' not in notebook
 
 
 def test_endless_loop_is_cut_off(course):

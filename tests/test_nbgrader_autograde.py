@@ -59,6 +59,9 @@ def test_whole_floats_count_as_integers():
     (dict(GOOD, learning_rate=0), 'outside what the grader trains with'),
     (dict(GOOD, num_iters=10 ** 9), 'outside what the grader trains with'),
     (dict(GOOD, hidden_size=5000), 'outside what the grader trains with'),
+    (dict(GOOD, hidden_size=10 ** 400), 'outside what the grader trains with'),
+    (dict(GOOD, reg=float('nan')), 'outside what the grader trains with'),
+    (dict(GOOD, reg={'nested': [1]}), 'should be a number, not dict'),
 ])
 def test_unusable_settings_are_refused_with_the_reason(declared, reason):
     with pytest.raises(autograde.DeclarationError, match=reason):
@@ -76,6 +79,12 @@ def test_unusable_settings_are_refused_with_the_reason(declared, reason):
 def test_a_missing_or_broken_declaration_says_what_to_do(outputs, reason):
     with pytest.raises(autograde.DeclarationError, match=reason):
         autograde.declared_hyperparameters(executed_notebook(*outputs))
+
+
+def test_a_deeply_nested_declaration_is_refused_not_raised():
+    notebook = executed_notebook(printed('best_hyperparameters = ' + '[' * 3000 + ']' * 3000))
+    with pytest.raises(autograde.DeclarationError):
+        autograde.declared_hyperparameters(notebook)
 
 
 def test_a_notebook_without_the_declaring_cell_is_named():
@@ -98,13 +107,39 @@ def test_the_file_is_read_before_execute_and_graded_after():
     assert chain.count(Execute) == 1
 
 
+def test_a_copied_test_cell_fails_that_notebook_only_with_the_reason():
+    cells = [nbformat.v4.new_code_cell('x') for _ in range(3)]
+    for cell, grade_id in zip(cells, ('test_scores', 'test_loss', 'test_scores')):
+        cell.metadata['nbgrader'] = {'grade_id': grade_id}
+    with pytest.raises(ValueError, match="two cells with the grade id 'test_scores'"):
+        autograde.RefuseCopiedTestCells().preprocess(nbformat.v4.new_notebook(cells=cells), {})
+    chain = autograde.sanitize_preprocessors()
+    assert chain[0] is autograde.RefuseCopiedTestCells and len(chain) > 1
+
+
+def test_the_seed_leaves_the_environment_and_is_remembered(monkeypatch):
+    monkeypatch.setattr(autograde, '_PRIVATE_SEED', None)
+    monkeypatch.setenv('TLN_SEED', '4711')
+    assert autograde.private_seed_from_environment() == 4711
+    assert 'TLN_SEED' not in os.environ
+    assert autograde.private_seed_from_environment() == 4711     # a second load of the config
+    monkeypatch.setenv('TLN_SEED', 'secret')
+    with pytest.raises(ValueError, match='TLN_SEED must be a whole number'):
+        autograde.private_seed_from_environment()
+
+
 def test_what_cannot_be_graded_is_named(tmp_path):
-    assert 'no neural_net.py (a regular file)' in autograde.read_student_file(str(tmp_path))[1]
+    assert 'no neural_net.py was submitted' in autograde.read_student_file(str(tmp_path))[1]
     (tmp_path / 'neural_net.py').write_text('   \n')
     assert autograde.read_student_file(str(tmp_path)) == (b'   \n', 'neural_net.py is empty.')
     os.makedirs(str(tmp_path / 'linked'))
     os.symlink(str(tmp_path / 'neural_net.py'), str(tmp_path / 'linked' / 'neural_net.py'))
-    assert autograde.read_student_file(str(tmp_path / 'linked'))[0] == b''
+    source, problem = autograde.read_student_file(str(tmp_path / 'linked'))
+    assert source == b'' and 'symbolic link' in problem
+    os.makedirs(str(tmp_path / 'piped'))
+    os.mkfifo(str(tmp_path / 'piped' / 'neural_net.py'))
+    source, problem = autograde.read_student_file(str(tmp_path / 'piped'))
+    assert source == b'' and 'FIFO' in problem
 
 
 def test_the_cells_cover_the_catalog():

@@ -19,7 +19,9 @@ the kit), since the preprocessor below comes from it.
 """
 import os
 
-from autograder.platforms.nbgrader_autograde import autograde_preprocessors
+from autograder.platforms.nbgrader_autograde import (autograde_preprocessors,
+                                                     private_seed_from_environment,
+                                                     sanitize_preprocessors)
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -31,7 +33,8 @@ c.CourseDirectory.course_id = 'two_layer_net_course'
 c.Autograde.exclude_overwriting = {'two_layer_net': ['neural_net.py']}
 
 # Cell time limit: a cell that runs longer is interrupted and scores zero,
-# so an endless loop costs minutes, not the whole autograde run.
+# so an endless loop costs that cell's time, not the whole autograde run (each
+# such cell costs the full timeout: see docs/nbgrader.md on unsandboxed kernels).
 c.Execute.timeout = int(os.environ.get('TLN_CELL_TIMEOUT', '600'))
 c.Execute.interrupt_on_timeout = True
 
@@ -45,7 +48,10 @@ c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'
 # the tuned network from the declared best_hyperparameters, then writes each
 # test cell's feedback and points (platforms/nbgrader_autograde.py).
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
-if os.environ.get('TLN_SEED'):
-    c.SandboxGrades.seed = int(os.environ['TLN_SEED'])
+# A copied test cell fails that student's notebook with the reason, not the whole run.
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+# TLN_SEED is taken out of the environment here, so the students' kernels (which
+# inherit nbgrader's environment) never see it.
+c.SandboxGrades.seed = private_seed_from_environment()
 c.SandboxGrades.check_timeout = float(os.environ.get('TLN_CHECK_TIMEOUT', '30'))
 c.SandboxGrades.best_net_timeout = float(os.environ.get('TLN_BEST_NET_TIMEOUT', '600'))

@@ -42,9 +42,11 @@ from .. import datasets
 from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
 from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
-from ..grading import Grader, read_source, source_problem
+from ..errors import SubmissionError
+from ..grading import Grader, source_problem
 from ..paths import STUDENT_FILE
 from ..sandbox import Limits, ProbePack, run_submission
+from ..submissions import discovery
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
               if check.name not in DATA_CHECKS}
@@ -79,27 +81,33 @@ def checked_hyperparameters(raw):
     unknown = sorted(str(name) for name in set(raw) - set(HYPERPARAMETERS))
     if unknown:
         raise DeclarationError('best_hyperparameters has keys the grader does not know: %s '
-                               '(it takes %s)' % (', '.join(unknown), ', '.join(HYPERPARAMETERS)))
-    checked = {}
-    for name, (kind, low, high, default) in HYPERPARAMETERS.items():
-        value = raw.get(name, default)
-        if value is None:
-            raise DeclarationError('best_hyperparameters has no %r' % name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise DeclarationError('best_hyperparameters[%r] should be a number, not %r'
-                                   % (name, value))
-        if kind is int:
-            if value != int(value):
-                raise DeclarationError('best_hyperparameters[%r] should be a whole number, '
-                                       'not %r' % (name, value))
-            value = int(value)
-        value = kind(value)
-        if not low <= value <= high or (name == 'learning_rate' and value <= 0):
-            raise DeclarationError('best_hyperparameters[%r] = %r is outside what the grader '
-                                   'trains with (%s to %s)' % (name, value, low, high))
-        checked[name] = value
-    return checked
+                               '(it takes %s)' % (', '.join(unknown)[:200],
+                                                  ', '.join(HYPERPARAMETERS)))
+    return {name: _checked_value(name, raw.get(name, spec[3]), *spec[:3])
+            for name, spec in HYPERPARAMETERS.items()}
+
+
+def _checked_value(name, value, kind, low, high):
+    """One declared setting as kind, within [low, high]; DeclarationError otherwise."""
+    if value is None:
+        raise DeclarationError('best_hyperparameters has no %r' % name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DeclarationError('best_hyperparameters[%r] should be a number, not %s'
+                               % (name, type(value).__name__))
+    # Compare before converting: a huge int (10**400) overflows float() and isfinite().
+    if isinstance(value, float) and not math.isfinite(value) or not low <= value <= high \
+            or (name == 'learning_rate' and value <= 0):
+        raise DeclarationError('best_hyperparameters[%r] = %s is outside what the grader '
+                               'trains with (%s to %s)' % (name, _short(value), low, high))
+    if kind is int and value != int(value):
+        raise DeclarationError('best_hyperparameters[%r] should be a whole number, not %s'
+                               % (name, _short(value)))
+    return kind(value)
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + '...'
 
 
 def _cell(notebook, grade_id):
@@ -134,8 +142,9 @@ def declared_hyperparameters(notebook):
         raise DeclarationError('best_hyperparameters is too long to be a few settings')
     try:
         raw = json.loads(declaration)
-    except ValueError as error:
-        raise DeclarationError('best_hyperparameters could not be read (%s)' % error) from error
+    except (ValueError, RecursionError) as error:
+        raise DeclarationError('best_hyperparameters could not be read (%s)'
+                               % str(error)[:200]) from error
     return checked_hyperparameters(raw)
 
 
@@ -199,15 +208,19 @@ def _output_mb(input_size, hidden_size):
 
 
 def read_student_file(folder):
-    """(bytes, None) of folder/neural_net.py, or (b'', why it cannot be graded)."""
+    """(bytes, None) of folder/neural_net.py, or (b'', why it cannot be graded).
+
+    Only a regular file is read (no symbolic link, FIFO or device), at most
+    the grader's size limit.
+    """
     path = os.path.join(folder, STUDENT_FILE)
-    if os.path.islink(path) or not os.path.isfile(path):
-        return b'', ('no %s (a regular file) was submitted beside the notebook: the '
-                     'autograded cells grade that file' % STUDENT_FILE)
+    if not os.path.lexists(path):
+        return b'', ('no %s was submitted beside the notebook: the autograded cells grade '
+                     'that file' % STUDENT_FILE)
     try:
-        source = read_source(path)
-    except OSError as error:
-        return b'', '%s cannot be read (%s)' % (STUDENT_FILE, error.strerror)
+        source = discovery.read_student_file(path, root=folder, display=STUDENT_FILE)
+    except SubmissionError as error:
+        return b'', str(error).rstrip('.')
     return source, source_problem(source)
 
 
@@ -259,6 +272,10 @@ class NotebookGrader:
         except DeclarationError as error:
             grades[BEST_NET_CELL] = (0.0, best_max, 'Not graded: %s.' % error)
             return grades
+        except Exception as error:   # a notebook crafted to break the reader: never raise
+            grades[BEST_NET_CELL] = (0.0, best_max, 'Not graded: best_hyperparameters could '
+                                     'not be read (%s).' % type(error).__name__)
+            return grades
         fraction, feedback = self.training().verdict(source, hyper)
         grades[BEST_NET_CELL] = (round(best_max * fraction, 4), best_max, feedback)
         return grades
@@ -275,13 +292,48 @@ def _graded_outputs(points, max_points, feedback, execution_count):
 class SnapshotStudentFile(NbGraderPreprocessor):
     """Reads the student's neural_net.py before the notebook runs (right before Execute).
 
-    The kernel runs the student's notebook with the grading user's rights, so it could
-    rewrite neural_net.py; SandboxGrades grades the bytes read here.
+    It reads the file as the student submitted it, in nbgrader's submitted/
+    folder: nbgrader's own copy into autograded/ follows symbolic links (a
+    link to the solution would arrive as a regular file), and the kernel runs
+    the notebook with the grading user's rights, so it could rewrite the
+    autograded copy. SandboxGrades grades the bytes read here.
     """
 
     def preprocess(self, nb, resources):
-        folder = resources.get('metadata', {}).get('path') or '.'
-        resources[SNAPSHOT_KEY] = read_student_file(folder)
+        resources[SNAPSHOT_KEY] = read_student_file(self._submitted_folder(resources))
+        return nb, resources
+
+    def _submitted_folder(self, resources):
+        info = resources.get('nbgrader', {})
+        if 'student' not in info or 'assignment' not in info:
+            return resources.get('metadata', {}).get('path') or '.'
+        from nbgrader.coursedir import CourseDirectory
+        coursedir = CourseDirectory(config=self.config)
+        return coursedir.format_path(coursedir.submitted_directory, info['student'],
+                                     info['assignment'])
+
+
+class RefuseCopiedTestCells(NbGraderPreprocessor):
+    """Fails one notebook, with the reason, when two cells share an nbgrader grade id.
+
+    nbgrader's DeduplicateIds would blank the copy's metadata and its
+    CheckCellMetadata then stops the whole class's autograde (SchemaTooOldError);
+    a plain error here fails this student's notebook only. Put first in
+    Autograde.sanitize_preprocessors.
+    """
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        for cell in nb.cells:
+            grade_id = cell.get('metadata', {}).get('nbgrader', {}).get('grade_id')
+            if grade_id in seen:
+                raise ValueError('%s has two cells with the grade id %r (a copied test or '
+                                 'answer cell?): nbgrader cannot grade it; the student should '
+                                 'delete the copy and resubmit'
+                                 % (resources.get('nbgrader', {}).get('notebook', 'the notebook'),
+                                    grade_id))
+            if grade_id:
+                seen.add(grade_id)
         return nb, resources
 
 
@@ -324,6 +376,29 @@ class SandboxGrades(NbGraderPreprocessor):
                 cell.outputs = _graded_outputs(*grades[grade_id], cell.get('execution_count'))
                 self.log.info('%s: %g / %g', grade_id, grades[grade_id][0], grades[grade_id][1])
         return nb, resources
+
+
+_PRIVATE_SEED = None
+
+
+def private_seed_from_environment(variable='TLN_SEED'):
+    """The private seed from $TLN_SEED, which is removed from the environment (the students'
+    kernels inherit nbgrader's) and remembered for later loads of the config; or None."""
+    global _PRIVATE_SEED
+    value = os.environ.pop(variable, '')
+    if value:
+        try:
+            _PRIVATE_SEED = int(value)
+        except ValueError:
+            raise ValueError('%s must be a whole number, not %r' % (variable, value)) from None
+    return _PRIVATE_SEED
+
+
+def sanitize_preprocessors():
+    """nbgrader's sanitize preprocessors with RefuseCopiedTestCells first."""
+    from nbgrader.converters.autograde import Autograde
+    return [RefuseCopiedTestCells] + list(Autograde.class_traits()['sanitize_preprocessors']
+                                          .default())
 
 
 def autograde_preprocessors():
