@@ -139,11 +139,21 @@ def scratch_folder():
         return _SCRATCH
 
 
+# Offsets of the probe input arrays in their file: a multiple of a cache line
+# and of numpy's alignment for float64.
+ARRAY_ALIGNMENT = 64
+
+
 class ProbePack:
     """Probe inputs written once to disk, shared by every child of a run.
 
-    The file sits in the grader's scratch folder, readable by the sandbox
-    user where the uid-drop layer needs it, and is removed by close().
+    The arrays are stored raw (little-endian float64, each at an offset
+    aligned to ARRAY_ALIGNMENT) in one file that every child maps
+    copy-on-write (child/main.py): the pages stay in the page cache, shared
+    by the children, and a child that writes to its inputs changes its own
+    copy only. plan.json gives each array's offset and shape. The file sits
+    in the grader's scratch folder, readable by the sandbox user where the
+    uid-drop layer needs it, and is removed by close().
     served: whether probes marked 'served' run with the grader's reference
     loss (False for the reference itself and the self-check, which have no
     loss service).
@@ -151,20 +161,24 @@ class ProbePack:
 
     def __init__(self, probes, served=False):
         self.folder = tempfile.mkdtemp(prefix='probes-', dir=scratch_folder())
-        arrays = {}
         self.specs = []
+        self.layout = {}
         self.served = bool(served)
-        for probe in probes:
-            keys = {}
-            for name, array in probe['arrays'].items():
-                key = '%s__%s' % (probe['id'], name)
-                arrays[key] = np.asarray(array, dtype=np.float64)
-                keys[name] = key
-            self.specs.append({'id': probe['id'], 'kind': probe['kind'],
-                               'args': probe['args'], 'array_keys': keys,
-                               'served': bool(served and probe.get('served'))})
-        self.array_file = os.path.join(self.folder, 'plan.npz')
-        np.savez(self.array_file, **arrays)
+        self.array_file = os.path.join(self.folder, 'plan.bin')
+        with open(self.array_file, 'wb') as out:
+            for probe in probes:
+                keys = {}
+                for name, array in probe['arrays'].items():
+                    key = '%s__%s' % (probe['id'], name)
+                    data = np.ascontiguousarray(array, dtype='<f8')
+                    offset = -out.tell() % ARRAY_ALIGNMENT
+                    out.write(bytes(offset))
+                    self.layout[key] = {'offset': out.tell(), 'shape': list(data.shape)}
+                    out.write(data.tobytes())
+                    keys[name] = key
+                self.specs.append({'id': probe['id'], 'kind': probe['kind'],
+                                   'args': probe['args'], 'array_keys': keys,
+                                   'served': bool(served and probe.get('served'))})
         if isolation_layer() == 'uid-drop':
             gid = isolation.sandbox_user()[2]
             for path, mode in ((self.folder, 0o750), (self.array_file, 0o640)):
@@ -344,9 +358,9 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
     tmpfs. Elsewhere the child runs in the staging folder itself.
     """
     inside = isolation.INSIDE_ROOT if layer == 'bwrap' else staged
-    plan = {'probes': pack.specs, 'served': pack.served,
-            'array_files': [os.path.join(inside, 'plan.npz') if layer == 'bwrap'
-                            else pack.array_file],
+    plan = {'probes': pack.specs, 'served': pack.served, 'arrays': pack.layout,
+            'array_file': (os.path.join(inside, 'plan.bin') if layer == 'bwrap'
+                           else pack.array_file),
             'denied_roots': sorted(set(denied_roots)),
             # Outside bubblewrap (which applies it itself) the child loads the
             # seccomp filter before student code: no fork, hence no process that
@@ -367,7 +381,7 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             ['-E', '-s', os.path.join(inside, 'start_child.py'), inside], files,
             limits.file_size_mb, binds=((START_CHILD, os.path.join(inside, 'start_child.py')),
                                         (CHILD_PACKAGE, os.path.join(inside, 'child')),
-                                        (pack.array_file, os.path.join(inside, 'plan.npz'))),
+                                        (pack.array_file, os.path.join(inside, 'plan.bin'))),
             hidden=_hidden_folders())
         return argv, fds, _child_environment(os.path.join(inside, 'work'))
     submission_dir = os.path.join(staged, 'submission')

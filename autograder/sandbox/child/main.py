@@ -13,6 +13,8 @@ then the guards go up, and only then is the student's module imported.
 """
 import importlib.util
 import json
+import math
+import mmap
 import os
 import re
 import sys
@@ -23,6 +25,8 @@ import numpy as np
 from . import channel, guards, probes, syscalls
 
 MODULE_NAME = 'neural_net'
+# Largest reply of the grader's loss service the child reads.
+MAX_REPLY_BYTES = 64 * 1024 * 1024
 # Names that exist in Python 2 only, with what to write in Python 3.
 PYTHON2_NAMES = {'xrange': 'range', 'unicode': 'str', 'raw_input': 'input',
                  'basestring': 'str', 'long': 'int', 'unichr': 'chr', 'iteritems': 'items'}
@@ -68,13 +72,24 @@ def describe_exception(error, student_file):
 
 
 def load_plan(staged_dir):
-    """Probe list with input arrays, as written by the grader."""
+    """Probe list with input arrays, as written by the grader (runner.ProbePack).
+
+    The array file is mapped copy-on-write, not read: its pages are shared
+    with the other children through the page cache, and each probe's arrays
+    are views of their own part of it, writable, whose changes stay in this
+    process (so the probes need no copies of them).
+    """
     with open(os.path.join(staged_dir, 'plan.json'), encoding='utf-8') as handle:
         plan = json.load(handle)
+    mapped = b''
+    with open(plan['array_file'], 'rb') as handle:
+        if os.fstat(handle.fileno()).st_size:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
     arrays = {}
-    for path in plan['array_files']:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays.update({name: archive[name] for name in archive.files})
+    for key, place in plan['arrays'].items():
+        shape = tuple(place['shape'])
+        arrays[key] = np.frombuffer(mapped, dtype='<f8', count=math.prod(shape),
+                                    offset=place['offset']).reshape(shape)
     for probe in plan['probes']:
         probe['arrays'] = {name: arrays[key] for name, key in probe['array_keys'].items()}
     return plan
@@ -244,7 +259,7 @@ def main():
         if serve is not None:
             serve.probe_id = probe['id']
         try:
-            outputs = probes.run_probe(module, probe, probe['arrays'], serve)
+            outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
         except BaseException as error:  # noqa: B036
             send({'event': 'probe', 'id': probe['id'], 'ok': False,
                   'error': describe_exception(error, student_file)})
