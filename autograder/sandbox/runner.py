@@ -12,9 +12,9 @@ layer:
 - its own session, so nothing it starts outlives it;
 - an in-process audit hook (child/guards.py) as the last layer.
 
-Results come back over the child's stdout as JSON lines (child/channel.py):
-the grader reads them in a thread, with caps on each line and on the total,
-and validates every message; the answers to served loss calls go back over
+Results come back over the child's stdout as binary frames (child/channel.py:
+a JSON header and the raw bytes of its arrays): the grader reads them in a
+thread, with caps on each frame and on the total, and validates every message; the answers to served loss calls go back over
 the child's stdin. The student's prints go to stderr, of which the grader
 keeps the first few kilobytes and never parses them.
 
@@ -46,7 +46,7 @@ START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_ch
 CHILD_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'child')
 OUTPUT_TAIL_BYTES = 4000
 MAX_CHANNEL_BYTES = 64 * 1024 * 1024
-MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Processes and threads the uid-drop layer's user may have at once.
 UID_DROP_PROCESSES = 64
 SCRATCH_PREFIX = 'tln-grader-'
@@ -245,15 +245,17 @@ class ChannelSession:
         self.run = run
         self.service = service
 
-    def feed(self, line):
-        """Apply one line; returns the reply to send back, or None."""
-        message = wire.decode_message(line)
+    def feed(self, header, payload=b''):
+        """Apply one frame; returns the reply to send back (an encoded frame), or None."""
+        message = wire.decode_message(header)
         event = message['event']
         run = self.run
         if event == 'loss_call':
             if self.service is None:
                 raise wire.WireError('loss call without a loss service')
-            return self.service.answer(message, run.probe_results.keys())
+            reply = wire.Payload()
+            return wire.encode_message(
+                self.service.answer(message, run.probe_results.keys(), payload, reply), reply)
         if event == 'imported':
             run.imported = True
         elif event == 'import_error':
@@ -266,7 +268,7 @@ class ChannelSession:
                 raise wire.WireError('bad or repeated probe id')
             if message.get('ok') is True:
                 run.probe_results[probe_id] = {
-                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs')),
+                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs'), payload),
                     'problems': wire.decode_problems(message.get('problems', {})),
                     'dtypes': wire.decode_problems(message.get('dtypes', {}))}
             else:
@@ -280,34 +282,36 @@ class ChannelSession:
 
 
 def _serve_channel(channel, replies, session, stop_child):
-    """Read the child's lines until EOF, answering loss calls (runs in a thread).
+    """Read the child's frames until EOF, answering loss calls (runs in a thread).
 
-    channel: the child's stdout (binary file); replies: its stdin. Each line
-    is capped at MAX_LINE_BYTES and the whole stream at MAX_CHANNEL_BYTES;
-    past either, or at the first malformed message, the child is stopped and
-    the run records why.
+    channel: the child's stdout (binary file); replies: its stdin. Each frame
+    is capped at MAX_MESSAGE_BYTES and the whole stream at MAX_CHANNEL_BYTES
+    (checked on the sizes a frame declares, before it is read); past either,
+    or at the first malformed message, the child is stopped and the run
+    records why.
     """
     run = session.run
     total = 0
     try:
         while True:
-            line = channel.readline(MAX_LINE_BYTES + 1)
-            if not line:
-                return
-            total += len(line)
-            if len(line) > MAX_LINE_BYTES or total > MAX_CHANNEL_BYTES:
+            try:
+                frame = wire.read_frame(channel, min(MAX_MESSAGE_BYTES,
+                                                     MAX_CHANNEL_BYTES - total))
+                if frame is None:
+                    return
+                total += wire.FRAME_PREFIX.size + len(frame[0]) + len(frame[1])
+                reply = session.feed(*frame)
+            except wire.FrameTooLarge:
                 run.channel_error = 'the child sent more data than allowed'
                 stop_child()
                 return
-            try:
-                reply = session.feed(line)
             except (wire.WireError, KeyError, TypeError, ValueError) as error:
                 run.channel_error = 'malformed result from the child (%s)' % error
                 stop_child()
                 return
             if reply is not None:
                 try:
-                    replies.write(wire.encode_message(reply))
+                    replies.write(reply)
                     replies.flush()
                 except OSError:   # the child is gone or stopped reading
                     return

@@ -4,7 +4,7 @@ Started by the grader (runner.py) as ``python -I start_child.py STAGED_DIR``,
 inside the isolation layer it chose, never by hand. STAGED_DIR holds
 ``plan.json`` (probes, limits, paths), the student's ``submission/`` and the
 writable ``work/`` folder. The channel is the child's stdin (the grader's
-answers to loss calls) and stdout (JSON lines, channel.py): both are moved to
+answers to loss calls) and stdout (binary frames, channel.py): both are moved to
 private descriptors first, and the student's prints go to stderr, which the
 grader keeps a tail of and never parses.
 
@@ -114,20 +114,22 @@ class ServedLoss:
             raise TypeError('self.params should be a dict')
         arrays = {name: probes.as_float_array(params.get(name), 'self.params[%r]' % name)
                   for name in probes.PARAM_NAMES}
+        payload = channel.Payload()
         message = {'event': 'loss_call', 'id': self.probe_id,
-                   'X': channel.encode_arrays({'X': probes.as_float_array(X, 'X')})['X'],
-                   'y': None if y is None else
-                   channel.encode_arrays({'y': probes.as_float_array(y, 'y')})['y'],
-                   'reg': float(reg), 'params': channel.encode_arrays(arrays)}
-        self._send(message)
-        reply = channel.decode_message(self._replies.readline())
+                   'X': payload.add(probes.as_float_array(X, 'X')),
+                   'y': None if y is None else payload.add(probes.as_float_array(y, 'y')),
+                   'reg': float(reg), 'params': channel.encode_arrays(arrays, payload)}
+        self._send(message, payload)
+        frame = channel.read_frame(self._replies, MAX_REPLY_BYTES)
+        if frame is None:
+            raise RuntimeError("the grader's reference loss did not answer")
+        reply = channel.decode_message(frame[0])
         if reply.get('ok') is not True:
             raise RuntimeError("the grader's reference loss refused this call: %s"
                                % reply.get('error'))
         if y is None:
-            return channel.decode_arrays(reply['scores'])['scores'].copy()
-        grads = {name: array.copy() for name, array in channel.decode_arrays(reply['grads']).items()}
-        return np.float64(reply['loss']), grads
+            return channel.decode_arrays(reply['scores'], frame[1])['scores']
+        return np.float64(reply['loss']), channel.decode_arrays(reply['grads'], frame[1])
 
 
 def take_channel():
@@ -226,8 +228,8 @@ def main():
     if plan.get('seccomp'):
         syscalls.install()
 
-    def send(message):
-        writer.write(channel.encode_message(message))
+    def send(message, payload=None):
+        writer.write(channel.encode_message(message, payload))
 
     served_loss = ServedLoss(send, reader) if plan.get('served') else None
     work_dir = os.path.join(staged_dir, 'work')
@@ -266,9 +268,10 @@ def main():
         else:
             problems = outputs.pop(probes.PROBLEMS, {})
             dtypes = outputs.pop(probes.NARROW_DTYPES, {})
+            payload = channel.Payload()
             send({'event': 'probe', 'id': probe['id'], 'ok': True,
-                  'outputs': channel.encode_arrays(outputs), 'problems': problems,
-                  'dtypes': dtypes})
+                  'outputs': channel.encode_arrays(outputs, payload), 'problems': problems,
+                  'dtypes': dtypes}, payload)
     send({'event': 'done'})
     writer.close()
     # Skip atexit handlers and finalizers the student may have registered.
