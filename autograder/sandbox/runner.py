@@ -26,6 +26,7 @@ No preexec_fn is used (unsafe while a thread pool runs).
 import atexit
 import json
 import os
+import py_compile
 import re
 import select
 import shutil
@@ -407,8 +408,9 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             files[os.path.join(inside, name)] = os.open(path, os.O_RDONLY)
         argv, fds = isolation.bwrap_command(
             ['-E', '-s', os.path.join(inside, 'start_child.py'), inside], files,
-            limits.file_size_mb, binds=((START_CHILD, os.path.join(inside, 'start_child.py')),
-                                        (CHILD_PACKAGE, os.path.join(inside, 'child')),
+            limits.file_size_mb, binds=((_child_code(), os.path.join(inside, 'start_child.py')),
+                                        (os.path.join(os.path.dirname(_child_code()), 'child'),
+                                         os.path.join(inside, 'child')),
                                         (pack.array_file, os.path.join(inside, 'plan.bin'))),
             hidden=_hidden_folders())
         return argv, fds, _child_environment(os.path.join(inside, 'work'))
@@ -426,29 +428,35 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             for name in dirs + names:
                 os.chown(os.path.join(root, name), uid, gid)
         os.chown(staged, uid, gid)
-    return ([sys.executable, '-E', '-s', _child_code(layer), staged], [],
+    return ([sys.executable, '-E', '-s', _child_code(), staged], [],
             _child_environment(work))
 
 
 _CHILD_COPY = None
 
 
-def _child_code(layer):
-    """start_child.py to run: the kit's own, or (uid-drop) a copy the sandbox user can read.
+def _child_code():
+    """start_child.py to run: a copy of it and of the child package, byte-compiled.
 
-    The kit may live where the sandbox user cannot go (it must not read the
-    rest of the kit anyway), so the uid-drop layer runs a copy of the child
-    package made once in the scratch folder.
+    Made once in the scratch folder: the uid-drop layer's user can read it
+    (the kit may live where that user cannot go, and it must not read the
+    rest of the kit anyway), and the bytecode spares every child compiling
+    the package again (the child writes no bytecode, and the kit's own
+    folder may have none).
     """
     global _CHILD_COPY
-    if layer != 'uid-drop':
-        return START_CHILD
     with _SCRATCH_LOCK:
         if _CHILD_COPY is None:
             folder = tempfile.mkdtemp(prefix='code-', dir=scratch_folder())
             shutil.copy(START_CHILD, folder)
-            shutil.copytree(CHILD_PACKAGE, os.path.join(folder, 'child'),
-                            ignore=shutil.ignore_patterns('__pycache__'))
+            package = os.path.join(folder, 'child')
+            shutil.copytree(CHILD_PACKAGE, package, ignore=shutil.ignore_patterns('__pycache__'))
+            for name in os.listdir(package):
+                if name.endswith('.py'):
+                    py_compile.compile(
+                        os.path.join(package, name), doraise=True, optimize=0,
+                        cfile=os.path.join(package, '__pycache__', '%s.%s.pyc' % (
+                            name[:-3], sys.implementation.cache_tag)))
             for root, dirs, names in os.walk(folder):
                 os.chmod(root, 0o755)
                 for name in names:
