@@ -347,6 +347,16 @@ def test_arrays_must_lie_inside_the_payload(item):
         channel.decode_arrays({'a': item}, bytes(48))
 
 
+def test_arrays_cannot_share_bytes_to_multiply_what_the_grader_allocates():
+    aliased = {'a%d' % i: {'shape': [6], 'offset': 0} for i in range(1000)}
+    with pytest.raises(channel.WireError, match='more bytes than it carries'):
+        channel.decode_arrays(aliased, bytes(48))
+    payload = channel.Received(bytes(48))
+    channel.decode_arrays({'X': {'shape': [6], 'offset': 0}}, payload)
+    with pytest.raises(channel.WireError, match='more bytes than it carries'):
+        channel.decode_arrays({'W1': {'shape': [1], 'offset': 0}}, payload)
+
+
 def test_service_answers_a_framed_call_with_a_framed_reply():
     probe = served_probe()
     service = LossService(Reference, {probe['id']: ProbeBudget(probe)}, [])

@@ -251,6 +251,7 @@ class ChannelSession:
         message = wire.decode_message(header)
         event = message['event']
         run = self.run
+        payload = wire.Received(payload)
         if event == 'loss_call':
             if self.service is None:
                 raise wire.WireError('loss call without a loss service')

@@ -79,10 +79,12 @@ class LossService:
         """The reply (a dict) to one 'loss_call' message.
 
         reported_ids: probe ids whose results the child has already sent.
-        payload: the bytes of the call's frame (None: arrays in base64, see
-        child/channel.py); reply_payload: a channel Payload that takes the
-        reply's arrays (None: base64).
+        payload: the payload of the call's frame (channel Received, or bytes;
+        None: arrays in base64, see child/channel.py); reply_payload: a
+        channel Payload that takes the reply's arrays (None: base64).
         """
+        if payload is not None and not isinstance(payload, wire.Received):
+            payload = wire.Received(payload)
         try:
             return self._answer(message, reported_ids, payload, reply_payload)
         except ServiceRefused as refusal:

@@ -33,6 +33,19 @@ class FrameTooLarge(WireError):
     """A frame declares more bytes than the reader allows."""
 
 
+class Received:
+    """The payload of one frame read, and how many of its bytes decoding may still use.
+
+    Arrays are decoded from it as fresh copies; their bytes together may
+    not exceed the payload's, so a header cannot point many arrays at the
+    same bytes to make the grader allocate more than the child sent.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self.left = len(data)
+
+
 class Payload:
     """The array bytes of one frame being built, in order."""
 
@@ -75,10 +88,12 @@ def _size(name, shape):
 def decode_arrays(encoded, payload=None):
     """Inverse of encode_arrays; returns dict name -> plain float64 ndarray (fresh copies).
 
-    payload: the frame's payload bytes; None for the base64 form.
+    payload: the frame's payload (Received, or bytes); None for the base64 form.
     """
     if not isinstance(encoded, dict):
         raise WireError('outputs should be an object')
+    if payload is not None and not isinstance(payload, Received):
+        payload = Received(payload)
     arrays = {}
     for name, item in encoded.items():
         if not isinstance(name, str) or not isinstance(item, dict):
@@ -87,9 +102,12 @@ def decode_arrays(encoded, payload=None):
         size = _size(name, shape)
         if payload is not None:
             offset = item.get('offset')
-            if type(offset) is not int or offset < 0 or offset + 8 * size > len(payload):
+            if type(offset) is not int or offset < 0 or offset + 8 * size > len(payload.data):
                 raise WireError('output %r lies outside the payload' % name)
-            raw = np.frombuffer(payload, dtype='<f8', count=size, offset=offset)
+            if 8 * size > payload.left:
+                raise WireError('the arrays of this message need more bytes than it carries')
+            payload.left -= 8 * size
+            raw = np.frombuffer(payload.data, dtype='<f8', count=size, offset=offset)
         else:
             data = item.get('data')
             if not isinstance(data, str):
