@@ -8,6 +8,7 @@ process outlives the batch. Fast unit tests cover the grader's own checks
 of what comes back (loss service, channel, output validation).
 """
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -302,6 +303,80 @@ def test_channel_decoding_computes_sizes_with_python_ints():
         channel.decode_arrays({'a': {'shape': [2 ** 32, 2 ** 32], 'data': ''}})
     with pytest.raises(channel.WireError):
         channel.decode_arrays({'a': {'shape': [True, 2], 'data': ''}})
+
+
+def frame_bytes(message, arrays=None):
+    payload = channel.Payload()
+    if arrays:
+        message = dict(message, outputs=channel.encode_arrays(arrays, payload))
+    return channel.encode_message(message, payload)
+
+
+def test_frames_carry_raw_arrays_and_are_read_back():
+    arrays = {'a': np.arange(6.0).reshape(2, 3), 'b': np.array([-0.0, np.inf])}
+    stream = io.BytesIO(frame_bytes({'event': 'probe'}, arrays) + frame_bytes({'event': 'done'}))
+    header, payload = channel.read_frame(stream, 1000)
+    message = channel.decode_message(header)
+    decoded = channel.decode_arrays(message['outputs'], payload)
+    for name in arrays:
+        assert np.array_equal(decoded[name], arrays[name])
+        assert decoded[name].flags.writeable and decoded[name].flags.owndata
+    assert channel.decode_message(channel.read_frame(stream, 1000)[0]) == {'event': 'done'}
+    assert channel.read_frame(stream, 1000) is None
+
+
+@pytest.mark.parametrize('data, error', [
+    (channel.FRAME_PREFIX.pack(2 ** 32 - 1, 2 ** 32 - 1), channel.FrameTooLarge),
+    (channel.FRAME_PREFIX.pack(channel.MAX_HEADER_BYTES + 1, 0), channel.FrameTooLarge),
+    (channel.FRAME_PREFIX.pack(10, 0) + b'{"event"', channel.WireError),
+    (b'{"ev', channel.WireError),
+    (b'{"event": "probe", "id": "init_toy"}\n' * 4, channel.FrameTooLarge),
+])
+def test_frames_are_capped_before_they_are_read(data, error):
+    with pytest.raises(error):
+        channel.read_frame(io.BytesIO(data), 4096)
+
+
+@pytest.mark.parametrize('item', [
+    {'shape': [2, 3], 'offset': 8}, {'shape': [1], 'offset': -8}, {'shape': [1], 'offset': True},
+    {'shape': [1], 'offset': 2 ** 70}, {'shape': [2 ** 32, 2 ** 32], 'offset': 0},
+    {'shape': [1], 'data': 'AAAAAAAAAAA='}, {'shape': [1]},
+])
+def test_arrays_must_lie_inside_the_payload(item):
+    with pytest.raises(channel.WireError):
+        channel.decode_arrays({'a': item}, bytes(48))
+
+
+def test_arrays_cannot_share_bytes_to_multiply_what_the_grader_allocates():
+    aliased = {'a%d' % i: {'shape': [6], 'offset': 0} for i in range(1000)}
+    with pytest.raises(channel.WireError, match='more bytes than it carries'):
+        channel.decode_arrays(aliased, bytes(48))
+    payload = channel.Received(bytes(48))
+    channel.decode_arrays({'X': {'shape': [6], 'offset': 0}}, payload)
+    with pytest.raises(channel.WireError, match='more bytes than it carries'):
+        channel.decode_arrays({'W1': {'shape': [1], 'offset': 0}}, payload)
+
+
+def test_service_answers_a_framed_call_with_a_framed_reply():
+    probe = served_probe()
+    service = LossService(Reference, {probe['id']: ProbeBudget(probe)}, [])
+    arrays = probe['arrays']
+    payload = channel.Payload()
+    message = {'event': 'loss_call', 'id': probe['id'], 'reg': 0.1, 'y': None,
+               'X': payload.add(arrays['X']),
+               'params': channel.encode_arrays({n: arrays[n] for n in ('W1', 'b1', 'W2', 'b2')},
+                                               payload)}
+    header, data = channel.read_frame(io.BytesIO(channel.encode_message(message, payload)), 10 ** 6)
+    reply_payload = channel.Payload()
+    reply = service.answer(channel.decode_message(header), [], data, reply_payload)
+    header, data = channel.read_frame(
+        io.BytesIO(channel.encode_message(reply, reply_payload)), 10 ** 6)
+    scores = channel.decode_arrays(channel.decode_message(header)['scores'], data)['scores']
+    assert np.array_equal(scores, np.zeros((arrays['X'].shape[0], 3)))
+    base64_form = {key: {'shape': value['shape'], 'data': 'AAAA'}
+                   for key, value in message['params'].items()}
+    refused = service.answer(dict(message, params=base64_form), [], data, reply_payload)
+    assert refused['ok'] is False and 'could not be read' in refused['error']
 
 
 def test_outputs_are_validated_against_the_reference():

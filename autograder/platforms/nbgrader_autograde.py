@@ -202,9 +202,9 @@ class BestNetTraining:
 
 
 def _output_mb(input_size, hidden_size):
-    """Channel room for the trained parameters (base64 of float64) with a margin."""
+    """Channel room for the trained parameters (float64) with a margin."""
     values = (input_size + 1 + NUM_CLASSES) * hidden_size + NUM_CLASSES
-    return max(16, int(values * 8 * 4 / 3 / 2 ** 20) + 2)
+    return max(16, values * 8 // 2 ** 20 + 2)
 
 
 def read_student_file(folder):

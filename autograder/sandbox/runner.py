@@ -12,9 +12,9 @@ layer:
 - its own session, so nothing it starts outlives it;
 - an in-process audit hook (child/guards.py) as the last layer.
 
-Results come back over the child's stdout as JSON lines (child/channel.py):
-the grader reads them in a thread, with caps on each line and on the total,
-and validates every message; the answers to served loss calls go back over
+Results come back over the child's stdout as binary frames (child/channel.py:
+a JSON header and the raw bytes of its arrays): the grader reads them in a
+thread, with caps on each frame and on the total, and validates every message; the answers to served loss calls go back over
 the child's stdin. The student's prints go to stderr, of which the grader
 keeps the first few kilobytes and never parses them.
 
@@ -27,7 +27,9 @@ import atexit
 import copy
 import json
 import os
+import py_compile
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -68,9 +70,9 @@ class Limits:
 
     @property
     def channel_caps(self):
-        """(bytes per channel line, bytes in all) the grader reads from the child."""
-        line = self.output_mb * 1024 * 1024
-        return line, max(MAX_CHANNEL_BYTES, 2 * line)
+        """(bytes per channel frame, bytes in all) the grader reads from the child."""
+        frame = self.output_mb * 1024 * 1024
+        return frame, max(MAX_CHANNEL_BYTES, 2 * frame)
 
     def for_child(self, processes=0):
         """The limits the child applies to itself (plan.json)."""
@@ -146,11 +148,21 @@ def scratch_folder():
         return _SCRATCH
 
 
+# Offsets of the probe input arrays in their file: a multiple of a cache line
+# and of numpy's alignment for float64.
+ARRAY_ALIGNMENT = 64
+
+
 class ProbePack:
     """Probe inputs written once to disk, shared by every child of a run.
 
-    The file sits in the grader's scratch folder, readable by the sandbox
-    user where the uid-drop layer needs it, and is removed by close().
+    The arrays are stored raw (little-endian float64, each at an offset
+    aligned to ARRAY_ALIGNMENT) in one file that every child maps
+    copy-on-write (child/main.py): the pages stay in the page cache, shared
+    by the children, and a child that writes to its inputs changes its own
+    copy only. plan.json gives each array's offset and shape. The file sits
+    in the grader's scratch folder, readable by the sandbox user where the
+    uid-drop layer needs it, and is removed by close().
     served: whether probes marked 'served' run with the grader's reference
     loss (False for the reference itself and the self-check, which have no
     loss service).
@@ -158,20 +170,24 @@ class ProbePack:
 
     def __init__(self, probes, served=False):
         self.folder = tempfile.mkdtemp(prefix='probes-', dir=scratch_folder())
-        arrays = {}
         self.specs = []
+        self.layout = {}
         self.served = bool(served)
-        for probe in probes:
-            keys = {}
-            for name, array in probe['arrays'].items():
-                key = '%s__%s' % (probe['id'], name)
-                arrays[key] = np.asarray(array, dtype=np.float64)
-                keys[name] = key
-            self.specs.append({'id': probe['id'], 'kind': probe['kind'],
-                               'args': probe['args'], 'array_keys': keys,
-                               'served': bool(served and probe.get('served'))})
-        self.array_file = os.path.join(self.folder, 'plan.npz')
-        np.savez(self.array_file, **arrays)
+        self.array_file = os.path.join(self.folder, 'plan.bin')
+        with open(self.array_file, 'wb') as out:
+            for probe in probes:
+                keys = {}
+                for name, array in probe['arrays'].items():
+                    key = '%s__%s' % (probe['id'], name)
+                    data = np.ascontiguousarray(array, dtype='<f8')
+                    offset = -out.tell() % ARRAY_ALIGNMENT
+                    out.write(bytes(offset))
+                    self.layout[key] = {'offset': out.tell(), 'shape': list(data.shape)}
+                    out.write(data.tobytes())
+                    keys[name] = key
+                self.specs.append({'id': probe['id'], 'kind': probe['kind'],
+                                   'args': probe['args'], 'array_keys': keys,
+                                   'served': bool(served and probe.get('served'))})
         if isolation_layer() == 'uid-drop':
             gid = isolation.sandbox_user()[2]
             for path, mode in ((self.folder, 0o750), (self.array_file, 0o640)):
@@ -247,15 +263,18 @@ class ChannelSession:
         self.run = run
         self.service = service
 
-    def feed(self, line):
-        """Apply one line; returns the reply to send back, or None."""
-        message = wire.decode_message(line)
+    def feed(self, header, payload=b''):
+        """Apply one frame; returns the reply to send back (an encoded frame), or None."""
+        message = wire.decode_message(header)
         event = message['event']
         run = self.run
+        payload = wire.Received(payload)
         if event == 'loss_call':
             if self.service is None:
                 raise wire.WireError('loss call without a loss service')
-            return self.service.answer(message, run.probe_results.keys())
+            reply = wire.Payload()
+            return wire.encode_message(
+                self.service.answer(message, run.probe_results.keys(), payload, reply), reply)
         if event == 'imported':
             run.imported = True
         elif event == 'import_error':
@@ -268,7 +287,7 @@ class ChannelSession:
                 raise wire.WireError('bad or repeated probe id')
             if message.get('ok') is True:
                 run.probe_results[probe_id] = {
-                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs')),
+                    'ok': True, 'outputs': wire.decode_arrays(message.get('outputs'), payload),
                     'problems': wire.decode_problems(message.get('problems', {})),
                     'dtypes': wire.decode_problems(message.get('dtypes', {}))}
             else:
@@ -282,35 +301,36 @@ class ChannelSession:
 
 
 def _serve_channel(channel, replies, session, stop_child, caps):
-    """Read the child's lines until EOF, answering loss calls (runs in a thread).
+    """Read the child's frames until EOF, answering loss calls (runs in a thread).
 
-    channel: the child's stdout (binary file); replies: its stdin. Each line
-    is capped at caps[0] bytes and the whole stream at caps[1] (Limits.channel_caps);
-    past either, or at the first malformed message, the child is stopped and
-    the run records why.
+    channel: the child's stdout (binary file); replies: its stdin. Each frame
+    is capped at caps[0] bytes and the whole stream at caps[1]
+    (Limits.channel_caps; checked on the sizes a frame declares, before it is
+    read); past either, or at the first malformed message, the child is
+    stopped and the run records why.
     """
     run = session.run
     total = 0
-    max_line, max_total = caps
+    max_message, max_total = caps
     try:
         while True:
-            line = channel.readline(max_line + 1)
-            if not line:
-                return
-            total += len(line)
-            if len(line) > max_line or total > max_total:
+            try:
+                frame = wire.read_frame(channel, min(max_message, max_total - total))
+                if frame is None:
+                    return
+                total += wire.FRAME_PREFIX.size + len(frame[0]) + len(frame[1])
+                reply = session.feed(*frame)
+            except wire.FrameTooLarge:
                 run.channel_error = 'the child sent more data than allowed'
                 stop_child()
                 return
-            try:
-                reply = session.feed(line)
             except (wire.WireError, KeyError, TypeError, ValueError) as error:
                 run.channel_error = 'malformed result from the child (%s)' % error
                 stop_child()
                 return
             if reply is not None:
                 try:
-                    replies.write(wire.encode_message(reply))
+                    replies.write(reply)
                     replies.flush()
                 except OSError:   # the child is gone or stopped reading
                     return
@@ -334,6 +354,29 @@ def _tail(path):
 
 
 # -------------------------------------------------------------------- run ---
+
+def _ended_within(proc, timeout):
+    """True when proc ends within timeout seconds.
+
+    On Linux this waits on a pidfd and wakes the moment the child ends;
+    Popen.wait(timeout) instead polls with sleeps of up to 50 ms, which
+    every grade would pay. The child is not reaped here.
+    """
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(max(0, int(timeout * 1000))))
+    finally:
+        os.close(fd)
+
 
 def _child_environment(home):
     env = {key: os.environ[key] for key in PASSTHROUGH_ENV if key in os.environ}
@@ -362,9 +405,9 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
     tmpfs. Elsewhere the child runs in the staging folder itself.
     """
     inside = isolation.INSIDE_ROOT if layer == 'bwrap' else staged
-    plan = {'probes': pack.specs, 'served': pack.served,
-            'array_files': [os.path.join(inside, 'plan.npz') if layer == 'bwrap'
-                            else pack.array_file],
+    plan = {'probes': pack.specs, 'served': pack.served, 'arrays': pack.layout,
+            'array_file': (os.path.join(inside, 'plan.bin') if layer == 'bwrap'
+                           else pack.array_file),
             'denied_roots': sorted(set(denied_roots)),
             # Outside bubblewrap (which applies it itself) the child loads the
             # seccomp filter before student code: no fork, hence no process that
@@ -383,9 +426,10 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             files[os.path.join(inside, name)] = os.open(path, os.O_RDONLY)
         argv, fds = isolation.bwrap_command(
             ['-E', '-s', os.path.join(inside, 'start_child.py'), inside], files,
-            limits.file_size_mb, binds=((START_CHILD, os.path.join(inside, 'start_child.py')),
-                                        (CHILD_PACKAGE, os.path.join(inside, 'child')),
-                                        (pack.array_file, os.path.join(inside, 'plan.npz'))),
+            limits.file_size_mb, binds=((_child_code(), os.path.join(inside, 'start_child.py')),
+                                        (os.path.join(os.path.dirname(_child_code()), 'child'),
+                                         os.path.join(inside, 'child')),
+                                        (pack.array_file, os.path.join(inside, 'plan.bin'))),
             hidden=_hidden_folders())
         return argv, fds, _child_environment(os.path.join(inside, 'work'))
     submission_dir = os.path.join(staged, 'submission')
@@ -402,29 +446,35 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             for name in dirs + names:
                 os.chown(os.path.join(root, name), uid, gid)
         os.chown(staged, uid, gid)
-    return ([sys.executable, '-E', '-s', _child_code(layer), staged], [],
+    return ([sys.executable, '-E', '-s', _child_code(), staged], [],
             _child_environment(work))
 
 
 _CHILD_COPY = None
 
 
-def _child_code(layer):
-    """start_child.py to run: the kit's own, or (uid-drop) a copy the sandbox user can read.
+def _child_code():
+    """start_child.py to run: a copy of it and of the child package, byte-compiled.
 
-    The kit may live where the sandbox user cannot go (it must not read the
-    rest of the kit anyway), so the uid-drop layer runs a copy of the child
-    package made once in the scratch folder.
+    Made once in the scratch folder: the uid-drop layer's user can read it
+    (the kit may live where that user cannot go, and it must not read the
+    rest of the kit anyway), and the bytecode spares every child compiling
+    the package again (the child writes no bytecode, and the kit's own
+    folder may have none).
     """
     global _CHILD_COPY
-    if layer != 'uid-drop':
-        return START_CHILD
     with _SCRATCH_LOCK:
         if _CHILD_COPY is None:
             folder = tempfile.mkdtemp(prefix='code-', dir=scratch_folder())
             shutil.copy(START_CHILD, folder)
-            shutil.copytree(CHILD_PACKAGE, os.path.join(folder, 'child'),
-                            ignore=shutil.ignore_patterns('__pycache__'))
+            package = os.path.join(folder, 'child')
+            shutil.copytree(CHILD_PACKAGE, package, ignore=shutil.ignore_patterns('__pycache__'))
+            for name in os.listdir(package):
+                if name.endswith('.py'):
+                    py_compile.compile(
+                        os.path.join(package, name), doraise=True, optimize=0,
+                        cfile=os.path.join(package, '__pycache__', '%s.%s.pyc' % (
+                            name[:-3], sys.implementation.cache_tag)))
             for root, dirs, names in os.walk(folder):
                 os.chmod(root, 0o755)
                 for name in names:
@@ -475,9 +525,7 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
                       limits.channel_caps))
             reader.start()
             try:
-                proc.wait(timeout=limits.timeout)
-            except subprocess.TimeoutExpired:
-                run.timed_out = True
+                run.timed_out = not _ended_within(proc, limits.timeout)
             finally:
                 _kill_group(proc)
                 proc.wait()

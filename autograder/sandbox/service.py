@@ -75,17 +75,22 @@ class LossService:
         self.served_losses = {probe_id: [] for probe_id in budgets}
         self.first_batches = {}
 
-    def answer(self, message, reported_ids):
+    def answer(self, message, reported_ids, payload=None, reply_payload=None):
         """The reply (a dict) to one 'loss_call' message.
 
         reported_ids: probe ids whose results the child has already sent.
+        payload: the payload of the call's frame (channel Received, or bytes;
+        None: arrays in base64, see child/channel.py); reply_payload: a
+        channel Payload that takes the reply's arrays (None: base64).
         """
+        if payload is not None and not isinstance(payload, wire.Received):
+            payload = wire.Received(payload)
         try:
-            return self._answer(message, reported_ids)
+            return self._answer(message, reported_ids, payload, reply_payload)
         except ServiceRefused as refusal:
             return {'event': 'loss_reply', 'ok': False, 'error': str(refusal)}
 
-    def _answer(self, message, reported_ids):
+    def _answer(self, message, reported_ids, payload, reply_payload):
         probe_id = message.get('id')
         budget = self._budgets.get(probe_id) if isinstance(probe_id, str) else None
         if budget is None:
@@ -93,11 +98,11 @@ class LossService:
                                  'are graded')
         if not self._gate_ids <= set(reported_ids) or probe_id in reported_ids:
             raise ServiceRefused('the reference loss is not available at this point')
-        X = _one_array(message, 'X', 2)
+        X = _one_array(message, 'X', 2, payload)
         if X.shape[0] > budget.max_rows or X.shape[1] != budget.input_size:
             raise ServiceRefused('X has shape %s; this probe passes at most (%d, %d)'
                                  % (X.shape, budget.max_rows, budget.input_size))
-        params = _params(message, budget.shapes)
+        params = _params(message, budget.shapes, payload)
         net = self._reference_class.__new__(self._reference_class)
         net.params = params
         if message.get('y') is None:
@@ -105,8 +110,8 @@ class LossService:
             with np.errstate(all='ignore'):
                 scores = np.asarray(net.loss(X), dtype=np.float64)
             return {'event': 'loss_reply', 'ok': True,
-                    'scores': wire.encode_arrays({'scores': scores})}
-        y = _labels(message, X.shape[0], budget.classes)
+                    'scores': wire.encode_arrays({'scores': scores}, reply_payload)}
+        y = _labels(message, X.shape[0], budget.classes, payload)
         reg = message.get('reg')
         if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not np.isfinite(reg):
             raise ServiceRefused('reg must be a finite number')
@@ -118,7 +123,7 @@ class LossService:
         self.first_batches.setdefault(probe_id, X)
         return {'event': 'loss_reply', 'ok': True, 'loss': loss,
                 'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
-                                             for name in PARAM_NAMES})}
+                                             for name in PARAM_NAMES}, reply_payload)}
 
     @staticmethod
     def _count(counter, probe_id, limit):
@@ -127,9 +132,9 @@ class LossService:
         counter[probe_id] += 1
 
 
-def _one_array(message, key, ndim):
+def _one_array(message, key, ndim, payload):
     try:
-        array = wire.decode_arrays({key: message.get(key)})[key]
+        array = wire.decode_arrays({key: message.get(key)}, payload)[key]
     except wire.WireError as error:
         raise ServiceRefused('%s could not be read (%s)' % (key, error)) from error
     if array.ndim != ndim:
@@ -138,12 +143,12 @@ def _one_array(message, key, ndim):
     return array
 
 
-def _params(message, shapes):
+def _params(message, shapes, payload):
     encoded = message.get('params')
     if not isinstance(encoded, dict) or sorted(encoded) != sorted(PARAM_NAMES):
         raise ServiceRefused('self.params must hold exactly W1, b1, W2 and b2')
     try:
-        params = wire.decode_arrays(encoded)
+        params = wire.decode_arrays(encoded, payload)
     except wire.WireError as error:
         raise ServiceRefused('self.params could not be read (%s)' % error) from error
     for name in PARAM_NAMES:
@@ -153,8 +158,8 @@ def _params(message, shapes):
     return params
 
 
-def _labels(message, rows, classes):
-    y = _one_array(message, 'y', 1)
+def _labels(message, rows, classes, payload):
+    y = _one_array(message, 'y', 1, payload)
     if y.shape[0] != rows:
         raise ServiceRefused('y has %d labels for %d samples' % (y.shape[0], rows))
     if not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or np.any(y < 0) \

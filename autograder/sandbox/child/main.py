@@ -4,7 +4,7 @@ Started by the grader (runner.py) as ``python -I start_child.py STAGED_DIR``,
 inside the isolation layer it chose, never by hand. STAGED_DIR holds
 ``plan.json`` (probes, limits, paths), the student's ``submission/`` and the
 writable ``work/`` folder. The channel is the child's stdin (the grader's
-answers to loss calls) and stdout (JSON lines, channel.py): both are moved to
+answers to loss calls) and stdout (binary frames, channel.py): both are moved to
 private descriptors first, and the student's prints go to stderr, which the
 grader keeps a tail of and never parses.
 
@@ -13,6 +13,8 @@ then the guards go up, and only then is the student's module imported.
 """
 import importlib.util
 import json
+import math
+import mmap
 import os
 import re
 import sys
@@ -23,6 +25,8 @@ import numpy as np
 from . import channel, guards, probes, syscalls
 
 MODULE_NAME = 'neural_net'
+# Largest reply of the grader's loss service the child reads.
+MAX_REPLY_BYTES = 64 * 1024 * 1024
 # Names that exist in Python 2 only, with what to write in Python 3.
 PYTHON2_NAMES = {'xrange': 'range', 'unicode': 'str', 'raw_input': 'input',
                  'basestring': 'str', 'long': 'int', 'unichr': 'chr', 'iteritems': 'items'}
@@ -68,13 +72,24 @@ def describe_exception(error, student_file):
 
 
 def load_plan(staged_dir):
-    """Probe list with input arrays, as written by the grader."""
+    """Probe list with input arrays, as written by the grader (runner.ProbePack).
+
+    The array file is mapped copy-on-write, not read: its pages are shared
+    with the other children through the page cache, and each probe's arrays
+    are views of their own part of it, writable, whose changes stay in this
+    process (so the probes need no copies of them).
+    """
     with open(os.path.join(staged_dir, 'plan.json'), encoding='utf-8') as handle:
         plan = json.load(handle)
+    mapped = b''
+    with open(plan['array_file'], 'rb') as handle:
+        if os.fstat(handle.fileno()).st_size:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
     arrays = {}
-    for path in plan['array_files']:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays.update({name: archive[name] for name in archive.files})
+    for key, place in plan['arrays'].items():
+        shape = tuple(place['shape'])
+        arrays[key] = np.frombuffer(mapped, dtype='<f8', count=math.prod(shape),
+                                    offset=place['offset']).reshape(shape)
     for probe in plan['probes']:
         probe['arrays'] = {name: arrays[key] for name, key in probe['array_keys'].items()}
     return plan
@@ -99,20 +114,22 @@ class ServedLoss:
             raise TypeError('self.params should be a dict')
         arrays = {name: probes.as_float_array(params.get(name), 'self.params[%r]' % name)
                   for name in probes.PARAM_NAMES}
+        payload = channel.Payload()
         message = {'event': 'loss_call', 'id': self.probe_id,
-                   'X': channel.encode_arrays({'X': probes.as_float_array(X, 'X')})['X'],
-                   'y': None if y is None else
-                   channel.encode_arrays({'y': probes.as_float_array(y, 'y')})['y'],
-                   'reg': float(reg), 'params': channel.encode_arrays(arrays)}
-        self._send(message)
-        reply = channel.decode_message(self._replies.readline())
+                   'X': payload.add(probes.as_float_array(X, 'X')),
+                   'y': None if y is None else payload.add(probes.as_float_array(y, 'y')),
+                   'reg': float(reg), 'params': channel.encode_arrays(arrays, payload)}
+        self._send(message, payload)
+        frame = channel.read_frame(self._replies, MAX_REPLY_BYTES)
+        if frame is None:
+            raise RuntimeError("the grader's reference loss did not answer")
+        reply = channel.decode_message(frame[0])
         if reply.get('ok') is not True:
             raise RuntimeError("the grader's reference loss refused this call: %s"
                                % reply.get('error'))
         if y is None:
-            return channel.decode_arrays(reply['scores'])['scores'].copy()
-        grads = {name: array.copy() for name, array in channel.decode_arrays(reply['grads']).items()}
-        return np.float64(reply['loss']), grads
+            return channel.decode_arrays(reply['scores'], frame[1])['scores']
+        return np.float64(reply['loss']), channel.decode_arrays(reply['grads'], frame[1])
 
 
 def take_channel():
@@ -211,8 +228,8 @@ def main():
     if plan.get('seccomp'):
         syscalls.install()
 
-    def send(message):
-        writer.write(channel.encode_message(message))
+    def send(message, payload=None):
+        writer.write(channel.encode_message(message, payload))
 
     served_loss = ServedLoss(send, reader) if plan.get('served') else None
     work_dir = os.path.join(staged_dir, 'work')
@@ -244,16 +261,17 @@ def main():
         if serve is not None:
             serve.probe_id = probe['id']
         try:
-            outputs = probes.run_probe(module, probe, probe['arrays'], serve)
+            outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
         except BaseException as error:  # noqa: B036
             send({'event': 'probe', 'id': probe['id'], 'ok': False,
                   'error': describe_exception(error, student_file)})
         else:
             problems = outputs.pop(probes.PROBLEMS, {})
             dtypes = outputs.pop(probes.NARROW_DTYPES, {})
+            payload = channel.Payload()
             send({'event': 'probe', 'id': probe['id'], 'ok': True,
-                  'outputs': channel.encode_arrays(outputs), 'problems': problems,
-                  'dtypes': dtypes})
+                  'outputs': channel.encode_arrays(outputs, payload), 'problems': problems,
+                  'dtypes': dtypes}, payload)
     send({'event': 'done'})
     writer.close()
     # Skip atexit handlers and finalizers the student may have registered.

@@ -251,21 +251,23 @@ PROBE_KINDS = {
 SERVABLE_KINDS = ('predict', 'train')
 
 
-def run_probe(module, probe, arrays, served_loss=None):
+def run_probe(module, probe, arrays, served_loss=None, copy=True):
     """Run one probe against module.
 
     Inputs:
     - module: a module object defining TwoLayerNet.
     - probe: dict with 'kind' (a key of PROBE_KINDS) and 'args'.
-    - arrays: dict of input arrays for this probe (never modified: each
-      probe works on copies).
+    - arrays: dict of input arrays for this probe (never modified: the
+      probe works on copies, unless copy is False).
     - served_loss: for kinds in SERVABLE_KINDS, a function
       (net, X, y, reg) -> scores or (loss, grads) that replaces net.loss.
+    - copy: False when arrays are already this probe's own (the sandbox
+      child's copy-on-write views, which no other probe reads).
 
     Returns a dict of output name -> float64 ndarray. Exceptions raised by
     the code under test propagate to the caller.
     """
-    own_copies = {name: np.array(value) for name, value in arrays.items()}
+    own_copies = {name: np.array(value) if copy else value for name, value in arrays.items()}
     if served_loss is not None and probe['kind'] in SERVABLE_KINDS:
         return PROBE_KINDS[probe['kind']](module, probe['args'], own_copies, served_loss)
     return PROBE_KINDS[probe['kind']](module, probe['args'], own_copies)
