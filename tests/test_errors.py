@@ -57,11 +57,14 @@ def test_usage_errors_of_the_commands_exit_2(tmp_path, capsys):
     assert cli.main(['check', str(tmp_path / 'missing.py')]) == 2
     err = capsys.readouterr().err
     assert err.startswith('error: ') and err.count('\n') == 1 and 'no such file' in err
+    assert cli.main(['nbgrader', 'autograde', '--course', str(tmp_path)]) == 2
+    assert capsys.readouterr().err == ('error: %s is not an nbgrader course with submissions '
+                                       '(no submitted/ folder in it)\n' % tmp_path)
 
 
 def test_each_verb_name_is_written_once():
-    assert list(cli.COMMANDS) == ['grade', 'check', 'gradescope', 'classroom', 'release',
-                                  'demo', 'report']
+    assert list(cli.COMMANDS) == ['grade', 'check', 'gradescope', 'classroom', 'nbgrader',
+                                  'release', 'demo', 'report']
     assert all(module.NAME == name for name, module in cli.COMMANDS.items())
 
 

@@ -293,3 +293,32 @@ def test_self_check_runs_in_the_release_folder(course, tmp_path):
     write_submission(str(folder), reference_text())
     good = check()
     assert good.returncode == 0 and '11 / 11' in good.stdout
+
+
+def test_one_process_per_student_keeps_the_class_going(tmp_path):
+    """`autograder nbgrader autograde`: a notebook that kills nbgrader and a submission with a
+    link to /dev/zero (nbgrader's copy would read it without end) cost only their students."""
+    import_or_skip('nbgrader')
+    course = tmp_path / 'course'
+    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
+        'release', 'submitted', 'autograded', 'feedback', '*.db'))
+    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+    submit(course, 'a_correct', reference_text(), tune=False)
+    submit(course, 'b_killer', reference_text(),
+           tune='import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n')
+    submit(course, 'c_linked', reference_text(), tune=False)
+    os.symlink('/dev/zero', str(course / 'submitted' / 'c_linked' / ASSIGNMENT / 'data.bin'))
+    result = subprocess.run(
+        [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
+         '--student-timeout', '600'], capture_output=True, text=True, timeout=1200,
+        env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
+    assert result.returncode == 3, result.stdout + result.stderr
+    lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.strip()}
+    assert lines['a_correct'].endswith('autograded'), result.stderr
+    assert 'nbgrader was killed by signal 9' in lines['b_killer']
+    assert 'data.bin is a symbolic link' in lines['c_linked']
+    assert '1 of 3 students autograded; not: b_killer, c_linked' in result.stdout
+    from nbgrader.api import Gradebook
+    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
+        grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, 'a_correct')
+        assert grade.auto_score == 2

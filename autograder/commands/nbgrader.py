@@ -1,0 +1,71 @@
+"""``nbgrader``: autograde an nbgrader class one student per nbgrader process.
+
+    python -m autograder nbgrader autograde [--course DIR] [--student ID ...]
+                                            [--student-timeout S]
+
+Runs ``nbgrader autograde two_layer_net --student ID --force`` in the course
+folder for each submitted student, each in its own process with a wall-clock
+limit, after refusing submissions that hold links, FIFOs or devices. A
+notebook that kills nbgrader, hangs or cannot be graded costs only its own
+student; the summary names why. See autograder/platforms/nbgrader_batch.py.
+"""
+import argparse
+import os
+import sys
+
+from ..errors import UsageError
+from ..paths import ASSIGNMENT_ID
+from ..platforms import nbgrader_batch
+
+NAME = 'nbgrader'
+EXIT_NOT_GRADED = 3      # some student was not autograded (each is listed with why)
+
+EPILOG = """exit status:
+  0  every student was autograded
+  2  usage error (no course folder, no submitted/ folder in it)
+  3  some student was not autograded (a link or device in the submission, nbgrader
+     killed or failed, the time limit): listed with the reason; the others were graded
+"""
+
+
+def add_parser(verbs):
+    parser = verbs.add_parser(NAME, help='autograde an nbgrader class, one student at a time',
+                              description=__doc__.split('\n')[0], epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest='action', metavar='ACTION')
+    actions.required = True
+    autograde = actions.add_parser('autograde', help='nbgrader autograde, one process per '
+                                                     'student', epilog=EPILOG,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    autograde.add_argument('--course', default='.',
+                           help='the nbgrader course folder (default: the current folder)')
+    autograde.add_argument('--student', action='append', default=[], metavar='ID',
+                           help='autograde only this student (repeatable)')
+    autograde.add_argument('--student-timeout', type=float, default=3600.0, metavar='S',
+                           help='wall-clock seconds for one student\'s whole autograde '
+                                '(default: %(default)s)')
+
+
+def run(args):
+    course = os.path.abspath(args.course)
+    if not os.path.isdir(os.path.join(course, 'submitted')):
+        raise UsageError('%s is not an nbgrader course with submissions (no submitted/ '
+                         'folder in it)' % course)
+    if not args.student_timeout > 0:
+        raise UsageError('--student-timeout takes a positive number of seconds')
+    ids = nbgrader_batch.students(course, ASSIGNMENT_ID, args.student)
+    missing = sorted(set(args.student) - set(ids))
+    if missing:
+        raise UsageError('no submission of %s in %s' % (', '.join(missing),
+                                                       os.path.join(course, 'submitted')))
+    failed = []
+    for student in ids:
+        result = nbgrader_batch.autograde_student(course, ASSIGNMENT_ID, student,
+                                                  args.student_timeout)
+        state = 'autograded' if result.ok else 'NOT autograded: ' + result.reason
+        print('%-24s %6.1f s  %s' % (student, result.seconds, state), file=sys.stderr)
+        if not result.ok:
+            failed.append(result)
+    print('%d of %d students autograded%s' % (len(ids) - len(failed), len(ids),
+          '' if not failed else '; not: ' + ', '.join(r.student for r in failed)))
+    return EXIT_NOT_GRADED if failed else 0

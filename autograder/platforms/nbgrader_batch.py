@@ -1,0 +1,109 @@
+"""nbgrader autograde of a class, one student per nbgrader process.
+
+nbgrader grades a whole class in one process whose kernels run the
+students' notebooks unsandboxed, so one notebook can stop the class: a cell
+that kills its parent (nbgrader), a file linked to /dev/zero that nbgrader's
+copy reads without end, a notebook whose cells run for hours. Here each
+student is autograded by its own ``nbgrader autograde ASSIGNMENT --student
+ID`` with a wall-clock limit, after a check of the submitted folder that
+refuses links, FIFOs, sockets and devices (nbgrader follows them). One
+student's failure is that student's line in the summary; the others are
+graded. What a kernel can still do with the grading user's rights is
+described in docs/nbgrader.md.
+"""
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from ..submissions.output_folder import kind_name
+
+IGNORED = {'.ipynb_checkpoints', '__pycache__'}
+
+
+@dataclass
+class StudentRun:
+    """How one student's autograde went: ok, or the reason it did not."""
+    student: str
+    ok: bool
+    reason: str = ''
+    seconds: float = 0.0
+
+
+def refused_entry(folder):
+    """Path (relative to folder) and kind of the first entry nbgrader must not copy, or None.
+
+    Only regular files and folders are allowed; links are never followed.
+    """
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        for name in sorted(dirs + names):
+            path = os.path.join(root, name)
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return os.path.relpath(path, folder), kind_name(mode)
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED)
+    return None
+
+
+def students(course, assignment, only=()):
+    """Sorted student ids with a submitted/<id>/<assignment> folder (or only those given)."""
+    submitted = os.path.join(course, 'submitted')
+    found = sorted(name for name in os.listdir(submitted)
+                   if os.path.isdir(os.path.join(submitted, name, assignment))
+                   and not os.path.islink(os.path.join(submitted, name)))
+    return [name for name in found if not only or name in only]
+
+
+def autograde_student(course, assignment, student, timeout, extra_args=()):
+    """Autograde one student in its own nbgrader process; returns a StudentRun."""
+    started = time.monotonic()
+    folder = os.path.join(course, 'submitted', student, assignment)
+    refused = refused_entry(folder)
+    if refused:
+        return StudentRun(student, False, '%s is %s: nbgrader would follow it; the student '
+                          'should submit regular files only' % refused)
+    command = [sys.executable, '-m', 'nbgrader', 'autograde', assignment, '--student', student,
+               '--force', *extra_args]
+    with open(os.devnull, 'rb') as no_input:
+        process = subprocess.Popen(command, cwd=course, stdin=no_input, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_session(process)
+            process.communicate()
+            return StudentRun(student, False, 'autograde did not finish within %g s' % timeout,
+                              time.monotonic() - started)
+        finally:
+            _kill_session(process)    # kernels or processes the notebook left behind
+    seconds = time.monotonic() - started
+    if process.returncode == 0:
+        return StudentRun(student, True, '', seconds)
+    if process.returncode < 0:
+        return StudentRun(student, False, 'nbgrader was killed by signal %d (by the notebook?)'
+                          % -process.returncode, seconds)
+    return StudentRun(student, False, 'nbgrader failed (exit %d): %s'
+                      % (process.returncode, _last_error(output)), seconds)
+
+
+def _kill_session(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+EXCEPTION_LINE = re.compile(r'^\s*[A-Za-z_][\w.]*(Error|Exception): ')
+
+
+def _last_error(output):
+    """The most telling line of nbgrader's output: the last exception, else the last ERROR."""
+    lines = output.decode('utf-8', errors='replace').splitlines()
+    chosen = ([line for line in lines if EXCEPTION_LINE.match(line)]
+              or [line for line in lines if '| ERROR]' in line] or lines or ['no output'])
+    text = chosen[-1].strip()
+    return text if len(text) <= 300 else text[:297] + '...'
