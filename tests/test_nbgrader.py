@@ -77,6 +77,23 @@ best_hyperparameters = dict(hidden_size=10, learning_rate=1e-9, reg=0.0, num_ite
 """
 
 
+# What a kernel tries outside its own folder (the kernel sandbox must stop each one).
+ESCAPES = """
+
+def attempt(label, action):
+    try:
+        action()
+        print('%%s: done' %% label)
+    except Exception as error:
+        print('%%s: blocked (%%s)' %% (label, type(error).__name__))
+
+
+attempt('gradebook', lambda: open('../../../gradebook.db', 'r+b').close())
+attempt('solution', lambda: open(%r).read())
+attempt('other students', lambda: os.listdir(%r))
+"""
+
+
 def submit(course, student, code, tune):
     """Copy the release into submitted/<student>/ with the student's work.
 
@@ -117,7 +134,8 @@ def course(tmp_path_factory):
     submit(course, 'cheat_correct_code', reference_text(), tune=CHEATING_TUNE)
     # ... and one who also rewrites neural_net.py from the kernel, after submitting the stub.
     rewrite = '\nopen(\'neural_net.py\', \'w\').write(%r)\n' % reference_text()
-    submit(course, 'cheat_stub', None, tune=CHEATING_TUNE + rewrite)
+    submit(course, 'cheat_stub', None, tune=CHEATING_TUNE + rewrite + ESCAPES % (
+        os.path.join(SOLUTIONS_DIR, 'neural_net.py'), os.path.join(str(course), 'submitted')))
     # A stub whose neural_net.py is a link to the solution (nbgrader's copy follows it).
     submit(course, 'linked_solution', None, tune=True)
     linked = course / 'submitted' / 'linked_solution' / ASSIGNMENT / 'neural_net.py'
@@ -240,6 +258,20 @@ def test_a_copied_test_cell_fails_only_that_notebook(course):
                for points in cells.values())
 
 
+def test_the_kernel_sees_only_its_own_folder(course):
+    """With bubblewrap (CI has it), the student's kernel cannot open the gradebook, read the
+    solution or list the other submissions."""
+    from autograder.sandbox import isolation
+    if not isolation.available('bwrap'):
+        assert not os.environ.get('CI'), 'bubblewrap must run in CI'
+        pytest.skip('bubblewrap cannot run here')
+    notebook = (course['root'] / 'autograded' / 'cheat_stub' / ASSIGNMENT /
+                'two_layer_net.ipynb').read_text()
+    for label in ('gradebook', 'solution', 'other students'):
+        assert '%s: blocked' % label in notebook, label
+        assert '%s: done' % label not in notebook, label
+
+
 def test_the_seed_does_not_reach_the_kernels(course):
     """TLN_SEED is taken out of nbgrader's environment before any kernel starts."""
     notebook = (course['root'] / 'autograded' / 'cheat_stub' / ASSIGNMENT /
@@ -296,8 +328,9 @@ def test_self_check_runs_in_the_release_folder(course, tmp_path):
 
 
 def test_one_process_per_student_keeps_the_class_going(tmp_path):
-    """`autograder nbgrader autograde`: a notebook that kills nbgrader and a submission with a
-    link to /dev/zero (nbgrader's copy would read it without end) cost only their students."""
+    """`autograder nbgrader autograde`: a notebook that kills its parent and a submission with
+    a link to /dev/zero (nbgrader's copy would read it without end) cost at most their own
+    students."""
     import_or_skip('nbgrader')
     course = tmp_path / 'course'
     shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
@@ -315,9 +348,17 @@ def test_one_process_per_student_keeps_the_class_going(tmp_path):
     assert result.returncode == 3, result.stdout + result.stderr
     lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.strip()}
     assert lines['a_correct'].endswith('autograded'), result.stderr
-    assert 'nbgrader was killed by signal 9' in lines['b_killer']
     assert 'data.bin is a symbolic link' in lines['c_linked']
-    assert '1 of 3 students autograded; not: b_killer, c_linked' in result.stdout
+    from autograder.sandbox import isolation
+    if isolation.available('bwrap'):
+        # In the kernel sandbox the notebook's "parent" is bubblewrap's init, which ignores
+        # the signal: the notebook runs on and is graded.
+        assert lines['b_killer'].endswith('autograded'), result.stderr
+        assert '2 of 3 students autograded; not: c_linked' in result.stdout
+    else:
+        # Unsandboxed, the notebook kills nbgrader itself: only that student is lost.
+        assert 'NOT autograded: nbgrader was killed by signal 9' in lines['b_killer']
+        assert '1 of 3 students autograded; not: b_killer, c_linked' in result.stdout
     from nbgrader.api import Gradebook
     with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
         grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, 'a_correct')

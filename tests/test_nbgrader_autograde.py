@@ -101,10 +101,13 @@ def test_graded_outputs_are_feedback_and_points():
 def test_the_file_is_read_before_execute_and_graded_after():
     from nbgrader.preprocessors import Execute, SaveAutoGrades
     chain = autograde.autograde_preprocessors()
-    assert chain.index(autograde.SnapshotStudentFile) == chain.index(Execute) - 1
-    assert chain.index(autograde.SandboxGrades) == chain.index(Execute) + 1
+    [execute] = [step for step in chain if issubclass(step, Execute)]
+    assert chain.index(autograde.SnapshotStudentFile) == chain.index(execute) - 1
+    assert chain.index(autograde.SandboxGrades) == chain.index(execute) + 1
     assert chain.index(autograde.SandboxGrades) < chain.index(SaveAutoGrades)
-    assert chain.count(Execute) == 1
+    from autograder.sandbox import isolation
+    if isolation.available('bwrap'):
+        assert execute.__name__ == 'SandboxedExecute'     # kernels in bubblewrap
 
 
 def test_a_copied_test_cell_fails_that_notebook_only_with_the_reason():
@@ -180,3 +183,22 @@ def test_cells_score_what_the_command_line_grader_gives(tmp_path):
             assert cells[autograde.BEST_NET_CELL][0] == 0
     finally:
         grader.close()
+
+
+def test_the_kernel_sees_its_folder_and_the_connection_file_only(tmp_path):
+    from autograder.platforms.nbgrader_kernel import sandboxed_command
+    folder = tmp_path / 'course' / 'autograded' / 'ann' / 'two_layer_net'
+    folder.mkdir(parents=True)
+    connection = tmp_path / 'runtime' / 'kernel-1.json'
+    connection.parent.mkdir()
+    connection.write_text('{}')
+    argv = sandboxed_command(['python', '-m', 'ipykernel_launcher', '-f', str(connection)],
+                             str(folder))
+    pairs = list(zip(argv, argv[1:]))
+    assert ('--tmpfs', str(tmp_path / 'course')) in pairs and ('--tmpfs', '/tmp') in pairs
+    assert argv[argv.index('--bind') + 1:argv.index('--bind') + 3] == [str(folder)] * 2
+    assert ('--ro-bind', str(connection)) in pairs
+    assert str(connection.parent) not in argv                  # the file, not its folder
+    assert argv[argv.index('--') + 1:] == ['python', '-m', 'ipykernel_launcher', '-f',
+                                           str(connection)]
+    assert '--unshare-pid' in argv and '--die-with-parent' in argv and '--new-session' in argv

@@ -32,6 +32,7 @@ import atexit
 import json
 import math
 import os
+import warnings
 
 import numpy as np
 from nbformat.v4 import new_output
@@ -45,7 +46,7 @@ from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import SubmissionError
 from ..grading import Grader, source_problem
 from ..paths import STUDENT_FILE
-from ..sandbox import Limits, ProbePack, run_submission
+from ..sandbox import Limits, ProbePack, isolation, run_submission
 from ..submissions import discovery
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
@@ -408,5 +409,26 @@ def autograde_preprocessors():
     from nbgrader.preprocessors import Execute
     default = list(Autograde.class_traits()['autograde_preprocessors'].default())
     position = default.index(Execute)
-    return (default[:position] + [SnapshotStudentFile, Execute, SandboxGrades]
+    return (default[:position] + [SnapshotStudentFile, kernel_executor(), SandboxGrades]
             + default[position + 1:])
+
+
+def kernel_executor():
+    """SandboxedExecute (kernels in bubblewrap) where bubblewrap runs, else nbgrader's Execute.
+
+    TLN_KERNEL_SANDBOX=0 chooses nbgrader's Execute; with TLN_KERNEL_SANDBOX=1 a machine
+    without bubblewrap is an error rather than a warning.
+    """
+    from nbgrader.preprocessors import Execute
+    wanted = os.environ.get('TLN_KERNEL_SANDBOX', '')
+    if wanted == '0':
+        return Execute
+    if isolation.available('bwrap'):
+        from .nbgrader_kernel import SandboxedExecute
+        return SandboxedExecute
+    if wanted == '1':
+        raise RuntimeError('TLN_KERNEL_SANDBOX=1 but bubblewrap cannot run here; install it '
+                           '(apt-get install bubblewrap) or allow unprivileged user namespaces')
+    warnings.warn('bubblewrap cannot run here: nbgrader\'s kernels run unsandboxed, with the '
+                  'rights of the grading user (docs/nbgrader.md)')
+    return Execute
