@@ -202,3 +202,21 @@ def test_the_kernel_sees_its_folder_and_the_connection_file_only(tmp_path):
     assert argv[argv.index('--') + 1:] == ['python', '-m', 'ipykernel_launcher', '-f',
                                            str(connection)]
     assert '--unshare-pid' in argv and '--die-with-parent' in argv and '--new-session' in argv
+
+
+def test_python_paths_under_the_private_tmp_come_back_read_only(tmp_path, monkeypatch):
+    from autograder.platforms import nbgrader_kernel
+    kit = tmp_path / 'kit'
+    (kit / 'solutions').mkdir(parents=True)
+    monkeypatch.setattr(nbgrader_kernel, 'private_tmp_folders', lambda: [str(tmp_path)])
+    monkeypatch.setattr(nbgrader_kernel.sys, 'path', [str(kit), str(kit / 'sub')])
+    assert nbgrader_kernel.python_folders() == [str(kit)]
+    folder = tmp_path / 'course' / 'autograded' / 'ann' / 'two_layer_net'
+    folder.mkdir(parents=True)
+    argv = nbgrader_kernel.sandboxed_command(['python'], str(folder))
+    mounts = [(flag, path) for flag, path in zip(argv, argv[1:])
+              if flag.startswith('--') and path.startswith(str(tmp_path))]
+    # the private tmp first, the kit back read-only, then the course hidden, the notebook last
+    assert mounts[:2] == [('--tmpfs', str(tmp_path)), ('--ro-bind', str(kit))]
+    assert ('--tmpfs', str(tmp_path / 'course')) in mounts
+    assert mounts[-2:] == [('--bind', str(folder)), ('--chdir', str(folder))]

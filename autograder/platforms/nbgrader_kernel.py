@@ -20,6 +20,7 @@ Where bubblewrap cannot run, nbgrader's own Execute is used and autograde logs
 a warning (nbgrader_autograde.autograde_preprocessors).
 """
 import os
+import sys
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
@@ -29,6 +30,36 @@ from ..paths import COURSE_DIR, kit_path
 from ..sandbox import isolation
 
 
+def _existing(folders):
+    """Real paths of the folders that exist, without repeats or '/', outermost first."""
+    found = []
+    for folder in folders:
+        folder = os.path.realpath(folder)
+        if os.path.isdir(folder) and folder not in found and folder != '/':
+            found.append(folder)
+    return sorted(found, key=len)
+
+
+def private_tmp_folders():
+    """The temporary folders a kernel gets as its own empty tmpfs (the grader's probe files
+    live there)."""
+    return _existing(['/tmp', tempfile.gettempdir()])
+
+
+def python_folders():
+    """What the kernel's Python needs that may live in a temporary folder: the interpreter's
+    prefixes and every import path (a venv or the kit checked out under /tmp)."""
+    paths = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    paths += [path for path in sys.path if path]
+    paths += [path for path in os.environ.get('PYTHONPATH', '').split(os.pathsep) if path]
+    private = private_tmp_folders()
+    inside = [path for path in _existing(paths)
+              if any(path == tmp or path.startswith(tmp + os.sep) for tmp in private)]
+    # Only the outermost of nested paths is needed.
+    return [path for path in inside
+            if not any(path.startswith(other + os.sep) for other in inside)]
+
+
 def hidden_folders(notebook_folder):
     """Folders a kernel must not see (each becomes an empty tmpfs), outermost first.
 
@@ -36,13 +67,7 @@ def hidden_folders(notebook_folder):
     (autograded/<student>/<assignment>).
     """
     course_root = os.path.join(notebook_folder, os.pardir, os.pardir, os.pardir)
-    folders = [course_root, '/tmp', tempfile.gettempdir(), kit_path('solutions'), COURSE_DIR]
-    found = []
-    for folder in folders:
-        folder = os.path.realpath(folder)
-        if os.path.isdir(folder) and folder not in found and folder != '/':
-            found.append(folder)
-    return sorted(found, key=len)
+    return _existing([course_root, kit_path('solutions'), COURSE_DIR])
 
 
 def sandboxed_command(kernel_cmd, notebook_folder):
@@ -57,6 +82,12 @@ def sandboxed_command(kernel_cmd, notebook_folder):
             '--setenv', 'JPY_PARENT_PID', '1',
             # The home folder is read-only: IPython's and matplotlib's caches go to the tmpfs.
             '--setenv', 'IPYTHONDIR', '/tmp/ipython', '--setenv', 'MPLCONFIGDIR', '/tmp/matplotlib']
+    # Mounts apply in order, later over earlier: private /tmp, then what Python needs back
+    # (read-only), then the course and the kit's solutions hidden again, then the notebook.
+    for folder in private_tmp_folders():
+        argv += ['--tmpfs', folder]
+    for folder in python_folders():
+        argv += ['--ro-bind', folder, folder]
     for folder in hidden_folders(notebook_folder):
         argv += ['--tmpfs', folder]
     # The connection file (often in the temporary folder) stays readable; that file only.
