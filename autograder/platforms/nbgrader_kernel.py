@@ -7,9 +7,12 @@ every kernel under bubblewrap instead:
 - the file system read-only (``--ro-bind / /``), with the notebook's own
   folder writable (``autograded/<student>/<assignment>``: the notebook may
   write its files there);
+- a private, empty ``/tmp`` (and ``$TMPDIR``): the grader's probe files stay
+  out of sight; import paths that live there (a venv, the kit) are bound
+  back read-only;
 - the course folder (``gradebook.db``, ``source/``, ``submitted/``, other
-  students), the kit's ``solutions/`` and nbgrader course, and the temporary
-  folder (where the grader keeps its probe files) replaced by empty tmpfs;
+  students), the kit's ``solutions/`` and nbgrader course replaced by empty
+  tmpfs;
 - its own PID, IPC and UTS namespaces, a new session and
   ``--die-with-parent``: it cannot signal nbgrader or outlive it.
 
