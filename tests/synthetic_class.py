@@ -34,6 +34,7 @@ import random
 import re
 import tokenize
 
+import corpus_families
 from autograder.checks import markers
 from autograder.paths import ASSIGNMENT_DIR, STUDENT_FILE, load_mutants
 
@@ -41,6 +42,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS_DIR = os.path.join(HERE, 'corpus')
 STUB_PATH = os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
 CORPUS_PREFIX = 'corpus_'      # a corpus file's student id is this plus its name
+
+
+def corpus_family(student_id):
+    """The family (tests/corpus_families.py) of a corpus student's id, None for anyone else."""
+    if student_id.startswith(CORPUS_PREFIX):
+        return corpus_families.FAMILY[student_id[len(CORPUS_PREFIX):]]
+    return None
 PRIME = 5
 
 # Interface between regions: the forward pass defines `hidden` (after the

@@ -19,7 +19,6 @@ from autograder.submissions.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
 from helpers import STUB, import_or_skip
-import corpus_families
 import synthetic_class
 
 SCRIPT = synthetic_class.SCRIPT
@@ -354,19 +353,13 @@ def test_graded_class_report_matches_gradebook(graded_report):
         assert set(planted['broken']) <= {p.id for p in s.problems}
 
 
-def corpus_family(student_id):
-    """The family of a corpus student (tests/corpus_families.py), None for anyone else."""
-    if student_id.startswith(synthetic_class.CORPUS_PREFIX):
-        return corpus_families.FAMILY[student_id[len(synthetic_class.CORPUS_PREFIX):]]
-    return None
-
-
 def pair_kind(a, b, copies):
     """'copy', 'same family' or 'independent' (copies: {copy: original})."""
     a, b = copies.get(a, a), copies.get(b, b)
     if a == b:
         return 'copy'
-    if corpus_family(a) is not None and corpus_family(a) == corpus_family(b):
+    family = synthetic_class.corpus_family
+    if family(a) is not None and family(a) == family(b):
         return 'same family'
     return 'independent'
 

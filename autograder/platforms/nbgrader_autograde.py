@@ -54,7 +54,6 @@ CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
 BEST_NET_CELL = 'test_best_net'
 DECLARE_CELL = 'declare_best'
 DECLARATION_PREFIX = 'best_hyperparameters = '
-NUM_CLASSES = 10
 MAX_DECLARATION_CHARS = 4096
 SNAPSHOT_KEY = 'tln_student_file'
 
@@ -111,11 +110,13 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + '...'
 
 
+def grade_id_of(cell):
+    """The nbgrader grade id of a notebook cell, or None."""
+    return cell.get('metadata', {}).get('nbgrader', {}).get('grade_id')
+
+
 def _cell(notebook, grade_id):
-    for cell in notebook.cells:
-        if cell.get('metadata', {}).get('nbgrader', {}).get('grade_id') == grade_id:
-            return cell
-    return None
+    return next((cell for cell in notebook.cells if grade_id_of(cell) == grade_id), None)
 
 
 def declared_hyperparameters(notebook):
@@ -160,6 +161,7 @@ class BestNetTraining:
         self.X_val = splits['X_val']             # (M, D)
         self.y_val = splits['y_val']             # (M,): never sent to the child
         self.num_train, self.input_size = splits['X_train'].shape      # X_train is (N, D)
+        self.num_classes = len(datasets.data_utils().CLASS_NAMES[dataset])
         self.pack = ProbePack([{'id': 'best_net', 'kind': 'fit', 'args': {},
                                 'arrays': {'X': splits['X_train'],
                                            'y': splits['y_train'].astype(np.float64),
@@ -174,10 +176,10 @@ class BestNetTraining:
         source: bytes of the student's neural_net.py; hyper: checked_hyperparameters.
         The accuracy comes from the trained parameters with the grader's forward pass.
         """
-        D, H, C = self.input_size, hyper['hidden_size'], NUM_CLASSES
+        D, H, C = self.input_size, hyper['hidden_size'], self.num_classes
         args = dict(hyper, batch_size=min(hyper['batch_size'], self.num_train), num_classes=C)
         limits = Limits(timeout=self.limits.timeout, memory_mb=self.limits.memory_mb,
-                        file_size_mb=self.limits.file_size_mb, output_mb=_output_mb(D, H))
+                        file_size_mb=self.limits.file_size_mb, output_mb=_output_mb(D, H, C))
         run = run_submission(source, self.pack.with_args('best_net', args), limits)
         result = run.probe_results.get('best_net')
         if result is None or not result.get('ok'):
@@ -202,9 +204,9 @@ class BestNetTraining:
         return verdict.fraction, verdict.feedback
 
 
-def _output_mb(input_size, hidden_size):
+def _output_mb(input_size, hidden_size, num_classes):
     """Channel room for the trained parameters (float64) with a margin."""
-    values = (input_size + 1 + NUM_CLASSES) * hidden_size + NUM_CLASSES
+    values = (input_size + 1 + num_classes) * hidden_size + num_classes
     return max(16, values * 8 // 2 ** 20 + 2)
 
 
@@ -326,7 +328,7 @@ class RefuseCopiedTestCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         seen = set()
         for cell in nb.cells:
-            grade_id = cell.get('metadata', {}).get('nbgrader', {}).get('grade_id')
+            grade_id = grade_id_of(cell)
             if grade_id in seen:
                 raise ValueError('%s has two cells with the grade id %r (a copied test or '
                                  'answer cell?): nbgrader cannot grade it; the student should '
@@ -372,7 +374,7 @@ class SandboxGrades(NbGraderPreprocessor):
                              'Autograde.autograde_preprocessors (use autograde_preprocessors())')
         grades = self.notebook_grader().cell_grades(student_file, nb)
         for cell in nb.cells:
-            grade_id = cell.get('metadata', {}).get('nbgrader', {}).get('grade_id')
+            grade_id = grade_id_of(cell)
             if cell.cell_type == 'code' and grade_id in grades:
                 cell.outputs = _graded_outputs(*grades[grade_id], cell.get('execution_count'))
                 self.log.info('%s: %g / %g', grade_id, grades[grade_id][0], grades[grade_id][1])
