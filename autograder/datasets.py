@@ -70,10 +70,28 @@ class FitData:
     args: dict
 
 
+def sum_pool(X, factor):
+    """Sum square images over factor x factor blocks.
+
+    X: (N, S * S) flattened single-channel S x S images, S a multiple of factor.
+    Returns (N, (S // factor) ** 2), each value the sum of one block.
+    """
+    rows, size = X.shape
+    side = int(round(size ** 0.5))
+    if side * side != size or side % factor:
+        raise ValueError('cannot pool rows of %d values by %d: not square images of a '
+                         'side divisible by %d' % (size, factor, factor))
+    blocks = X.reshape(rows, side // factor, factor, side // factor, factor)
+    return blocks.sum(axis=(2, 4)).reshape(rows, (side // factor) ** 2)
+
+
 def load_fit_data(dataset):
-    """The split the val_accuracy check trains and validates on."""
+    """The split the val_accuracy check trains and validates on (pooled if its settings say)."""
     settings = FIT_SETTINGS[dataset]
     splits = data_utils().get_data(dataset, num_training=settings['num_training'],
                                    num_validation=FIT_VALIDATION_SIZE, num_test=0)
-    return FitData(dataset, splits['X_train'], splits['y_train'].astype(np.float64),
-                   splits['X_val'], splits['y_val'].astype(np.float64), dict(settings['args']))
+    X, X_val = splits['X_train'], splits['X_val']
+    if settings.get('pool', 1) > 1:
+        X, X_val = sum_pool(X, settings['pool']), sum_pool(X_val, settings['pool'])
+    return FitData(dataset, X, splits['y_train'].astype(np.float64),
+                   X_val, splits['y_val'].astype(np.float64), dict(settings['args']))

@@ -106,7 +106,7 @@ MUTANTS = (
              "self.params['W1'] = np.random.randn(input_size, hidden_size)"),
             ("self.params['W2'] = std * np.random.randn(hidden_size, output_size)",
              "self.params['W2'] = np.random.randn(hidden_size, output_size)")),
-           ('init', 'val_accuracy')),
+           ('init',)),
     Mutant('init_order_swapped', 'W2 drawn before W1',
            (("        self.params['W1'] = std * np.random.randn(input_size, hidden_size)\n"
              "        self.params['b1'] = np.zeros(hidden_size)\n"

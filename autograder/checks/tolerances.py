@@ -18,9 +18,12 @@ TOY_FINAL_LOSS_BAR = 0.02   # the notebook's "loss below 0.02" bar for toy train
 FLOAT32_ERROR = 1e-4
 
 # Training run of val_accuracy: fixed hyper-parameters, per dataset. The
-# threshold leaves a clear margin below what the reference reaches (docs/grading.md).
+# threshold leaves a clear margin below what the reference reaches, and above
+# what mistakes that still learn reach (docs/grading.md). 'pool': images are
+# summed over pool x pool blocks first (Fashion-MNIST 28x28 -> 14x14: a
+# quarter of the training cost, and the same separation measured).
 FIT_SETTINGS = {
-    'fashion_mnist': {'num_training': 10000, 'threshold': 0.75,
+    'fashion_mnist': {'num_training': 10000, 'threshold': 0.65, 'pool': 2,
                       'args': {'hidden_size': 50, 'num_classes': 10, 'learning_rate': 1e-3,
                                'learning_rate_decay': 0.95, 'reg': 0.25, 'num_iters': 300,
                                'batch_size': 200, 'seed': 0}},
