@@ -24,7 +24,7 @@ from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
-from .sandbox import Limits, ProbePack, isolation_layer, run_submission
+from .sandbox import Limits, ProbePack, isolation_layer, run_submission, warm
 from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -213,6 +213,7 @@ class Grader:
         for pack, _, _ in self._student_packs.values():
             pack.close()
         self._student_packs.clear()
+        warm.POOL.close_all()     # idle warm-start zygotes (sandbox/warm.py)
 
     def __enter__(self):
         return self

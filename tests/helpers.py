@@ -40,6 +40,17 @@ def import_or_skip(name):
                                % name)
 
 
+# Code that switches the in-process guards off (they run in the student's own
+# interpreter, so they can be rewritten): attacks start with it, so that what
+# stops them is the kernel layer and the grader's own checks.
+UNGUARD = (
+    'import os as _os, sys as _sys\n'
+    'for _name, _mod in list(_sys.modules.items()):\n'
+    '    if _name.endswith("guards") and hasattr(_mod, "_norm"):\n'
+    '        _mod._norm = lambda path: _os.getcwd()\n'
+    '        _mod.BLOCKED_EVENTS = _mod.PATH_CHANGING_EVENTS = frozenset()\n')
+
+
 def write_submission(folder, text, name=STUDENT_FILE):
     """Write text (str or bytes) as folder/name; returns the path."""
     os.makedirs(folder, exist_ok=True)

@@ -23,23 +23,13 @@ from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation
 from autograder.sandbox.child import channel
 from autograder.sandbox.service import LossService, ProbeBudget
-from helpers import grader_tmpdir, own_processes, reference_text, run_cli, write_submission
+from helpers import (UNGUARD, grader_tmpdir, own_processes, reference_text, run_cli,
+                     write_submission)
 
 TIMEOUT = 15
 SOLUTION = os.path.join(SOLUTIONS_DIR, 'neural_net.py')
 STUB = open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read()
 MARK = '# attack:'
-
-
-# Every attack first switches the in-process guards off (they run in the
-# student's own interpreter, so they can be rewritten): what stops it is the
-# kernel layer and the grader's own checks.
-UNGUARD = (
-    'import os as _os, sys as _sys\n'
-    'for _name, _mod in list(_sys.modules.items()):\n'
-    '    if _name.endswith("guards") and hasattr(_mod, "_norm"):\n'
-    '        _mod._norm = lambda path: _os.getcwd()\n'
-    '        _mod.BLOCKED_EVENTS = _mod.PATH_CHANGING_EVENTS = frozenset()\n')
 
 
 def stub_with(code):

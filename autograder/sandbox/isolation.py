@@ -152,7 +152,7 @@ def seccomp_program():
         return None
 
 
-def bwrap_command(python_args, files, work_mb, binds=(), hidden=()):
+def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), shared=False):
     """The bwrap argv that runs python_args inside the sandbox.
 
     - python_args: the interpreter's arguments (paths as seen inside).
@@ -162,6 +162,13 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=()):
       the probe inputs).
     - hidden: folders under the system binds to cover with an empty tmpfs
       (the datasets: validation labels never reach the child).
+    - dirs: empty folders to create inside (mount points of the warm start).
+    - shared: the sandbox serves many students one after another (the warm
+      start's zygote, child/zygote.py): no seccomp filter (the zygote forks;
+      each fork loads the filter itself), and every mount except the work
+      folder read-only, the root and the tmpfs that hide folders included,
+      so that nothing a student writes outside its own (per-fork) work
+      folder can reach the next.
     Returns (argv, fds to pass).
     """
     argv = [bwrap_binary(), '--unshare-all', '--die-with-parent', '--new-session',
@@ -169,17 +176,23 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=()):
             '--hostname', 'sandbox']   # the environment is the grader's curated one
     argv += _system_binds() + _python_binds()
     argv += ['--dev', '/dev', '--proc', '/proc']
-    for hidden in hidden:
-        argv += ['--tmpfs', hidden]
+    for folder in hidden:
+        argv += ['--tmpfs', folder]
+    made_writable = ['/dev'] + _site_dirs() + list(hidden)
     fds = []
     for outside, inside in binds:
         argv += ['--ro-bind', outside, inside]
     for inside, fd in sorted(files.items()):
         argv += ['--ro-bind-data', str(fd), inside]
         fds.append(fd)
+    for folder in dirs:
+        argv += ['--dir', folder]
     argv += ['--size', str(work_mb * 1024 * 1024), '--tmpfs', INSIDE_ROOT + '/work',
              '--chdir', INSIDE_ROOT + '/work']
-    program = seccomp_program()
+    if shared:
+        for path in made_writable + ['/']:
+            argv += ['--remount-ro', path]
+    program = None if shared else seccomp_program()
     if program is not None:
         read_end, write_end = os.pipe()
         os.write(write_end, program)   # a few hundred bytes: fits the pipe buffer

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import isolation
+from . import isolation, warm
 from .child import channel as wire
 
 START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
@@ -396,6 +396,20 @@ def _hidden_folders():
     return [path for path in DATASET_FOLDERS if os.path.isdir(path)]
 
 
+def _plan(pack, limits, denied_roots, layer, array_file):
+    """plan.json's content for one child (array_file None: given as a descriptor)."""
+    return {'probes': pack.specs, 'served': pack.served, 'arrays': pack.layout,
+            'array_file': array_file,
+            'denied_roots': sorted(set(denied_roots)),
+            # Outside bubblewrap (which applies it itself) the child loads the
+            # seccomp filter before student code: no fork, hence no process that
+            # escapes the process group.
+            'seccomp': layer in ('uid-drop', 'process'),
+            # The portable layer is what runs on Windows and macOS: a time limit only.
+            'limits': None if layer == 'portable' else
+            limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
+
+
 def _stage(staged, source, pack, limits, denied_roots, layer):
     """Write plan.json and the submission; returns (argv, fds to pass, env).
 
@@ -405,17 +419,8 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
     tmpfs. Elsewhere the child runs in the staging folder itself.
     """
     inside = isolation.INSIDE_ROOT if layer == 'bwrap' else staged
-    plan = {'probes': pack.specs, 'served': pack.served, 'arrays': pack.layout,
-            'array_file': (os.path.join(inside, 'plan.bin') if layer == 'bwrap'
-                           else pack.array_file),
-            'denied_roots': sorted(set(denied_roots)),
-            # Outside bubblewrap (which applies it itself) the child loads the
-            # seccomp filter before student code: no fork, hence no process that
-            # escapes the process group.
-            'seccomp': layer in ('uid-drop', 'process'),
-            # The portable layer is what runs on Windows and macOS: a time limit only.
-            'limits': None if layer == 'portable' else
-            limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
+    plan = _plan(pack, limits, denied_roots, layer,
+                 os.path.join(inside, 'plan.bin') if layer == 'bwrap' else pack.array_file)
     plan_text = json.dumps(plan).encode('utf-8')
     if layer == 'bwrap':
         files = {}
@@ -426,10 +431,8 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
             files[os.path.join(inside, name)] = os.open(path, os.O_RDONLY)
         argv, fds = isolation.bwrap_command(
             ['-E', '-s', os.path.join(inside, 'start_child.py'), inside], files,
-            limits.file_size_mb, binds=((_child_code(), os.path.join(inside, 'start_child.py')),
-                                        (os.path.join(os.path.dirname(_child_code()), 'child'),
-                                         os.path.join(inside, 'child')),
-                                        (pack.array_file, os.path.join(inside, 'plan.bin'))),
+            limits.file_size_mb,
+            binds=_code_binds() + ((pack.array_file, os.path.join(inside, 'plan.bin')),),
             hidden=_hidden_folders())
         return argv, fds, _child_environment(os.path.join(inside, 'work'))
     submission_dir = os.path.join(staged, 'submission')
@@ -448,6 +451,20 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
         os.chown(staged, uid, gid)
     return ([sys.executable, '-E', '-s', _child_code(), staged], [],
             _child_environment(work))
+
+
+def _code_binds():
+    """(outside, inside) read-only binds of the child's code under bwrap."""
+    inside = isolation.INSIDE_ROOT
+    return ((_child_code(), os.path.join(inside, 'start_child.py')),
+            (os.path.join(os.path.dirname(_child_code()), 'child'), os.path.join(inside, 'child')))
+
+
+def _start_zygote():
+    """A new warm-start zygote (warm.Zygote) under bwrap."""
+    return warm.Zygote(os.path.join(isolation.INSIDE_ROOT, 'start_child.py'), _code_binds(),
+                       _hidden_folders(), _child_environment(isolation.INSIDE_ROOT + '/work'),
+                       scratch_folder())
 
 
 _CHILD_COPY = None
@@ -495,15 +512,49 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
       gradebook, other students).
     - service: LossService answering the loss calls of served probes, or None.
 
+    Under bwrap the child is a fork of a warm-start zygote (warm.py) where
+    that works, else a fresh process (cold start); the results are the same.
     Returns a ChildRun. Never raises for anything the student code does.
     """
     layer = isolation_layer()
+    zygote = warm.POOL.acquire(_start_zygote) if layer == 'bwrap' else None
+    if zygote is not None:
+        try:
+            return _in_staging(_run_warm, zygote, source, pack, limits, denied_roots, service)
+        except warm.WarmStartFailed as error:   # before any student code ran
+            if not isinstance(error, warm.ZygoteGone):
+                warm.POOL.disable(str(error))
+            warm.POOL.release(zygote, False)
+    return _in_staging(_run_cold, layer, source, pack, limits, denied_roots, service)
+
+
+def _in_staging(function, *args):
+    """function(staged, ChildRun, *args) with a fresh staging folder, removed afterwards."""
     staged = tempfile.mkdtemp(prefix='run-', dir=scratch_folder())
-    run = ChildRun(isolation=layer)
+    try:
+        run = ChildRun(isolation=isolation_layer())
+        function(staged, run, *args)
+        if _ABORTED.is_set():
+            raise Aborted()
+        run.stderr = _tail(os.path.join(staged, 'stderr'))
+        return run
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _start_reader(run, channel, replies, service, stop_child, limits):
+    reader = threading.Thread(
+        target=_serve_channel, daemon=True,
+        args=(channel, replies, ChannelSession(run, service), stop_child, limits.channel_caps))
+    reader.start()
+    return reader
+
+
+def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
+    """A fresh child process for this submission."""
     fds = []
     try:
         argv, fds, env = _stage(staged, source, pack, limits, denied_roots, layer)
-        session = ChannelSession(run, service)
         user = isolation.sandbox_user() if layer == 'uid-drop' else None
         as_user = {'user': user[1], 'group': user[2], 'extra_groups': []} if user else {}
         started = time.monotonic()
@@ -519,11 +570,8 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
                 fds = []
             with _ACTIVE_LOCK:
                 _ACTIVE.add(proc)
-            reader = threading.Thread(
-                target=_serve_channel, daemon=True,
-                args=(proc.stdout, proc.stdin, session, lambda: _kill_group(proc),
-                      limits.channel_caps))
-            reader.start()
+            reader = _start_reader(run, proc.stdout, proc.stdin, service,
+                                   lambda: _kill_group(proc), limits)
             try:
                 run.timed_out = not _ended_within(proc, limits.timeout)
             finally:
@@ -532,11 +580,49 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
                 with _ACTIVE_LOCK:
                     _ACTIVE.discard(proc)
             reader.join(timeout=10)
-        if _ABORTED.is_set():
-            raise Aborted()
         run.seconds = time.monotonic() - started
         run.returncode = proc.returncode
-        run.stderr = _tail(os.path.join(staged, 'stderr'))
     finally:
-        shutil.rmtree(staged, ignore_errors=True)
-    return run
+        for fd in fds:
+            os.close(fd)
+
+
+def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
+    """This submission in a fork of a warm-start zygote (raises WarmStartFailed before any
+    student code runs when the fork cannot be confined)."""
+    plan_path, source_path = os.path.join(staged, 'plan.json'), os.path.join(staged, 'source')
+    with open(plan_path, 'wb') as handle:
+        handle.write(json.dumps(_plan(pack, limits, denied_roots, 'bwrap', None)).encode())
+    with open(source_path, 'wb') as handle:
+        handle.write(source)
+    channel_in, channel_out = os.pipe()
+    replies_in, replies_out = os.pipe()
+    reusable = False
+    started = time.monotonic()
+    with open(os.path.join(staged, 'stderr'), 'wb') as err:
+        fds = [channel_out, replies_in]
+        reader = _start_reader(run, os.fdopen(channel_in, 'rb'), os.fdopen(replies_out, 'wb'),
+                               service, zygote.kill, limits)
+        try:
+            fds = warm.job_descriptors(plan_path, source_path, pack.array_file, channel_out,
+                                       replies_in, err.fileno())
+            with _ACTIVE_LOCK:
+                _ACTIVE.add(zygote.proc)
+            zygote.submit(fds)
+        finally:
+            for fd in fds:
+                if fd != err.fileno():
+                    os.close(fd)
+        try:
+            code = zygote.wait(limits.timeout)
+            run.timed_out = code is None
+            run.returncode = -signal.SIGKILL if code is None else code
+            reusable = code is not None
+        finally:
+            if not reusable:
+                zygote.kill()
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(zygote.proc)
+            reader.join(timeout=10)
+            warm.POOL.release(zygote, reusable)
+    run.seconds = time.monotonic() - started

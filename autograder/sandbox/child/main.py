@@ -72,19 +72,24 @@ def describe_exception(error, student_file):
 
 
 def load_plan(staged_dir):
-    """Probe list with input arrays, as written by the grader (runner.ProbePack).
-
-    The array file is mapped copy-on-write, not read: its pages are shared
-    with the other children through the page cache, and each probe's arrays
-    are views of their own part of it, writable, whose changes stay in this
-    process (so the probes need no copies of them).
-    """
+    """The plan as the grader wrote it into STAGED_DIR/plan.json, with its input arrays."""
     with open(os.path.join(staged_dir, 'plan.json'), encoding='utf-8') as handle:
         plan = json.load(handle)
-    mapped = b''
     with open(plan['array_file'], 'rb') as handle:
-        if os.fstat(handle.fileno()).st_size:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+        return attach_arrays(plan, handle.fileno())
+
+
+def attach_arrays(plan, array_fd):
+    """Give every probe of plan its input arrays, from the array file open at array_fd.
+
+    The file is mapped copy-on-write, not read: its pages are shared
+    with the other children through the page cache, and each probe's arrays
+    are views of their own part of it, writable, whose changes stay in this
+    process (so the probes need no copies of them). Returns plan.
+    """
+    mapped = b''
+    if os.fstat(array_fd).st_size:
+        mapped = mmap.mmap(array_fd, 0, access=mmap.ACCESS_COPY)
     arrays = {}
     for key, place in plan['arrays'].items():
         shape = tuple(place['shape'])
@@ -218,6 +223,7 @@ def watch_grader(reader):
 
 
 def main():
+    """Cold start: ``start_child.py STAGED_DIR``, the channel on stdin and stdout."""
     staged_dir = os.path.abspath(sys.argv[1])
     writer, reader = take_channel()
     watch_grader(reader)
@@ -227,7 +233,15 @@ def main():
         die_with_parent()
     if plan.get('seccomp'):
         syscalls.install()
+    run_plan(plan, staged_dir, writer, reader)
 
+
+def run_plan(plan, staged_dir, writer, reader):
+    """Import the student's module and run the probes; never returns.
+
+    The process is already limited and confined; staged_dir holds
+    submission/neural_net.py and the writable work/ folder.
+    """
     def send(message, payload=None):
         writer.write(channel.encode_message(message, payload))
 

@@ -1,0 +1,206 @@
+"""Warm start: a sandboxed Python with numpy loaded that forks one process per student.
+
+Started by the grader (autograder/sandbox/warm.py) inside bubblewrap as
+``start_child.py --zygote CONTROL_FD SECCOMP_FILE``. Starting Python and
+importing numpy costs more than most of a grade; here it is paid once, and
+each student's process is a fork of this one, confined afresh:
+
+    zygote (this loop; never runs student code, never reads a job's data)
+      └─ keeper: reads the job, enters new user, mount, PID, network, IPC,
+         │        UTS and cgroup namespaces nested in the sandbox's, mounts
+         │        a fresh size-capped tmpfs work folder, a read-only tmpfs
+         │        with the submission, and empty tmpfs over /proc and the
+         │        shared scratch folders
+         └─ init: process 1 of its own PID namespace, new session, no
+                  capabilities, resource limits, parent-death signal, the
+                  seccomp filter (no fork), then the student's code
+                  (main.run_plan, exactly as in a cold start)
+
+Students graded one after another or side by side see nothing of each
+other: not their processes (PID namespaces), files (mount namespaces over
+fresh tmpfs), sockets (network namespaces) or IPC objects. The zygote holds
+no student's data in its memory (a keeper reads its job only after the
+fork), so a fork carries nothing of an earlier submission.
+
+Control messages (SOCK_SEQPACKET, JSON): the zygote first sends
+{"ready": true} or {"ready": false, "reason": ...}; then, per job, the
+grader sends {"job": n} with the descriptors of JOB_FDS, and the zygote
+answers {"exit": code} (negative: killed by that signal) or
+{"error": reason} when the confinement itself could not be set up.
+"""
+import json
+import os
+import socket
+import struct
+import sys
+
+from . import main, namespaces
+
+ROOT = '/tln'
+JOB_FDS = ('plan', 'source', 'arrays', 'channel_out', 'channel_in', 'stderr')
+MAX_PLAN_BYTES = 16 * 1024 * 1024
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+# Folders every process of the sandbox would otherwise share, writable.
+SHARED_SCRATCH = ('/dev/shm', '/tmp', '/var/tmp', '/run/lock')
+STATUS = struct.Struct('<i')
+
+
+def _read_all(fd, limit):
+    chunks, size = [], 0
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b''.join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ValueError('a job file is larger than %d bytes' % limit)
+        chunks.append(chunk)
+
+
+def _confine(plan, source):
+    """Keeper: namespaces and mounts of one job (the next fork is its process 1)."""
+    namespaces.enter_new_namespaces()
+    limits = plan.get('limits') or {}
+    namespaces.mount_tmpfs(ROOT + '/work', limits.get('file_size_mb', 64) * 1024 * 1024)
+    submission = ROOT + '/submission'
+    namespaces.mount_tmpfs(submission, len(source) + 65536, mode=0o755)
+    path = os.path.join(submission, main.MODULE_NAME + '.py')
+    with open(path, 'wb') as handle:
+        handle.write(source)
+    os.chmod(path, 0o444)
+    namespaces.remount_read_only(submission)
+    namespaces.mount_tmpfs('/proc', 0, mode=0o555, read_only=True)
+    for folder in SHARED_SCRATCH:
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            namespaces.mount_tmpfs(folder, 0, mode=0o555, read_only=True)
+
+
+def _init(plan, fds, program):
+    """Process 1 of the job's namespaces: confine the rest of the way, then run the student."""
+    os.setsid()
+    os.dup2(fds['channel_out'], 1)
+    os.dup2(fds['channel_in'], 0)
+    os.dup2(fds['stderr'], 2)
+    main.attach_arrays(plan, fds['arrays'])      # mapped: the descriptor is no longer needed
+    os.closerange(3, os.sysconf('SC_OPEN_MAX'))
+    namespaces.drop_capabilities()
+    main.apply_limits(plan['limits'])
+    main.die_with_parent()
+    namespaces.load_seccomp(program)
+    writer, reader = main.take_channel()
+    main.watch_grader(reader)
+    main.run_plan(plan, ROOT, writer, reader)
+
+
+def _keeper(fds, program, report):
+    """Set up one job, fork its process 1, report how it ended; never returns."""
+    try:
+        plan = json.loads(_read_all(fds['plan'], MAX_PLAN_BYTES))
+        source = _read_all(fds['source'], MAX_SOURCE_BYTES)
+        _confine(plan, source)
+    except Exception as error:   # the confinement failed: no student code has run
+        os.write(report, b'E' + ('%s: %s' % (type(error).__name__, error)).encode()[:2000])
+        os._exit(1)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(report)
+            _init(plan, fds, program)
+        finally:
+            os._exit(70)
+    for fd in fds.values():
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    os.write(report, b'S' + STATUS.pack(os.waitstatus_to_exitcode(status)))
+    os._exit(0)
+
+
+def run_job(fds, program):
+    """Fork a keeper for one job and wait for it; returns the control reply (a dict)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            _keeper(fds, program, write_end)
+        finally:
+            os._exit(71)
+    os.close(write_end)
+    for fd in fds.values():
+        os.close(fd)
+    os.waitpid(pid, 0)
+    report = _read_all(read_end, 4096)
+    os.close(read_end)
+    if report[:1] == b'S' and len(report) == 1 + STATUS.size:
+        return {'exit': STATUS.unpack(report[1:])[0]}
+    if report[:1] == b'E':
+        return {'error': report[1:].decode('utf-8', 'replace')}
+    return {'error': 'the job ended before it was set up'}
+
+
+def self_test(program):
+    """None when a job's confinement works here, else why not (run once, at start)."""
+    def child():
+        namespaces.enter_new_namespaces()
+        namespaces.mount_tmpfs(ROOT + '/work', 4096)
+        namespaces.mount_tmpfs('/proc', 0, mode=0o555, read_only=True)
+        pid = os.fork()
+        if pid == 0:
+            code = 4
+            try:
+                namespaces.drop_capabilities()
+                namespaces.load_seccomp(program)
+                code = 0 if os.getpid() == 1 else 3
+                if program:
+                    try:
+                        os.fork()
+                        code = 6      # the filter should have refused it
+                    except OSError:
+                        pass
+            finally:
+                os._exit(code)
+        os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        try:
+            child()
+        except BaseException as error:   # noqa: B036 - reported, then this fork ends
+            os.write(write_end, ('%s: %s' % (type(error).__name__, error)).encode()[:2000])
+        finally:
+            os._exit(5)
+    os.close(write_end)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    reason = _read_all(read_end, 4096).decode('utf-8', 'replace')
+    os.close(read_end)
+    if code == 0:
+        return None
+    return reason or 'the confinement test ended with code %d' % code
+
+
+def serve(control_fd, program_file):
+    """The zygote's loop: one job at a time until the grader hangs up."""
+    control = socket.socket(fileno=control_fd)
+    with open(program_file, 'rb') as handle:
+        program = handle.read()
+    problem = self_test(program)
+    control.send(json.dumps({'ready': problem is None, 'reason': problem}).encode())
+    if problem is not None:
+        sys.exit(0)
+    while True:
+        try:
+            message, received, _, _ = socket.recv_fds(control, 4096, len(JOB_FDS))
+        except OSError:
+            break
+        if not message:
+            break
+        if len(received) != len(JOB_FDS):
+            for fd in received:
+                os.close(fd)
+            control.send(json.dumps({'error': 'a job needs %d descriptors' % len(JOB_FDS)})
+                         .encode())
+            continue
+        control.send(json.dumps(run_job(dict(zip(JOB_FDS, received)), program)).encode())
+    os._exit(0)

@@ -1,0 +1,198 @@
+"""The warm start: each student's process is a fork of a sandboxed zygote (sandbox/warm.py).
+
+It must grade exactly as a cold start does, confine each fork as bubblewrap
+confines a fresh process, and carry nothing from one student to the next.
+The confinement is observed from inside: a submission collects what it can
+see and do at import and reports it in the exception it raises.
+"""
+import json
+import os
+
+import pytest
+
+from autograder.grading import Grader
+from autograder.paths import REPO_DIR
+from autograder.sandbox import Limits, ProbePack, isolation, run_submission, warm
+from helpers import UNGUARD, mutants
+
+pytestmark = pytest.mark.slow
+
+CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
+SECRET = 'SECRET-OF-THE-FIRST-' + 'STUDENT'
+
+# Run at import by the probing submission; raises with what it found.
+PROBE = r'''
+import ctypes, errno, gc, json, os, socket
+facts = {'pid': os.getpid(), 'ppid': os.getppid()}
+def attempt(name, action):
+    try:
+        facts[name] = ['ok', action()]
+    except BaseException as error:
+        facts[name] = [type(error).__name__, getattr(error, 'errno', None)]
+attempt('proc', lambda: sorted(os.listdir('/proc')))
+attempt('work_before', lambda: sorted(os.listdir('.')))
+attempt('write_work', lambda: open('left_by_' + str(os.getpid()), 'w').write('x'))
+for folder in ('/dev/shm', '/tmp', '/tln/submission', '/tln'):
+    attempt('write ' + folder, lambda folder=folder: open(folder + '/planted', 'w').write('x'))
+writable = []
+for root, dirs, files in os.walk('/'):
+    if os.access(root, os.W_OK):
+        try:
+            open(os.path.join(root, '.probe'), 'w').close()
+            writable.append(root)
+        except OSError:
+            pass
+facts['writable'] = writable
+attempt('fork', os.fork)
+libc = ctypes.CDLL(None, use_errno=True)
+attempt('unshare', lambda: libc.unshare(0x10000000) or 0)
+attempt('mount', lambda: libc.mount(b'none', b'/tln/work', b'tmpfs', 0, None))
+header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+data = (ctypes.c_uint32 * 6)()
+libc.capget(header, data)
+facts['capabilities'] = list(data)
+attempt('network', lambda: socket.create_connection(('10.0.0.1', 80), timeout=2).close())
+def seen(needle):
+    return any(needle in text for item in gc.get_referents(*gc.get_objects())
+               if isinstance(item, (str, bytes)) and item is not needle
+               for text in [item if isinstance(item, str) else item.decode('latin-1')])
+needle = 'SECRET-OF-THE-FIRST-' + 'STUDENT'
+kept = ['control: ' + needle.lower()]
+facts['secret_seen'] = seen(needle)
+facts['control_seen'] = seen(needle.lower())     # the search finds what is there
+facts['modules'] = sorted(name for name in __import__('sys').modules if 'neural' in name)
+raise RuntimeError('FACTS' + json.dumps(facts))
+'''
+
+
+def warm_start_possible():
+    return isolation.available('bwrap') and isolation.choose() == 'bwrap'
+
+
+@pytest.fixture
+def warm_only(monkeypatch):
+    if not warm_start_possible():
+        pytest.skip('bubblewrap cannot run here (tests/test_sandbox.py fails that under CI)')
+    monkeypatch.setenv('TLN_WARM_START', '1')
+    monkeypatch.setattr(warm, 'POOL', warm.Pool())
+    yield warm.POOL
+    warm.POOL.close_all()
+
+
+def facts_of(source, limits=None):
+    """What PROBE (in source) saw, from the exception text it raised at import."""
+    pack = ProbePack([])
+    try:
+        run = run_submission(source.encode(), pack, limits or Limits(timeout=20))
+    finally:
+        pack.close()
+    assert 'FACTS' in run.import_error, (run.import_error, run.stderr)
+    text = run.import_error.split('FACTS', 1)[1]
+    return json.JSONDecoder().raw_decode(text)[0]
+
+
+def test_warm_start_is_used_where_bubblewrap_runs(warm_only):
+    with Grader(dataset='none', seed=4711) as grader:
+        result = grader.grade_file(os.path.join(REPO_DIR, 'solutions', 'neural_net.py'), 'ref')
+        assert result.score == result.max_score
+        assert warm_only.broken is None
+        assert len(warm_only._idle) == 1     # the zygote went back to the pool
+
+
+def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
+    """Process 1 of its own PID namespace with nothing else in view, a fresh empty
+    work folder and nothing else writable in the whole tree, no fork, no
+    namespaces or mounts of its own, no capabilities, no network."""
+    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
+    assert facts['pid'] == 1 and facts['ppid'] == 0
+    assert facts['proc'] == ['ok', []]
+    assert facts['work_before'] == ['ok', []]
+    assert facts['write_work'][0] == 'ok'
+    for folder in ('/dev/shm', '/tmp', '/tln/submission', '/tln'):
+        assert facts['write ' + folder][0] in ('OSError', 'PermissionError',
+                                               'FileNotFoundError'), (folder, facts)
+    # Shared by every fork of the zygote, everything else is read-only.
+    assert facts['writable'] == ['/tln/work']
+    assert facts['fork'][0] == 'PermissionError'
+    assert facts['unshare'] == ['ok', -1] and facts['mount'] == ['ok', -1]
+    assert facts['capabilities'] == [0] * 6
+    assert facts['network'][0] != 'ok'
+
+
+def test_nothing_carries_over_from_the_previous_student(warm_only):
+    """The first student's source, files and modules are gone for the next fork of the
+    same zygote (the zygote never reads a job's data; each fork gets a fresh tmpfs)."""
+    first = ('import numpy as np\nSECRET = %r\nopen("left_behind", "w").write(SECRET)\n'
+             'raise RuntimeError("FACTS{}")\n' % SECRET)
+    facts_of(first)
+    assert len(warm_only._idle) == 1
+    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
+    assert len(warm_only._idle) == 1, 'the same zygote served both'
+    assert facts['work_before'] == ['ok', []]
+    assert facts['control_seen'] is True
+    assert facts['secret_seen'] is False
+    assert facts['modules'] == ['neural_net']
+
+
+def test_a_timed_out_fork_costs_only_its_zygote(warm_only):
+    pack = ProbePack([])
+    try:
+        run = run_submission(b'while True:\n    pass\n', pack, Limits(timeout=2))
+        assert run.timed_out and not run.imported
+        assert warm_only._idle == [] and warm_only.broken is None
+        run = run_submission(b'import numpy as np\nclass TwoLayerNet:\n    pass\n', pack,
+                             Limits(timeout=20))
+        assert run.imported and run.finished and not run.timed_out
+        assert len(warm_only._idle) == 1
+    finally:
+        pack.close()
+
+
+def test_without_nested_namespaces_children_start_cold(warm_only, monkeypatch):
+    """A zygote that cannot confine its forks switches the warm start off for the
+    process; the grade is the same, from a cold start."""
+    monkeypatch.setattr(warm.Zygote, '__init__', _refusing_zygote)
+    with Grader(dataset='none', seed=4711) as grader:
+        result = grader.grade_file(os.path.join(REPO_DIR, 'solutions', 'neural_net.py'), 'ref')
+    assert result.score == result.max_score
+    assert warm_only.broken == 'nested user namespaces refused (test)'
+
+
+def _refusing_zygote(self, *args, **kwargs):
+    raise warm.WarmStartFailed('nested user namespaces refused (test)')
+
+
+def test_warm_and_cold_starts_grade_identically(warm_only, monkeypatch, tmp_path):
+    """Every mutant and corpus file, JSON for JSON, warm against cold."""
+    files = [(m.name, mutants.write(m, str(tmp_path / m.name))) for m in mutants.MUTANTS]
+    files += [(name, os.path.join(CORPUS, name)) for name in sorted(os.listdir(CORPUS))
+              if name.endswith('.py')]
+    results = {}
+    for mode in ('1', '0'):
+        monkeypatch.setenv('TLN_WARM_START', mode)
+        with Grader(dataset='none', seed=4711) as grader:
+            results[mode] = [grader.grade_file(path, name).to_json(timing=False)
+                             for name, path in files]
+    assert results['1'] == results['0']
+    assert len(results['1']) == len(files) > 80
+
+
+def test_a_zygote_outlives_its_thread_and_a_dead_one_is_replaced(warm_only):
+    """A zygote started by a batch's worker thread serves later grades; one that
+    died while idle is replaced without switching the warm start off."""
+    import signal
+    import threading
+    reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
+    with Grader(dataset='none', seed=4711) as grader:
+        worker = threading.Thread(target=grader.grade_file, args=(reference, 'in a thread'))
+        worker.start()
+        worker.join()
+        [first] = warm_only._idle
+        assert grader.grade_file(reference, 'after the thread').score == grader.max_score
+        assert warm_only._idle == [first]
+        os.killpg(first.proc.pid, signal.SIGKILL)
+        first.proc.wait(timeout=10)
+        assert grader.grade_file(reference, 'after its death').score == grader.max_score
+        assert warm_only.broken is None
+        [second] = warm_only._idle
+        assert second is not first and second.alive()
