@@ -100,11 +100,11 @@ def test_warm_start_is_used_where_bubblewrap_runs(warm_only):
 
 
 def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
-    """Process 1 of its own PID namespace with nothing else in view, a fresh empty
+    """Process 2 of its own PID namespace with nothing else in view, a fresh empty
     work folder and nothing else writable in the whole tree, no fork, no
     namespaces or mounts of its own, no capabilities, no network."""
     facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
-    assert facts['pid'] == 1 and facts['ppid'] == 0
+    assert facts['pid'] == 2 and facts['ppid'] == 1      # under an init, as in bubblewrap
     assert facts['proc'] == ['ok', []]
     assert facts['work_before'] == ['ok', []]
     assert facts['write_work'][0] == 'ok'
@@ -162,11 +162,27 @@ def _refusing_zygote(self, *args, **kwargs):
     raise warm.WarmStartFailed('nested user namespaces refused (test)')
 
 
+# A correct file that ends itself at import: process 1 of a PID namespace would
+# ignore these signals, so the student's process must not be process 1.
+ENDS_ITSELF = {
+    'self_kill': 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)',
+    'self_term': 'import signal\nsignal.raise_signal(signal.SIGTERM)',
+    'alarm': 'import signal, time\nsignal.alarm(1)\ntime.sleep(3)',
+    'abort': 'import os\nos.abort()',
+    'segfault': 'import faulthandler\nfaulthandler._sigsegv()',
+}
+
+
 def test_warm_and_cold_starts_grade_identically(warm_only, monkeypatch, tmp_path):
-    """Every mutant and corpus file, JSON for JSON, warm against cold."""
+    """Every mutant and corpus file, and correct files that end themselves by a
+    signal, JSON for JSON, warm against cold."""
+    from helpers import reference_text, write_submission
     files = [(m.name, mutants.write(m, str(tmp_path / m.name))) for m in mutants.MUTANTS]
     files += [(name, os.path.join(CORPUS, name)) for name in sorted(os.listdir(CORPUS))
               if name.endswith('.py')]
+    files += [(name, write_submission(str(tmp_path / name), reference_text().replace(
+        'import numpy as np\n', 'import numpy as np\n' + code + '\n', 1)))
+        for name, code in ENDS_ITSELF.items()]
     results = {}
     for mode in ('1', '0'):
         monkeypatch.setenv('TLN_WARM_START', mode)
@@ -175,6 +191,8 @@ def test_warm_and_cold_starts_grade_identically(warm_only, monkeypatch, tmp_path
                              for name, path in files]
     assert results['1'] == results['0']
     assert len(results['1']) == len(files) > 80
+    for result in results['1'][-len(ENDS_ITSELF):]:
+        assert result['score'] == 0, result
 
 
 def test_a_zygote_outlives_its_thread_and_a_dead_one_is_replaced(warm_only):

@@ -524,7 +524,6 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
         except warm.WarmStartFailed as error:   # before any student code ran
             if not isinstance(error, warm.ZygoteGone):
                 warm.POOL.disable(str(error))
-            warm.POOL.release(zygote, False)
     return _in_staging(_run_cold, layer, source, pack, limits, denied_roots, service)
 
 
@@ -603,17 +602,17 @@ def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
         fds = [channel_out, replies_in]
         reader = _start_reader(run, os.fdopen(channel_in, 'rb'), os.fdopen(replies_out, 'wb'),
                                service, zygote.kill, limits)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(zygote.proc)
         try:
-            fds = warm.job_descriptors(plan_path, source_path, pack.array_file, channel_out,
-                                       replies_in, err.fileno())
-            with _ACTIVE_LOCK:
-                _ACTIVE.add(zygote.proc)
-            zygote.submit(fds)
-        finally:
-            for fd in fds:
-                if fd != err.fileno():
-                    os.close(fd)
-        try:
+            try:
+                fds = warm.job_descriptors(plan_path, source_path, pack.array_file,
+                                           channel_out, replies_in, err.fileno())
+                zygote.submit(fds)
+            finally:
+                for fd in fds:
+                    if fd != err.fileno():
+                        os.close(fd)
             code = zygote.wait(limits.timeout)
             run.timed_out = code is None
             run.returncode = -signal.SIGKILL if code is None else code

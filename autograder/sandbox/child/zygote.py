@@ -9,16 +9,17 @@ each student's process is a fork of this one, confined afresh:
       └─ keeper: reads the job, enters new user, mount, PID, network, IPC,
          │        UTS and cgroup namespaces nested in the sandbox's, mounts
          │        a fresh size-capped tmpfs work folder, a read-only tmpfs
-         │        with the submission, and empty tmpfs over /proc and the
-         │        shared scratch folders
+         │        with the submission, and an empty one over /proc
          └─ init: process 1 of its own PID namespace, new session, no
-                  capabilities, resource limits, parent-death signal, the
-                  seccomp filter (no fork), then the student's code
+            │     capabilities; waits for the student and ends as it did
+            └─ student: process 2, resource limits, parent-death signal,
+                  the seccomp filter (no fork), then the student's code
                   (main.run_plan, exactly as in a cold start)
 
 Students graded one after another or side by side see nothing of each
-other: not their processes (PID namespaces), files (mount namespaces over
-fresh tmpfs), sockets (network namespaces) or IPC objects. The zygote holds
+other: not their processes (PID namespaces), files (the zygote's sandbox is
+read-only everywhere but the work folder, which each job mounts afresh),
+sockets (network namespaces) or IPC objects. The zygote holds
 no student's data in its memory (a keeper reads its job only after the
 fork), so a fork carries nothing of an earlier submission.
 
@@ -34,14 +35,14 @@ import socket
 import struct
 import sys
 
+import numpy.random  # noqa: F401 - loaded once here, not by every student (numpy loads it lazily)
+
 from . import main, namespaces
 
 ROOT = '/tln'
 JOB_FDS = ('plan', 'source', 'arrays', 'channel_out', 'channel_in', 'stderr')
 MAX_PLAN_BYTES = 16 * 1024 * 1024
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
-# Folders every process of the sandbox would otherwise share, writable.
-SHARED_SCRATCH = ('/dev/shm', '/tmp', '/var/tmp', '/run/lock')
 STATUS = struct.Struct('<i')
 
 
@@ -70,26 +71,58 @@ def _confine(plan, source):
     os.chmod(path, 0o444)
     namespaces.remount_read_only(submission)
     namespaces.mount_tmpfs('/proc', 0, mode=0o555, read_only=True)
-    for folder in SHARED_SCRATCH:
-        if os.path.isdir(folder) and not os.path.islink(folder):
-            namespaces.mount_tmpfs(folder, 0, mode=0o555, read_only=True)
 
 
 def _init(plan, fds, program):
-    """Process 1 of the job's namespaces: confine the rest of the way, then run the student."""
+    """Process 1 of the job's PID namespace: starts the student's process and ends as it
+    did, as bubblewrap's own init does (exit code, or 128 + the signal that killed it).
+
+    The student's code never runs as process 1, which would ignore the signals it
+    sends itself (a self-kill or an alarm would not end it, as they do cold).
+    """
     os.setsid()
+    namespaces.drop_capabilities()          # inherited by the student's process
+    main.die_with_parent()
+    pid = _fork_into(_student, plan, fds, program)
+    for fd in fds.values():
+        os.close(fd)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def _student(plan, fds, program):
+    """Process 2 of the job's PID namespace: confine the rest of the way, then run the student."""
     os.dup2(fds['channel_out'], 1)
     os.dup2(fds['channel_in'], 0)
     os.dup2(fds['stderr'], 2)
     main.attach_arrays(plan, fds['arrays'])      # mapped: the descriptor is no longer needed
     os.closerange(3, os.sysconf('SC_OPEN_MAX'))
-    namespaces.drop_capabilities()
-    main.apply_limits(plan['limits'])
-    main.die_with_parent()
-    namespaces.load_seccomp(program)
+    try:
+        main.apply_limits(plan['limits'])
+        main.die_with_parent()
+        namespaces.load_seccomp(program)
+    except OSError as error:   # no student code has run: say so in the stderr tail
+        os.write(2, ('warm start: the confinement failed (%s)\n' % error).encode())
+        os._exit(70)
     writer, reader = main.take_channel()
     main.watch_grader(reader)
     main.run_plan(plan, ROOT, writer, reader)
+
+
+def _fork_into(function, *args, close_in_child=None):
+    """Fork; the child closes close_in_child and runs function(*args), never returning.
+
+    Returns the child's pid (in the parent).
+    """
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if close_in_child is not None:
+                os.close(close_in_child)
+            function(*args)
+        finally:
+            os._exit(70)
+    return pid
 
 
 def _keeper(fds, program, report):
@@ -101,13 +134,7 @@ def _keeper(fds, program, report):
     except Exception as error:   # the confinement failed: no student code has run
         os.write(report, b'E' + ('%s: %s' % (type(error).__name__, error)).encode()[:2000])
         os._exit(1)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(report)
-            _init(plan, fds, program)
-        finally:
-            os._exit(70)
+    pid = _fork_into(_init, plan, fds, program, close_in_child=report)
     for fd in fds.values():
         os.close(fd)
     _, status = os.waitpid(pid, 0)
@@ -118,13 +145,7 @@ def _keeper(fds, program, report):
 def run_job(fds, program):
     """Fork a keeper for one job and wait for it; returns the control reply (a dict)."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_end)
-            _keeper(fds, program, write_end)
-        finally:
-            os._exit(71)
+    pid = _fork_into(_keeper, fds, program, write_end, close_in_child=read_end)
     os.close(write_end)
     for fd in fds.values():
         os.close(fd)
@@ -161,16 +182,14 @@ def self_test(program):
                 os._exit(code)
         os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
+    def reporting_child():
         try:
             child()
         except BaseException as error:   # noqa: B036 - reported, then this fork ends
             os.write(write_end, ('%s: %s' % (type(error).__name__, error)).encode()[:2000])
-        finally:
-            os._exit(5)
+
+    read_end, write_end = os.pipe()
+    pid = _fork_into(reporting_child, close_in_child=read_end)
     os.close(write_end)
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     reason = _read_all(read_end, 4096).decode('utf-8', 'replace')
