@@ -24,7 +24,7 @@ from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
-from .sandbox import Limits, ProbePack, isolation_layer, run_submission, warm
+from .sandbox import Limits, ProbePack, isolation_layer, run_submission, serving, warm
 from .sandbox.service import LossService, ProbeBudget
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -214,6 +214,7 @@ class Grader:
             pack.close()
         self._student_packs.clear()
         warm.POOL.close_all()     # idle warm-start zygotes (sandbox/warm.py)
+        serving.POOL.close_all()  # and serving workers (sandbox/serving.py)
 
     def __enter__(self):
         return self
@@ -250,7 +251,8 @@ class Grader:
             return _not_graded(checks, name, problem, ('no_file',))
         intact, warning = markers.marker_status(source.decode('utf-8', errors='replace'))
         pack, gate, budgets = self._student_pack(checks)
-        service = (LossService(self.reference_class, budgets, gate) if budgets else None)
+        service = (LossService(self.reference_class, budgets, gate, self.reference_file)
+                   if budgets else None)
         run = run_submission(source, pack, self.limits, self.denied_roots, service)
         result = self.judge(run, name, checks, (intact, warning), service)
         result.seconds = run.seconds

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.grading import Grader
 from autograder.paths import REPO_DIR
-from autograder.sandbox import Limits, ProbePack, isolation, run_submission, warm
+from autograder.sandbox import Limits, ProbePack, isolation, run_submission, serving, warm
 from helpers import UNGUARD, mutants
 
 pytestmark = pytest.mark.slow
@@ -75,8 +75,10 @@ def warm_only(monkeypatch):
         pytest.skip('bubblewrap cannot run here (tests/test_sandbox.py fails that under CI)')
     monkeypatch.setenv('TLN_WARM_START', '1')
     monkeypatch.setattr(warm, 'POOL', warm.Pool())
+    monkeypatch.setattr(serving, 'POOL', warm.Pool())
     yield warm.POOL
     warm.POOL.close_all()
+    serving.POOL.close_all()
 
 
 def facts_of(source, limits=None):
@@ -214,3 +216,45 @@ def test_a_zygote_outlives_its_thread_and_a_dead_one_is_replaced(warm_only):
         assert warm_only.broken is None
         [second] = warm_only._idle
         assert second is not first and second.alive()
+
+
+def test_channels_are_served_by_a_worker_process(warm_only):
+    """The loss calls are answered in a serving worker, not in the grader's process;
+    its record comes back (train is judged on the losses it served); a worker that
+    died while idle is replaced."""
+    import signal
+    reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
+    with Grader(dataset='none', seed=4711) as grader:
+        result = grader.grade_file(reference, 'ref')
+        assert result.score == result.max_score
+        [worker] = serving.POOL._idle
+        assert worker.proc.pid != os.getpid() and worker.alive()
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait(timeout=10)
+        assert grader.grade_file(reference, 'again').score == grader.max_score
+        [second] = serving.POOL._idle
+        assert second is not worker and serving.POOL.broken is None
+
+
+def test_a_serving_worker_that_dies_mid_job_is_the_graders_failure(warm_only):
+    """Not the student's doing: the grade raises (a batch reports the grader's failure
+    for that submission and grades the rest), no score is made up."""
+    import signal
+    import threading
+    import time
+    slow = reference_with_import_code('import time\ntime.sleep(3)')
+    with Grader(dataset='none', seed=4711) as grader:
+        grader.grade_source(slow.encode(), 'warm-up')
+        [worker] = serving.POOL._idle
+        killer = threading.Timer(1.0, os.kill, (worker.proc.pid, signal.SIGKILL))
+        killer.start()
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match='serving worker failed'):
+            grader.grade_source(slow.encode(), 'during')
+        assert time.monotonic() - started < 20
+        assert grader.grade_source(slow.encode(), 'after').score == grader.max_score
+
+
+def reference_with_import_code(code):
+    from helpers import reference_text
+    return reference_text().replace('import numpy as np\n', 'import numpy as np\n' + code + '\n', 1)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import isolation, warm
+from . import isolation, serving, warm
 from .child import channel as wire
 
 START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
@@ -586,6 +586,34 @@ def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
             os.close(fd)
 
 
+def _serve_elsewhere(channel_fd, replies_fd, service, stop_child, limits):
+    """Hand the channel to a serving worker (serving.py); its collector, or None (serve here)."""
+    if service is not None and service.reference_file is None:
+        return None
+    worker = serving.POOL.acquire(serving.ServingWorker)
+    if worker is None:
+        return None
+    try:
+        collector = worker.serve(channel_fd, replies_fd, service, limits.channel_caps, stop_child)
+    except warm.WarmStartFailed:
+        serving.POOL.release(worker, False)
+        return None
+    return collector
+
+
+def _adopt(run, service, collector):
+    """Take the served run's results from the worker, and give the worker back."""
+    try:
+        served, record = collector.result(timeout=10)
+    finally:
+        serving.POOL.release(collector.worker, collector.answer is not None)
+    for name in ('imported', 'import_error', 'import_kind', 'probe_results', 'finished',
+                 'channel_error'):
+        setattr(run, name, getattr(served, name))
+    if service is not None:
+        service.adopt(record)
+
+
 def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
     """This submission in a fork of a warm-start zygote (raises WarmStartFailed before any
     student code runs when the fork cannot be confined)."""
@@ -600,8 +628,11 @@ def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
     started = time.monotonic()
     with open(os.path.join(staged, 'stderr'), 'wb') as err:
         fds = [channel_out, replies_in]
-        reader = _start_reader(run, os.fdopen(channel_in, 'rb'), os.fdopen(replies_out, 'wb'),
-                               service, zygote.kill, limits)
+        collector = _serve_elsewhere(channel_in, replies_out, service, zygote.kill, limits)
+        reader = None
+        if collector is None:
+            reader = _start_reader(run, os.fdopen(channel_in, 'rb'),
+                                   os.fdopen(replies_out, 'wb'), service, zygote.kill, limits)
         with _ACTIVE_LOCK:
             _ACTIVE.add(zygote.proc)
         try:
@@ -622,6 +653,9 @@ def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
                 zygote.kill()
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(zygote.proc)
-            reader.join(timeout=10)
+            if reader is not None:
+                reader.join(timeout=10)
             warm.POOL.release(zygote, reusable)
+        if collector is not None:
+            _adopt(run, service, collector)
     run.seconds = time.monotonic() - started

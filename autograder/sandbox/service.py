@@ -66,14 +66,31 @@ class LossService:
       is answered.
     """
 
-    def __init__(self, reference_class, budgets, gate_ids):
+    def __init__(self, reference_class, budgets, gate_ids, reference_file=None):
         self._reference_class = reference_class
         self._budgets = budgets
         self._gate_ids = frozenset(gate_ids)
+        self.reference_file = reference_file   # where reference_class came from, if a file
         self._loss_calls = {probe_id: 0 for probe_id in budgets}
         self._score_calls = {probe_id: 0 for probe_id in budgets}
         self.served_losses = {probe_id: [] for probe_id in budgets}
         self.first_batches = {}
+
+    def spec(self):
+        """What another process needs to serve like this one: (reference file, budgets, gate)."""
+        return self.reference_file, self._budgets, sorted(self._gate_ids)
+
+    def record(self):
+        """What serving one run left behind (calls counted, losses served, first batches)."""
+        return {'loss_calls': self._loss_calls, 'score_calls': self._score_calls,
+                'served_losses': self.served_losses, 'first_batches': self.first_batches}
+
+    def adopt(self, record):
+        """Take over the record of a run served in another process (serving.py)."""
+        self._loss_calls = record['loss_calls']
+        self._score_calls = record['score_calls']
+        self.served_losses = record['served_losses']
+        self.first_batches = record['first_batches']
 
     def answer(self, message, reported_ids, payload=None, reply_payload=None):
         """The reply (a dict) to one 'loss_call' message.

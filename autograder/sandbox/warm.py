@@ -151,50 +151,52 @@ class Zygote:
 
 
 class Pool:
-    """Idle zygotes of this grader process, started on demand."""
+    """Idle helper processes of this grader (zygotes, serving workers), started on demand.
+
+    An item has alive() and close(); start() makes a new one or raises
+    WarmStartFailed (or OSError), which switches the pool off for the process.
+    """
 
     def __init__(self):
         self._idle = []
         self._lock = threading.Lock()
-        self.broken = None    # why the warm start is off, once it is
+        self.broken = None    # why the pool is off, once it is
 
     def acquire(self, start):
-        """An idle zygote, or a new one from start(); None when the warm start is off."""
+        """An idle item, or a new one from start(); None when the warm start is off."""
         if os.environ.get('TLN_WARM_START', '1') == '0':
             return None
         with self._lock:
             if self.broken is not None:
                 return None
             while self._idle:
-                zygote = self._idle.pop()
-                if zygote.alive():
-                    return zygote
-                zygote.close()
+                item = self._idle.pop()
+                if item.alive():
+                    return item
+                item.close()
         try:
             return start()
         except (WarmStartFailed, OSError) as error:
             self.disable(str(error))
             return None
 
-    def release(self, zygote, reusable):
-        if reusable and zygote.alive():
+    def release(self, item, reusable):
+        if reusable and item.alive():
             with self._lock:
-                self._idle.append(zygote)
+                self._idle.append(item)
                 return
-        zygote.close()
+        item.close()
 
     def disable(self, reason):
         with self._lock:
             self.broken = reason
-            idle, self._idle = self._idle, []
-        for zygote in idle:
-            zygote.close()
+        self.close_all()
 
     def close_all(self):
         with self._lock:
             idle, self._idle = self._idle, []
-        for zygote in idle:
-            zygote.close()
+        for item in idle:
+            item.close()
 
 
 POOL = Pool()
