@@ -74,11 +74,12 @@ def encode_arrays(arrays, payload=None):
 
 def _size(name, shape):
     """Number of elements of a claimed shape (Python ints: no overflow, whatever is claimed)."""
-    if (not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS
-            or not all(type(n) is int and n >= 0 for n in shape)):
+    if type(shape) is not list or len(shape) > MAX_DIMENSIONS:
         raise WireError('malformed output %r' % (name,))
     size = 1
     for extent in shape:
+        if type(extent) is not int or extent < 0:
+            raise WireError('malformed output %r' % (name,))
         size *= extent
     if size > MAX_ARRAY_ELEMENTS:
         raise WireError('output %r is too large' % (name,))
@@ -133,9 +134,13 @@ def decode_problems(problems):
     return {key[:100]: value[:500] for key, value in problems.items()}
 
 
+# One encoder for every frame (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(',', ':'))
+
+
 def encode_message(message, payload=None):
     """One frame: message (a JSON-serialisable dict) and the payload its arrays went to."""
-    header = json.dumps(message, sort_keys=True).encode('utf-8')
+    header = _ENCODER.encode(message).encode('utf-8')
     parts = payload.parts if payload is not None else []
     size = payload.size if payload is not None else 0
     return b''.join([FRAME_PREFIX.pack(len(header), size), header] + parts)
