@@ -9,7 +9,6 @@ judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
 """
 import hashlib
-import importlib.util
 import json
 import os
 import signal
@@ -25,7 +24,7 @@ from .paths import is_student_copy, package_source_files, private_dirs, referenc
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, isolation_layer, run_submission, serving, warm
-from .sandbox.service import LossService, ProbeBudget
+from .sandbox.service import LossService, ProbeBudget, load_reference_class
 
 MAX_SOURCE_BYTES = 1024 * 1024
 
@@ -68,14 +67,6 @@ def read_source(path):
     """The first MAX_SOURCE_BYTES + 1 bytes of path (enough to tell it is too large)."""
     with open(path, 'rb') as handle:
         return handle.read(MAX_SOURCE_BYTES + 1)
-
-
-def load_reference_class(path):
-    """The reference TwoLayerNet, loaded in the grader (never in a student's process)."""
-    spec = importlib.util.spec_from_file_location('_tln_reference_net', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.TwoLayerNet
 
 
 def code_fingerprint():

@@ -534,14 +534,37 @@ def run_submission(source, pack, limits, denied_roots=(), service=None):
     Returns a ChildRun. Never raises for anything the student code does.
     """
     layer = isolation_layer()
-    zygote = warm.POOL.acquire(_start_zygote) if layer == 'bwrap' else None
+    zygote, worker = _acquire_warm(service) if layer == 'bwrap' else (None, None)
     if zygote is not None:
         try:
-            return _in_staging(_run_warm, zygote, source, pack, limits, denied_roots, service)
+            return _in_staging(_run_warm, zygote, worker, source, pack, limits, denied_roots,
+                               service)
         except warm.WarmStartFailed as error:   # before any student code ran
             if not isinstance(error, warm.ZygoteGone):
                 warm.POOL.disable(str(error))
+    elif worker is not None:
+        serving.POOL.release(worker, True)
     return _in_staging(_run_cold, layer, source, pack, limits, denied_roots, service)
+
+
+def _acquire_warm(service):
+    """(zygote, serving worker or None) for one run; a new worker starts beside a new
+    zygote rather than after it. The worker is None where the channel is served here
+    (a loss service without a reference file)."""
+    if service is not None and service.reference_file is None:
+        return warm.POOL.acquire(_start_zygote), None
+    found = {}
+    starter = None
+    if not serving.POOL.has_idle():
+        starter = threading.Thread(target=lambda: found.update(
+            worker=serving.POOL.acquire(serving.ServingWorker)))
+        starter.start()
+    zygote = warm.POOL.acquire(_start_zygote)
+    if starter is None:
+        found['worker'] = serving.POOL.acquire(serving.ServingWorker)
+    else:
+        starter.join()
+    return zygote, found.get('worker')
 
 
 def _in_staging(function, *args):
@@ -603,11 +626,8 @@ def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
             os.close(fd)
 
 
-def _serve_elsewhere(channel_fd, replies_fd, service, stop_child, limits):
+def _serve_elsewhere(worker, channel_fd, replies_fd, service, stop_child, limits):
     """Hand the channel to a serving worker (serving.py); its collector, or None (serve here)."""
-    if service is not None and service.reference_file is None:
-        return None
-    worker = serving.POOL.acquire(serving.ServingWorker)
     if worker is None:
         return None
     try:
@@ -631,7 +651,7 @@ def _adopt(run, service, collector):
         service.adopt(record)
 
 
-def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
+def _run_warm(staged, run, zygote, worker, source, pack, limits, denied_roots, service):
     """This submission in a fork of a warm-start zygote (raises WarmStartFailed before any
     student code runs when the fork cannot be confined)."""
     plan_path, source_path = os.path.join(staged, 'plan.json'), os.path.join(staged, 'source')
@@ -645,7 +665,8 @@ def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
     started = time.monotonic()
     with open(os.path.join(staged, 'stderr'), 'wb') as err:
         fds = [channel_out, replies_in]
-        collector = _serve_elsewhere(channel_in, replies_out, service, zygote.kill, limits)
+        collector = _serve_elsewhere(worker, channel_in, replies_out, service, zygote.kill,
+                                     limits)
         reader = None
         if collector is None:
             reader = _start_reader(run, os.fdopen(channel_in, 'rb'),
@@ -673,6 +694,9 @@ def _run_warm(staged, run, zygote, source, pack, limits, denied_roots, service):
             if reader is not None:
                 reader.join(timeout=10)
             warm.POOL.release(zygote, reusable)
+            if collector is not None and sys.exc_info()[0] is not None:
+                collector.join(timeout=10)    # the job failed: give the worker back
+                serving.POOL.release(collector.worker, collector.answer is not None)
         if collector is not None:
             _adopt(run, service, collector)
     run.seconds = time.monotonic() - started

@@ -16,6 +16,8 @@ calls. Every loss it returns is recorded (the train check compares the
 student's ``loss_history`` with them), and so is the first minibatch of each
 run (the sgd check compares it with the specified sampling).
 """
+import importlib.util
+
 import numpy as np
 
 from .child import channel as wire
@@ -24,6 +26,14 @@ from .child.probes import PARAM_NAMES
 # Calls with y (training steps) allowed per served probe: num_iters + 1.
 # Calls without y (scores, for predict) allowed: twice per step plus two.
 SCORE_CALLS_PER_STEP = 2
+
+
+def load_reference_class(path):
+    """The reference TwoLayerNet, loaded in the grader (never in a student's process)."""
+    spec = importlib.util.spec_from_file_location('_tln_reference_net', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TwoLayerNet
 
 
 class ServiceRefused(Exception):

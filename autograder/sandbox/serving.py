@@ -178,9 +178,8 @@ def _watch_grader(sock):
 
 def worker_main(fd):
     """The worker's loop: one job at a time until the grader hangs up."""
-    from ..grading import load_reference_class
     from .runner import ChannelSession, ChildRun, _serve_channel
-    from .service import LossService
+    from .service import LossService, load_reference_class
 
     sock = socket.socket(fileno=fd)
     _watch_grader(sock)

@@ -180,6 +180,10 @@ class Pool:
             self.disable(str(error))
             return None
 
+    def has_idle(self):
+        with self._lock:
+            return bool(self._idle)
+
     def release(self, item, reusable):
         if reusable and item.alive():
             with self._lock:
