@@ -42,6 +42,8 @@ SANDBOX_USERS = ('tln-student', 'nobody')
 INSIDE_UID = 65534
 # Where the child's files appear inside the bwrap sandbox.
 INSIDE_ROOT = '/tln'
+# Where a shared sandbox (the warm start's zygote) finds the compiled seccomp filter.
+SECCOMP_FILE = INSIDE_ROOT + '/seccomp.bpf'
 # Distributions whose files students may import (with their dependencies).
 IMPORTABLE = ('numpy', 'future', 'matplotlib')
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -164,8 +166,9 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
       (the datasets: validation labels never reach the child).
     - dirs: empty folders to create inside (mount points of the warm start).
     - shared: the sandbox serves many students one after another (the warm
-      start's zygote, child/zygote.py): no seccomp filter (the zygote forks;
-      each fork loads the filter itself), and every mount except the work
+      start's zygote, child/zygote.py): the seccomp filter is not applied but
+      given as the file SECCOMP_FILE (the zygote forks; each fork loads the
+      filter itself), and every mount except the work
       folder read-only, the root and the tmpfs that hide folders included,
       so that nothing a student writes outside its own (per-fork) work
       folder can reach the next.
@@ -189,16 +192,18 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
         argv += ['--dir', folder]
     argv += ['--size', str(work_mb * 1024 * 1024), '--tmpfs', INSIDE_ROOT + '/work',
              '--chdir', INSIDE_ROOT + '/work']
-    if shared:
-        for path in made_writable + ['/']:
-            argv += ['--remount-ro', path]
-    program = None if shared else seccomp_program()
+    program = seccomp_program()
     if program is not None:
         read_end, write_end = os.pipe()
         os.write(write_end, program)   # a few hundred bytes: fits the pipe buffer
         os.close(write_end)
-        argv += ['--seccomp', str(read_end)]
+        # A shared sandbox's zygote forks, so each fork loads the filter itself.
+        argv += (['--ro-bind-data', str(read_end), SECCOMP_FILE] if shared
+                 else ['--seccomp', str(read_end)])
         fds.append(read_end)
+    if shared:
+        for path in made_writable + ['/']:
+            argv += ['--remount-ro', path]
     argv += [sys.executable] + list(python_args)
     return argv, fds
 

@@ -163,26 +163,14 @@ POOL = Pool()
 
 # ----------------------------------------------------------- worker side ---
 
-def _watch_grader(sock):
-    """End this process when the grader's end of the socket closes, even mid-job."""
-    def watch():
-        poller = select.poll()
-        poller.register(sock.fileno(), 0)      # hang-ups and errors only
-        while True:
-            for _, event in poller.poll():
-                if event & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
-                    os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def worker_main(fd):
     """The worker's loop: one job at a time until the grader hangs up."""
+    from .child.main import watch_grader
     from .runner import ChannelSession, ChildRun, _serve_channel
     from .service import LossService, load_reference_class
 
     sock = socket.socket(fileno=fd)
-    _watch_grader(sock)
+    watch_grader(sock)     # ends this worker when the grader is gone, even mid-job
     _send(sock, 'ready')
     classes = {}
     while True:

@@ -32,9 +32,6 @@ from .child.zygote import JOB_FDS
 
 READY_TIMEOUT = 60.0
 ZYGOTE_WORK_MB = 1
-# Seconds a job may take beyond the grader's limit for the zygote's own
-# bookkeeping before the zygote counts as stuck.
-REPORT_GRACE = 5.0
 
 
 class WarmStartFailed(Exception):
@@ -52,22 +49,17 @@ class Zygote:
     - binds: (outside, inside) read-only binds of that code.
     - hidden: folders to hide (datasets).
     - env: the child environment.
-    - scratch: a private folder for the seccomp program and the zygote's log.
+    - scratch: a private folder for the zygote's log.
     """
 
     def __init__(self, code, binds, hidden, env, scratch):
         self.killed = False
         self.log = os.path.join(scratch, 'zygote-%d.log' % id(self))
-        program_path = os.path.join(scratch, 'seccomp.bpf')
-        with open(program_path, 'wb') as handle:
-            handle.write(isolation.seccomp_program() or b'')
-        program_fd = os.open(program_path, os.O_RDONLY)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        inside = isolation.INSIDE_ROOT
         argv, fds = isolation.bwrap_command(
-            ['-E', '-s', code, '--zygote', str(theirs.fileno()), inside + '/seccomp.bpf'],
-            {inside + '/seccomp.bpf': program_fd}, ZYGOTE_WORK_MB, binds=binds, hidden=hidden,
-            dirs=(inside + '/submission',), shared=True)
+            ['-E', '-s', code, '--zygote', str(theirs.fileno()), isolation.SECCOMP_FILE], {},
+            ZYGOTE_WORK_MB, binds=binds, hidden=hidden,
+            dirs=(isolation.INSIDE_ROOT + '/submission',), shared=True)
         try:
             with open(self.log, 'wb') as log:
                 self.proc = subprocess.Popen(
@@ -104,26 +96,26 @@ class Zygote:
         student code ran). A zygote that ended during the job, killed by the
         grader or otherwise, gives -9 (SIGKILL) and is not used again.
         """
-        reply = self._receive(timeout + REPORT_GRACE, job_timeout=timeout)
+        reply = self._receive(timeout, during_job=True)
         if reply is None:
             return None
         if 'exit' in reply and isinstance(reply['exit'], int):
             return reply['exit']
         raise WarmStartFailed(str(reply.get('error') or 'malformed zygote reply'))
 
-    def _receive(self, timeout, job_timeout=None):
-        """Next control message (dict); None on timeout; -9 exit if kill() ended it."""
+    def _receive(self, timeout, during_job=False):
+        """Next control message (dict), or None after timeout seconds. A zygote that
+        ends during a job gives {'exit': -9}; one that ends otherwise, WarmStartFailed."""
         poller = select.poll()
         poller.register(self.control.fileno(), select.POLLIN)
-        limit = job_timeout if job_timeout is not None else timeout
-        if not poller.poll(max(0, int(limit * 1000))):
+        if not poller.poll(max(0, int(timeout * 1000))):
             return None
         try:
             data = self.control.recv(65536)
         except OSError:
             data = b''
         if not data:
-            if job_timeout is None:
+            if not during_job:
                 raise WarmStartFailed('the zygote ended (see %s)' % self.log)
             self.killed = True
             return {'exit': -signal.SIGKILL}

@@ -201,10 +201,12 @@ def die_with_parent():
 def watch_grader(reader):
     """End this process when the grader is gone (a daemon thread; POSIX).
 
-    The grader holds the write end of the child's stdin until the run is
-    over; if the grader dies, even by SIGKILL and even while this process
-    was still starting (before any parent-death signal was armed), the pipe
-    hangs up and the child exits instead of outliving the batch.
+    reader: a pipe or socket whose other end the grader (or, under the warm
+    start, its serving worker) holds until the run is over: the child's
+    stdin, or a serving worker's socket. If that end goes, even by SIGKILL
+    and even while this process was still starting (before any parent-death
+    signal was armed), it hangs up and this process exits instead of
+    outliving the batch.
     """
     import select
     import threading

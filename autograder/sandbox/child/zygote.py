@@ -39,6 +39,7 @@ import numpy.random  # noqa: F401 - loaded once here, not by every student (nump
 
 from . import main, namespaces
 
+# isolation.INSIDE_ROOT as the sandbox shows it (the grader is not importable in here).
 ROOT = '/tln'
 JOB_FDS = ('plan', 'source', 'arrays', 'channel_out', 'channel_in', 'stderr')
 MAX_PLAN_BYTES = 16 * 1024 * 1024
@@ -204,8 +205,10 @@ def self_test(program):
 def serve(control_fd, program_file):
     """The zygote's loop: one job at a time until the grader hangs up."""
     control = socket.socket(fileno=control_fd)
-    with open(program_file, 'rb') as handle:
-        program = handle.read()
+    program = b''      # no file: the grader has no seccomp binding (cold children run without too)
+    if os.path.exists(program_file):
+        with open(program_file, 'rb') as handle:
+            program = handle.read()
     problem = self_test(program)
     control.send(json.dumps({'ready': problem is None, 'reason': problem}).encode())
     if problem is not None:
