@@ -258,3 +258,29 @@ def test_a_serving_worker_that_dies_mid_job_is_the_graders_failure(warm_only):
 def reference_with_import_code(code):
     from helpers import reference_text
     return reference_text().replace('import numpy as np\n', 'import numpy as np\n' + code + '\n', 1)
+
+
+AFFINITY = "import os\nraise RuntimeError('FACTS' + __import__('json').dumps(sorted(os.sched_getaffinity(0))))\n"
+
+
+def test_a_job_and_its_serving_worker_share_the_cpu_the_grader_chose(warm_only, monkeypatch):
+    """A student's process runs on the CPU its job was given (cpus.py), and so does the
+    worker serving its loss calls; with TLN_PIN_CPUS=0 nothing is pinned."""
+    from autograder.sandbox import cpus
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip('one CPU: nothing to place')
+    slots = cpus.CpuSlots(allowed)
+    monkeypatch.setattr(cpus, 'SLOTS', slots)
+    held = slots.acquire()           # another job runs on the first CPU
+    expected = slots.acquire()
+    slots.release(expected)
+    assert facts_of(AFFINITY) == [expected]
+    with Grader(dataset='none', seed=4711) as grader:
+        reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
+        assert grader.grade_file(reference, 'ref').score == grader.max_score
+        [worker] = serving.POOL._idle
+        assert sorted(os.sched_getaffinity(worker.proc.pid)) == [expected]
+    slots.release(held)
+    monkeypatch.setenv('TLN_PIN_CPUS', '0')
+    assert facts_of(AFFINITY) == allowed

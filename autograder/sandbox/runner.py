@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import isolation, serving, warm
+from . import cpus, isolation, serving, warm
 from .child import channel as wire
 
 START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
@@ -282,16 +282,18 @@ class ChannelSession:
 
     def feed(self, header, payload=b''):
         """Apply one frame; returns the reply to send back (an encoded frame), or None."""
+        run = self.run
+        if self.service is not None:
+            replayed = self.service.replay(header, payload, run.probe_results.keys())
+            if replayed is not None:
+                return replayed
         message = wire.decode_message(header)
         event = message['event']
-        run = self.run
-        payload = wire.Received(payload)
         if event == 'loss_call':
             if self.service is None:
                 raise wire.WireError('loss call without a loss service')
-            reply = wire.Payload()
-            return wire.encode_message(
-                self.service.answer(message, run.probe_results.keys(), payload, reply), reply)
+            return self.service.reply_frame(message, run.probe_results.keys(), header, payload)
+        payload = wire.Received(payload)
         if event == 'imported':
             run.imported = True
         elif event == 'import_error':
@@ -626,12 +628,13 @@ def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
             os.close(fd)
 
 
-def _serve_elsewhere(worker, channel_fd, replies_fd, service, stop_child, limits):
+def _serve_elsewhere(worker, channel_fd, replies_fd, service, stop_child, limits, cpu):
     """Hand the channel to a serving worker (serving.py); its collector, or None (serve here)."""
     if worker is None:
         return None
     try:
-        collector = worker.serve(channel_fd, replies_fd, service, limits.channel_caps, stop_child)
+        collector = worker.serve(channel_fd, replies_fd, service, limits.channel_caps, stop_child,
+                                 cpu)
     except warm.WarmStartFailed:
         serving.POOL.release(worker, False)
         return None
@@ -662,11 +665,12 @@ def _run_warm(staged, run, zygote, worker, source, pack, limits, denied_roots, s
     channel_in, channel_out = os.pipe()
     replies_in, replies_out = os.pipe()
     reusable = False
+    cpu = cpus.SLOTS.acquire()
     started = time.monotonic()
     with open(os.path.join(staged, 'stderr'), 'wb') as err:
         fds = [channel_out, replies_in]
         collector = _serve_elsewhere(worker, channel_in, replies_out, service, zygote.kill,
-                                     limits)
+                                     limits, cpu)
         reader = None
         if collector is None:
             reader = _start_reader(run, os.fdopen(channel_in, 'rb'),
@@ -677,7 +681,7 @@ def _run_warm(staged, run, zygote, worker, source, pack, limits, denied_roots, s
             try:
                 fds = warm.job_descriptors(plan_path, source_path, pack.array_file,
                                            channel_out, replies_in, err.fileno())
-                zygote.submit(fds)
+                zygote.submit(fds, cpu)
             finally:
                 for fd in fds:
                     if fd != err.fileno():
@@ -687,6 +691,7 @@ def _run_warm(staged, run, zygote, worker, source, pack, limits, denied_roots, s
             run.returncode = -signal.SIGKILL if code is None else code
             reusable = code is not None
         finally:
+            cpus.SLOTS.release(cpu)
             if not reusable:
                 zygote.kill()
             with _ACTIVE_LOCK:

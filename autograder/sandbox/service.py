@@ -15,8 +15,17 @@ the probe's shapes, integer labels in range, and at most a fixed number of
 calls. Every loss it returns is recorded (the train check compares the
 student's ``loss_history`` with them), and so is the first minibatch of each
 run (the sgd check compares it with the specified sampling).
+
+Students whose SGD loop is right ask the same questions in the same order
+(the reference loss drives their parameters alike), so every answer is kept
+in an AnswerCache by the exact bytes of the call, and a call seen before is
+answered from it after the same checks and with the same record as the
+first time (see AnswerCache).
 """
+import collections
 import importlib.util
+import threading
+import weakref
 
 import numpy as np
 
@@ -34,6 +43,59 @@ def load_reference_class(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.TwoLayerNet
+
+
+# What an answered call leaves to check and record again when it is replayed:
+# the probe, X's shape (N, D), the parameter shapes (in PARAM_NAMES order), the
+# loss served (None: a scores call) and X itself (a loss call's minibatch).
+ServedCall = collections.namedtuple('ServedCall', 'probe_id x_shape param_shapes loss batch')
+# Bytes of cached calls and replies kept per reference class and process.
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+class AnswerCache:
+    """Replies already computed, by the exact frame of the call (header and payload bytes).
+
+    The answer to a call depends only on its bytes and the reference class,
+    so a stored reply is the reply the reference would compute again; the
+    service still applies every check (gate, budget, shapes) and records
+    the loss and minibatch before it replays one (LossService.replay).
+    Refusals are never stored. Bounded: past max_bytes, calls are answered
+    as before without being stored. Shared by the runs one process serves
+    (threads of the grader, or the jobs of one serving worker).
+    """
+
+    def __init__(self, max_bytes=CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, header, payload):
+        """(ServedCall, reply frame) stored for this call, or None."""
+        return self._entries.get((header, payload))
+
+    def put(self, header, payload, call, frame):
+        size = len(header) + len(payload) + len(frame) + (
+            0 if call.batch is None else call.batch.nbytes) + 512
+        with self._lock:
+            if self.used + size > self.max_bytes or (header, payload) in self._entries:
+                return
+            self.used += size
+            self._entries[(header, payload)] = (call, frame)
+
+
+_CACHES = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def answer_cache(reference_class):
+    """The AnswerCache of this process for one reference class (made on first use)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(reference_class)
+        if cache is None:
+            cache = _CACHES[reference_class] = AnswerCache()
+        return cache
 
 
 class ServiceRefused(Exception):
@@ -65,6 +127,19 @@ class ProbeBudget:
     def classes(self):
         return self.shapes['W2'][1]
 
+    def check_x(self, shape):
+        """Refuse an X of shape (N, D) larger than this probe passes."""
+        if shape[0] > self.max_rows or shape[1] != self.input_size:
+            raise ServiceRefused('X has shape %s; this probe passes at most (%d, %d)'
+                                 % (shape, self.max_rows, self.input_size))
+
+    def check_params(self, shapes):
+        """Refuse parameters (shapes in PARAM_NAMES order) not of this probe's shapes."""
+        for name, shape in zip(PARAM_NAMES, shapes):
+            if shape != self.shapes[name]:
+                raise ServiceRefused('self.params[%r] has shape %s, expected %s'
+                                     % (name, shape, self.shapes[name]))
+
 
 class LossService:
     """Answers one child run's loss calls with the reference loss.
@@ -74,10 +149,12 @@ class LossService:
     - budgets: {probe id: ProbeBudget} for the probes that are served.
     - gate_ids: ids of the probes that must have reported before any call
       is answered.
+    - cache: the AnswerCache to use (default: this process's for reference_class).
     """
 
-    def __init__(self, reference_class, budgets, gate_ids, reference_file=None):
+    def __init__(self, reference_class, budgets, gate_ids, reference_file=None, cache=None):
         self._reference_class = reference_class
+        self._cache = answer_cache(reference_class) if cache is None else cache
         self._budgets = budgets
         self._gate_ids = frozenset(gate_ids)
         self.reference_file = reference_file   # where reference_class came from, if a file
@@ -110,34 +187,79 @@ class LossService:
         None: arrays in base64, see child/channel.py); reply_payload: a
         channel Payload that takes the reply's arrays (None: base64).
         """
+        return self._answered(message, reported_ids, payload, reply_payload)[0]
+
+    def reply_frame(self, message, reported_ids, header, payload):
+        """The encoded reply frame to one 'loss_call' frame (header and payload bytes,
+        message: the decoded header); an answered call is kept in the cache."""
+        reply_payload = wire.Payload()
+        reply, call = self._answered(message, reported_ids, payload, reply_payload)
+        frame = wire.encode_message(reply, reply_payload)
+        if call is not None:
+            self._cache.put(header, payload, call, frame)
+        return frame
+
+    def replay(self, header, payload, reported_ids):
+        """The reply frame to a call answered before (same bytes), checked and recorded
+        as the first answer was; None when it is not in the cache or this run may not
+        have it (the full path then answers, and refuses, with the reason)."""
+        found = self._cache.get(header, payload)
+        if found is None:
+            return None
+        call, frame = found
+        try:
+            budget = self._admit(call.probe_id, reported_ids)
+            budget.check_x(call.x_shape)
+            budget.check_params(call.param_shapes)
+            self._record(call, budget)
+        except ServiceRefused:
+            return None
+        return frame
+
+    def _answered(self, message, reported_ids, payload, reply_payload):
+        """(reply dict, ServedCall or None for a refusal)."""
         if payload is not None and not isinstance(payload, wire.Received):
             payload = wire.Received(payload)
         try:
             return self._answer(message, reported_ids, payload, reply_payload)
         except ServiceRefused as refusal:
-            return {'event': 'loss_reply', 'ok': False, 'error': str(refusal)}
+            return {'event': 'loss_reply', 'ok': False, 'error': str(refusal)}, None
 
-    def _answer(self, message, reported_ids, payload, reply_payload):
-        probe_id = message.get('id')
+    def _admit(self, probe_id, reported_ids):
+        """The budget of a call for probe_id at this point of the run (else refused)."""
         budget = self._budgets.get(probe_id) if isinstance(probe_id, str) else None
         if budget is None:
             raise ServiceRefused('the reference loss is served only while train and predict '
                                  'are graded')
         if not self._gate_ids.issubset(reported_ids) or probe_id in reported_ids:
             raise ServiceRefused('the reference loss is not available at this point')
+        return budget
+
+    def _record(self, call, budget):
+        """Count one call against its budget; keep a loss call's loss and minibatch."""
+        if call.loss is None:
+            self._count(self._score_calls, call.probe_id, budget.max_score_calls)
+            return
+        self._count(self._loss_calls, call.probe_id, budget.max_loss_calls)
+        self.served_losses[call.probe_id].append(call.loss)
+        self.first_batches.setdefault(call.probe_id, call.batch)
+
+    def _answer(self, message, reported_ids, payload, reply_payload):
+        probe_id = message.get('id')
+        budget = self._admit(probe_id, reported_ids)
         X = _one_array(message, 'X', 2, payload)
-        if X.shape[0] > budget.max_rows or X.shape[1] != budget.input_size:
-            raise ServiceRefused('X has shape %s; this probe passes at most (%d, %d)'
-                                 % (X.shape, budget.max_rows, budget.input_size))
-        params = _params(message, budget.shapes, payload)
+        budget.check_x(X.shape)
+        params = _params(message, budget, payload)
         net = self._reference_class.__new__(self._reference_class)
         net.params = params
+        param_shapes = tuple(params[name].shape for name in PARAM_NAMES)
         if message.get('y') is None:
-            self._count(self._score_calls, probe_id, budget.max_score_calls)
+            call = ServedCall(probe_id, X.shape, param_shapes, None, None)
+            self._record(call, budget)
             with np.errstate(all='ignore'):
                 scores = np.asarray(net.loss(X), dtype=np.float64)
-            return {'event': 'loss_reply', 'ok': True,
-                    'scores': wire.encode_arrays({'scores': scores}, reply_payload)}
+            return ({'event': 'loss_reply', 'ok': True,
+                     'scores': wire.encode_arrays({'scores': scores}, reply_payload)}, call)
         y = _labels(message, X.shape[0], budget.classes, payload)
         reg = message.get('reg')
         if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not np.isfinite(reg):
@@ -145,12 +267,13 @@ class LossService:
         self._count(self._loss_calls, probe_id, budget.max_loss_calls)
         with np.errstate(all='ignore'):
             loss, grads = net.loss(X, y=y, reg=float(reg))
-        loss = float(loss)
-        self.served_losses[probe_id].append(loss)
+        X.flags.writeable = False      # kept as a first minibatch, maybe by many runs
+        call = ServedCall(probe_id, X.shape, param_shapes, float(loss), X)
+        self.served_losses[probe_id].append(call.loss)
         self.first_batches.setdefault(probe_id, X)
-        return {'event': 'loss_reply', 'ok': True, 'loss': loss,
-                'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
-                                             for name in PARAM_NAMES}, reply_payload)}
+        return ({'event': 'loss_reply', 'ok': True, 'loss': call.loss,
+                 'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
+                                              for name in PARAM_NAMES}, reply_payload)}, call)
 
     @staticmethod
     def _count(counter, probe_id, limit):
@@ -170,7 +293,7 @@ def _one_array(message, key, ndim, payload):
     return array
 
 
-def _params(message, shapes, payload):
+def _params(message, budget, payload):
     encoded = message.get('params')
     if not isinstance(encoded, dict) or sorted(encoded) != sorted(PARAM_NAMES):
         raise ServiceRefused('self.params must hold exactly W1, b1, W2 and b2')
@@ -178,10 +301,7 @@ def _params(message, shapes, payload):
         params = wire.decode_arrays(encoded, payload)
     except wire.WireError as error:
         raise ServiceRefused('self.params could not be read (%s)' % error) from error
-    for name in PARAM_NAMES:
-        if params[name].shape != shapes[name]:
-            raise ServiceRefused('self.params[%r] has shape %s, expected %s'
-                                 % (name, params[name].shape, shapes[name]))
+    budget.check_params(tuple(params[name].shape for name in PARAM_NAMES))
     return params
 
 

@@ -99,12 +99,14 @@ class ServingWorker:
             self.close()
             raise WarmStartFailed('the serving worker did not start')
 
-    def serve(self, channel_fd, replies_fd, service, caps, stop_child):
+    def serve(self, channel_fd, replies_fd, service, caps, stop_child, cpu=None):
         """Start serving one child's channel; returns a thread whose result() gives
         (ChildRun, the service's record or None). The two descriptors are handed over
-        (closed here once sent). stop_child() is called when the worker asks for it.
+        (closed here once sent). stop_child() is called when the worker asks for it;
+        cpu: the CPU the job runs on (cpus.py), or None.
         WarmStartFailed: the worker is gone (the descriptors are still the caller's)."""
-        job = {'service': None if service is None else service.spec(), 'caps': tuple(caps)}
+        job = {'service': None if service is None else service.spec(), 'caps': tuple(caps),
+               'cpu': cpu}
         try:
             _send(self.sock, job, (channel_fd, replies_fd))
         except OSError as error:   # the descriptors stay with the caller
@@ -165,7 +167,7 @@ POOL = Pool()
 
 def worker_main(fd):
     """The worker's loop: one job at a time until the grader hangs up."""
-    from .child.main import watch_grader
+    from .child.main import pin_to, watch_grader
     from .runner import ChannelSession, ChildRun, _serve_channel
     from .service import LossService, load_reference_class
 
@@ -178,6 +180,7 @@ def worker_main(fd):
             job, fds = _receive(sock, max_fds=2)
         except (EOFError, OSError):
             os._exit(0)
+        pin_to(job['cpu'])
         service = None
         if job['service'] is not None:
             reference_file, budgets, gate = job['service']

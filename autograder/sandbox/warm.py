@@ -79,10 +79,11 @@ class Zygote:
             self.kill()
             raise WarmStartFailed((reply or {}).get('reason') or 'the zygote did not start')
 
-    def submit(self, fds):
-        """Hand one job's descriptors (in JOB_FDS order) to the zygote."""
+    def submit(self, fds, cpu=None):
+        """Hand one job's descriptors (in JOB_FDS order) to the zygote; cpu: where the
+        job is to run (cpus.py), or None."""
         try:
-            socket.send_fds(self.control, [json.dumps({'job': 1}).encode()], fds)
+            socket.send_fds(self.control, [json.dumps({'job': 1, 'cpu': cpu}).encode()], fds)
         except OSError as error:
             raise ZygoteGone('the zygote is gone (%s)' % error) from error
 

@@ -25,7 +25,8 @@ fork), so a fork carries nothing of an earlier submission.
 
 Control messages (SOCK_SEQPACKET, JSON): the zygote first sends
 {"ready": true} or {"ready": false, "reason": ...}; then, per job, the
-grader sends {"job": n} with the descriptors of JOB_FDS, and the zygote
+grader sends {"job": n, "cpu": k or null} with the descriptors of JOB_FDS
+(k: the CPU to run the job on, sandbox/cpus.py), and the zygote
 answers {"exit": code} (negative: killed by that signal) or
 {"error": reason} when the confinement itself could not be set up.
 """
@@ -126,8 +127,12 @@ def _fork_into(function, *args, close_in_child=None):
     return pid
 
 
-def _keeper(fds, program, report):
-    """Set up one job, fork its process 1, report how it ended; never returns."""
+def _keeper(fds, program, report, cpu):
+    """Set up one job, fork its process 1, report how it ended; never returns.
+
+    cpu: the CPU the grader placed the job on (sandbox/cpus.py), or None.
+    """
+    main.pin_to(cpu)
     try:
         plan = json.loads(_read_all(fds['plan'], MAX_PLAN_BYTES))
         source = _read_all(fds['source'], MAX_SOURCE_BYTES)
@@ -143,10 +148,10 @@ def _keeper(fds, program, report):
     os._exit(0)
 
 
-def run_job(fds, program):
+def run_job(fds, program, cpu=None):
     """Fork a keeper for one job and wait for it; returns the control reply (a dict)."""
     read_end, write_end = os.pipe()
-    pid = _fork_into(_keeper, fds, program, write_end, close_in_child=read_end)
+    pid = _fork_into(_keeper, fds, program, write_end, cpu, close_in_child=read_end)
     os.close(write_end)
     for fd in fds.values():
         os.close(fd)
@@ -202,6 +207,15 @@ def self_test(program):
     return reason or 'the confinement test ended with code %d' % code
 
 
+def _job_cpu(message):
+    """The CPU a job message names (the grader's placement), or None."""
+    try:
+        cpu = json.loads(message).get('cpu')
+    except (ValueError, AttributeError):
+        return None
+    return cpu if type(cpu) is int and cpu >= 0 else None
+
+
 def serve(control_fd, program_file):
     """The zygote's loop: one job at a time until the grader hangs up."""
     control = socket.socket(fileno=control_fd)
@@ -226,5 +240,6 @@ def serve(control_fd, program_file):
             control.send(json.dumps({'error': 'a job needs %d descriptors' % len(JOB_FDS)})
                          .encode())
             continue
-        control.send(json.dumps(run_job(dict(zip(JOB_FDS, received)), program)).encode())
+        control.send(json.dumps(run_job(dict(zip(JOB_FDS, received)), program,
+                                        _job_cpu(message))).encode())
     os._exit(0)

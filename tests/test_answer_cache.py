@@ -1,0 +1,144 @@
+"""The answer cache of the served reference loss (autograder/sandbox/service.py).
+
+A call answered before is answered again from the cache: the same bytes, and
+the same checks and record as if it were computed; refusals are not kept,
+and the cache stays within its size.
+"""
+import io
+
+import numpy as np
+import pytest
+
+from autograder.checks.probe_inputs import build_probes
+from autograder.sandbox.child import channel
+from autograder.sandbox.runner import ChannelSession, ChildRun
+from autograder.sandbox.service import (AnswerCache, LossService, ProbeBudget,
+                                        load_reference_class)
+from helpers import REFERENCE
+
+PARAMS = ('W1', 'b1', 'W2', 'b2')
+
+
+def probe_named(name):
+    return next(p for p in build_probes() if p['id'] == name)
+
+
+def call_frame(probe, with_labels=True, rows=None):
+    """(header, payload) bytes of one loss call on the probe's own arrays."""
+    arrays = probe['arrays']
+    X = arrays['X'] if rows is None else np.resize(arrays['X'], (rows, arrays['X'].shape[1]))
+    payload = channel.Payload()
+    message = {'event': 'loss_call', 'id': probe['id'], 'reg': 0.1, 'X': payload.add(X),
+               'y': payload.add(np.resize(arrays['y'], X.shape[0])) if with_labels else None,
+               'params': channel.encode_arrays({n: arrays[n] for n in PARAMS}, payload)}
+    return channel.read_frame(io.BytesIO(channel.encode_message(message, payload)), 10 ** 7)
+
+
+@pytest.fixture(scope='module')
+def reference():
+    return load_reference_class(REFERENCE)
+
+
+def service_for(reference, probe, cache, gate=(), budget_probe=None):
+    budget = ProbeBudget(budget_probe or probe)
+    return LossService(reference, {probe['id']: budget}, list(gate), cache=cache)
+
+
+def answer(service, frame, reported=()):
+    """The reply frame (bytes) to one call, the probes in reported having reported."""
+    run = ChildRun()
+    run.probe_results.update({probe_id: {'ok': False, 'error': ''} for probe_id in reported})
+    return ChannelSession(run, service).feed(*frame)
+
+
+def reply_of(frame_bytes):
+    header, payload = channel.read_frame(io.BytesIO(frame_bytes), 10 ** 7)
+    return channel.decode_message(header), payload
+
+
+def test_a_replayed_answer_is_the_computed_one_and_is_recorded_alike(reference):
+    probe = probe_named('train_toy')
+    cache = AnswerCache()
+    first, second, uncached = (service_for(reference, probe, c)
+                               for c in (cache, cache, AnswerCache(max_bytes=0)))
+    frames = [call_frame(probe), call_frame(probe, with_labels=False)]
+    for frame in frames:
+        computed = answer(first, frame)
+        assert cache.get(*frame) is not None
+        assert answer(second, frame) == computed == answer(uncached, frame)
+    for service in (second, uncached):
+        record, expected = service.record(), first.record()
+        assert record['served_losses'] == expected['served_losses']
+        assert record['loss_calls'] == expected['loss_calls']
+        assert record['score_calls'] == expected['score_calls']
+        assert np.array_equal(record['first_batches'][probe['id']],
+                              expected['first_batches'][probe['id']])
+    message, _ = reply_of(answer(second, frames[0]))
+    assert message['ok'] is True and isinstance(message['loss'], float)
+    assert second.served_losses[probe['id']] == [message['loss']] * 2
+    assert np.array_equal(second.first_batches[probe['id']], probe['arrays']['X'])
+    assert second.record()['score_calls'][probe['id']] == 1
+    assert second.record()['loss_calls'][probe['id']] == 2
+
+
+def test_a_replay_passes_the_gate_the_budget_and_the_shapes_again(reference):
+    probe = probe_named('train_toy')
+    cache = AnswerCache()
+    frame = call_frame(probe)
+    answer(service_for(reference, probe, cache), frame)
+    assert cache.get(*frame) is not None
+
+    gated = service_for(reference, probe, cache, gate=['loss_toy_reg'])
+    refused, _ = reply_of(answer(gated, frame))
+    assert refused['ok'] is False and 'not available' in refused['error']
+    assert gated.served_losses[probe['id']] == []
+    finished = service_for(reference, probe, cache)
+    refused, _ = reply_of(answer(finished, frame, [probe['id']]))
+    assert refused['ok'] is False and 'not available' in refused['error']
+
+    budgeted = service_for(reference, probe, cache)
+    for _ in range(probe['args']['num_iters'] + 1):
+        assert reply_of(answer(budgeted, frame))[0]['ok'] is True
+    refused, _ = reply_of(answer(budgeted, frame))
+    assert refused['ok'] is False and 'too many calls' in refused['error']
+
+    # The same probe id with smaller inputs allowed (another seed, another budget).
+    narrow = dict(probe, args=dict(probe['args'], batch_size=2),
+                  arrays=dict(probe['arrays'], X=probe['arrays']['X'][:2],
+                              X_val=probe['arrays']['X_val'][:2]))
+    small = service_for(reference, probe, cache, budget_probe=narrow)
+    refused, _ = reply_of(answer(small, frame))
+    assert refused['ok'] is False and 'at most' in refused['error']
+
+
+def test_refusals_are_not_kept_and_the_cache_stays_within_its_size(reference):
+    probe = probe_named('train_toy')
+    cache = AnswerCache()
+    gated = service_for(reference, probe, cache, gate=['loss_toy_reg'])
+    answer(gated, call_frame(probe))
+    assert cache.used == 0 and cache.get(*call_frame(probe)) is None
+
+    small = AnswerCache(max_bytes=6000)
+    service = service_for(reference, probe, small)
+    frames = [call_frame(probe, rows=rows) for rows in range(1, 40)]
+    replies = [answer(service, frame) for frame in frames]
+    assert 0 < small.used <= small.max_bytes
+    assert any(small.get(*frame) is None for frame in frames)
+    again = service_for(reference, probe, small)
+    assert [answer(again, frame) for frame in frames] == replies
+
+
+def test_different_reference_classes_never_share_answers(reference):
+    probe = probe_named('train_toy')
+
+    class Other(reference):
+        def loss(self, X, y=None, reg=0.0):
+            result = super().loss(X, y, reg)
+            return result if y is None else (result[0] + 1.0, result[1])
+
+    frame = call_frame(probe)
+    ours = reply_of(answer(LossService(reference, {probe['id']: ProbeBudget(probe)}, []),
+                           frame))[0]
+    theirs = reply_of(answer(LossService(Other, {probe['id']: ProbeBudget(probe)}, []),
+                             frame))[0]
+    assert theirs['loss'] == pytest.approx(ours['loss'] + 1.0)
