@@ -127,6 +127,18 @@ def _close_process_backdoors():
         subprocess._fork_exec = refuse
 
 
+def preload():
+    """Load now what install() and default_read_roots() load on first use.
+
+    Called by the warm start's zygote (zygote.py) before it forks any
+    student's process, so that each fork finds them loaded instead of paying
+    about 5 ms to import subprocess and read the interpreter's paths.
+    """
+    import subprocess  # noqa: F401 - _close_process_backdoors patches it
+    import sysconfig
+    sysconfig.get_paths()
+
+
 def default_read_roots(staged_dir):
     """Folders student code may read: Python's own, site-packages, system."""
     import site
