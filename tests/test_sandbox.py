@@ -20,7 +20,7 @@ import pytest
 from autograder.grading import _validated
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from autograder.checks.probe_inputs import build_probes
-from autograder.sandbox import isolation
+from autograder.sandbox import isolation, warm
 from autograder.sandbox.child import channel
 from autograder.sandbox.service import LossService, ProbeBudget
 from helpers import (UNGUARD, grader_tmpdir, own_processes, reference_text, run_cli,
@@ -289,6 +289,16 @@ def test_service_refuses_malformed_calls(changes, words):
     service = LossService(Reference, {probe['id']: ProbeBudget(probe)}, [])
     reply = service.answer(call(probe, **changes), reported_ids=[])
     assert reply['ok'] is False and words in reply['error'], reply
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self/fd'), reason='counts descriptors in /proc')
+def test_a_job_whose_file_cannot_be_opened_leaves_no_descriptor_open(tmp_path):
+    present = tmp_path / 'present'
+    present.write_bytes(b'x')
+    before = sorted(os.listdir('/proc/self/fd'))
+    with pytest.raises(FileNotFoundError):
+        warm.job_descriptors(str(present), str(present), str(tmp_path / 'gone'), 0, 0, 2)
+    assert sorted(os.listdir('/proc/self/fd')) == before
 
 
 def test_channel_decoding_computes_sizes_with_python_ints():

@@ -200,8 +200,19 @@ POOL = Pool()
 
 
 def job_descriptors(plan_path, source_path, array_path, channel_out, channel_in, stderr):
-    """The descriptors of one job in JOB_FDS order (files opened read-only here)."""
-    opened = [os.open(path, os.O_RDONLY) for path in (plan_path, source_path, array_path)]
+    """The descriptors of one job in JOB_FDS order (files opened read-only here).
+
+    If one of the files cannot be opened, those opened before it are closed
+    again and the OSError propagates.
+    """
+    opened = []
+    try:
+        for path in (plan_path, source_path, array_path):
+            opened.append(os.open(path, os.O_RDONLY))
+    except OSError:
+        for fd in opened:
+            os.close(fd)
+        raise
     fds = opened + [channel_out, channel_in, stderr]
     assert len(fds) == len(JOB_FDS)
     return fds
