@@ -100,6 +100,19 @@ ATTACKS = {
         (0, 0)),
     'renices_parent': (stub_with('import os\nos.setpriority(os.PRIO_PROCESS, os.getppid(), 19)'),
                        (0, 0)),
+    # Crowd the neighbour: move onto the CPU the grader gave the job beside it, change
+    # the scheduling policy, start threads (GIL-free ones are each a runnable task).
+    # Full marks only if each is refused.
+    'moves_cpu': (reference_with(
+        'import os\ntry:\n    os.sched_setaffinity(0, range(os.cpu_count()))\n'
+        'except PermissionError:\n    pass\nelse:\n    raise SystemExit("moved")'), (18, 18)),
+    'changes_policy': (reference_with(
+        'import os\ntry:\n    os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))\n'
+        'except PermissionError:\n    pass\nelse:\n    raise SystemExit("changed")'), (18, 18)),
+    'starts_threads': (reference_with(
+        'import threading\ntry:\n    threading.Thread(target=int).start()\n'
+        'except RuntimeError:\n    pass\nelse:\n    raise SystemExit("started a thread")'),
+        (18, 18)),
     # Lie to the grader over the channel.
     'forged_lines': (stub_with(
         'import os\nfor fd in range(3, 12):\n    try:\n'
@@ -455,6 +468,8 @@ def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     write_submission(str(klass / 'good'), reference_text())
     write_submission(str(klass / 'forks'), stub_with(
         'import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(400)'))
+    write_submission(str(klass / 'threads'), stub_with(
+        'import threading\nthreading.Thread(target=int).start()'))
     write_submission(str(klass / 'writes'), stub_with(
         'open(%r, "w").write("broken")' % str(klass / 'good' / 'neural_net.py')))
     before = sha(klass / 'good' / 'neural_net.py')
@@ -469,6 +484,7 @@ def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     assert results['good']['score'] == 15
     assert results['forks']['score'] == 0 and 'Operation not permitted' in results['forks']['problem']
     assert results['writes']['score'] == 0 and 'Permission denied' in results['writes']['problem']
+    assert "can't start new thread" in results['threads']['problem']
     assert sha(klass / 'good' / 'neural_net.py') == before
     left = subprocess.run(['ps', '-u', 'tln-student', '-o', 'pid='], capture_output=True,
                           text=True).stdout.split()

@@ -44,6 +44,8 @@ for root, dirs, files in os.walk('/'):
             pass
 facts['writable'] = writable
 attempt('fork', os.fork)
+attempt('thread', lambda: __import__('threading').Thread(target=int).start())
+attempt('affinity', lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
 libc = ctypes.CDLL(None, use_errno=True)
 attempt('unshare', lambda: libc.unshare(0x10000000) or 0)
 attempt('mount', lambda: libc.mount(b'none', b'/tln/work', b'tmpfs', 0, None))
@@ -103,7 +105,7 @@ def test_warm_start_is_used_where_bubblewrap_runs(warm_only):
 
 def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     """Process 2 of its own PID namespace with nothing else in view, a fresh empty
-    work folder and nothing else writable in the whole tree, no fork, no
+    work folder and nothing else writable in the whole tree, no fork, thread or CPU move, no
     namespaces or mounts of its own, no capabilities, no network."""
     facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
     assert facts['pid'] == 2 and facts['ppid'] == 1      # under an init, as in bubblewrap
@@ -116,9 +118,23 @@ def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     # Shared by every fork of the zygote, everything else is read-only.
     assert facts['writable'] == ['/tln/work']
     assert facts['fork'][0] == 'PermissionError'
+    assert facts['thread'][0] == 'RuntimeError'           # no threads: no flood of tasks
+    assert facts['affinity'][0] == 'PermissionError'      # stays on the CPU it was given
     assert facts['unshare'] == ['ok', -1] and facts['mount'] == ['ok', -1]
     assert facts['capabilities'] == [0] * 6
     assert facts['network'][0] != 'ok'
+
+
+def test_a_cold_child_loads_the_same_filter(warm_only, monkeypatch):
+    """Started by bubblewrap itself (no zygote), the child loads the filter from the
+    program the grader compiled, after its own watcher thread: no fork, thread or
+    CPU move for the student either."""
+    monkeypatch.setenv('TLN_WARM_START', '0')
+    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
+    assert warm_only._idle == []                          # no zygote was started
+    assert facts['fork'][0] == 'PermissionError'
+    assert facts['thread'][0] == 'RuntimeError'
+    assert facts['affinity'][0] == 'PermissionError'
 
 
 def test_nothing_carries_over_from_the_previous_student(warm_only):

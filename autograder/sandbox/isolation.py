@@ -7,8 +7,8 @@
 |            |                             | the interpreter, the standard library and the     |
 |            |                             | packages students may import, nothing else; a     |
 |            |                             | size-capped tmpfs work folder; uid 65534 with no  |
-|            |                             | capabilities; seccomp: no fork, vfork or          |
-|            |                             | non-thread clone (clone3 -> ENOSYS), no ptrace    |
+|            |                             | capabilities; seccomp: no fork, vfork or clone    |
+|            |                             | (no threads either), no ptrace, no affinity       |
 | `uid-drop` | root without namespaces     | a separate unprivileged user (tln-student, else   |
 |            | (Gradescope's Docker)       | nobody) owning only its own staging folder;       |
 |            |                             | RLIMIT_NPROC                                      |
@@ -42,7 +42,7 @@ SANDBOX_USERS = ('tln-student', 'nobody')
 INSIDE_UID = 65534
 # Where the child's files appear inside the bwrap sandbox.
 INSIDE_ROOT = '/tln'
-# Where a shared sandbox (the warm start's zygote) finds the compiled seccomp filter.
+# Where the child (or the warm start's zygote) finds the compiled seccomp filter.
 SECCOMP_FILE = INSIDE_ROOT + '/seccomp.bpf'
 # Distributions whose files students may import (with their dependencies).
 IMPORTABLE = ('numpy', 'future', 'matplotlib')
@@ -166,12 +166,14 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
       (the datasets: validation labels never reach the child).
     - dirs: empty folders to create inside (mount points of the warm start).
     - shared: the sandbox serves many students one after another (the warm
-      start's zygote, child/zygote.py): the seccomp filter is not applied but
-      given as the file SECCOMP_FILE (the zygote forks; each fork loads the
-      filter itself), and every mount except the work
-      folder read-only, the root and the tmpfs that hide folders included,
-      so that nothing a student writes outside its own (per-fork) work
-      folder can reach the next.
+      start's zygote, child/zygote.py): every mount except the work folder
+      read-only, the root and the tmpfs that hide folders included, so that
+      nothing a student writes outside its own (per-fork) work folder can
+      reach the next.
+    The seccomp filter is given as the file SECCOMP_FILE, not applied by
+    bwrap: the child loads it once its own watcher thread runs (the filter
+    allows no threads), before any student code; the zygote's forks each
+    load it.
     Returns (argv, fds to pass).
     """
     argv = [bwrap_binary(), '--unshare-all', '--die-with-parent', '--new-session',
@@ -197,9 +199,7 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
         read_end, write_end = os.pipe()
         os.write(write_end, program)   # a few hundred bytes: fits the pipe buffer
         os.close(write_end)
-        # A shared sandbox's zygote forks, so each fork loads the filter itself.
-        argv += (['--ro-bind-data', str(read_end), SECCOMP_FILE] if shared
-                 else ['--seccomp', str(read_end)])
+        argv += ['--ro-bind-data', str(read_end), SECCOMP_FILE]
         fds.append(read_end)
     if shared:
         for path in made_writable + ['/']:

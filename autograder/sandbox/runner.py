@@ -420,10 +420,11 @@ def _plan(pack, limits, denied_roots, layer, array_file):
     return {'probes': pack.specs, 'served': pack.served, 'arrays': pack.layout,
             'array_file': array_file,
             'denied_roots': sorted(set(denied_roots)),
-            # Outside bubblewrap (which applies it itself) the child loads the
-            # seccomp filter before student code: no fork, hence no process that
-            # escapes the process group.
-            'seccomp': layer in ('uid-drop', 'process'),
+            # The child loads the seccomp filter before student code (no fork or
+            # thread, child/syscalls.py): under bubblewrap the program the grader
+            # compiled (isolation.SECCOMP_FILE), elsewhere one it builds itself.
+            'seccomp': layer in ('bwrap', 'uid-drop', 'process'),
+            'seccomp_file': isolation.SECCOMP_FILE if layer == 'bwrap' else None,
             # The portable layer is what runs on Windows and macOS: a time limit only.
             'limits': None if layer == 'portable' else
             limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}

@@ -1,23 +1,34 @@
-"""The seccomp filter of the sandbox child: no new processes, no reaching out.
+"""The seccomp filter of the sandbox child: no new processes or threads, no reaching out.
 
-One definition serves two layers: the grader compiles it for bubblewrap
-(``--seccomp``), and outside bubblewrap the child loads it itself before any
-student code runs (a filter, once loaded, cannot be removed by the process).
-It needs pyseccomp (libseccomp through ctypes) or Debian's python3-seccomp;
-without either, both layers go on with their other defences.
+One definition serves every layer: under bubblewrap the grader compiles it
+and hands the program in as a file (isolation.SECCOMP_FILE) that the child
+loads; outside bubblewrap the child builds and loads it itself. Either way
+it is loaded after the child's own watcher thread has started and before
+any student code runs (a filter, once loaded, cannot be removed by the
+process). It needs pyseccomp (libseccomp through ctypes) or Debian's
+python3-seccomp; without either, the layers go on with their other defences.
 
-Denied with EPERM: fork, vfork and clone without CLONE_THREAD (threads
-stay possible; clone3 answers ENOSYS so that the C library falls back to
-clone), ptrace and the calls that reach into other processes, namespace and
-mount calls, BPF, perf, userfaultfd, keys, personality, priorities.
+Denied with EPERM: fork, vfork and every clone, threads included (clone3
+answers ENOSYS so that the C library falls back to clone, which is
+refused), ptrace and the calls that reach into other processes, namespace
+and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
+scheduling policy and CPU affinity.
+
+No threads: a student's threads that release the GIL (hashing, say) would
+each be a runnable task, and where the scheduler shares a CPU per task
+(a cpu cgroup: containers, systemd slices) a few hundred of them starve the
+student graded beside it past its timeout. No affinity or policy change:
+the grader places each job on a CPU (sandbox/cpus.py), and a student must
+not move onto the neighbour's, or take a CPU with a real-time policy.
 """
 import errno
 
-CLONE_THREAD = 0x00010000
 DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'kcmp',
           'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'setns', 'unshare', 'mount',
           'umount2', 'pivot_root', 'chroot', 'bpf', 'perf_event_open', 'userfaultfd', 'keyctl',
-          'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set')
+          'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
+          'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
+          'clone')
 
 
 def build_filter():
@@ -34,7 +45,6 @@ def build_filter():
     denied = seccomp.ERRNO(errno.EPERM)
     for name in DENIED:
         rules.add_rule(denied, name)
-    rules.add_rule(denied, 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
     return rules
 

@@ -13,7 +13,7 @@ each student's process is a fork of this one, confined afresh:
          └─ init: process 1 of its own PID namespace, new session, no
             │     capabilities; waits for the student and ends as it did
             └─ student: process 2, resource limits, parent-death signal,
-                  the seccomp filter (no fork), then the student's code
+                  the seccomp filter (no fork, no thread), then the student's code
                   (main.run_plan, exactly as in a cold start)
 
 Students graded one after another or side by side see nothing of each
@@ -99,6 +99,8 @@ def _student(plan, fds, program):
     os.dup2(fds['stderr'], 2)
     main.attach_arrays(plan, fds['arrays'])      # mapped: the descriptor is no longer needed
     os.closerange(3, os.sysconf('SC_OPEN_MAX'))
+    writer, reader = main.take_channel()
+    main.watch_grader(reader)        # its thread starts before the filter allows no more
     try:
         main.apply_limits(plan['limits'])
         main.die_with_parent()
@@ -106,8 +108,6 @@ def _student(plan, fds, program):
     except OSError as error:   # no student code has run: say so in the stderr tail
         os.write(2, ('warm start: the confinement failed (%s)\n' % error).encode())
         os._exit(70)
-    writer, reader = main.take_channel()
-    main.watch_grader(reader)
     main.run_plan(plan, ROOT, writer, reader)
 
 
