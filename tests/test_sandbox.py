@@ -113,6 +113,12 @@ ATTACKS = {
         'import threading\ntry:\n    threading.Thread(target=int).start()\n'
         'except RuntimeError:\n    pass\nelse:\n    raise SystemExit("started a thread")'),
         (18, 18)),
+    # A ring with a polling kernel thread (IORING_SETUP_SQPOLL | SQ_AFF): syscall 425 is
+    # io_uring_setup on x86_64 and arm64 alike.
+    'io_uring_poller': (reference_with(
+        'import ctypes\nparams = (ctypes.c_uint32 * 30)(4, 0, 2 | 4, 0, 100000)\n'
+        'if ctypes.CDLL(None, use_errno=True).syscall(425, 4, params) >= 0:\n'
+        '    raise SystemExit("a polling kernel thread")'), (18, 18)),
     # Lie to the grader over the channel.
     'forged_lines': (stub_with(
         'import os\nfor fd in range(3, 12):\n    try:\n'

@@ -12,14 +12,16 @@ Denied with EPERM: fork, vfork and every clone, threads included (clone3
 answers ENOSYS so that the C library falls back to clone, which is
 refused), ptrace and the calls that reach into other processes, namespace
 and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
-scheduling policy and CPU affinity.
+scheduling policy and CPU affinity, io_uring.
 
 No threads: a student's threads that release the GIL (hashing, say) would
 each be a runnable task, and where the scheduler shares a CPU per task
 (a cpu cgroup: containers, systemd slices) a few hundred of them starve the
 student graded beside it past its timeout. No affinity or policy change:
 the grader places each job on a CPU (sandbox/cpus.py), and a student must
-not move onto the neighbour's, or take a CPU with a real-time policy.
+not move onto the neighbour's, or take a CPU with a real-time policy. No
+io_uring: a ring with a polling thread (IORING_SETUP_SQPOLL) is a kernel
+thread that spins for the student, on a CPU of its choice (SQ_AFF).
 """
 import errno
 
@@ -28,7 +30,7 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'umount2', 'pivot_root', 'chroot', 'bpf', 'perf_event_open', 'userfaultfd', 'keyctl',
           'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
-          'clone')
+          'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register')
 
 
 def build_filter():
