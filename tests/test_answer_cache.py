@@ -142,3 +142,19 @@ def test_different_reference_classes_never_share_answers(reference):
     theirs = reply_of(answer(LossService(Other, {probe['id']: ProbeBudget(probe)}, []),
                              frame))[0]
     assert theirs['loss'] == pytest.approx(ours['loss'] + 1.0)
+
+
+class UnhashableBytes(bytes):
+    def __hash__(self):
+        raise AssertionError('the payload was hashed')
+
+
+def test_a_frame_longer_than_any_stored_call_is_not_hashed(reference):
+    """Probe results (up to a few MB) pass the cache without their bytes being hashed."""
+    probe = probe_named('train_toy')
+    cache = AnswerCache()
+    header, payload = call_frame(probe)
+    answer(service_for(reference, probe, cache), (header, payload))
+    assert cache.get(header, UnhashableBytes(payload + b'x')) is None
+    with pytest.raises(AssertionError, match='hashed'):      # the same length is looked up
+        cache.get(header, UnhashableBytes(payload))

@@ -300,6 +300,8 @@ def test_service_answers_only_after_the_gate_and_within_budget():
     ({'y': channel.encode_arrays({'y': np.array([0, 1, 1.5, 1, 0])})['y']}, 'integer labels'),
     ({'y': channel.encode_arrays({'y': np.array([0, 1, -np.inf, 1, 0])})['y']}, 'integer labels'),
     ({'reg': float('nan')}, 'finite number'),
+    ({'reg': 2 ** 2000}, 'finite number'),           # past the float range (JSON allows it)
+    ({'reg': '0.1'}, 'finite number'),
     ({'params': {}}, 'exactly W1, b1, W2 and b2'),
     ({'X': {'shape': [2 ** 32, 2 ** 32], 'data': ''}}, 'could not be read'),
 ])

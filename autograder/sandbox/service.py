@@ -24,6 +24,7 @@ first time (see AnswerCache).
 """
 import collections
 import importlib.util
+import math
 import threading
 import weakref
 
@@ -63,16 +64,23 @@ class AnswerCache:
     Refusals are never stored. Bounded: past max_bytes, calls are answered
     as before without being stored. Shared by the runs one process serves
     (threads of the grader, or the jobs of one serving worker).
+
+    Every frame of a channel may be looked up (before it is decoded); one
+    with a longer payload than any stored call (a probe's outputs, say) is
+    a miss without hashing its bytes.
     """
 
     def __init__(self, max_bytes=CACHE_BYTES):
         self.max_bytes = max_bytes
         self.used = 0
         self._entries = {}
+        self._longest_payload = -1
         self._lock = threading.Lock()
 
     def get(self, header, payload):
         """(ServedCall, reply frame) stored for this call, or None."""
+        if len(payload) > self._longest_payload:
+            return None
         return self._entries.get((header, payload))
 
     def put(self, header, payload, call, frame):
@@ -83,6 +91,7 @@ class AnswerCache:
                 return
             self.used += size
             self._entries[(header, payload)] = (call, frame)
+            self._longest_payload = max(self._longest_payload, len(payload))
 
 
 _CACHES = weakref.WeakKeyDictionary()
@@ -236,13 +245,23 @@ class LossService:
         return budget
 
     def _record(self, call, budget):
-        """Count one call against its budget; keep a loss call's loss and minibatch."""
-        if call.loss is None:
-            self._count(self._score_calls, call.probe_id, budget.max_score_calls)
-            return
-        self._count(self._loss_calls, call.probe_id, budget.max_loss_calls)
-        self.served_losses[call.probe_id].append(call.loss)
-        self.first_batches.setdefault(call.probe_id, call.batch)
+        """Count one call against its budget, then keep what it served."""
+        self._count(call.probe_id, call.loss is not None, budget)
+        self._keep(call)
+
+    def _count(self, probe_id, with_labels, budget):
+        """Count a loss call (with_labels) or a scores call; refused past the budget."""
+        counter, limit = ((self._loss_calls, budget.max_loss_calls) if with_labels
+                          else (self._score_calls, budget.max_score_calls))
+        if counter[probe_id] >= limit:
+            raise ServiceRefused('too many calls of loss() in one run (at most %d)' % limit)
+        counter[probe_id] += 1
+
+    def _keep(self, call):
+        """Keep a loss call's loss and, the first time, its minibatch (scores calls: nothing)."""
+        if call.loss is not None:
+            self.served_losses[call.probe_id].append(call.loss)
+            self.first_batches.setdefault(call.probe_id, call.batch)
 
     def _answer(self, message, reported_ids, payload, reply_payload):
         probe_id = message.get('id')
@@ -254,32 +273,37 @@ class LossService:
         net.params = params
         param_shapes = tuple(params[name].shape for name in PARAM_NAMES)
         if message.get('y') is None:
-            call = ServedCall(probe_id, X.shape, param_shapes, None, None)
-            self._record(call, budget)
+            self._count(probe_id, False, budget)
             with np.errstate(all='ignore'):
                 scores = np.asarray(net.loss(X), dtype=np.float64)
             return ({'event': 'loss_reply', 'ok': True,
-                     'scores': wire.encode_arrays({'scores': scores}, reply_payload)}, call)
+                     'scores': wire.encode_arrays({'scores': scores}, reply_payload)},
+                    ServedCall(probe_id, X.shape, param_shapes, None, None))
         y = _labels(message, X.shape[0], budget.classes, payload)
-        reg = message.get('reg')
-        if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not np.isfinite(reg):
-            raise ServiceRefused('reg must be a finite number')
-        self._count(self._loss_calls, probe_id, budget.max_loss_calls)
+        reg = _finite_number(message.get('reg'), 'reg')
+        self._count(probe_id, True, budget)
         with np.errstate(all='ignore'):
-            loss, grads = net.loss(X, y=y, reg=float(reg))
+            loss, grads = net.loss(X, y=y, reg=reg)
         X.flags.writeable = False      # kept as a first minibatch, maybe by many runs
         call = ServedCall(probe_id, X.shape, param_shapes, float(loss), X)
-        self.served_losses[probe_id].append(call.loss)
-        self.first_batches.setdefault(probe_id, X)
+        self._keep(call)
         return ({'event': 'loss_reply', 'ok': True, 'loss': call.loss,
                  'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
                                               for name in PARAM_NAMES}, reply_payload)}, call)
 
-    @staticmethod
-    def _count(counter, probe_id, limit):
-        if counter[probe_id] >= limit:
-            raise ServiceRefused('too many calls of loss() in one run (at most %d)' % limit)
-        counter[probe_id] += 1
+
+
+def _finite_number(value, name):
+    """value (a JSON number from the child) as a finite float, else refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ServiceRefused('%s must be a finite number' % name)
+    try:
+        number = float(value)        # an int past the float range overflows
+    except OverflowError:
+        number = float('inf')
+    if not math.isfinite(number):
+        raise ServiceRefused('%s must be a finite number' % name)
+    return number
 
 
 def _one_array(message, key, ndim, payload):
