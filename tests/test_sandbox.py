@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from autograder.grading import _validated
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation, warm
-from autograder.sandbox.child import channel
+from autograder.sandbox.child import channel, syscalls
 from autograder.sandbox.service import LossService, ProbeBudget
 from helpers import (UNGUARD, grader_tmpdir, own_processes, reference_text, run_cli,
                      write_submission)
@@ -497,3 +498,35 @@ def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     left = subprocess.run(['ps', '-u', 'tln-student', '-o', 'pid='], capture_output=True,
                           text=True).stdout.split()
     assert left == []
+
+
+class RecordingFilter:
+    """Stands in for pyseccomp.SyscallFilter: keeps the rules, knows no name in UNKNOWN."""
+    UNKNOWN = {'io_uring_setup', 'kcmp'}
+
+    def __init__(self, default):
+        self.rules = []
+
+    def add_rule(self, action, call, *args):
+        if call in self.UNKNOWN:
+            raise OSError(22, 'Invalid argument')
+        self.rules.append((action, call))
+
+
+def test_a_call_this_libseccomp_does_not_know_costs_only_its_own_rule(monkeypatch):
+    """Names an older libseccomp lacks go by their unified number (io_uring_setup is
+    425 on every architecture) or are left out; the rest of the filter stands."""
+    fake = type(sys)('pyseccomp')
+    fake.SyscallFilter, fake.ALLOW, fake.ERRNO = RecordingFilter, 'allow', lambda e: ('errno', e)
+    monkeypatch.setitem(sys.modules, 'pyseccomp', fake)
+    calls = {call for _, call in syscalls.build_filter().rules}
+    assert 425 in calls and 'io_uring_setup' not in calls
+    assert 'kcmp' not in calls
+    assert {'fork', 'clone', 'sched_setaffinity', 'io_uring_enter', 'clone3'} <= calls
+
+
+def test_grade_says_loudly_when_the_kernel_layer_has_no_seccomp_filter(monkeypatch):
+    monkeypatch.setattr(isolation, 'seccomp_program', lambda: None)
+    assert isolation.describe('bwrap').startswith('WARNING: isolation: bwrap without its seccomp')
+    monkeypatch.setattr(isolation, 'seccomp_program', lambda: b'\0' * 8)
+    assert isolation.describe('bwrap') == 'isolation: bwrap'

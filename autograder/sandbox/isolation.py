@@ -290,6 +290,11 @@ def choose(requested=None):
 def describe(layer):
     """One line for the console: which layer grades, and a warning where it is weak."""
     if layer in KERNEL_LAYERS:
+        if seccomp_program() is None:
+            return ('WARNING: isolation: %s without its seccomp filter (pip install pyseccomp; '
+                    'it needs libseccomp): student code can start threads and processes and '
+                    'move between CPUs, so one student can slow its neighbour past its '
+                    'timeout.' % layer)
         return 'isolation: %s' % layer
     return ('WARNING: isolation: %s only: no kernel isolation (bubblewrap) and no separate '
             'user, so student code runs with this user\'s rights, guarded only in-process. '

@@ -32,6 +32,23 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
           'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register')
 
+# Calls Linux added since its numbering became one for all architectures (5.1):
+# the same number everywhere, so a libseccomp too old to know a name still
+# gets the rule by number.
+UNIFIED_NUMBERS = {'pidfd_send_signal': 424, 'io_uring_setup': 425, 'io_uring_enter': 426,
+                   'io_uring_register': 427, 'pidfd_open': 434, 'clone3': 435,
+                   'pidfd_getfd': 438}
+
+
+def _add_rule(rules, action, name):
+    """Add one rule; a name this libseccomp does not know goes by its unified number,
+    or is left out (one unknown call must not cost the whole filter)."""
+    try:
+        rules.add_rule(action, name)
+    except OSError:
+        if name in UNIFIED_NUMBERS:
+            rules.add_rule(action, UNIFIED_NUMBERS[name])
+
 
 def build_filter():
     """A SyscallFilter with the rules above (ImportError without a binding).
@@ -46,8 +63,8 @@ def build_filter():
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
     denied = seccomp.ERRNO(errno.EPERM)
     for name in DENIED:
-        rules.add_rule(denied, name)
-    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
+        _add_rule(rules, denied, name)
+    _add_rule(rules, seccomp.ERRNO(errno.ENOSYS), 'clone3')
     return rules
 
 
