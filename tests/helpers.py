@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -116,6 +117,72 @@ def copy_reference(folder):
 
 
 # ------------------------------------------------ this test's own processes ---
+
+# ------------------------------------- a class graded inside cgroups of its own ---
+
+CGROUP_ROOT = '/sys/fs/cgroup'
+
+
+def cgroups_missing(*controllers):
+    """Why a test cannot grade inside new cgroup v1 groups of controllers here, or ''."""
+    if getattr(os, 'geteuid', lambda: -1)() != 0:       # no geteuid on Windows
+        return 'needs root to make cgroups'
+    missing = [name for name in controllers if not os.path.isdir(os.path.join(CGROUP_ROOT, name))]
+    if missing:
+        return 'needs the cgroup v1 %s controller' % ' and '.join(missing)
+    if (os.cpu_count() or 1) < 2:
+        return 'needs two CPUs'
+    return ''
+
+
+def neighbours_class(folder, attacker):
+    """A class of three graded side by side: a_neighbour (a correct file with a slower
+    import), b_attacker (the source attacker) and c_reference."""
+    shutil.copy(os.path.join(REPO_DIR, 'tests', 'corpus', 'matplotlib_import.py'),
+                write_submission(os.path.join(folder, 'a_neighbour'), ''))
+    write_submission(os.path.join(folder, 'b_attacker'), attacker)
+    shutil.copy(REFERENCE, write_submission(os.path.join(folder, 'c_reference'), ''))
+    return folder
+
+
+def _remove_cgroup(group):
+    for _ in range(100):       # the sandboxes die with the grader, a moment later
+        try:
+            os.rmdir(group)
+            return
+        except OSError:
+            time.sleep(0.1)
+    os.rmdir(group)
+
+
+def grade_in_cgroups(klass, controllers, settings=None, env=None):
+    """Grade klass with --jobs 2 (seed 4711, 20 s timeout, no dataset), the grader in new
+    cgroup v1 groups of controllers (e.g. ('cpu', 'memory')), removed afterwards.
+
+    settings: {(controller, file): value} written before the grader starts
+    (e.g. the memory limit). Returns the CompletedProcess.
+    """
+    name = 'tln-test-%d' % os.getpid()
+    groups = [os.path.join(CGROUP_ROOT, controller, name) for controller in controllers]
+    made = []
+    try:
+        for group in groups:
+            os.mkdir(group)
+            made.append(group)
+        for (controller, file_name), value in (settings or {}).items():
+            with open(os.path.join(CGROUP_ROOT, controller, name, file_name), 'w') as handle:
+                handle.write(str(value))
+        enter = ' && '.join('echo $$ > %s/cgroup.procs' % group for group in groups)
+        return subprocess.run(
+            ['sh', '-c', enter + ' && exec "$@"', 'sh', sys.executable, '-m', 'autograder',
+             'grade', str(klass), '--json', '--jobs', '2', '--dataset', 'none', '--seed', '4711',
+             '--timeout', '20', '--no-progress'],
+            cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
+            env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
+    finally:
+        for group in made:
+            _remove_cgroup(group)
+
 
 def grader_tmpdir(prefix='tln-test-'):
     """A fresh temporary folder for a grader run's TMPDIR; the caller removes it.

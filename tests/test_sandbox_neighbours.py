@@ -15,20 +15,12 @@ themselves are checked on every machine (tests/test_sandbox.py: moves_cpu,
 starts_threads; tests/test_warm_start.py).
 """
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
-from helpers import REFERENCE, write_submission
-from autograder.paths import REPO_DIR
+from helpers import cgroups_missing, grade_in_cgroups, neighbours_class
 
 pytestmark = pytest.mark.slow
-
-CGROUP_ROOT = '/sys/fs/cgroup/cpu'
-CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
 
 HOG = '''import hashlib
 import os
@@ -53,38 +45,15 @@ while True:
 '''
 
 
-def grade_in_own_cgroup(tmp_path, pin):
-    """Grade {a slower correct student, the hog, the reference} with --jobs 2 in a new
-    cpu cgroup; returns {submission: result}."""
-    klass = tmp_path / 'class'
-    shutil.copy(os.path.join(CORPUS, 'matplotlib_import.py'),
-                write_submission(str(klass / 'a_neighbour'), ''))
-    write_submission(str(klass / 'b_hog'), HOG)
-    shutil.copy(REFERENCE, write_submission(str(klass / 'c_reference'), ''))
-    group = os.path.join(CGROUP_ROOT, 'tln-test-%d' % os.getpid())
-    os.mkdir(group)
-    try:
-        enter = 'echo $$ > %s/cgroup.procs && exec "$@"' % group
-        done = subprocess.run(
-            ['sh', '-c', enter, 'sh', sys.executable, '-m', 'autograder', 'grade', str(klass),
-             '--json', '--jobs', '2', '--dataset', 'none', '--seed', '4711', '--timeout', '20',
-             '--no-progress'],
-            cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
-            env=dict(os.environ, TLN_PIN_CPUS=pin, PYTHONPATH=REPO_DIR))
-    finally:
-        os.rmdir(group)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {result['submission']: result for result in json.loads(done.stdout)}
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.isdir(CGROUP_ROOT)
-                    or (os.cpu_count() or 1) < 2,
-                    reason='needs root, the cgroup v1 cpu controller and two CPUs')
+@pytest.mark.skipif(bool(cgroups_missing('cpu')), reason=cgroups_missing('cpu') or 'runs')
 @pytest.mark.parametrize('pin', ['1', '0'])
 def test_a_student_on_the_neighbours_cpu_does_not_time_it_out(tmp_path, pin):
-    results = grade_in_own_cgroup(tmp_path, pin)
+    done = grade_in_cgroups(neighbours_class(str(tmp_path / 'class'), HOG), ['cpu'],
+                            env={'TLN_PIN_CPUS': pin})
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {result['submission']: result for result in json.loads(done.stdout)}
     assert results['c_reference']['score'] == results['c_reference']['max_score']
     neighbour = results['a_neighbour']
     assert (neighbour['score'], neighbour['diagnoses']) == (15.0, []), neighbour['problem']
-    hog = results['b_hog']
+    hog = results['b_attacker']
     assert hog['score'] == 0 and 'Operation not permitted' in hog['problem'], hog['problem']

@@ -7,6 +7,8 @@ see and do at import and reports it in the exception it raises.
 """
 import json
 import os
+import platform
+import signal
 
 import pytest
 
@@ -46,6 +48,8 @@ facts['writable'] = writable
 attempt('fork', os.fork)
 attempt('thread', lambda: __import__('threading').Thread(target=int).start())
 attempt('affinity', lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
+attempt('memfd', lambda: os.memfd_create('kept'))
+facts['open_files'] = __import__('resource').getrlimit(__import__('resource').RLIMIT_NOFILE)
 libc = ctypes.CDLL(None, use_errno=True)
 attempt('unshare', lambda: libc.unshare(0x10000000) or 0)
 attempt('mount', lambda: libc.mount(b'none', b'/tln/work', b'tmpfs', 0, None))
@@ -120,6 +124,8 @@ def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     assert facts['fork'][0] == 'PermissionError'
     assert facts['thread'][0] == 'RuntimeError'           # no threads: no flood of tasks
     assert facts['affinity'][0] == 'PermissionError'      # stays on the CPU it was given
+    assert facts['memfd'][0] == 'PermissionError'         # no memory the address limit misses
+    assert facts['open_files'] == [256, 256]
     assert facts['unshare'] == ['ok', -1] and facts['mount'] == ['ok', -1]
     assert facts['capabilities'] == [0] * 6
     assert facts['network'][0] != 'ok'
@@ -127,14 +133,34 @@ def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
 
 def test_a_cold_child_loads_the_same_filter(warm_only, monkeypatch):
     """Started by bubblewrap itself (no zygote), the child loads the filter from the
-    program the grader compiled, after its own watcher thread: no fork, thread or
-    CPU move for the student either."""
+    program the grader compiled, after its own watcher thread: no fork, thread,
+    CPU move or anonymous file for the student either, and nothing writable but
+    the work folder."""
     monkeypatch.setenv('TLN_WARM_START', '0')
     facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
     assert warm_only._idle == []                          # no zygote was started
     assert facts['fork'][0] == 'PermissionError'
     assert facts['thread'][0] == 'RuntimeError'
     assert facts['affinity'][0] == 'PermissionError'
+    assert facts['memfd'][0] == 'PermissionError'
+    assert facts['open_files'] == [256, 256]
+    # bwrap's own /dev and root are tmpfs without a size cap: read-only, as under the zygote.
+    assert facts['writable'] == ['/tln/work']
+
+
+@pytest.mark.skipif(platform.machine() != 'x86_64', reason='x32 system calls are x86_64 only')
+@pytest.mark.parametrize('warm_start', ['1', '0'])
+def test_a_call_of_another_abi_ends_the_process_at_once(warm_only, monkeypatch, warm_start):
+    """An x32 system call (the filter's wrong-architecture action) ends the whole process
+    by SIGSYS; killing only the calling thread left it to hang until its timeout."""
+    monkeypatch.setenv('TLN_WARM_START', warm_start)
+    pack = ProbePack([])
+    try:
+        run = run_submission((UNGUARD + 'import ctypes\nctypes.CDLL(None).syscall(0x40000039)\n')
+                             .encode(), pack, Limits(timeout=20))
+    finally:
+        pack.close()
+    assert not run.timed_out and run.returncode in (128 + signal.SIGSYS, -signal.SIGSYS), run
 
 
 def test_nothing_carries_over_from_the_previous_student(warm_only):

@@ -154,7 +154,7 @@ def seccomp_program():
         return None
 
 
-def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), shared=False):
+def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=()):
     """The bwrap argv that runs python_args inside the sandbox.
 
     - python_args: the interpreter's arguments (paths as seen inside).
@@ -165,11 +165,11 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
     - hidden: folders under the system binds to cover with an empty tmpfs
       (the datasets: validation labels never reach the child).
     - dirs: empty folders to create inside (mount points of the warm start).
-    - shared: the sandbox serves many students one after another (the warm
-      start's zygote, child/zygote.py): every mount except the work folder
-      read-only, the root and the tmpfs that hide folders included, so that
-      nothing a student writes outside its own (per-fork) work folder can
-      reach the next.
+    Every mount except the work folder is read-only, the root, /dev and the
+    tmpfs that hide folders included: nothing a student writes outside its
+    own work folder can reach the next (the warm start's zygote serves many
+    students, each fork with a work folder of its own), and
+    no tmpfs without a size cap (bwrap's /dev and root) can take memory.
     The seccomp filter is given as the file SECCOMP_FILE, not applied by
     bwrap: the child loads it once its own watcher thread runs (the filter
     allows no threads), before any student code; the zygote's forks each
@@ -201,9 +201,8 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=(), sha
         os.close(write_end)
         argv += ['--ro-bind-data', str(read_end), SECCOMP_FILE]
         fds.append(read_end)
-    if shared:
-        for path in made_writable + ['/']:
-            argv += ['--remount-ro', path]
+    for path in made_writable + ['/']:
+        argv += ['--remount-ro', path]
     argv += [sys.executable] + list(python_args)
     return argv, fds
 

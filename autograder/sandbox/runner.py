@@ -50,6 +50,9 @@ OUTPUT_TAIL_BYTES = 4000
 MAX_CHANNEL_BYTES = 64 * 1024 * 1024
 # Processes and threads the uid-drop layer's user may have at once.
 UID_DROP_PROCESSES = 64
+# Descriptors a child may hold: each open file, pipe or socket can keep kernel memory
+# that no address-space limit sees.
+CHILD_OPEN_FILES = 256
 SCRATCH_PREFIX = 'tln-grader-'
 # Why a child could not load neural_net.py (ids of checks/diagnoses.py).
 IMPORT_FAILURE_KINDS = ('python2', 'syntax_error', 'missing_import', 'no_class',
@@ -77,7 +80,8 @@ class Limits:
     def for_child(self, processes=0):
         """The limits the child applies to itself (plan.json)."""
         return {'memory_mb': self.memory_mb, 'cpu_seconds': int(self.timeout) + 5,
-                'file_size_mb': self.file_size_mb, 'processes': processes}
+                'file_size_mb': self.file_size_mb, 'processes': processes,
+                'open_files': CHILD_OPEN_FILES}
 
 
 @dataclass

@@ -59,7 +59,7 @@ class Zygote:
         argv, fds = isolation.bwrap_command(
             ['-E', '-s', code, '--zygote', str(theirs.fileno()), isolation.SECCOMP_FILE], {},
             ZYGOTE_WORK_MB, binds=binds, hidden=hidden,
-            dirs=(isolation.INSIDE_ROOT + '/submission',), shared=True)
+            dirs=(isolation.INSIDE_ROOT + '/submission',))
         try:
             with open(self.log, 'wb') as log:
                 self.proc = subprocess.Popen(

@@ -169,6 +169,8 @@ def apply_limits(limits):
     memory = limits['memory_mb'] * 1024 * 1024
     wanted = [('RLIMIT_AS', memory), ('RLIMIT_CPU', int(limits['cpu_seconds'])),
               ('RLIMIT_FSIZE', limits['file_size_mb'] * 1024 * 1024), ('RLIMIT_CORE', 0)]
+    if limits.get('open_files'):
+        wanted.append(('RLIMIT_NOFILE', limits['open_files']))
     if limits.get('processes'):
         wanted.append(('RLIMIT_NPROC', limits['processes']))
     for name, value in wanted:

@@ -12,7 +12,8 @@ Denied with EPERM: fork, vfork and every clone, threads included (clone3
 answers ENOSYS so that the C library falls back to clone, which is
 refused), ptrace and the calls that reach into other processes, namespace
 and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
-scheduling policy and CPU affinity, io_uring.
+scheduling policy and CPU affinity, io_uring, anonymous files and SysV
+shared memory.
 
 No threads: a student's threads that release the GIL (hashing, say) would
 each be a runnable task, and where the scheduler shares a CPU per task
@@ -21,7 +22,10 @@ student graded beside it past its timeout. No affinity or policy change:
 the grader places each job on a CPU (sandbox/cpus.py), and a student must
 not move onto the neighbour's, or take a CPU with a real-time policy. No
 io_uring: a ring with a polling thread (IORING_SETUP_SQPOLL) is a kernel
-thread that spins for the student, on a CPU of its choice (SQ_AFF).
+thread that spins for the student, on a CPU of its choice (SQ_AFF). No
+memfd_create or shmget: their pages stay allocated while a descriptor or
+segment is kept, unmapped, so the address-space limit (RLIMIT_AS) never
+sees them, and a student could hold the machine's memory a chunk at a time.
 """
 import errno
 
@@ -30,14 +34,15 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'umount2', 'pivot_root', 'chroot', 'bpf', 'perf_event_open', 'userfaultfd', 'keyctl',
           'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
-          'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register')
+          'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register',
+          'memfd_create', 'memfd_secret', 'shmget')
 
 # Calls Linux added since its numbering became one for all architectures (5.1):
 # the same number everywhere, so a libseccomp too old to know a name still
 # gets the rule by number.
 UNIFIED_NUMBERS = {'pidfd_send_signal': 424, 'io_uring_setup': 425, 'io_uring_enter': 426,
                    'io_uring_register': 427, 'pidfd_open': 434, 'clone3': 435,
-                   'pidfd_getfd': 438}
+                   'pidfd_getfd': 438, 'memfd_secret': 447}
 
 
 def _add_rule(rules, action, name):
@@ -61,6 +66,10 @@ def build_filter():
     except ImportError:
         import seccomp
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
+    try:    # a call of another ABI (x32, int 0x80) ends the process, not just its thread
+        rules.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)
+    except (AttributeError, OSError):   # an older libseccomp kills the thread
+        pass
     denied = seccomp.ERRNO(errno.EPERM)
     for name in DENIED:
         _add_rule(rules, denied, name)
