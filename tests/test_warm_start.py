@@ -52,6 +52,8 @@ attempt('memfd', lambda: os.memfd_create('kept'))
 facts['open_files'] = __import__('resource').getrlimit(__import__('resource').RLIMIT_NOFILE)
 libc = ctypes.CDLL(None, use_errno=True)
 attempt('unshare', lambda: libc.unshare(0x10000000) or 0)
+attempt('shmget', lambda: libc.shmget(0, 1 << 20, 0o1600))     # IPC_PRIVATE: -1 if refused
+attempt('msgget', lambda: libc.msgget(0, 0o1600))
 attempt('mount', lambda: libc.mount(b'none', b'/tln/work', b'tmpfs', 0, None))
 header = (ctypes.c_uint32 * 2)(0x20080522, 0)
 data = (ctypes.c_uint32 * 6)()
@@ -125,6 +127,7 @@ def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     assert facts['thread'][0] == 'RuntimeError'           # no threads: no flood of tasks
     assert facts['affinity'][0] == 'PermissionError'      # stays on the CPU it was given
     assert facts['memfd'][0] == 'PermissionError'         # no memory the address limit misses
+    assert facts['shmget'] == ['ok', -1] and facts['msgget'] == ['ok', -1]
     assert facts['open_files'] == [256, 256]
     assert facts['unshare'] == ['ok', -1] and facts['mount'] == ['ok', -1]
     assert facts['capabilities'] == [0] * 6
@@ -143,6 +146,7 @@ def test_a_cold_child_loads_the_same_filter(warm_only, monkeypatch):
     assert facts['thread'][0] == 'RuntimeError'
     assert facts['affinity'][0] == 'PermissionError'
     assert facts['memfd'][0] == 'PermissionError'
+    assert facts['shmget'] == ['ok', -1] and facts['msgget'] == ['ok', -1]
     assert facts['open_files'] == [256, 256]
     # bwrap's own /dev and root are tmpfs without a size cap: read-only, as under the zygote.
     assert facts['writable'] == ['/tln/work']

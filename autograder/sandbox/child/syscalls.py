@@ -12,8 +12,8 @@ Denied with EPERM: fork, vfork and every clone, threads included (clone3
 answers ENOSYS so that the C library falls back to clone, which is
 refused), ptrace and the calls that reach into other processes, namespace
 and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
-scheduling policy and CPU affinity, io_uring, anonymous files and SysV
-shared memory.
+scheduling policy and CPU affinity, io_uring, anonymous files, SysV shared
+memory and message queues.
 
 No threads: a student's threads that release the GIL (hashing, say) would
 each be a runnable task, and where the scheduler shares a CPU per task
@@ -23,9 +23,10 @@ the grader places each job on a CPU (sandbox/cpus.py), and a student must
 not move onto the neighbour's, or take a CPU with a real-time policy. No
 io_uring: a ring with a polling thread (IORING_SETUP_SQPOLL) is a kernel
 thread that spins for the student, on a CPU of its choice (SQ_AFF). No
-memfd_create or shmget: their pages stay allocated while a descriptor or
-segment is kept, unmapped, so the address-space limit (RLIMIT_AS) never
-sees them, and a student could hold the machine's memory a chunk at a time.
+memfd_create, shmget or msgget: their memory stays allocated while a
+descriptor, segment or queue is kept, unmapped, so the address-space limit
+(RLIMIT_AS) never sees it, and a student could hold the machine's memory a
+chunk at a time.
 """
 import errno
 
@@ -35,7 +36,7 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
           'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register',
-          'memfd_create', 'memfd_secret', 'shmget')
+          'memfd_create', 'memfd_secret', 'shmget', 'msgget')
 
 # Calls Linux added since its numbering became one for all architectures (5.1):
 # the same number everywhere, so a libseccomp too old to know a name still
