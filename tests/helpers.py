@@ -155,12 +155,15 @@ def _remove_cgroup(group):
     os.rmdir(group)
 
 
-def grade_in_cgroups(klass, controllers, settings=None, env=None):
+def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, readings=None):
     """Grade klass with --jobs 2 (seed 4711, 20 s timeout, no dataset), the grader in new
     cgroup v1 groups of controllers (e.g. ('cpu', 'memory')), removed afterwards.
 
     settings: {(controller, file): value} written before the grader starts
-    (e.g. the memory limit). Returns the CompletedProcess.
+    (e.g. the memory limit). python: the interpreter to grade with (default this
+    one; the uid-drop layer needs one its user can run). readings: a dict that
+    receives {(controller, file): text} of every file named in it, read once the
+    grader has ended, before the groups go. Returns the CompletedProcess.
     """
     name = 'tln-test-%d' % os.getpid()
     groups = [os.path.join(CGROUP_ROOT, controller, name) for controller in controllers]
@@ -174,14 +177,64 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None):
                 handle.write(str(value))
         enter = ' && '.join('echo $$ > %s/cgroup.procs' % group for group in groups)
         return subprocess.run(
-            ['sh', '-c', enter + ' && exec "$@"', 'sh', sys.executable, '-m', 'autograder',
+            ['sh', '-c', enter + ' && exec "$@"', 'sh', python or sys.executable, '-m', 'autograder',
              'grade', str(klass), '--json', '--jobs', '2', '--dataset', 'none', '--seed', '4711',
              '--timeout', '20', '--no-progress'],
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
             env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
     finally:
+        for controller, file_name in list(readings or {}):
+            try:
+                with open(os.path.join(CGROUP_ROOT, controller, name, file_name)) as handle:
+                    readings[controller, file_name] = handle.read().strip()
+            except OSError:
+                pass
         for group in made:
             _remove_cgroup(group)
+
+# ------------------------------------------------------ the uid-drop layer ---
+
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+def uid_drop_missing():
+    """Why the uid-drop layer cannot be tested here, or ''.
+
+    It needs root, the user tln-student (as the Gradescope setup.sh creates),
+    and an interpreter that user can run with numpy and a seccomp binding:
+    Debian's python3 with python3-numpy, python3-tqdm and python3-seccomp
+    (.ci/run installs them and creates the user).
+    """
+    if os.name != 'posix' or os.geteuid() != 0:
+        return 'needs root'
+    if _sandbox_user() is None or _sandbox_user()[0] != 'tln-student':
+        return 'no user tln-student'
+    probe = subprocess.run([SYSTEM_PYTHON, '-c', 'import numpy, tqdm, seccomp'],
+                           capture_output=True, user='tln-student')
+    if probe.returncode != 0:
+        return '%s lacks numpy, tqdm or seccomp for tln-student' % SYSTEM_PYTHON
+    return ''
+
+
+def _sandbox_user():
+    from autograder.sandbox import isolation
+    return isolation.sandbox_user()
+
+
+def memory_missing(needed_mb):
+    """Why a test cannot grade in a memory cgroup of needed_mb MB here (it keeps 4 GB
+    more free for the host), or ''."""
+    missing = cgroups_missing('cpu', 'memory')
+    if missing:
+        return missing
+    available = 0
+    with open('/proc/meminfo') as handle:
+        for line in handle:
+            if line.startswith('MemAvailable:'):
+                available = int(line.split()[1]) // 1024
+    if available < needed_mb + 4096:
+        return 'needs %d MB of free memory' % (needed_mb + 4096)
+    return ''
 
 
 def grader_tmpdir(prefix='tln-test-'):

@@ -24,7 +24,7 @@ from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation, warm
 from autograder.sandbox.child import channel, syscalls
 from autograder.sandbox.service import LossService, ProbeBudget
-from helpers import (UNGUARD, grader_tmpdir, own_processes, reference_text, run_cli,
+from helpers import (SYSTEM_PYTHON, UNGUARD, grader_tmpdir, uid_drop_missing, own_processes, reference_text, run_cli,
                      write_submission)
 
 TIMEOUT = 15
@@ -440,28 +440,6 @@ def test_every_layer_gives_the_same_grade(tmp_path):
     assert outputs['bwrap'] == outputs['process']
 
 
-SYSTEM_PYTHON = '/usr/bin/python3'
-
-
-def uid_drop_missing():
-    """Why the uid-drop layer cannot be tested here, or ''.
-
-    It needs root, the user tln-student (as the Gradescope setup.sh creates),
-    and an interpreter that user can run with numpy and a seccomp binding:
-    Debian's python3 with python3-numpy, python3-tqdm and python3-seccomp
-    (.ci/run installs them and creates the user).
-    """
-    if os.name != 'posix' or os.geteuid() != 0:
-        return 'needs root'
-    if isolation.sandbox_user() is None or isolation.sandbox_user()[0] != 'tln-student':
-        return 'no user tln-student'
-    probe = subprocess.run([SYSTEM_PYTHON, '-c', 'import numpy, tqdm, seccomp'],
-                           capture_output=True, user='tln-student')
-    if probe.returncode != 0:
-        return '%s lacks numpy, tqdm or seccomp for tln-student' % SYSTEM_PYTHON
-    return ''
-
-
 @pytest.mark.slow
 def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     """Where namespaces are forbidden (Gradescope's Docker) the child runs as
@@ -530,3 +508,41 @@ def test_grade_says_loudly_when_the_kernel_layer_has_no_seccomp_filter(monkeypat
     assert isolation.describe('bwrap').startswith('WARNING: isolation: bwrap without its seccomp')
     monkeypatch.setattr(isolation, 'seccomp_program', lambda: b'\0' * 8)
     assert isolation.describe('bwrap') == 'isolation: bwrap'
+
+
+LANDLOCK_TRIAL = r'''
+import os, sys
+from autograder.sandbox.child import landlock
+work, outside = sys.argv[1], sys.argv[2]
+import ctypes
+abi = landlock._abi(ctypes.CDLL(None, use_errno=True))
+print(abi, landlock.confine_writes(work))
+def attempt(path):
+    try:
+        open(path, 'w').write('x')
+        return 'wrote'
+    except OSError as error:
+        return error.strerror
+print(attempt(os.path.join(work, 'inside')), attempt(os.devnull), attempt(outside))
+os.makedirs(os.path.join(work, 'a', 'b'))
+os.rename(os.path.join(work, 'inside'), os.path.join(work, 'a', 'b', 'moved'))
+print(open(os.path.join(work, 'a', 'b', 'moved')).read())
+'''
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='Landlock is Linux')
+def test_landlock_keeps_writes_inside_the_work_folder(tmp_path):
+    """Outside bubblewrap (uid-drop, process), the child may write beneath its work folder
+    and to /dev/null, nowhere else, whatever its guards and file permissions allow."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    done = subprocess.run([sys.executable, '-c', LANDLOCK_TRIAL, str(work), str(tmp_path / 'out')],
+                          capture_output=True, text=True, cwd=REPO_DIR, timeout=60)
+    assert done.returncode == 0, done.stderr
+    enforced, writes, moved = (done.stdout.splitlines() + ['', ''])[:3]
+    if enforced == '0 False':
+        pytest.skip('this kernel has no Landlock (the other layers hold)')
+    assert enforced.endswith(' True'), (enforced, done.stderr)   # the kernel has it: it works
+    assert writes == 'wrote wrote Permission denied'
+    assert moved == 'x'
+    assert not (tmp_path / 'out').exists()

@@ -26,7 +26,7 @@ import json
 
 import pytest
 
-from helpers import cgroups_missing, grade_in_cgroups, neighbours_class
+from helpers import grade_in_cgroups, memory_missing, neighbours_class
 
 pytestmark = pytest.mark.slow
 
@@ -53,21 +53,8 @@ time.sleep(15)
 ''' % HOG_CAP_MB
 
 
-def _available_mb():
-    with open('/proc/meminfo') as handle:
-        for line in handle:
-            if line.startswith('MemAvailable:'):
-                return int(line.split()[1]) // 1024
-    return 0
-
-
 def why_skipped():
-    missing = cgroups_missing('cpu', 'memory')
-    if missing:
-        return missing
-    if _available_mb() < HOG_CAP_MB + 4096:
-        return 'needs %d MB of free memory' % (HOG_CAP_MB + 4096)
-    return ''
+    return memory_missing(HOG_CAP_MB)
 
 
 @pytest.mark.skipif(bool(why_skipped()), reason=why_skipped() or 'runs')

@@ -11,8 +11,10 @@
 |            |                             | (no threads either), no ptrace, no affinity       |
 | `uid-drop` | root without namespaces     | a separate unprivileged user (tln-student, else   |
 |            | (Gradescope's Docker)       | nobody) owning only its own staging folder;       |
-|            |                             | RLIMIT_NPROC                                      |
-| `process`  | anything else on POSIX      | process group, resource limits                    |
+|            |                             | RLIMIT_NPROC; Landlock: writes beneath its work   |
+|            |                             | folder only; seccomp: signals to itself only      |
+| `process`  | anything else on POSIX      | process group, resource limits (Linux: Landlock   |
+|            |                             | and seccomp as uid-drop)                          |
 | `portable` | Windows, macOS, forced      | a time limit only (the student's own machine)     |
 
 Every layer keeps the child's own limits (memory, CPU, file size, set by

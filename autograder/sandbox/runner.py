@@ -429,6 +429,9 @@ def _plan(pack, limits, denied_roots, layer, array_file):
             # compiled (isolation.SECCOMP_FILE), elsewhere one it builds itself.
             'seccomp': layer in ('bwrap', 'uid-drop', 'process'),
             'seccomp_file': isolation.SECCOMP_FILE if layer == 'bwrap' else None,
+            # Outside bubblewrap's mount namespace, Landlock keeps the child's writes
+            # inside its work folder (child/landlock.py).
+            'landlock': layer in ('uid-drop', 'process'),
             # The portable layer is what runs on Windows and macOS: a time limit only.
             'limits': None if layer == 'portable' else
             limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}

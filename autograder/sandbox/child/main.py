@@ -22,7 +22,7 @@ import traceback
 
 import numpy as np
 
-from . import channel, guards, probes, syscalls
+from . import channel, guards, landlock, probes, syscalls
 
 MODULE_NAME = 'neural_net'
 # Largest reply of the grader's loss service the child reads.
@@ -249,6 +249,8 @@ def main():
     apply_limits(plan['limits'])
     if plan['limits'] is not None:
         die_with_parent()
+    if plan.get('landlock'):
+        landlock.confine_writes(os.path.join(staged_dir, 'work'))
     if plan.get('seccomp'):
         load_filter(plan.get('seccomp_file'))
     run_plan(plan, staged_dir, writer, reader)

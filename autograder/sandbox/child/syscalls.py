@@ -13,7 +13,9 @@ answers ENOSYS so that the C library falls back to clone, which is
 refused), ptrace and the calls that reach into other processes, namespace
 and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
 scheduling policy and CPU affinity, io_uring, anonymous files, SysV shared
-memory and message queues.
+memory and message queues, new sockets. Where the child builds the filter
+itself (outside bubblewrap, where no PID namespace hides the students graded
+beside it, all running as one user), signals may go to its own process only.
 
 No threads: a student's threads that release the GIL (hashing, say) would
 each be a runnable task, and where the scheduler shares a CPU per task
@@ -26,9 +28,12 @@ thread that spins for the student, on a CPU of its choice (SQ_AFF). No
 memfd_create, shmget or msgget: their memory stays allocated while a
 descriptor, segment or queue is kept, unmapped, so the address-space limit
 (RLIMIT_AS) never sees it, and a student could hold the machine's memory a
-chunk at a time.
+chunk at a time. No sockets: a listening socket keeps every connection not
+yet accepted, with what its client sent, on one descriptor (gigabytes no
+limit counts); the child's channel is open before the filter.
 """
 import errno
+import os
 
 DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'kcmp',
           'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'setns', 'unshare', 'mount',
@@ -36,7 +41,9 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
           'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register',
-          'memfd_create', 'memfd_secret', 'shmget', 'msgget')
+          'memfd_create', 'memfd_secret', 'shmget', 'msgget', 'socket', 'socketpair')
+# Calls that signal a process (first argument: its pid, or a thread group's).
+SIGNALLING = ('kill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo')
 
 # Calls Linux added since its numbering became one for all architectures (5.1):
 # the same number everywhere, so a libseccomp too old to know a name still
@@ -56,9 +63,12 @@ def _add_rule(rules, action, name):
             rules.add_rule(action, UNIFIED_NUMBERS[name])
 
 
-def build_filter():
+def build_filter(own_pid=None):
     """A SyscallFilter with the rules above (ImportError without a binding).
 
+    own_pid: the process that loads the filter, when it builds it itself;
+    its signals may then go to itself only (kill(0) and kill(-1) included:
+    its process group or every process of its user would be the neighbours).
     pyseccomp (PyPI) and Debian's python3-seccomp (libseccomp's own binding)
     have the same interface; either will do.
     """
@@ -75,13 +85,18 @@ def build_filter():
     for name in DENIED:
         _add_rule(rules, denied, name)
     _add_rule(rules, seccomp.ERRNO(errno.ENOSYS), 'clone3')
+    if own_pid is not None:
+        _add_rule(rules, denied, 'tkill')          # no pid to check; the C library uses tgkill
+        for name in SIGNALLING:    # compared as 64 bits: a pid with bits above 32 is refused
+            rules.add_rule(denied, name, seccomp.Arg(0, seccomp.LT, own_pid))
+            rules.add_rule(denied, name, seccomp.Arg(0, seccomp.GT, own_pid))
     return rules
 
 
 def install():
     """Load the filter into this process; False where it cannot be had."""
     try:
-        build_filter().load()
+        build_filter(own_pid=os.getpid()).load()
     except Exception:   # no pyseccomp or libseccomp, or not Linux
         return False
     return True
