@@ -5,6 +5,7 @@ confines a fresh process, and carry nothing from one student to the next.
 The confinement is observed from inside: a submission collects what it can
 see and do at import and reports it in the exception it raises.
 """
+import errno
 import json
 import os
 import platform
@@ -49,6 +50,16 @@ attempt('fork', os.fork)
 attempt('thread', lambda: __import__('threading').Thread(target=int).start())
 attempt('affinity', lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
 attempt('memfd', lambda: os.memfd_create('kept'))
+attempt('inotify', lambda: ctypes.CDLL(None, use_errno=True).inotify_init1(0))
+def many_files(limit=10000):
+    os.mkdir('many')
+    for count in range(limit):
+        try:
+            open('many/%d' % count, 'w').close()
+        except OSError as error:
+            return [count, error.errno]
+    return [limit, None]
+facts['files'] = many_files()
 facts['open_files'] = __import__('resource').getrlimit(__import__('resource').RLIMIT_NOFILE)
 libc = ctypes.CDLL(None, use_errno=True)
 attempt('unshare', lambda: libc.unshare(0x10000000) or 0)
@@ -128,6 +139,8 @@ def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     assert facts['affinity'][0] == 'PermissionError'      # stays on the CPU it was given
     assert facts['memfd'][0] == 'PermissionError'         # no memory the address limit misses
     assert facts['shmget'] == ['ok', -1] and facts['msgget'] == ['ok', -1]
+    assert facts['inotify'] == ['ok', -1]
+    assert facts['files'][1] == errno.ENOSPC and facts['files'][0] < 4096   # inodes capped
     assert facts['open_files'] == [256, 256]
     assert facts['unshare'] == ['ok', -1] and facts['mount'] == ['ok', -1]
     assert facts['capabilities'] == [0] * 6
@@ -147,6 +160,7 @@ def test_a_cold_child_loads_the_same_filter(warm_only, monkeypatch):
     assert facts['affinity'][0] == 'PermissionError'
     assert facts['memfd'][0] == 'PermissionError'
     assert facts['shmget'] == ['ok', -1] and facts['msgget'] == ['ok', -1]
+    assert facts['inotify'] == ['ok', -1]
     assert facts['open_files'] == [256, 256]
     # bwrap's own /dev and root are tmpfs without a size cap: read-only, as under the zygote.
     assert facts['writable'] == ['/tln/work']

@@ -47,6 +47,8 @@ def _c():
     """The C library (loaded on first use: importing this module works anywhere)."""
     return ctypes.CDLL(None, use_errno=True)
 
+# Files and folders a job's tmpfs may hold.
+TMPFS_INODES = 4096
 
 def _check(result, step):
     if result != 0:
@@ -72,9 +74,12 @@ def enter_new_namespaces():
 
 
 def mount_tmpfs(path, size_bytes, mode=0o700, read_only=False):
-    """A fresh tmpfs at path (size-capped; no devices, no set-uid files)."""
+    """A fresh tmpfs at path (size-capped, TMPFS_INODES entries at most; no devices, no
+    set-uid files). The size cap does not count inodes: without a cap of their own, empty
+    files would take kernel memory (about 1 KB each) by the million."""
     flags = MS_NOSUID | MS_NODEV | (MS_RDONLY if read_only else 0)
-    options = ('size=%d,mode=%04o' % (max(4096, int(size_bytes)), mode)).encode('ascii')
+    options = ('size=%d,nr_inodes=%d,mode=%04o' % (max(4096, int(size_bytes)), TMPFS_INODES,
+                                                    mode)).encode('ascii')
     _check(_c().mount(b'tmpfs', path.encode(), b'tmpfs', flags, options), 'tmpfs ' + path)
 
 

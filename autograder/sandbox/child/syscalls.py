@@ -13,7 +13,9 @@ answers ENOSYS so that the C library falls back to clone, which is
 refused), ptrace and the calls that reach into other processes, namespace
 and mount calls, BPF, perf, userfaultfd, keys, personality, priorities,
 scheduling policy and CPU affinity, io_uring, anonymous files, SysV shared
-memory and message queues, new sockets. Where the child builds the filter
+memory and message queues, new sockets, inotify and fanotify (instances
+count against a per-user limit that, under bubblewrap started by root, is
+root's on the whole machine). Where the child builds the filter
 itself (outside bubblewrap, where no PID namespace hides the students graded
 beside it, all running as one user), signals may go to its own process only.
 
@@ -41,7 +43,8 @@ DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'k
           'add_key', 'request_key', 'personality', 'setpriority', 'ioprio_set',
           'sched_setaffinity', 'sched_setscheduler', 'sched_setparam', 'sched_setattr',
           'clone', 'io_uring_setup', 'io_uring_enter', 'io_uring_register',
-          'memfd_create', 'memfd_secret', 'shmget', 'msgget', 'socket', 'socketpair')
+          'memfd_create', 'memfd_secret', 'shmget', 'msgget', 'socket', 'socketpair',
+          'inotify_init', 'inotify_init1', 'fanotify_init')
 # Calls that signal a process (first argument: its pid, or a thread group's).
 SIGNALLING = ('kill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo')
 
