@@ -4,6 +4,7 @@ Test modules import from here (`from helpers import ...`); pytest puts tests/
 on sys.path (pyproject.toml: pythonpath), so this works in every import mode.
 """
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -135,14 +136,35 @@ def cgroups_missing(*controllers):
     return ''
 
 
-def neighbours_class(folder, attacker):
-    """A class of three graded side by side: a_neighbour (a correct file with a slower
-    import), b_attacker (the source attacker) and c_reference."""
-    shutil.copy(os.path.join(REPO_DIR, 'tests', 'corpus', 'matplotlib_import.py'),
-                write_submission(os.path.join(folder, 'a_neighbour'), ''))
+SLOW_IMPORT = os.path.join(REPO_DIR, 'tests', 'corpus', 'matplotlib_import.py')
+
+
+def neighbours_class(folder, attacker, neighbour=SLOW_IMPORT):
+    """A class of three graded side by side: a_neighbour (a copy of the correct file
+    neighbour, by default one with a slower import), b_attacker (the source attacker)
+    and c_reference."""
+    shutil.copy(neighbour, write_submission(os.path.join(folder, 'a_neighbour'), ''))
     write_submission(os.path.join(folder, 'b_attacker'), attacker)
     shutil.copy(REFERENCE, write_submission(os.path.join(folder, 'c_reference'), ''))
     return folder
+
+
+def grade_argv(klass, python=None):
+    """The `grade` command the neighbour tests run: --jobs 2, seed 4711, 20 s, no dataset."""
+    return [python or sys.executable, '-m', 'autograder', 'grade', str(klass), '--json',
+            '--jobs', '2', '--dataset', 'none', '--seed', '4711', '--timeout', '20',
+            '--no-progress']
+
+
+def assert_unhurt(done, names=('a_neighbour', 'c_reference')):
+    """The grader of done ended well and gave each correct student in names full marks."""
+    assert done.returncode == 0, 'the grader ended with %d: %s' % (done.returncode,
+                                                                  done.stderr[-3000:])
+    results = {result['submission']: result for result in json.loads(done.stdout)}
+    for name in names:
+        result = results[name]
+        assert (result['score'], result['diagnoses']) == (15.0, []), (name, result['problem'])
+    return results
 
 
 def _remove_cgroup(group):
@@ -177,9 +199,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
                 handle.write(str(value))
         enter = ' && '.join('echo $$ > %s/cgroup.procs' % group for group in groups)
         return subprocess.run(
-            ['sh', '-c', enter + ' && exec "$@"', 'sh', python or sys.executable, '-m', 'autograder',
-             'grade', str(klass), '--json', '--jobs', '2', '--dataset', 'none', '--seed', '4711',
-             '--timeout', '20', '--no-progress'],
+            ['sh', '-c', enter + ' && exec "$@"', 'sh'] + grade_argv(klass, python),
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
             env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
     finally:

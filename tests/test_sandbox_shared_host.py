@@ -32,15 +32,13 @@ tln-student with an interpreter it can run, cgroup v1 memory and cpu, free
 memory).
 """
 import glob
-import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, grade_in_cgroups,
-                     memory_missing, neighbours_class, uid_drop_missing, write_submission)
+from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, assert_unhurt, grade_argv,
+                     grade_in_cgroups, memory_missing, neighbours_class, uid_drop_missing)
 
 pytestmark = pytest.mark.slow
 
@@ -49,30 +47,15 @@ LIMIT_MB = 2 * 4096 + 1024
 
 
 def victims_class(folder, attacker):
-    """{a_victim, b_attacker, c_reference}: both victims the reference (the system
-    Python of the uid-drop layer has no matplotlib for tests/corpus/matplotlib_import.py)."""
-    shutil.copy(REFERENCE, write_submission(os.path.join(folder, 'a_victim'), ''))
-    write_submission(os.path.join(folder, 'b_attacker'), attacker)
-    shutil.copy(REFERENCE, write_submission(os.path.join(folder, 'c_reference'), ''))
-    return folder
+    """neighbours_class with the reference as the neighbour too (the system Python of the
+    uid-drop layer has no matplotlib for tests/corpus/matplotlib_import.py)."""
+    return neighbours_class(folder, attacker, neighbour=REFERENCE)
 
 
 def grade_uid_drop(klass):
-    done = subprocess.run([SYSTEM_PYTHON, '-m', 'autograder', 'grade', str(klass), '--json',
-                           '--jobs', '2', '--dataset', 'none', '--seed', '4711', '--timeout', '20',
-                           '--no-progress'], cwd=REPO_DIR, capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, TLN_ISOLATION='uid-drop',
-                                                PYTHONPATH=REPO_DIR))
-    return done
-
-
-def assert_victims_unhurt(done, victims=('a_victim', 'c_reference')):
-    assert done.returncode == 0, 'the grader ended with %d: %s' % (done.returncode,
-                                                                  done.stderr[-3000:])
-    results = {result['submission']: result for result in json.loads(done.stdout)}
-    for name in victims:
-        result = results[name]
-        assert (result['score'], result['diagnoses']) == (15.0, []), (name, result['problem'])
+    return subprocess.run(grade_argv(klass, SYSTEM_PYTHON), cwd=REPO_DIR, capture_output=True,
+                          text=True, timeout=300,
+                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR))
 
 
 def _shm_leftovers(prefix):
@@ -100,7 +83,7 @@ while time.time() < end:          # every other child is the same user: kill the
 @pytest.mark.skipif(bool(uid_drop_missing()), reason=uid_drop_missing() or 'runs')
 def test_uid_drop_a_student_cannot_kill_the_students_graded_beside_it(tmp_path):
     done = grade_uid_drop(victims_class(str(tmp_path / 'class'), KILLER))
-    assert_victims_unhurt(done)
+    assert_unhurt(done)
 
 
 # ------------------------------------------------- uid-drop: shared folders ---
@@ -121,7 +104,7 @@ def test_uid_drop_a_student_leaves_nothing_in_shared_temporary_folders(tmp_path)
         os.remove(path)
     try:
         done = grade_uid_drop(victims_class(str(tmp_path / 'class'), LEAVER))
-        assert_victims_unhurt(done)
+        assert_unhurt(done)
         assert _shm_leftovers('tln-attack4-left') == []
     finally:
         for path in _shm_leftovers('tln-attack4-left'):
@@ -158,7 +141,7 @@ def test_uid_drop_a_student_cannot_take_the_batchs_memory_in_dev_shm(tmp_path):
                                 settings={('memory', 'memory.limit_in_bytes'): LIMIT_MB << 20},
                                 env={'TLN_ISOLATION': 'uid-drop'})
         left = _shm_leftovers('tln-attack4-hog')
-        assert_victims_unhurt(done)
+        assert_unhurt(done)
         assert left == [], '%d files left in /dev/shm' % len(left)
     finally:
         for path in _shm_leftovers('tln-attack4-hog'):
@@ -201,7 +184,7 @@ def test_a_student_cannot_hold_the_batchs_memory_in_unaccepted_socket_queues(tmp
     done = grade_in_cgroups(neighbours_class(str(tmp_path / 'class'), SOCKET_HOG),
                             ['memory', 'cpu'], readings=readings,
                             settings={('memory', 'memory.limit_in_bytes'): LIMIT_MB << 20})
-    assert_victims_unhurt(done, ('a_neighbour', 'c_reference'))
+    assert_unhurt(done)
     # Two children within 4 GB of address space each and the grader fit in the group:
     # it is never full unless something no limit sees is held.
     assert readings[('memory', 'memory.failcnt')] == '0', (

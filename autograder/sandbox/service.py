@@ -292,7 +292,6 @@ class LossService:
                                               for name in PARAM_NAMES}, reply_payload)}, call)
 
 
-
 def _finite_number(value, name):
     """value (a JSON number from the child) as a finite float, else refused."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

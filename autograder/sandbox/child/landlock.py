@@ -18,11 +18,12 @@ import ctypes
 import os
 import sys
 
+from .namespaces import PR_SET_NO_NEW_PRIVS
+
 # System call numbers: the same on every architecture (Linux 5.13).
 CREATE_RULESET, ADD_RULE, RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1
-PR_SET_NO_NEW_PRIVS = 38
 
 WRITE_FILE = 1 << 1
 # Removing and making entries of every kind (Landlock ABI 1).

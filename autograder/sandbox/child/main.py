@@ -266,13 +266,9 @@ def load_filter(program_file):
     if program_file is None:
         syscalls.install()
         return
-    if not os.path.exists(program_file):   # the grader has no binding: the namespaces hold
-        return
     from . import namespaces
-    with open(program_file, 'rb') as handle:
-        program = handle.read()
     try:
-        namespaces.load_seccomp(program)
+        namespaces.load_seccomp(namespaces.read_seccomp_program(program_file))
     except OSError as error:
         os.write(2, ('sandbox: the seccomp filter could not be loaded (%s)\n' % error).encode())
         os._exit(70)

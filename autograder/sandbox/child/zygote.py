@@ -220,10 +220,7 @@ def serve(control_fd, program_file):
     """The zygote's loop: one job at a time until the grader hangs up."""
     control = socket.socket(fileno=control_fd)
     guards.preload()
-    program = b''      # no file: the grader has no seccomp binding (cold children run without too)
-    if os.path.exists(program_file):
-        with open(program_file, 'rb') as handle:
-            program = handle.read()
+    program = namespaces.read_seccomp_program(program_file)
     problem = self_test(program)
     control.send(json.dumps({'ready': problem is None, 'reason': problem}).encode())
     if problem is not None:
