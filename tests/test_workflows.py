@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -40,8 +41,17 @@ def workflow_runs():
     return runs
 
 
+def installed_tool(name):
+    """The console script pip installed beside this interpreter (an unactivated venv's
+    python runs the suite too), else the one on PATH, else None."""
+    beside = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside
+    return shutil.which(name)
+
+
 def test_actionlint_passes():
-    binary = shutil.which('actionlint')
+    binary = installed_tool('actionlint')
     if binary is None:
         pytest.fail('actionlint is missing: pip install -r requirements.txt')
     result = subprocess.run([binary, '-no-color'], cwd=REPO_DIR,
@@ -52,7 +62,7 @@ def test_actionlint_passes():
 def test_python_lint_of_the_ci_workflow_passes():
     [command] = [run for name, run in workflow_runs()
                  if name == 'ci.yml' and run.startswith('ruff check')]
-    binary = shutil.which('ruff')
+    binary = installed_tool('ruff')
     if binary is None:
         pytest.fail('ruff is missing: pip install -r requirements.txt')
     result = subprocess.run([binary] + command.split()[1:], cwd=REPO_DIR, capture_output=True,
@@ -161,6 +171,9 @@ def test_release_workflow_steps_run_as_in_ci(tmp_path):
     env = {key: value for key, value in os.environ.items()
            if key not in ('PYTHONPATH', 'VIRTUAL_ENV')}
     env['CI'] = 'true'
+    # The runner's `python` is the one set up for the job: this interpreter, even when
+    # the suite runs from an unactivated venv.
+    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
 
     def step(run, **extra):
         return subprocess.run(['bash', '-e', '-c', run], cwd=str(kit), capture_output=True,
