@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from autograder.platforms.gradebook import NBGRADER_COLUMNS
+from autograder.outputs.gradebook import NBGRADER_COLUMNS
 from helpers import REFERENCE, STUB, copy_reference, mutants, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 

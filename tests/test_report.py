@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from autograder import cli, report
-from autograder.platforms import feedback
+from autograder.outputs import feedback
 from autograder.submissions.batch import RESULT_FORMAT, safe_name
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR

@@ -29,7 +29,7 @@ from autograder.submissions.batch import Batch, BatchError, content_key, safe_na
 from autograder.submissions.discovery import (SubmissionError, discover,
                                               read_folder_submission, read_student_file,
                                               read_zip_submission)
-from autograder.submissions.output_folder import OutputError, read_regular, write_atomic
+from autograder.outputs.output_folder import OutputError, read_regular, write_atomic
 from helpers import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')

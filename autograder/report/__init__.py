@@ -17,7 +17,7 @@ from typing import List, Optional
 
 from ..errors import ReportError
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE, kit_path
-from ..submissions.output_folder import write_atomic
+from ..outputs.output_folder import write_atomic
 from . import summary as summ
 
 

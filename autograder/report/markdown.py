@@ -2,22 +2,13 @@
 
 The same numbers as report.html, as text tables; no images and no code (the
 side-by-side views are in report.html). Student text is made inert for
-Markdown renderers: HTML-escaped, with table pipes and backticks escaped.
+Markdown renderers by the Markdown sanitiser of outputs/sanitise.py.
 """
-import html
-
 from ..checks.diagnoses import label
+from ..outputs.sanitise import markdown_cell as cell
 from . import summary as summ
 
 BAR = 30
-
-
-def cell(value):
-    """Text safe inside a Markdown table cell (no HTML, no pipes, one line)."""
-    text = html.escape(str(value), quote=False)
-    for char in '\\|`*[]':
-        text = text.replace(char, '\\' + char)
-    return ' '.join(text.split())
 
 
 def fmt(number):

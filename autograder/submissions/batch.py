@@ -12,7 +12,7 @@ Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
 where it stopped and loses nothing already written.
 
-The output folder is written and read without following links (output_folder.py):
+The output folder is written and read without following links (outputs/output_folder.py):
 a linked ``feedback/`` or ``results/`` folder or a ``grades.csv`` that is
 not a regular file stops the batch before grading with a clear error; a
 link or FIFO planted at a single output file is replaced, never written
@@ -31,9 +31,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from .. import sandbox
 from ..errors import BatchError
 from ..paths import ASSIGNMENT_ID
-from ..platforms import feedback, gradebook
+from ..outputs import feedback, gradebook
 from ..results import SubmissionResult
-from .output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
+from ..outputs.output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024
