@@ -15,7 +15,8 @@ import pytest
 
 from autograder import cli, report
 from autograder.outputs import feedback
-from autograder.submissions.batch import RESULT_FORMAT, safe_name
+from autograder.outputs.names import safe_name
+from autograder.submissions.batch import RESULT_FORMAT
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
 from helpers import STUB, import_or_skip
