@@ -221,6 +221,10 @@ def _similarity(report, side_by_side_limit=100):
                    screening.candidates, screening.all_pairs, screening.seconds,
                    st['threshold'], st['min_tokens'], st['noise'], screening.common,
                    st['common_cap']))
+    if screening.not_screened:
+        body.append('<p class="bad">Not screened:</p><ul>%s</ul>' % ''.join(
+            '<li>%s: %s</li>' % (esc(student), esc(why))
+            for student, why in sorted(screening.not_screened.items())))
     if screening.scores:
         body.append(picture(plots.both(plots.similarity_scores, screening.scores,
                                        st['threshold']),

@@ -105,6 +105,11 @@ def render(report, pairs_limit=50):
         out.append('%d students compared, %d candidate pairs of %d in %.2f s; threshold '
                    '%.2f.' % (screening.compared, screening.candidates, screening.all_pairs,
                               screening.seconds, screening.settings['threshold']))
+        if screening.not_screened:
+            out += ['', 'Not screened:', '']
+            out += ['- %s: %s' % (cell(student), cell(why))
+                    for student, why in sorted(screening.not_screened.items())]
+            out.append('')
         if screening.pairs:
             out += ['', '| student A | student B | share of A | share of B | matching |',
                     '|---|---|---:|---:|---:|']
