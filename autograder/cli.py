@@ -19,6 +19,7 @@ import sys
 from .commands import (classroom, demo, grade, gradescope, nbgrader, release, report,
                        self_check)
 from .errors import KitError, UsageError
+from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
 
 # The verbs in the order --help lists them; each module's NAME is its verb.
@@ -70,7 +71,7 @@ def main(argv=None):
         finally:
             use_kit(None)
     except KitError as error:
-        print('error: %s' % error, file=sys.stderr)
+        print('error: %s' % terminal(error), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print('\ninterrupted: finished results are kept; run the same command again to resume.',

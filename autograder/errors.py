@@ -53,7 +53,7 @@ class SubmissionError(KitError):
 
 class OutputError(KitError):
     """A file or folder of the output folder cannot be used safely; says which and why.
-    submissions/output_folder.py"""
+    outputs/output_folder.py"""
 
 
 class BatchError(KitError):

@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.join(REPO, 'tests'))
 
 import synthetic_class  # noqa: E402
 from autograder import report  # noqa: E402
-from autograder.submissions.batch import RESULT_FORMAT, safe_name  # noqa: E402
+from autograder.outputs.names import safe_name  # noqa: E402
+from autograder.submissions.batch import RESULT_FORMAT  # noqa: E402
 from autograder.report import similarity  # noqa: E402
 
 PERSONAL = [

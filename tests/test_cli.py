@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from autograder.platforms.gradebook import NBGRADER_COLUMNS
+from autograder.outputs.gradebook import NBGRADER_COLUMNS
 from helpers import REFERENCE, STUB, copy_reference, mutants, needs_fashion_mnist, reference_text, \
     run_cli, write_submission
 
@@ -78,7 +78,7 @@ def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
         sid: r['score'] for sid, r in results.items()}
     assert float(rows[1]['grads']) == 1.5
     markdown = (out / 'feedback' / 'bob.md').read_text()
-    assert 'check the ReLU mask' in markdown and '| `grads` | 1.5 / 3 | partial |' in markdown
+    assert 'check the ReLU mask' in markdown and '| grads | 1.5 / 3 | partial |' in markdown
     assert '<table>' in (out / 'feedback' / 'bob.html').read_text()
 
 

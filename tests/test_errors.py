@@ -14,7 +14,7 @@ WHERE = [
     ('autograder.grading', 'GraderError'),
     ('autograder.sandbox.isolation', 'IsolationError'),
     ('autograder.submissions.discovery', 'SubmissionError'),
-    ('autograder.submissions.output_folder', 'OutputError'),
+    ('autograder.outputs.output_folder', 'OutputError'),
     ('autograder.submissions.batch', 'BatchError'),
     ('autograder.results', 'ResultFormatError'),
     ('autograder.report', 'ReportError'),

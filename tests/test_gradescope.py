@@ -46,6 +46,17 @@ def test_results_json_hides_hidden_checks_and_the_total():
     assert 'secret' not in data['output'] and '5.5' not in data['output']
 
 
+def test_results_json_output_is_plain_text_without_escapes():
+    hostile = 'boom\x1b[2J\x1b]52;c;Y3VybA==\x07\r<b>\u202eevil'
+    result = SubmissionResult('s', [CheckResult('scores', 0.0, 2.0, hostile, True)],
+                              problem=hostile, warnings=[hostile])
+    data = gradescope.results_json(result, {'scores'}, 1.0)
+    assert data['output_format'] == data['test_output_format'] == 'text'
+    for text in (data['output'], data['tests'][0]['output']):
+        assert 'boom<b>evil' in text and not set(text) & set('\x1b\x07\r\u202e')
+    assert gradescope.failure_json(hostile)['output'] == 'boom<b>evil'
+
+
 @pytest.mark.slow
 def test_build_refuses_the_public_seed_and_a_missing_one(tmp_path):
     out = tmp_path / 'autograder.zip'

@@ -96,6 +96,9 @@ def test_graded_outputs_are_feedback_and_points():
     stream, result = autograde._graded_outputs(1.5, 3.0, '[grads] wrong', 4)
     assert stream['name'] == 'stdout' and '[grads] wrong' in stream['text']
     assert result['data']['text/plain'] == '1.5' and result['execution_count'] == 4
+    # Jupyter applies ANSI colours and carriage returns in a stream: none come through.
+    stream, _ = autograde._graded_outputs(0.0, 3.0, 'bad\x1b[2J\x1b[32m\r3 / 3\u202e', 4)
+    assert stream['text'].startswith('bad3 / 3\n')
 
 
 def test_the_file_is_read_before_execute_and_graded_after():

@@ -14,11 +14,12 @@ import sys
 import pytest
 
 from autograder import cli, report
-from autograder.platforms import feedback
-from autograder.submissions.batch import RESULT_FORMAT, safe_name
+from autograder.outputs import feedback
+from autograder.outputs.names import safe_name
+from autograder.submissions.batch import RESULT_FORMAT
 from autograder.report import html, markdown, similarity, summary
 from autograder.paths import REPO_DIR
-from helpers import STUB, import_or_skip
+from helpers import STUB, import_or_skip, reference_text, run_cli, write_submission
 import synthetic_class
 
 SCRIPT = synthetic_class.SCRIPT
@@ -294,6 +295,41 @@ def test_report_verb_rebuilds_and_compares(tmp_path, capsys):
     assert 'Changes since old' in page and 'loss 0 → 2, grads 3 → 1.5' in page
     assert cli.main(['report', str(tmp_path / 'nothing')]) == 2
     assert 'no results/ folder' in capsys.readouterr().err
+
+
+# A sum of 2954 terms: Python compiles and runs it, ast.parse (deeper in a call
+# stack than Python's own compiler) raises RecursionError on it.
+DEEP_SUM = '\n_deep = ' + ' + '.join(['1'] * 2954) + '\n'
+
+
+def test_a_file_the_screening_cannot_parse_is_listed_and_the_report_written(tmp_path, capsys):
+    import_or_skip('copydetect')
+    code = synthetic_class.fill([2] * 7)
+    out = write_out(str(tmp_path / 'out'), [result(n, [1, 2, 3]) for n in ('ann', 'ben', 'mal')],
+                    {'ann': code, 'ben': code, 'mal': code + DEEP_SUM})
+    assert cli.main(['report', out]) == 0, capsys.readouterr().err
+    text = (tmp_path / 'out' / 'report.md').read_text()
+    page = (tmp_path / 'out' / 'report.html').read_text()
+    assert re.search(r'^- mal: .*RecursionError', text, re.M)
+    assert '| ann | ben | 100% | 100% |' in text        # the others are still screened
+    assert '<li>mal: ' in page and 'RecursionError' in page
+
+
+@pytest.mark.slow
+def test_grade_writes_the_report_beside_a_file_the_screening_cannot_parse(tmp_path):
+    import_or_skip('copydetect')
+    klass = tmp_path / 'class'
+    for name, extra in (('ann', ''), ('ben', ''), ('mal', DEEP_SUM)):
+        write_submission(str(klass / name), reference_text() + extra)
+    out = tmp_path / 'out'
+    done = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'none')
+    assert done.returncode == 0, done.stderr
+    assert [r['score'] for r in grades_csv(str(out))] == ['15.0'] * 3    # mal's file grades
+    text = (out / 'report.md').read_text()
+    assert re.search(r'^- mal: .*RecursionError', text, re.M) and '| ann | ben |' in text
+    assert (out / 'report.html').is_file()
+    again = run_cli('report', str(out))
+    assert again.returncode == 0 and 'Traceback' not in again.stderr, again.stderr
 
 
 # ------------------------------------------------------------------ end to end

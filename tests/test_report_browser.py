@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from autograder.submissions.batch import safe_name
+from autograder.outputs.names import safe_name
 from helpers import import_or_skip
 import synthetic_class
 

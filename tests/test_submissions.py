@@ -25,11 +25,13 @@ from autograder.commands import grade as grade_command
 from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, SubmissionResult
 from autograder.paths import REPO_DIR
 from autograder.submissions import discovery as submissions
-from autograder.submissions.batch import Batch, BatchError, content_key, safe_name
+from autograder.outputs import names as output_names
+from autograder.outputs.names import safe_name
+from autograder.submissions.batch import Batch, BatchError, content_key
 from autograder.submissions.discovery import (SubmissionError, discover,
                                               read_folder_submission, read_student_file,
                                               read_zip_submission)
-from autograder.submissions.output_folder import OutputError, read_regular, write_atomic
+from autograder.outputs.output_folder import OutputError, read_regular, write_atomic
 from helpers import REFERENCE, public_seed, reference_text, run_cli
 
 SOURCE = reference_text().encode('utf-8')
@@ -544,6 +546,59 @@ def test_batch_refuses_an_unsafe_output_folder(tmp_path, plant):
     assert str(out) in str(error.value)
     assert os.listdir(os.path.dirname(victim)) == ['grades.csv']
     assert open(victim).read() == 'student_id,score\nzoe,97\n'
+
+
+def _result_files(out):
+    """{submission id: results file name} of an output folder."""
+    found = {}
+    for name in sorted(os.listdir(str(out / 'results'))):
+        with open(str(out / 'results' / name)) as handle:
+            found[json.load(handle)['result']['submission']] = name
+    return found
+
+
+def test_students_whose_safe_names_coincide_keep_their_own_files(tmp_path):
+    # 'jos-d994e1d0' is exactly the safe name of 'josé' (its hash suffix).
+    assert safe_name('jos\u00e9') == 'jos-d994e1d0'
+    root, out = tmp_path / 'class', tmp_path / 'out'
+    for student in ('jos\u00e9', 'jos-d994e1d0', 'alice'):
+        put(root / student / 'neural_net.py')
+    warnings = []
+    results, grader = run_batch([str(root)], out, warnings)
+    assert sorted(results) == ['alice', 'jos-d994e1d0', 'jos\u00e9']
+    files = _result_files(out)
+    assert files == {'alice': 'alice.json', 'jos-d994e1d0': 'jos-d994e1d0.json',
+                     'jos\u00e9': 'jos-d994e1d0-2.json'}
+    for student, name in files.items():
+        stem = name[:-len('.json')]
+        assert '**Submission:** %s ' % student in (out / 'feedback' / (stem + '.md')).read_text()
+        assert (out / 'sources' / (stem + '.py')).exists()
+    assert ['jos-d994e1d0' in w and 'jos-d994e1d0-2.*' in w for w in warnings] == [True]
+    # Resumed: the same names, nothing graded again.
+    again, grader = run_batch([str(root)], out)
+    assert grader.graded == [] and _result_files(out) == files
+
+
+def test_a_later_student_never_takes_an_earlier_students_file(tmp_path):
+    out = tmp_path / 'out'
+    put(tmp_path / 'first' / 'jos\u00e9' / 'neural_net.py')
+    put(tmp_path / 'second' / 'jos-d994e1d0' / 'neural_net.py')
+    run_batch([str(tmp_path / 'first')], out)
+    run_batch([str(tmp_path / 'second')], out)
+    assert _result_files(out) == {'jos\u00e9': 'jos-d994e1d0.json',
+                                  'jos-d994e1d0': 'jos-d994e1d0-2.json'}
+    with open(str(out / 'grades.csv'), newline='') as handle:
+        assert sorted(row['student_id'] for row in csv.DictReader(handle)) == [
+            'jos-d994e1d0', 'jos\u00e9']
+
+
+def test_names_are_assigned_whatever_the_order():
+    ids = ['jos\u00e9', 'jos-d994e1d0', 'x', 'x-2', 'x?', 'x!']
+    first, collisions = output_names.assign(ids)
+    assert len(set(first.values())) == len(ids)
+    assert first['x-2'] == 'x-2' and first['jos-d994e1d0'] == 'jos-d994e1d0'
+    assert output_names.assign(list(reversed(ids)))[0] == first
+    assert collisions == [('jos-d994e1d0', ['jos-d994e1d0', 'jos\u00e9'])]
 
 
 def test_safe_names_of_long_ids_do_not_clash():

@@ -13,7 +13,7 @@ import tempfile
 
 from .. import datasets
 from ..paths import GRADING_PARTS, STUDENT_FILE, kit_path, load_mutants, require_kit
-from ..platforms.feedback import table
+from ..outputs.feedback import table
 from ..submissions.batch import Batch
 from ..submissions.discovery import discover
 from .options import add_grading_options, add_kit_option, make_grader

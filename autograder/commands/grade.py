@@ -13,7 +13,8 @@ import sys
 
 from .. import sandbox
 from ..errors import GraderError
-from ..platforms.feedback import markdown, table
+from ..outputs.feedback import markdown, table
+from ..outputs.sanitise import step_summary, terminal
 from ..submissions.batch import Batch
 from ..submissions.discovery import discover
 from . import report
@@ -81,7 +82,7 @@ def run(args):
     if args.json:
         print(json.dumps(data, indent=1))
     elif args.markdown:
-        print('\n'.join(markdown(result) for result in data))
+        print(step_summary('\n'.join(markdown(result) for result in data)))
     else:
         print(table(data))
         total = sum(r['score'] for r in data)
@@ -103,8 +104,10 @@ def run(args):
                                                   'it' if one else 'them'))
     missing = [submission for submission in submissions if not submission.gradable]
     for submission in missing:
-        print('not gradable: %s (%s): %s' % (submission.id, submission.location,
-                                             submission.problem), file=sys.stderr)
+        print('not gradable: %s (%s): %s' % tuple(
+            terminal(text, one_line=True)
+            for text in (submission.id, submission.location, submission.problem)),
+            file=sys.stderr)
     if missing:
         print('%d submission(s) had no gradable %s and got 0 (exit status %d).'
               % (len(missing), 'neural_net.py', EXIT_NOT_GRADABLE), file=sys.stderr)

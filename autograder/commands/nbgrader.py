@@ -14,6 +14,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_ID
 from ..platforms import nbgrader_batch
 
@@ -63,9 +64,11 @@ def run(args):
         result = nbgrader_batch.autograde_student(course, ASSIGNMENT_ID, student,
                                                   args.student_timeout)
         state = 'autograded' if result.ok else 'NOT autograded: ' + result.reason
-        print('%-24s %6.1f s  %s' % (student, result.seconds, state), file=sys.stderr)
+        print('%-24s %6.1f s  %s' % (terminal(student, one_line=True), result.seconds,
+                                     terminal(state, one_line=True)), file=sys.stderr)
         if not result.ok:
             failed.append(result)
     print('%d of %d students autograded%s' % (len(ids) - len(failed), len(ids),
-          '' if not failed else '; not: ' + ', '.join(r.student for r in failed)))
+          '' if not failed else '; not: ' + terminal(', '.join(r.student for r in failed),
+                                                    one_line=True)))
     return EXIT_NOT_GRADED if failed else 0

@@ -11,6 +11,7 @@ import os
 
 from ..checks import CATALOG
 from ..errors import UsageError
+from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from ..release import stored_outputs
 from ..results import PASSED
@@ -65,7 +66,7 @@ def run(args):
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
     for check in result.checks:
         print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
-                                        check.feedback))
+                                        terminal(check.feedback)))
     passed = all(check.status == PASSED for check in result.checks)
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,

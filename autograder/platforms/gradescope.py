@@ -38,6 +38,7 @@ from ..grading import Grader
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,
                      require_kit, runtime_requirements)
 from ..release import stored_outputs
+from ..outputs.sanitise import GRADESCOPE_FORMATS, gradescope_output
 from ..results import PASSED
 from ..sandbox import Limits
 from ..submissions.discovery import SubmissionError, discover
@@ -293,7 +294,7 @@ def results_json(result, visible_names, seconds):
     for check in result.checks:
         visible = check.name in visible_names
         tests.append({'name': check.name, 'score': check.score, 'max_score': check.max_score,
-                      'output': check.feedback,
+                      'output': gradescope_output(check.feedback),
                       'status': 'passed' if check.status == PASSED else 'failed',
                       'visibility': 'visible' if visible else 'after_published'})
     shown = [test for test in tests if test['visibility'] == 'visible']
@@ -301,20 +302,20 @@ def results_json(result, visible_names, seconds):
     output = 'Visible checks: %g / %g points.' % (
         round(sum(t['score'] for t in shown), 4), sum(t['max_score'] for t in shown))
     if result.problem:
-        output = 'Not graded: %s\n%s' % (result.problem, output)
+        output = 'Not graded: %s\n%s' % (gradescope_output(result.problem), output)
     for warning in result.warnings:
-        output += '\nWarning: %s' % warning
+        output += '\nWarning: %s' % gradescope_output(warning)
     if hidden:
         output += (' %d more check(s) are graded now and shown, with your total, when grades '
                    'are published.' % hidden)
     return {'execution_time': round(seconds, 1), 'output': output, 'visibility': 'visible',
-            'stdout_visibility': 'hidden', 'tests': tests}
+            'stdout_visibility': 'hidden', 'tests': tests, **GRADESCOPE_FORMATS}
 
 
 def failure_json(message):
     """results.json when nothing could be graded (no check is revealed)."""
-    return {'score': 0.0, 'output': message, 'visibility': 'visible',
-            'stdout_visibility': 'hidden', 'tests': []}
+    return {'score': 0.0, 'output': gradescope_output(message), 'visibility': 'visible',
+            'stdout_visibility': 'hidden', 'tests': [], **GRADESCOPE_FORMATS}
 
 
 def _write_json(path, data):

@@ -30,6 +30,7 @@ import numpy as np
 from .. import checks as catalog
 from .. import datasets
 from ..grading import Grader
+from ..outputs.sanitise import notebook_output
 from ..sandbox import Limits
 from ..sandbox.child.probes import as_float_array
 
@@ -65,8 +66,9 @@ def grade_check(name, path='neural_net.py'):
         result = _grader().grade_file(os.path.abspath(path), os.path.basename(path), only=[name])
     [check] = result.checks
     if result.problem:
-        print('Not graded: %s' % result.problem)
-    print('[%s] %g / %g: %s' % (check.name, check.score, check.max_score, check.feedback))
+        print('Not graded: %s' % notebook_output(result.problem))
+    print('[%s] %g / %g: %s' % (check.name, check.score, check.max_score,
+                                notebook_output(check.feedback)))
     return float(check.score)
 
 
@@ -90,5 +92,5 @@ def grade_best_net(net, dataset=None):
         verdict = catalog.Verdict(0.0, 'best_net could not be evaluated: %s: %s'
                                   % (type(error).__name__, error))
     points = float(round(check.max_score * verdict.fraction, 4))
-    print('[best_net] %g / %g: %s' % (points, check.max_score, verdict.feedback))
+    print('[best_net] %g / %g: %s' % (points, check.max_score, notebook_output(verdict.feedback)))
     return points

@@ -45,6 +45,7 @@ from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import SubmissionError
 from ..grading import Grader, source_problem
+from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
 from ..sandbox import Limits, ProbePack, isolation, run_submission
 from ..submissions import discovery
@@ -286,7 +287,7 @@ class NotebookGrader:
 
 def _graded_outputs(points, max_points, feedback, execution_count):
     text = '%s\nPoints: %g / %g (graded outside this notebook, from your %s)\n' % (
-        feedback, points, max_points, STUDENT_FILE)
+        notebook_output(feedback), points, max_points, STUDENT_FILE)
     return [new_output('stream', name='stdout', text=text),
             new_output('execute_result', data={'text/plain': repr(float(points))},
                        execution_count=execution_count)]

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from ..submissions.output_folder import kind_name
+from ..outputs.output_folder import kind_name
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
 

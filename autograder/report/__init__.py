@@ -17,7 +17,7 @@ from typing import List, Optional
 
 from ..errors import ReportError
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE, kit_path
-from ..submissions.output_folder import write_atomic
+from ..outputs.output_folder import write_atomic
 from . import summary as summ
 
 
@@ -82,6 +82,12 @@ def _screen(report, out_dir, template, threshold):
         report.screening = sim.screen(sources, template_text, **kwargs)
     except sim.SimilarityUnavailable as error:
         notes.append('Not screened: %s.' % error)
+    except Exception as error:  # noqa: BLE001 - the rest of the report is still written
+        notes.append('Not screened: the screening failed (%s: %s).'
+                     % (type(error).__name__, str(error)[:300]))
+    if report.screening is not None and report.screening.not_screened:
+        notes.append('%d students were not screened (listed below with the reason): '
+                     'compare their code by hand.' % len(report.screening.not_screened))
     report.similarity_note = ' '.join(notes)
 
 

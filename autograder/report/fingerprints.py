@@ -144,16 +144,24 @@ def compute(request):
     """The answer to a request (see similarity.screen for its fields).
 
     Returns {'cap', 'common', 'candidates', 'compared': [[a, b, share of a,
-    share of b, matching characters, slices of a, slices of b]]}, ids in the
-    order of request['ids'].
+    share of b, matching characters, slices of a, slices of b]], 'not_screened':
+    {id: why}} (a student whose code copydetect cannot fingerprint is left
+    out), ids in the order of request['ids'].
     """
     if not seeded():
         raise RuntimeError('fingerprints.compute() needs PYTHONHASHSEED=0 (run it through '
                            'similarity.screen(), which starts a child process)')
-    ids, texts = request['ids'], request['texts']
-    noise, guarantee = request['noise'], request['guarantee']
+    texts, noise, guarantee = request['texts'], request['noise'], request['guarantee']
     boilerplate = template_hashes(request['template'], noise)
-    prints = [fingerprint(str(n), texts[n], boilerplate, noise, guarantee) for n in ids]
+    ids, prints, not_screened = [], [], {}
+    for n in request['ids']:
+        try:
+            prints.append(fingerprint(str(n), texts[n], boilerplate, noise, guarantee))
+        except (RecursionError, MemoryError, ValueError) as error:
+            not_screened[n] = 'copydetect cannot fingerprint the file (%s)' % (
+                type(error).__name__)
+            continue
+        ids.append(n)
     hash_sets = [p.hashes for p in prints]
     cap = common_cap(len(ids), request['common_min'], request['common_share'])
     common = {value for value, count in holders(hash_sets).items() if count > cap}
@@ -169,7 +177,8 @@ def compute(request):
         for position in sorted({p for pair in pairs for p in pair}):
             prints[position] = without(prints[position], extended, guarantee)
     compared = [[ids[x], ids[y], *compare(prints[x], prints[y])] for x, y in pairs]
-    return {'cap': cap, 'common': len(common), 'candidates': len(pairs), 'compared': compared}
+    return {'cap': cap, 'common': len(common), 'candidates': len(pairs), 'compared': compared,
+            'not_screened': not_screened}
 
 
 def main():

@@ -1,15 +1,15 @@
 """The class report as one self-contained HTML page (report.html).
 
 Safe by construction: every piece of student text (ids, reasons, warnings,
-code) goes through html.escape; the page has no script and no external
+code) goes through the HTML sanitiser of outputs/sanitise.py; the page has no script and no external
 resource, and its Content-Security-Policy lets it load nothing but its own
 inline styles and data: images.
 """
-import html
 import time
 
 from ..checks.diagnoses import label
-from ..platforms.feedback import CSP
+from ..outputs.feedback import CSP
+from ..outputs.sanitise import html_text as esc
 from . import plots, summary as summ
 
 HEAD_META = ('<meta charset="utf-8">\n'
@@ -38,10 +38,6 @@ pre.code{overflow-x:auto;border:1px solid var(--line);padding:.4em;font-size:.85
 mark{background:var(--mark);color:var(--markfg)}details{margin:.4em 0}
 summary{cursor:pointer}code{font-size:.95em}
 """
-
-
-def esc(value):
-    return html.escape(str(value), quote=True)
 
 
 def fmt(number):
@@ -225,6 +221,10 @@ def _similarity(report, side_by_side_limit=100):
                    screening.candidates, screening.all_pairs, screening.seconds,
                    st['threshold'], st['min_tokens'], st['noise'], screening.common,
                    st['common_cap']))
+    if screening.not_screened:
+        body.append('<p class="bad">Not screened:</p><ul>%s</ul>' % ''.join(
+            '<li>%s: %s</li>' % (esc(student), esc(why))
+            for student, why in sorted(screening.not_screened.items())))
     if screening.scores:
         body.append(picture(plots.both(plots.similarity_scores, screening.scores,
                                        st['threshold']),

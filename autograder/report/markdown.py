@@ -2,22 +2,13 @@
 
 The same numbers as report.html, as text tables; no images and no code (the
 side-by-side views are in report.html). Student text is made inert for
-Markdown renderers: HTML-escaped, with table pipes and backticks escaped.
+Markdown renderers by the Markdown sanitiser of outputs/sanitise.py.
 """
-import html
-
 from ..checks.diagnoses import label
+from ..outputs.sanitise import markdown_cell as cell
 from . import summary as summ
 
 BAR = 30
-
-
-def cell(value):
-    """Text safe inside a Markdown table cell (no HTML, no pipes, one line)."""
-    text = html.escape(str(value), quote=False)
-    for char in '\\|`*[]':
-        text = text.replace(char, '\\' + char)
-    return ' '.join(text.split())
 
 
 def fmt(number):
@@ -114,6 +105,11 @@ def render(report, pairs_limit=50):
         out.append('%d students compared, %d candidate pairs of %d in %.2f s; threshold '
                    '%.2f.' % (screening.compared, screening.candidates, screening.all_pairs,
                               screening.seconds, screening.settings['threshold']))
+        if screening.not_screened:
+            out += ['', 'Not screened:', '']
+            out += ['- %s: %s' % (cell(student), cell(why))
+                    for student, why in sorted(screening.not_screened.items())]
+            out.append('')
         if screening.pairs:
             out += ['', '| student A | student B | share of A | share of B | matching |',
                     '|---|---|---:|---:|---:|']

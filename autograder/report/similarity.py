@@ -27,6 +27,10 @@ above the threshold, with at least ``min_tokens`` matching characters of
 normalised code, are listed with the matching regions for a side-by-side
 view.
 
+A file that grades can still be one the screening cannot read (a sum of
+thousands of terms nests deeper than ``ast`` builds a tree): that student is
+listed as not screened, with the reason, and everyone else is screened.
+
 copydetect hashes with Python's ``hash()``, salted per process, so the
 fingerprinting and comparisons run in a child process with
 ``PYTHONHASHSEED=0`` (fingerprints.py): the same class gives the same
@@ -63,12 +67,23 @@ def template_lines(template_text):
     return {line.strip() for line in template_text.splitlines() if line.strip()}
 
 
+class NotScreenable(Exception):
+    """One student's file cannot be prepared for the screening; says why."""
+
+
 def _docstring_lines(text):
-    """Line numbers of string statements (docstrings); empty if text does not parse."""
+    """Line numbers of string statements (docstrings); empty if text does not parse.
+
+    Raises NotScreenable when ast gives up on a file that Python itself
+    compiles (nesting deeper than it builds a tree for, memory).
+    """
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return set()
+    except (RecursionError, MemoryError) as error:
+        raise NotScreenable('Python\'s ast module cannot read the file (%s: nested too '
+                            'deeply)' % type(error).__name__) from None
     numbers = set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
@@ -126,20 +141,26 @@ class Screening:
     seconds: float
     settings: dict
     scores: List[float] = field(default_factory=list)   # of every compared pair
+    not_screened: Dict[str, str] = field(default_factory=dict)   # id: why
 
 
 def _own_students(sources, template_text):
-    """({id: Student} of the students with own code, [ids without]), ids sorted."""
+    """({id: Student} of the students with own code, [ids without], {id: why not
+    screened}), ids sorted."""
     template = template_lines(template_text)
-    students, without = {}, []
+    students, without, not_screened = {}, [], {}
     for student_id in sorted(sources):
-        lines = own_code(sources[student_id], template)
+        try:
+            lines = own_code(sources[student_id], template)
+        except NotScreenable as error:
+            not_screened[student_id] = str(error)
+            continue
         if not lines:
             without.append(student_id)
             continue
         students[student_id] = Student(student_id, lines, '\n'.join(line for _n, line in lines)
                                        + '\n')
-    return students, without
+    return students, without, not_screened
 
 
 def _package_root():
@@ -202,7 +223,7 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
     made in a child process with a fixed hash seed (fingerprints.py).
     """
     start = time.monotonic()
-    students, without = _own_students(sources, template_text)
+    students, without, not_screened = _own_students(sources, template_text)
     answer = _in_child(_request(students, template_text, noise, guarantee, common_min,
                                 common_share, candidate_share, discount_common, False))
     found, scores = [], []
@@ -215,9 +236,12 @@ def screen(sources, template_text, threshold=THRESHOLD, noise=NOISE, guarantee=G
     settings = {'threshold': threshold, 'noise': noise, 'guarantee': guarantee,
                 'min_tokens': min_tokens, 'common_cap': answer['cap'],
                 'candidate_share': candidate_share, 'discount_common': discount_common}
+    not_screened.update(answer['not_screened'])
+    for student_id in answer['not_screened']:
+        students.pop(student_id)
     return Screening(found, students, len(students), without, answer['candidates'],
                      len(students) * (len(students) - 1) // 2, answer['common'],
-                     time.monotonic() - start, settings, scores)
+                     time.monotonic() - start, settings, scores, not_screened)
 
 
 def all_pairs(sources, template_text, noise=NOISE, guarantee=GUARANTEE, common_min=COMMON_MIN,
@@ -227,7 +251,7 @@ def all_pairs(sources, template_text, noise=NOISE, guarantee=GUARANTEE, common_m
     For measurements and tests: the slow n**2 path that screen() avoids; the
     common fingerprints are those of the students in sources, as in screen().
     """
-    students, _without = _own_students(sources, template_text)
+    students, _without, _not_screened = _own_students(sources, template_text)
     answer = _in_child(_request(students, template_text, noise, guarantee, common_min,
                                 common_share, CANDIDATE_SHARE, discount_common, True))
     return [_pair(row) for row in answer['compared']]

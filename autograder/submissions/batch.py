@@ -2,17 +2,20 @@
 
 With an output folder, every finished submission is written at once and
 atomically:
-- ``results/<id>.json``: the result plus the content hash it was graded from;
-- ``feedback/<id>.md`` and ``feedback/<id>.html``: the student's feedback;
+- ``results/<name>.json``: the result plus the content hash it was graded from;
+- ``feedback/<name>.md`` and ``feedback/<name>.html``: the student's feedback;
 - ``grades.csv``: the gradebook of every submission finished so far;
-- ``sources/<id>.py``: the student's file as graded, for the class report's
+- ``sources/<name>.py``: the student's file as graded, for the class report's
   similarity screening (instructor only, like the whole folder).
+
+Each student's <name> is their own (outputs/names.py): ids whose safe file
+names coincide are told apart, with a warning, and never overwrite each other.
 
 Re-running over the same output folder skips submissions whose file and
 grader settings are unchanged (same hash), so an interrupted batch resumes
 where it stopped and loses nothing already written.
 
-The output folder is written and read without following links (output_folder.py):
+The output folder is written and read without following links (outputs/output_folder.py):
 a linked ``feedback/`` or ``results/`` folder or a ``grades.csv`` that is
 not a regular file stops the batch before grading with a clear error; a
 link or FIFO planted at a single output file is replaced, never written
@@ -22,7 +25,6 @@ as it is (it is replaced only when its own submission is graded again).
 import hashlib
 import json
 import os
-import re
 import stat
 import sys
 import threading
@@ -30,23 +32,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .. import sandbox
 from ..errors import BatchError
+from ..outputs import feedback, gradebook, names
+from ..outputs.output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
+from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_ID
-from ..platforms import feedback, gradebook
 from ..results import SubmissionResult
-from .output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
 
 RESULT_FORMAT = 2
 MAX_RESULT_BYTES = 8 * 1024 * 1024
 OUTPUT_FOLDERS = ('feedback', 'results', 'sources')
-
-
-def safe_name(submission_id):
-    """A file name for a submission id; ids with other characters get a hash suffix."""
-    cleaned = re.sub(r'[^A-Za-z0-9._-]', '_', submission_id).strip('._') or 'submission'
-    if cleaned != submission_id or len(cleaned) > 120:
-        digest = hashlib.sha256(submission_id.encode('utf-8', errors='surrogateescape'))
-        cleaned = cleaned[:111] + '-' + digest.hexdigest()[:8]
-    return cleaned
 
 
 def content_key(submission, fingerprint):
@@ -80,6 +74,8 @@ class Batch:
         self._finished = {}
         self._earlier = {}
         self._stored = {}
+        self._names = {}         # submission id -> its file name in the output folder
+        self._earlier_names = {}
         self._failed = {}
         self.failures = []       # (submission id, error) where the grader itself failed
         self.skipped = 0
@@ -120,7 +116,7 @@ class Batch:
         """
         self._check_out_dir()
         results_dir = os.path.join(self.out_dir, 'results')
-        earlier, self._stored = {}, {}
+        earlier, self._stored, self._earlier_names = {}, {}, {}
         if not os.path.isdir(results_dir):
             return earlier
         try:
@@ -144,19 +140,21 @@ class Batch:
                 problem = '%s is not a valid result file (%s)' % (path, detail[:200])
             else:
                 self._stored[name] = stored
-                earlier[result.submission] = result
+                if result.submission not in earlier:
+                    earlier[result.submission] = result
+                    self._earlier_names[result.submission] = name[:-len('.json')]
                 continue
             self.warn('warning: %s; it is left as it is (and replaced only if its submission is '
                       'graded again).' % problem)
         return earlier
 
     def _path(self, kind, submission_id, extension):
-        return os.path.join(self.out_dir, kind, safe_name(submission_id) + extension)
+        return os.path.join(self.out_dir, kind, self._names[submission_id] + extension)
 
     def _cached(self, submission, key):
         if not self.out_dir:
             return None
-        stored = self._stored.get(safe_name(submission.id) + '.json')
+        stored = self._stored.get(self._names[submission.id] + '.json')
         if (stored is None or stored.get('format') != RESULT_FORMAT or stored.get('key') != key
                 or stored['result'].get('submission') != submission.id):
             return None
@@ -237,6 +235,11 @@ class Batch:
         sandbox.reset_abort()
         if self.out_dir:
             self._earlier = self._load_earlier()
+            self._names, collisions = names.assign(self._order, self._earlier_names)
+            for name, ids in collisions:
+                self.warn('warning: %s have the same file name %s; their files are %s.' % (
+                    ' and '.join(terminal(i, one_line=True) for i in ids), name,
+                    ', '.join('%s.*' % self._names[i] for i in ids)))
         bar = None
         if self.progress:
             from tqdm import tqdm

@@ -37,7 +37,7 @@ from typing import Optional
 from ..errors import SubmissionError
 from ..grading import MAX_SOURCE_BYTES
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE
-from .output_folder import read_capped
+from ..outputs.output_folder import read_capped
 
 IGNORED_DIRS = {'__pycache__', '.ipynb_checkpoints', '.git', '__MACOSX'}
 MAX_ZIP_MEMBERS = 10000

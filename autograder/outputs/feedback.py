@@ -1,11 +1,12 @@
 """Per-student feedback pages (Markdown and HTML) and the terminal table.
 
 Each takes the result dict of results.py; a reason the submission could not
-be graded, and warnings, are stated once above the checks.
+be graded, and warnings, are stated once above the checks. Every text of the
+result (the submission's name, the reason, warnings, feedback quoting the
+student's exceptions) goes through the sanitiser of the page's type.
 """
-import html
-
 from ..results import check_status
+from .sanitise import html_text, markdown_cell, markdown_text, terminal
 
 # The HTML page loads nothing and runs nothing: inline styles only.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -27,25 +28,26 @@ def _notes(result):
 
 def markdown(result, assignment='two_layer_net'):
     """Feedback for one result (the JSON dict) as Markdown text."""
-    lines = ['# Feedback: %s' % assignment, '',
-             '**Submission:** `%s`  ' % result['submission'],
+    lines = ['# Feedback: %s' % markdown_text(assignment), '',
+             '**Submission:** %s  ' % markdown_cell(result['submission']),
              '**Score:** %g / %g' % (result['score'], result['max_score']), '']
     for note in _notes(result):
-        lines += ['> ' + note, '']
+        lines += ['> ' + markdown_cell(note), '']
     lines += ['| check | points | status |', '|---|---|---|']
     for check in result['checks']:
-        lines.append('| `%s` | %g / %g | %s |' % (check['name'], check['score'],
-                                                 check['max_score'], _status(check)))
+        lines.append('| %s | %g / %g | %s |' % (markdown_cell(check['name']), check['score'],
+                                               check['max_score'], _status(check)))
     lines.append('')
     for check in result['checks']:
-        lines += ['## %s (%g / %g)' % (check['name'], check['score'], check['max_score']), '',
-                  check['feedback'], '']
+        lines += ['## %s (%g / %g)' % (markdown_cell(check['name']), check['score'],
+                                       check['max_score']), '',
+                  markdown_text(check['feedback']), '']
     return '\n'.join(lines)
 
 
 def html_page(result, assignment='two_layer_net'):
     """Feedback for one result as a self-contained HTML page."""
-    esc = html.escape
+    esc = html_text
     rows = ''.join(
         '<tr class="%s"><td><code>%s</code></td><td>%g / %g</td><td>%s</td></tr>'
         % (_status(c), esc(c['name']), c['score'], c['max_score'], esc(c['feedback']))
@@ -66,13 +68,19 @@ def html_page(result, assignment='two_layer_net'):
 
 
 def table(results):
-    """Readable text table of many results, one row per check."""
+    """Readable text table of many results, one row per check. Only a
+    submission's own first line starts at the left margin: every other line
+    (a note, a check, a second line of feedback) is indented."""
     lines = []
     for result in results:
-        lines.append('%s: %g / %g' % (result['submission'], result['score'], result['max_score']))
-        lines.extend('  ' + note for note in _notes(result))
+        lines.append('%s: %g / %g' % (terminal(result['submission'], one_line=True),
+                                      result['score'], result['max_score']))
+        lines.extend('  ' + terminal(note, one_line=True) for note in _notes(result))
         for check in result['checks']:
-            lines.append('  %-13s %5g / %-3g %s' % (check['name'], check['score'],
-                                                    check['max_score'], check['feedback']))
+            row = '  %-13s %5g / %-3g ' % (terminal(check['name'], one_line=True),
+                                           check['score'], check['max_score'])
+            text = terminal(check['feedback']).split('\n')
+            lines.append(row + text[0])
+            lines.extend(' ' * len(row) + more for more in text[1:])
         lines.append('')
     return '\n'.join(lines)
