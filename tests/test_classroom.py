@@ -1,13 +1,11 @@
-"""GitHub Classroom: the student workflow (lint, contents) and the instructor's
-fetch-and-grade of every student repository, on local bare repositories."""
+"""The instructor's fetch-and-grade of every student repository on GitHub (plain or
+Classroom 50), on local bare repositories."""
 import csv
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from autograder.checks import CATALOG
 from autograder.platforms import classroom
 from helpers import REFERENCE, STUB, import_or_skip, mutants, reference_text, run_cli
 
@@ -21,39 +19,6 @@ GIT_ENV = {'GIT_AUTHOR_NAME': 'Student', 'GIT_AUTHOR_EMAIL': 'student@example.in
 def git(*args, cwd=None):
     return subprocess.run(['git', *args], cwd=cwd, check=True, capture_output=True, text=True,
                           env=dict(os.environ, **GIT_ENV)).stdout
-
-
-def test_student_workflow_reports_the_visible_checks():
-    data = yaml.safe_load(classroom.student_workflow())
-    assert data['permissions'] == {'checks': 'write', 'actions': 'read', 'contents': 'read'}
-    [job] = data['jobs'].values()
-    assert job['if'] == "github.actor != 'github-classroom[bot]'"
-    graders = [s for s in job['steps'] if s.get('uses') == classroom.COMMAND_GRADER]
-    visible = [check for check in CATALOG if check.visible]
-    assert [s['id'] for s in graders] == [check.name for check in visible]
-    for step, check in zip(graders, visible):
-        assert step['with']['command'] == 'python -m autograder check --only %s' % check.name
-        assert float(step['with']['max-score']) == check.max_score
-    [reporter] = [s for s in job['steps'] if s.get('uses') == classroom.REPORTER]
-    assert reporter['with']['runners'].split(',') == [check.name for check in visible]
-    for check in visible:
-        assert reporter['env']['%s_RESULTS' % check.name.upper()] == \
-            '${{ steps.%s.outputs.result }}' % check.name
-    assert 'secrets.' not in classroom.student_workflow()
-    for step in job['steps']:                   # only this repository, no token
-        assert not {'token', 'repository'} & set(step.get('with', {})), step
-
-
-@pytest.mark.slow
-def test_exported_student_workflow_passes_actionlint(tmp_path):
-    binary = shutil.which('actionlint')
-    if binary is None:
-        pytest.fail('actionlint is missing: pip install -r requirements.txt')
-    run_cli('release', '--student-repo', str(tmp_path / 'repo'), check=True)
-    path = tmp_path / 'repo' / '.github' / 'workflows' / 'classroom.yml'
-    done = subprocess.run([binary, '-no-color', str(path)], cwd=str(tmp_path / 'repo'),
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_student_ids_and_repo_lists(tmp_path):

@@ -1,92 +1,19 @@
-"""GitHub Classroom: the student repository's workflow, and the instructor's fetch.
+"""The instructor's side of GitHub: fetch every student repository of an assignment.
 
-Two sides, trusted differently:
-
-- The workflow in each student repository (``student_workflow()``, written
-  to ``.github/workflows/classroom.yml`` by ``release --student-repo``) is
-  code the student can edit. It only runs the visible self-checks against
-  the stored outputs the student has anyway, and reports them to Classroom
-  with the autograding reporter actions. No token, no private repository.
-- Hidden grading stays with the instructor: ``fetch`` clones or updates
-  every student repository of the assignment (from a list of clone URLs, or
-  from ``gh repo list``) into one folder, which ``grade`` then grades with
-  the private seed into a gradebook.
+What runs in a student repository (the self-check workflow, platforms/github_actions.py,
+or Classroom 50's run of the public bundle, platforms/classroom50.py) is code or output
+the student controls. The trusted grade stays with the instructor: ``fetch`` clones or
+updates every student repository of the assignment (from a list of clone URLs, or from
+the organisation's repositories with the prefix) into one folder, which ``classroom
+grade`` then grades with the private seed into a gradebook.
 """
 import os
 import re
 import subprocess
 
-from ..checks import CATALOG
 from ..errors import ClassroomError
 
-COMMAND_GRADER = 'classroom-resources/autograding-command-grader@v1'
-REPORTER = 'classroom-resources/autograding-grading-reporter@v1'
-CLASSROOM_BOT = 'github-classroom[bot]'
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
-
-
-def student_workflow(python='3.12', timeout_minutes=5):
-    """The student repository's workflow: one command-grader step per visible check."""
-    visible = [check for check in CATALOG if check.visible]
-    lines = [
-        '# GitHub Classroom autograding of this repository (written by the instructor\'s',
-        '# `python -m autograder release --student-repo`).',
-        '#',
-        '# It runs the visible self-checks (`python -m autograder check --only NAME`)',
-        '# against the reference outputs stored in autograder/release/expected_visible.json',
-        '# and reports their points to GitHub Classroom. It uses nothing but this',
-        '# repository: no token, no private repository, no hidden checks. Your',
-        '# instructor grades the hidden checks separately.',
-        'name: classroom-autograding',
-        '',
-        'on:',
-        '  push:',
-        '  workflow_dispatch:',
-        '  repository_dispatch:',
-        '',
-        'permissions:',
-        '  checks: write',
-        '  actions: read',
-        '  contents: read',
-        '',
-        'jobs:',
-        '  autograding:',
-        '    # GitHub Classroom\'s bot makes the first commit; there is nothing to grade yet.',
-        "    if: github.actor != '%s'" % CLASSROOM_BOT,
-        '    runs-on: ubuntu-latest',
-        '    timeout-minutes: 20',
-        '    steps:',
-        '      - uses: actions/checkout@v5',
-        '      - uses: actions/setup-python@v6',
-        '        with:',
-        '          python-version: "%s"' % python,
-        '      - name: Install the self-check',
-        '        run: python -m pip install "numpy>=1.24" "tqdm>=4.66" && '
-        'python -m pip install --no-deps -e .',
-    ]
-    for check in visible:
-        lines += [
-            '      - name: %s' % check.name,
-            '        id: %s' % check.name,
-            '        uses: %s' % COMMAND_GRADER,
-            '        with:',
-            '          test-name: %s' % check.name,
-            '          command: python -m autograder check --only %s' % check.name,
-            '          timeout: %d' % timeout_minutes,
-            '          max-score: %g' % check.max_score,
-        ]
-    lines += [
-        '      - name: Report the points to GitHub Classroom',
-        '        uses: %s' % REPORTER,
-        '        env:',
-    ]
-    lines += ['          %s_RESULTS: "${{ steps.%s.outputs.result }}"'
-              % (check.name.upper(), check.name) for check in visible]
-    lines += [
-        '        with:',
-        '          runners: %s' % ','.join(check.name for check in visible),
-    ]
-    return '\n'.join(lines) + '\n'
 
 
 def read_repo_list(path):
