@@ -29,6 +29,7 @@ import math
 import os
 import re
 import shutil
+import urllib.parse
 
 from ..checks import CATALOG
 from ..errors import ClassroomError, KitError
@@ -36,6 +37,7 @@ from ..paths import PACKAGE_DIR, REPO_DIR, package_source_files
 from ..release import stored_outputs
 from ..results import PASSED, check_status
 from . import github_actions
+from .classroom import TIME_FORMAT
 
 RESULT_SCHEMA = 'classroom50/result/v1'
 SCORES_SCHEMA = 'classroom50/scores/v1'
@@ -45,7 +47,6 @@ RELEASE_BODY_FILE = 'release-body.md'
 ENTRYPOINT = 'autograder.py'
 LIBRARY = 'lib'
 SCALE = 4
-TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 ENTRYPOINT_TEXT = '''"""Classroom 50 autograder of the two-layer neural network assignment.
 
@@ -233,6 +234,20 @@ def override_entry(owner, result, identity, late=None):
     if late is not None:
         record['late'] = bool(late)
     return {'owner': owner, 'submissions': [record], 'override': True}
+
+
+def identity_of(fetched, classroom):
+    """override_entry's identity for a classroom.Fetched repository: its submit tag (or
+    ``submit/HEAD-<commit>`` when it had none) and the GitHub pages of the commit."""
+    base = fetched.url[:-len('.git')] if fetched.url.endswith('.git') else fetched.url
+    web = base.startswith('https://')
+    commit = ('%s/commit/%s' % (base, fetched.commit) if web
+              else '%s@%s' % (base, fetched.commit))
+    release = ('%s/releases/tag/%s' % (base, urllib.parse.quote(fetched.tag, safe=''))
+               if web and fetched.tag else commit)
+    return {'classroom': classroom,
+            'submission': fetched.tag or '%sHEAD-%s' % (SUBMIT_TAG_PREFIX, fetched.commit[:12]),
+            'commit': commit, 'release': release, 'review': commit, 'datetime': fetched.time}
 
 
 def merge_overrides(path, assignment, entries):
