@@ -26,7 +26,7 @@ from ..paths import require_kit
 from ..platforms import classroom, classroom50
 from ..platforms.gradebook import Submitted
 from . import grade
-from .options import add_grading_options, add_kit_option
+from .options import add_actions, add_grading_options, add_kit_option
 
 NAME = 'classroom'
 EXIT_DONE = 0              # every repository fetched and graded
@@ -56,10 +56,8 @@ def _sources(parser):
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser(NAME, help='fetch and grade the student repositories on GitHub',
-                              description=__doc__.split('\n')[0])
-    actions = parser.add_subparsers(dest='action', metavar='ACTION')
-    actions.required = True
+    actions = add_actions(verbs, NAME, 'fetch and grade the student repositories on GitHub',
+                          __doc__)
     formatter = argparse.RawDescriptionHelpFormatter
     _sources(actions.add_parser('fetch', help='clone or update every student repository',
                                 epilog=EPILOG, formatter_class=formatter))

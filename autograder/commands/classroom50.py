@@ -10,15 +10,13 @@ submission; it writes ``result.json`` (visible checks, points x 4: 44 at most) a
 ``release-body.md``. Grade for real with ``classroom grade`` (docs/ci.md).
 """
 from ..platforms import classroom50
+from .options import add_actions
 
 NAME = 'classroom50'
 
 
 def add_parser(verbs):
-    parser = verbs.add_parser(NAME, help='build the autograder folder for Classroom 50',
-                              description=__doc__.split('\n')[0])
-    actions = parser.add_subparsers(dest='action', metavar='ACTION')
-    actions.required = True
+    actions = add_actions(verbs, NAME, 'build the autograder folder for Classroom 50', __doc__)
     build = actions.add_parser('build', help='write autograder.py and what it needs into DIR')
     build.add_argument('--out', required=True, metavar='DIR',
                        help='folder to write (missing, empty, or an earlier build)')
