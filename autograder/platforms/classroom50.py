@@ -33,7 +33,7 @@ import urllib.parse
 
 from ..checks import CATALOG
 from ..errors import ClassroomError, KitError
-from ..paths import PACKAGE_DIR, REPO_DIR, package_source_files
+from ..paths import PACKAGE_DIR, REPO_DIR, RUNTIME_REQUIREMENTS_FILE, package_source_files
 from ..release import stored_outputs
 from ..results import PASSED, check_status
 from . import github_actions
@@ -57,6 +57,7 @@ grader copied beside it (lib/), never with anything of the checkout, and writes
 ./result.json and ./release-body.md. Points are the checks' points x 4.
 """
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,8 +70,28 @@ def _outside_checkout(entry):
     return real != CHECKOUT and not real.startswith(CHECKOUT + os.sep)
 
 
+def _install_requirements():
+    """Classroom 50's Python (setup-python) has no numpy: install the grader's run-time
+    requirements with pip into a folder beside this file, once."""
+    site = os.path.join(HERE, 'site-packages')
+    if not os.path.isdir(site):
+        requirements = os.path.join(LIBRARY, 'autograder', 'runtime-requirements.txt')
+        done = subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet',
+                               '--disable-pip-version-check', '--target', site, '-r',
+                               requirements])
+        if done.returncode != 0:
+            sys.exit('autograder.py: could not install %s with pip (exit %d); install numpy '
+                     'on the runner (docs/ci.md of the kit)' % (requirements,
+                                                                    done.returncode))
+    sys.path.insert(1, site)
+
+
 # The student's checkout holds a copy of the grader they can edit: never import it.
 sys.path[:] = [LIBRARY] + [entry for entry in sys.path if entry and _outside_checkout(entry)]
+try:
+    import numpy  # noqa: F401
+except ImportError:
+    _install_requirements()
 import autograder  # noqa: E402
 if os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__))) != LIBRARY:
     sys.exit('autograder.py: imported the grader from %s, not from %s' % (autograder.__file__,
@@ -203,7 +224,8 @@ def build(out_dir):
                                  'earlier build.' % (out_dir, ', '.join(sorted(content))))
         shutil.rmtree(os.path.join(out_dir, LIBRARY), ignore_errors=True)
     files = {ENTRYPOINT: ENTRYPOINT_TEXT}
-    for path in package_source_files() + [stored_outputs.EXPECTED_FILE]:
+    for path in package_source_files() + [stored_outputs.EXPECTED_FILE,
+                                          RUNTIME_REQUIREMENTS_FILE]:
         rel = os.path.relpath(path, REPO_DIR)
         with open(path, encoding='utf-8') as handle:
             files[os.path.join(LIBRARY, rel)] = handle.read()
