@@ -4,7 +4,8 @@ Verbs, one module each under autograder/commands/ (self_check.py is `check`):
 - grade       grade submissions (files, folders, zips, a class) -> table / JSON / gradebook
 - check       the student self-check of neural_net.py (visible checks)
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
-- classroom   fetch every student repository of a GitHub Classroom assignment and grade it
+- classroom   fetch every student repository of a GitHub assignment and grade it
+- classroom50 build the public autograder folder of a Classroom 50 assignment
 - nbgrader    autograde an nbgrader class, one student per nbgrader process
 - release     regenerate assignment/ and the nbgrader source from solutions/
 - demo        grade the reference, the stub and sample wrong submissions
@@ -16,14 +17,15 @@ the other verbs say so instead of failing halfway. Errors: see main().
 import argparse
 import sys
 
-from .commands import (classroom, demo, grade, gradescope, nbgrader, release, report,
-                       self_check)
+from .commands import (classroom, classroom50, demo, grade, gradescope, nbgrader, release,
+                       report, self_check)
 from .errors import KitError, UsageError
 from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
 
 # The verbs in the order --help lists them; each module's NAME is its verb.
-VERBS = (grade, self_check, gradescope, classroom, nbgrader, release, demo, report)
+VERBS = (grade, self_check, gradescope, classroom, classroom50, nbgrader, release, demo,
+         report)
 COMMANDS = {module.NAME: module for module in VERBS}
 STUDENT_COMMANDS = (self_check.NAME,)
 

@@ -1,59 +1,26 @@
-"""GitHub Classroom: the student workflow (lint, contents) and the instructor's
-fetch-and-grade of every student repository, on local bare repositories."""
+"""The instructor's fetch-and-grade of every student repository on GitHub (plain or
+Classroom 50), on local bare repositories."""
 import csv
+import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from autograder.checks import CATALOG
 from autograder.platforms import classroom
-from helpers import REFERENCE, STUB, import_or_skip, mutants, reference_text, run_cli
-
-# PyYAML comes with the notebook packages of requirements.txt.
-yaml = import_or_skip('yaml')
+from classroom50_contract import validate_result
+from helpers import REFERENCE, mutants, reference_text, run_cli
 
 GIT_ENV = {'GIT_AUTHOR_NAME': 'Student', 'GIT_AUTHOR_EMAIL': 'student@example.invalid',
            'GIT_COMMITTER_NAME': 'Student', 'GIT_COMMITTER_EMAIL': 'student@example.invalid'}
 
 
-def git(*args, cwd=None):
+def git(*args, cwd=None, when=None):
+    """git with a fixed identity; when: the commit time (ISO 8601)."""
+    dates = {'GIT_AUTHOR_DATE': when, 'GIT_COMMITTER_DATE': when} if when else {}
     return subprocess.run(['git', *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env=dict(os.environ, **GIT_ENV)).stdout
-
-
-def test_student_workflow_reports_the_visible_checks():
-    data = yaml.safe_load(classroom.student_workflow())
-    assert data['permissions'] == {'checks': 'write', 'actions': 'read', 'contents': 'read'}
-    [job] = data['jobs'].values()
-    assert job['if'] == "github.actor != 'github-classroom[bot]'"
-    graders = [s for s in job['steps'] if s.get('uses') == classroom.COMMAND_GRADER]
-    visible = [check for check in CATALOG if check.visible]
-    assert [s['id'] for s in graders] == [check.name for check in visible]
-    for step, check in zip(graders, visible):
-        assert step['with']['command'] == 'python -m autograder check --only %s' % check.name
-        assert float(step['with']['max-score']) == check.max_score
-    [reporter] = [s for s in job['steps'] if s.get('uses') == classroom.REPORTER]
-    assert reporter['with']['runners'].split(',') == [check.name for check in visible]
-    for check in visible:
-        assert reporter['env']['%s_RESULTS' % check.name.upper()] == \
-            '${{ steps.%s.outputs.result }}' % check.name
-    assert 'secrets.' not in classroom.student_workflow()
-    for step in job['steps']:                   # only this repository, no token
-        assert not {'token', 'repository'} & set(step.get('with', {})), step
-
-
-@pytest.mark.slow
-def test_exported_student_workflow_passes_actionlint(tmp_path):
-    binary = shutil.which('actionlint')
-    if binary is None:
-        pytest.fail('actionlint is missing: pip install -r requirements.txt')
-    run_cli('release', '--student-repo', str(tmp_path / 'repo'), check=True)
-    path = tmp_path / 'repo' / '.github' / 'workflows' / 'classroom.yml'
-    done = subprocess.run([binary, '-no-color', str(path)], cwd=str(tmp_path / 'repo'),
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+                          env=dict(os.environ, **GIT_ENV, **dates)).stdout
 
 
 def test_student_ids_and_repo_lists(tmp_path):
@@ -73,29 +40,31 @@ def test_gh_listing_filters_by_prefix():
     class Done:
         returncode = 0
         stderr = ''
-        stdout = ('hw-alice\thttps://github.com/org/hw-alice\n'
-                  'hw\thttps://github.com/org/hw\nother\thttps://github.com/org/other\n')
+        stdout = ('hw-bob\thttps://github.com/org/hw-bob.git\n'
+                  'hw-alice\thttps://github.com/org/hw-alice.git\n'
+                  'hw\thttps://github.com/org/hw.git\nother\thttps://github.com/org/other.git\n')
     calls = []
 
     def fake_run(command, **kwargs):
         calls.append(command)
         return Done()
     assert classroom.list_with_gh('org', 'hw-', run=fake_run) == [
-        'https://github.com/org/hw-alice.git']
-    assert calls[0][:4] == ['gh', 'repo', 'list', 'org']
+        'https://github.com/org/hw-alice.git', 'https://github.com/org/hw-bob.git']
+    assert calls[0][:3] == ['gh', 'api', '--paginate'] and 'orgs/org/repos' in calls[0][3]
 
 
-def make_student_repo(base, name, code):
-    """A bare repository like Classroom's: the bot's first commit (the export), then work."""
+def make_student_repo(base, name, code, when=None):
+    """A bare repository made from the template: the export as first commit, then work
+    committed at when."""
     work = base / 'work' / name
     run_cli('release', '--student-repo', str(work), check=True)
     git('init', '-q', '-b', 'main', cwd=str(work))
     git('add', '-A', cwd=str(work))
-    git('commit', '-q', '-m', 'Initial commit', cwd=str(work))
+    git('commit', '-q', '-m', 'Initial commit', cwd=str(work), when='2026-08-31T09:00:00Z')
     if code is not None:
         (work / 'assignment' / 'neural_net.py').write_text(code)
-        git('commit', '-q', '-am', 'my solution', cwd=str(work))
-    bare = base / 'remote' / ('two-layer-net-%s.git' % name)
+        git('commit', '-q', '-am', 'my solution', cwd=str(work), when=when)
+    bare = base / 'remote' / ('cs-tln-%s.git' % name)
     git('clone', '-q', '--bare', str(work), str(bare))
     return work, bare
 
@@ -118,37 +87,83 @@ def test_a_committed_symlink_is_fetched_as_text(tmp_path):
         assert not path.is_symlink() and path.read_text() == os.path.abspath(REFERENCE)
 
 
+def fake_gh(tmp_path, listing):
+    """A `gh` on PATH that answers `gh api ... orgs/ORG/repos` with listing (name, URL)."""
+    folder = tmp_path / 'bin'
+    folder.mkdir()
+    answer = tmp_path / 'gh-answer.tsv'
+    answer.write_text(''.join('%s\t%s\n' % pair for pair in listing))
+    script = folder / 'gh'
+    script.write_text('#!/bin/sh\n[ "$1" = api ] || exit 1\ncase "$*" in *orgs/org/repos*) '
+                      'cat "%s";; *) echo "unexpected: $*" >&2; exit 1;; esac\n' % answer)
+    script.chmod(0o755)
+    return {'PATH': '%s%s%s' % (folder, os.pathsep, os.environ['PATH'])}
+
+
+def test_fetch_reports_what_cannot_be_fetched_and_leaves_no_folder(tmp_path):
+    """A missing repository and one with no commit (a clone without HEAD): listed, no
+    folder left to grade, exit status 3."""
+    empty = tmp_path / 'remote' / 'cs-tln-erin.git'
+    git('init', '-q', '--bare', str(empty))
+    env = fake_gh(tmp_path, [('cs-tln-erin', str(empty)),
+                             ('cs-tln-dave', str(tmp_path / 'remote' / 'cs-tln-dave.git')),
+                             ('other', 'x')])
+    done = run_cli('classroom', 'fetch', '--org', 'org', '--classroom', 'cs', '--assignment',
+                   'tln', '--into', str(tmp_path / 'class'), env=env)
+    assert done.returncode == 3, done.stderr
+    assert 'not fetched: dave' in done.stderr and 'not fetched: erin' in done.stderr
+    assert os.listdir(str(tmp_path / 'class')) == []
+
+
 @pytest.mark.slow
 def test_fetch_and_grade_every_student_repository(tmp_path):
-    alice_work, alice = make_student_repo(tmp_path, 'alice', reference_text())
-    _, bob = make_student_repo(tmp_path, 'bob', mutants.apply(mutants.BY_NAME['no_lr_decay']))
+    alice_work, alice = make_student_repo(tmp_path, 'alice', reference_text(),
+                                          when='2026-09-01T10:00:00+02:00')
+    bob_work, bob = make_student_repo(tmp_path, 'bob',
+                                      mutants.apply(mutants.BY_NAME['no_lr_decay']),
+                                      when='2026-09-03T08:00:00Z')
+    # Bob submits (Classroom 50 tags the submission), then pushes a broken file: the
+    # submission is graded, not the branch.
+    git('tag', 'submit/20260903T080000Z-bob0001', cwd=str(bob_work))
+    (bob_work / 'assignment' / 'neural_net.py').write_text('syntax error (\n')
+    git('commit', '-q', '-am', 'oops', cwd=str(bob_work), when='2026-09-04T08:00:00Z')
+    git('push', '-q', '--force', '--tags', str(bob), 'main', cwd=str(bob_work))
     _, carol = make_student_repo(tmp_path, 'carol', None)       # never pushed any work
-    listing = tmp_path / 'repos.txt'
-    missing = tmp_path / 'remote' / 'two-layer-net-dave.git'
-    listing.write_text('\n'.join(str(path) for path in (alice, bob, carol, missing)) + '\n')
+    empty = tmp_path / 'remote' / 'cs-tln-erin.git'
+    git('init', '-q', '--bare', str(empty))                      # accepted, nothing in it
+    missing = tmp_path / 'remote' / 'cs-tln-dave.git'
+    listing = [(os.path.basename(str(path))[:-4], str(path))
+               for path in (alice, bob, carol, missing, empty)]
+    env = fake_gh(tmp_path, listing)
     into, out = tmp_path / 'class', tmp_path / 'grades'
+    source = ['--org', 'org', '--classroom', 'cs', '--assignment', 'tln', '--into', str(into)]
 
-    fetched = run_cli('classroom', 'fetch', '--repos', str(listing), '--prefix',
-                      'two-layer-net-', '--into', str(into))
-    assert fetched.returncode == 1 and 'dave: not fetched' in fetched.stdout, fetched.stdout
-    assert sorted(os.listdir(into)) == ['alice', 'bob', 'carol']
-    assert (into / 'carol' / 'assignment' / 'neural_net.py').read_text() == open(STUB).read()
-
+    # A folder left from an earlier year is never graded either.
+    (into / 'zoe' / 'assignment').mkdir(parents=True)
+    (into / 'zoe' / 'assignment' / 'neural_net.py').write_text(reference_text())
     # Alice pushes again (even rewriting history): the next fetch grades what she pushed.
+    first = run_cli('classroom', 'fetch', *source, env=env)
+    assert first.returncode == 3, first.stderr
     (alice_work / 'assignment' / 'neural_net.py').write_text(
         reference_text().replace(mutants.MASK, 'pass'))
-    git('commit', '-q', '--amend', '-am', 'rewritten', cwd=str(alice_work))
+    git('commit', '-q', '--amend', '-am', 'rewritten', cwd=str(alice_work),
+        when='2026-09-01T10:00:00+02:00')
     git('push', '-q', '--force', str(alice), 'main', cwd=str(alice_work))
     (into / 'alice' / 'scratch.txt').write_text('left over')
 
-    refused = run_cli('classroom', 'grade', '--repos', str(listing), '--into', str(into),
-                      '--seed', '20231', '--out', str(out))
+    refused = run_cli('classroom', 'grade', *source, '--seed', '20231', '--out', str(out),
+                      env=env)
     assert refused.returncode == 2 and 'public default' in refused.stderr
-    graded = run_cli('classroom', 'grade', '--repos', str(listing), '--prefix', 'two-layer-net-',
-                     '--into', str(into), '--seed', '4242', '--out', str(out),
-                     '--dataset', 'none', '--jobs', '2')
-    assert graded.returncode == 1, graded.stderr           # dave's repository is missing
-    assert not (into / 'alice' / 'scratch.txt').exists()
+    naive = run_cli('classroom', 'grade', *source, '--seed', '4242', '--out', str(out),
+                    '--deadline', '2026-09-02T00:00', env=env)
+    assert naive.returncode == 2 and 'no time zone' in naive.stderr
+    graded = run_cli('classroom', 'grade', *source, '--seed', '4242', '--out', str(out),
+                     '--dataset', 'none', '--jobs', '2', '--deadline',
+                     '2026-09-02T00:00:00+00:00', env=env)
+    assert graded.returncode == 3, graded.stderr          # dave and erin cannot be fetched
+    assert 'not fetched: dave' in graded.stderr and 'not fetched: erin' in graded.stderr
+    assert 'committed after the deadline 2026-09-02T00:00:00Z: bob' in graded.stderr
+    assert not (into / 'alice' / 'scratch.txt').exists() and not (into / 'erin').exists()
     with open(out / 'grades.csv', newline='') as handle:
         rows = {row['student_id']: row for row in csv.DictReader(handle)}
     assert sorted(rows) == ['alice', 'bob', 'carol']
@@ -156,3 +171,47 @@ def test_fetch_and_grade_every_student_repository(tmp_path):
     assert float(rows['bob']['sgd']) < 2 and float(rows['bob']['grads']) == 3  # hidden check
     assert float(rows['alice']['grads']) == 1.5
     assert 'stability' in rows['alice'] and 'no_mutation' in rows['alice']
+    assert rows['alice']['timestamp'] == '2026-09-01T08:00:00Z'
+    assert rows['bob']['timestamp'] == '2026-09-03T08:00:00Z'
+    assert {name: row['late'] for name, row in rows.items()} == {
+        'alice': 'no', 'bob': 'yes', 'carol': 'no'}
+    assert {row['duedate'] for row in rows.values()} == {'2026-09-02T00:00:00Z'}
+
+    scores = json.loads((out / 'scores.json').read_text())
+    entries = {e['owner']: e for e in scores['assignments']['tln']['entries']}
+    assert sorted(entries) == ['alice', 'bob', 'carol']
+    for owner, entry in entries.items():
+        [record] = entry['submissions']
+        assert entry['override'] is True
+        assert validate_result(dict(record, assignment='tln'), 'cs', 'tln', owner) is None
+        graded = [c.name for c in CATALOG if c.name in rows[owner]]    # val_accuracy: no data
+        assert record['max-score'] == 4 * float(rows[owner]['max_score']) == 72 - 4 * 3
+        assert record['score'] == sum(int(float(rows[owner][name]) * 4) for name in graded)
+        assert [t['test-name'] for t in record['tests']] == graded
+    bob_record = entries['bob']['submissions'][0]
+    assert bob_record['submission'] == 'submit/20260903T080000Z-bob0001'
+    assert bob_record['late'] is True and bob_record['datetime'] == '2026-09-03T08:00:00Z'
+    assert entries['alice']['submissions'][0]['submission'].startswith('submit/HEAD-')
+
+
+def test_an_empty_class_folder_is_no_submission(tmp_path):
+    """It used to be graded as one student named after the folder."""
+    (tmp_path / 'class').mkdir()
+    (tmp_path / 'class' / '.DS_Store').write_text('')
+    done = run_cli('grade', str(tmp_path / 'class'), '--dataset', 'none')
+    assert done.returncode == 2 and 'no submissions found' in done.stderr, done.stderr
+    assert 'Traceback' not in done.stderr
+
+
+def test_deadlines_need_a_zone_and_compare_in_utc():
+    from autograder.commands.classroom import parse_deadline
+    from autograder.errors import UsageError
+    from autograder.outputs.gradebook import Submitted
+    assert parse_deadline('2026-10-01T23:59:00+02:00') == '2026-10-01T21:59:00Z'
+    assert parse_deadline('2026-10-01T21:59:00Z') == '2026-10-01T21:59:00Z'
+    for text in ('2026-10-01T23:59', 'next friday'):
+        with pytest.raises(UsageError):
+            parse_deadline(text)
+    assert Submitted('2026-10-01T21:59:01Z', '2026-10-01T21:59:00Z').late is True
+    assert Submitted('2026-10-01T21:59:00Z', '2026-10-01T21:59:00Z').late is False
+    assert Submitted('2026-10-01T21:59:00Z').late is None

@@ -63,8 +63,8 @@ def test_usage_errors_of_the_commands_exit_2(tmp_path, capsys):
 
 
 def test_each_verb_name_is_written_once():
-    assert list(cli.COMMANDS) == ['grade', 'check', 'gradescope', 'classroom', 'nbgrader',
-                                  'release', 'demo', 'report']
+    assert list(cli.COMMANDS) == ['grade', 'check', 'gradescope', 'classroom', 'classroom50',
+                                  'nbgrader', 'release', 'demo', 'report']
     assert all(module.NAME == name for name, module in cli.COMMANDS.items())
 
 

@@ -191,7 +191,7 @@ def test_student_export_files():
         assert pattern in ignore, pattern
     assert 'assignment/fashion_mnist_download.py' in files
     assert 'assignment/cifar10_download.py' in files
-    workflow = files['.github/workflows/classroom.yml']
+    workflow = files['.github/workflows/self-check.yml']
     assert 'GRADER_TOKEN' not in workflow and 'secrets.' not in workflow
     readme = files['README.md']
     for text in ('python cifar10_download.py', 'python fashion_mnist_download.py',

@@ -12,12 +12,12 @@ import os
 import sys
 
 from .. import sandbox
-from ..errors import GraderError
+from ..errors import GraderError, SubmissionError
 from ..outputs.feedback import markdown, table
 from ..outputs.sanitise import step_summary, terminal
 from ..submissions.batch import Batch
-from ..submissions.discovery import discover
-from . import report
+from ..submissions.discovery import discover, holds_nothing
+from . import report as report_verb
 from .options import (add_grading_options, add_kit_option, add_seed_guard, make_grader,
                       refuse_public_seed)
 
@@ -28,10 +28,11 @@ EXIT_NOT_GRADABLE = 3    # some submission had no gradable neural_net.py (each g
 
 EPILOG = """exit status:
   0  every submission was graded (a file that does not run still gets its grade)
-  2  usage error, an unusable --out folder, or the grader itself cannot run
-     (or failed on some submission: the others are still graded)
+  2  usage error (an empty folder given: "no submissions found"), an unusable
+     --out folder, or the grader itself cannot run (or failed on some
+     submission: the others are still graded)
   3  some submission had no gradable neural_net.py (missing, a notebook only, an
-     empty folder, a damaged zip, a link, FIFO or device, a file over 1 MB...):
+     empty student folder, a damaged zip, a link, FIFO or device, a file over 1 MB...):
      it got 0 with the reason, the others were graded; their paths are listed on
      stderr
 """
@@ -65,36 +66,58 @@ def add_parser(verbs):
 
 def run(args):
     """Grade; KitErrors (bad arguments, grader or output folder errors) exit with 2 (cli.py)."""
-    submissions = discover(args.submissions, exclude=[args.out] if args.out else ())
-    denied = [os.path.abspath(path) for path in args.submissions]
-    if args.out:
-        denied.append(os.path.abspath(args.out))
-    refuse_public_seed(args)
-    grader = make_grader(args, denied_roots=denied)
+    output = 'json' if args.json else 'markdown' if args.markdown else 'table'
+    status, _ = grade_submissions(args.submissions, args, out=args.out, jobs=args.jobs,
+                                  output=output, progress=args.progress, report=args.report)
+    return status
+
+
+def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress=None,
+                      report=True, exclude=(), submitted=None):
+    """Grade the submissions at paths; returns (exit status: EXIT_GRADED or
+    EXIT_NOT_GRADABLE, the result dicts); KitError for the rest. The one way to grade a class, for
+    ``grade`` and for the verbs that gather submissions first (``classroom grade``).
+
+    grading: the parsed grading options (options.add_grading_options, add_seed_guard,
+    and ``verb``); exclude: folders of a class folder not to grade; submitted:
+    {submission id: gradebook.Submitted} for the gradebook's time columns.
+    """
+    empty = [path for path in paths if holds_nothing(path)]
+    if empty:
+        raise SubmissionError('no submissions found in %s: the folder is empty.'
+                              % ', '.join(empty))
+    submissions = discover(paths, exclude=list(exclude) + ([out] if out else []))
+    if not submissions:
+        raise SubmissionError('no submissions found in %s.' % ', '.join(paths))
+    denied = [os.path.abspath(path) for path in paths]
+    if out:
+        denied.append(os.path.abspath(out))
+    refuse_public_seed(grading)
+    grader = make_grader(grading, denied_roots=denied)
     layer = sandbox.isolation_layer()
     print(sandbox.isolation.describe(layer), file=sys.stderr)
-    progress = args.progress if args.progress is not None else (
+    progress = progress if progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:
-        batch = Batch(grader, args.out, args.jobs, progress)
+        batch = Batch(grader, out, jobs, progress, submitted=submitted)
         results = batch.run(submissions, grader.fingerprint())
     data = [result.to_json(timing=False) for result in results]
-    if args.json:
+    if output == 'json':
         print(json.dumps(data, indent=1))
-    elif args.markdown:
+    elif output == 'markdown':
         print(step_summary('\n'.join(markdown(result) for result in data)))
     else:
         print(table(data))
         total = sum(r['score'] for r in data)
         print('%d submission(s) graded; mean score %.2f / %g' % (
             len(data), total / max(len(data), 1), data[0]['max_score'] if data else 0))
-    if args.out:
+    if out:
         print('wrote %s (gradebook), feedback/ and results/ in %s%s' % (
-            os.path.join(args.out, 'grades.csv'), args.out,
+            os.path.join(out, 'grades.csv'), out,
             '; %d unchanged submission(s) reused' % batch.skipped if batch.skipped else ''),
             file=sys.stderr)
-    if args.out and args.report:
-        report.after_grading(args.out)    # a KitError if it fails (the grades are written)
+    if out and report:
+        report_verb.after_grading(out)    # a KitError if it fails (the grades are written)
     if batch.failures:
         one = len(batch.failures) == 1
         raise GraderError('the grader failed on %s; %s not in the outputs: run the same command '
@@ -111,5 +134,5 @@ def run(args):
     if missing:
         print('%d submission(s) had no gradable %s and got 0 (exit status %d).'
               % (len(missing), 'neural_net.py', EXIT_NOT_GRADABLE), file=sys.stderr)
-        return EXIT_NOT_GRADABLE
-    return EXIT_GRADED
+        return EXIT_NOT_GRADABLE, data
+    return EXIT_GRADED, data

@@ -7,6 +7,14 @@ from ..paths import KIT_ENV, require_kit
 from ..sandbox import Limits
 
 
+def add_actions(verbs, name, help_text, doc):
+    """A verb with required sub-actions (``classroom fetch``...); returns the subparsers."""
+    parser = verbs.add_parser(name, help=help_text, description=doc.split('\n')[0])
+    actions = parser.add_subparsers(dest='action', metavar='ACTION')
+    actions.required = True
+    return actions
+
+
 def add_kit_option(parser):
     """--kit DIR: the instructor's kit, for an installed grader (cli.main applies it)."""
     parser.add_argument('--kit', metavar='DIR',

@@ -2,7 +2,8 @@
 
     python -m autograder release           # write assignment/ and the course source
     python -m autograder release --check   # list files that differ; exit 1 if any
-    python -m autograder release --student-repo DIR   # a student distribution, no solutions
+    python -m autograder release --student-repo DIR [--platform github|classroom50]
+                                           # a student distribution, no solutions
 
 It regenerates files of the kit it belongs to (assignment/, the course source,
 the package's expected_visible.json), so it runs from the instructor's
@@ -10,7 +11,7 @@ checkout, never from an installed wheel, and ignores TLN_KIT.
 """
 import sys
 
-from ..errors import KitMissing
+from ..errors import KitMissing, UsageError
 from ..paths import PACKAGE_DIR, REPO_DIR, in_checkout, use_kit
 from ..release import generate as release
 
@@ -26,6 +27,11 @@ def add_parser(verbs):
     mode.add_argument('--student-repo', metavar='DIR',
                       help='write a student repository (assignment, grader without course or '
                            'solutions, stored outputs for the self-check) into DIR')
+    parser.add_argument('--platform', choices=release.PLATFORMS, default='github',
+                        help='with --student-repo: github adds the self-check workflow '
+                             '(.github/workflows/self-check.yml); classroom50 adds no workflow '
+                             '(Classroom 50 writes its own autograde.yaml) (default: '
+                             '%(default)s)')
 
 
 def run(args):
@@ -36,8 +42,10 @@ def run(args):
             'run it from the kit, `cd DIR && python -m autograder release`, or install the kit '
             'with `pip install -e DIR`.' % PACKAGE_DIR)
     use_kit(REPO_DIR)   # the checkout itself, whatever TLN_KIT says
+    if args.platform != 'github' and not args.student_repo:
+        raise UsageError('--platform goes with --student-repo DIR.')
     if args.student_repo:
-        written = release.export_student_repo(args.student_repo)
+        written = release.export_student_repo(args.student_repo, args.platform)
         print('wrote %d files of the student repository to %s' % (len(written),
                                                                  args.student_repo))
         return 0

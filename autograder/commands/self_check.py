@@ -1,17 +1,20 @@
 """``check``: the student self-check (visible checks only).
 
-    python -m autograder check [PATH] [--only CHECK]
+    python -m autograder check [PATH] [--only CHECK] [--summary FILE]
 
 PATH defaults to ./neural_net.py when the current folder has one (the folder
 of the notebook, in a student repository or in nbgrader's release layout),
 else to assignment/neural_net.py. Prints one line per check with what to fix,
-and exits non-zero when any check is not yet full marks.
+and exits non-zero when any check is not yet full marks. --summary FILE also
+appends the checks as a Markdown table to FILE (the GitHub Actions workflow
+gives ``$GITHUB_STEP_SUMMARY``).
 """
 import os
 
 from ..checks import CATALOG
 from ..errors import UsageError
 from ..outputs.sanitise import terminal
+from ..platforms import github_actions
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from ..release import stored_outputs
 from ..results import PASSED
@@ -36,6 +39,9 @@ def add_parser(verbs):
                              'assignment/neural_net.py)')
     parser.add_argument('--only', action='append', choices=VISIBLE, metavar='CHECK',
                         help='run only this check (repeatable); one of %s' % ', '.join(VISIBLE))
+    parser.add_argument(github_actions.SUMMARY_OPTION, metavar='FILE',
+                        help='also append a Markdown table of the checks to FILE (e.g. '
+                             '"$GITHUB_STEP_SUMMARY" in GitHub Actions)')
     add_grading_options(parser, default_dataset='none')
 
 
@@ -54,6 +60,14 @@ def seed_problem(seed):
             'grades with a seed of their own.)' % (seed, public))
 
 
+def append_summary(path, result):
+    try:
+        with open(path, 'a', encoding='utf-8') as handle:
+            handle.write(github_actions.summary_markdown(result))
+    except OSError as error:
+        raise UsageError('--summary %s cannot be written (%s).' % (path, error.strerror)) from error
+
+
 def run(args):
     path = args.path or default_path()
     if not os.path.isfile(path):
@@ -68,6 +82,8 @@ def run(args):
         print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
                                         terminal(check.feedback)))
     passed = all(check.status == PASSED for check in result.checks)
+    if args.summary:
+        append_summary(args.summary, result.to_json(timing=False))
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,
         '' if not args.only else ' run (%s)' % ', '.join(args.only)))

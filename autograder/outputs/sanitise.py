@@ -117,6 +117,15 @@ def markdown_cell(value):
     return _markdown_line(_visible(value, one_line=True))
 
 
+def markdown_code_block(value, info='text'):
+    """value as a fenced code block (shown verbatim, nothing rendered): control
+    characters removed, the fence longer than any run of backticks in it."""
+    text = _visible(value)
+    longest = max((len(run) for run in re.findall('`+', text)), default=0)
+    fence = '`' * max(3, longest + 1)
+    return '%s%s\n%s\n%s' % (fence, info, text, fence)
+
+
 def step_summary(document):
     """A Markdown document the grader built (its student text through
     markdown_text/markdown_cell) for $GITHUB_STEP_SUMMARY: cut, with a note,

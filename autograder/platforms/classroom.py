@@ -1,92 +1,25 @@
-"""GitHub Classroom: the student repository's workflow, and the instructor's fetch.
+"""The instructor's side of GitHub: fetch every student repository of an assignment.
 
-Two sides, trusted differently:
-
-- The workflow in each student repository (``student_workflow()``, written
-  to ``.github/workflows/classroom.yml`` by ``release --student-repo``) is
-  code the student can edit. It only runs the visible self-checks against
-  the stored outputs the student has anyway, and reports them to Classroom
-  with the autograding reporter actions. No token, no private repository.
-- Hidden grading stays with the instructor: ``fetch`` clones or updates
-  every student repository of the assignment (from a list of clone URLs, or
-  from ``gh repo list``) into one folder, which ``grade`` then grades with
-  the private seed into a gradebook.
+What runs in a student repository (the self-check workflow, platforms/github_actions.py,
+or Classroom 50's run of the public bundle, platforms/classroom50.py) is code or output
+the student controls. The trusted grade stays with the instructor: ``fetch`` clones or
+updates every student repository of the assignment (from a list of clone URLs, or from
+the organisation's repositories with the prefix) into one folder, which ``classroom
+grade`` then grades with the private seed into a gradebook.
 """
+import datetime
 import os
 import re
+import shutil
 import subprocess
+from dataclasses import dataclass
+from typing import Optional
 
-from ..checks import CATALOG
 from ..errors import ClassroomError
 
-COMMAND_GRADER = 'classroom-resources/autograding-command-grader@v1'
-REPORTER = 'classroom-resources/autograding-grading-reporter@v1'
-CLASSROOM_BOT = 'github-classroom[bot]'
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
-
-
-def student_workflow(python='3.12', timeout_minutes=5):
-    """The student repository's workflow: one command-grader step per visible check."""
-    visible = [check for check in CATALOG if check.visible]
-    lines = [
-        '# GitHub Classroom autograding of this repository (written by the instructor\'s',
-        '# `python -m autograder release --student-repo`).',
-        '#',
-        '# It runs the visible self-checks (`python -m autograder check --only NAME`)',
-        '# against the reference outputs stored in autograder/release/expected_visible.json',
-        '# and reports their points to GitHub Classroom. It uses nothing but this',
-        '# repository: no token, no private repository, no hidden checks. Your',
-        '# instructor grades the hidden checks separately.',
-        'name: classroom-autograding',
-        '',
-        'on:',
-        '  push:',
-        '  workflow_dispatch:',
-        '  repository_dispatch:',
-        '',
-        'permissions:',
-        '  checks: write',
-        '  actions: read',
-        '  contents: read',
-        '',
-        'jobs:',
-        '  autograding:',
-        '    # GitHub Classroom\'s bot makes the first commit; there is nothing to grade yet.',
-        "    if: github.actor != '%s'" % CLASSROOM_BOT,
-        '    runs-on: ubuntu-latest',
-        '    timeout-minutes: 20',
-        '    steps:',
-        '      - uses: actions/checkout@v5',
-        '      - uses: actions/setup-python@v6',
-        '        with:',
-        '          python-version: "%s"' % python,
-        '      - name: Install the self-check',
-        '        run: python -m pip install "numpy>=1.24" "tqdm>=4.66" && '
-        'python -m pip install --no-deps -e .',
-    ]
-    for check in visible:
-        lines += [
-            '      - name: %s' % check.name,
-            '        id: %s' % check.name,
-            '        uses: %s' % COMMAND_GRADER,
-            '        with:',
-            '          test-name: %s' % check.name,
-            '          command: python -m autograder check --only %s' % check.name,
-            '          timeout: %d' % timeout_minutes,
-            '          max-score: %g' % check.max_score,
-        ]
-    lines += [
-        '      - name: Report the points to GitHub Classroom',
-        '        uses: %s' % REPORTER,
-        '        env:',
-    ]
-    lines += ['          %s_RESULTS: "${{ steps.%s.outputs.result }}"'
-              % (check.name.upper(), check.name) for check in visible]
-    lines += [
-        '        with:',
-        '          runners: %s' % ','.join(check.name for check in visible),
-    ]
-    return '\n'.join(lines) + '\n'
+SUBMIT_TAGS = 'refs/tags/submit/*'
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'          # UTC, as Classroom 50 writes times
 
 
 def read_repo_list(path):
@@ -106,25 +39,27 @@ def read_repo_list(path):
 
 
 def list_with_gh(org, prefix, run=subprocess.run):
-    """Clone URLs of the organisation's repositories whose name starts with prefix."""
+    """Clone URLs of the organisation's repositories whose name starts with prefix, from
+    the GitHub API through the GitHub CLI (``gh api --paginate orgs/ORG/repos``)."""
+    command = ['gh', 'api', '--paginate', 'orgs/%s/repos?per_page=100' % org,
+               '--jq', '.[] | [.name, .clone_url] | @tsv']
     try:
-        done = run(['gh', 'repo', 'list', org, '--limit', '4000', '--json', 'name,url',
-                    '--jq', '.[] | [.name, .url] | @tsv'], capture_output=True, text=True)
+        done = run(command, capture_output=True, text=True)
     except FileNotFoundError as error:
         raise ClassroomError('the GitHub CLI `gh` is not installed; list the clone URLs in a '
                              'file and pass --repos FILE instead.') from error
     except OSError as error:
         raise ClassroomError(str(error)) from error
     if done.returncode != 0:
-        raise ClassroomError('`gh repo list %s` failed: %s' % (org, done.stderr.strip()))
+        raise ClassroomError('`gh api orgs/%s/repos` failed: %s' % (org, done.stderr.strip()))
     urls = []
     for line in done.stdout.splitlines():
         name, _, url = line.partition('\t')
-        if name.startswith(prefix) and name != prefix:
-            urls.append(url + '.git' if not url.endswith('.git') else url)
+        if name.startswith(prefix) and name != prefix and url:
+            urls.append(url)
     if not urls:
         raise ClassroomError('no repository of %s starts with %r.' % (org, prefix))
-    return urls
+    return sorted(urls)
 
 
 def student_id(url, prefix=''):
@@ -146,20 +81,78 @@ def _git(*args, cwd=None):
     return done.stdout
 
 
-def fetch(urls, into, prefix='', log=print):
-    """Clone or update every repository into into/<student>; returns {student: commit}.
+@dataclass
+class Fetched:
+    """What was fetched of one repository: the commit, its committer time (UTC,
+    TIME_FORMAT), the Classroom 50 submit tag it came from (None: the default branch's
+    HEAD) and the clone URL."""
+    commit: str
+    time: str
+    tag: Optional[str]
+    url: str
 
-    An existing clone is reset to the remote's default branch, so what is
-    graded is exactly what the student pushed. Symbolic links are checked out
-    as plain files holding the link's text (core.symlinks=false): a committed
-    link cannot make the grader read a file of the instructor's machine.
-    Repositories that fail are reported and skipped; the others are fetched.
-    ClassroomError when nothing can be fetched (no folder, no git).
+
+def latest_submit_tag(url):
+    """(tag name, commit) of the repository's latest ``submit/*`` tag, or None.
+
+    Classroom 50 tags every submission ``submit/<UTC timestamp>-<short sha>``; the
+    greatest name is the latest submission. An annotated tag counts by its commit.
+    """
+    tags = {}
+    for line in _git('ls-remote', '--tags', url, SUBMIT_TAGS).splitlines():
+        commit, _, ref = line.partition('\t')
+        name = ref[len('refs/tags/'):]
+        if name.endswith('^{}'):
+            tags[name[:-3]] = commit                  # the commit an annotated tag names
+        else:
+            tags.setdefault(name, commit)
+    if not tags:
+        return None
+    latest = max(tags)
+    return latest, tags[latest]
+
+
+def _commit_time(target):
+    """The committer time of HEAD in UTC, as TIME_FORMAT."""
+    seconds = int(_git('log', '-1', '--format=%ct', 'HEAD', cwd=target).strip())
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(TIME_FORMAT)
+
+
+def fetch(urls, into, prefix='', log=print):
+    """Clone or update every repository into into/<student>; returns (fetched, failed):
+    {student: Fetched} and {student: why}.
+
+    What is checked out is the latest ``submit/*`` tag (Classroom 50's tag mode) when the
+    repository has one, else the default branch's HEAD; an existing clone is reset to it,
+    so what is graded is exactly what the student submitted. Symbolic links are checked
+    out as plain files holding the link's text (core.symlinks=false): a committed link
+    cannot make the grader read a file of the instructor's machine. A repository that
+    fails (no such repository, no commit at all) is reported and the others are fetched;
+    a folder this call created for it is removed, and ``classroom grade`` grades the
+    fetched ones only. ClassroomError when nothing
+    can be done at all (no folder, no git).
     """
     try:
         return _fetch_all(urls, into, prefix, log)
     except OSError as error:
         raise ClassroomError(str(error)) from error
+
+
+def _fetch_one(url, target):
+    if os.path.isdir(os.path.join(target, '.git')):
+        _git('config', 'core.symlinks', 'false', cwd=target)
+    elif os.path.lexists(target):
+        raise ClassroomError('%s exists and is not a clone; move it away' % target)
+    else:
+        _git('init', '--quiet', target)
+        _git('config', 'core.symlinks', 'false', cwd=target)
+    submitted = latest_submit_tag(url)
+    _git('fetch', '--quiet', '--force', '--no-tags', url,
+         'refs/tags/%s' % submitted[0] if submitted else 'HEAD', cwd=target)
+    _git('reset', '--quiet', '--hard', 'FETCH_HEAD', cwd=target)
+    _git('clean', '--quiet', '-d', '--force', '-x', cwd=target)
+    commit = _git('rev-parse', 'HEAD^{commit}', cwd=target).strip()
+    return Fetched(commit, _commit_time(target), submitted[0] if submitted else None, url)
 
 
 def _fetch_all(urls, into, prefix, log):
@@ -169,21 +162,17 @@ def _fetch_all(urls, into, prefix, log):
         student = student_id(url, prefix)
         if student in fetched or student in failed:
             failed[student] = 'two repositories map to the folder %s' % student
+            fetched.pop(student, None)
             continue
         target = os.path.join(into, student)
+        fresh = not os.path.lexists(target)
         try:
-            if os.path.isdir(os.path.join(target, '.git')):
-                _git('config', 'core.symlinks', 'false', cwd=target)
-                _git('fetch', '--quiet', '--force', url, 'HEAD', cwd=target)
-                _git('reset', '--quiet', '--hard', 'FETCH_HEAD', cwd=target)
-                _git('clean', '--quiet', '-d', '--force', '-x', cwd=target)
-            elif os.path.exists(target):
-                raise ClassroomError('%s exists and is not a clone; move it away' % target)
-            else:
-                _git('clone', '--quiet', '--config', 'core.symlinks=false', url, target)
-            fetched[student] = _git('rev-parse', 'HEAD', cwd=target).strip()
-            log('%s: %s at %s' % (student, url, fetched[student][:12]))
+            fetched[student] = _fetch_one(url, target)
+            log('%s: %s at %s (%s)' % (student, url, fetched[student].commit[:12],
+                                       fetched[student].tag or 'HEAD'))
         except ClassroomError as error:
             failed[student] = str(error)
             log('%s: not fetched (%s)' % (student, error))
+            if fresh and os.path.isdir(target):
+                shutil.rmtree(target)       # no empty clone is left behind
     return fetched, failed

@@ -26,7 +26,7 @@ from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
                     STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files,
                     RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
-from ..platforms.classroom import student_workflow
+from ..platforms import github_actions
 from . import stored_outputs
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
@@ -184,7 +184,7 @@ It grades your `neural_net.py` on the visible checks (against reference outputs 
 `autograder/release/expected_visible.json`), prints what to fix, and exits non-zero while
 anything fails. More checks (numerical stability, SGD details, inputs left unchanged, validation
 accuracy) run when you are graded. This copy of the grader offers only `check`. Every push
-also runs the visible checks on GitHub (`.github/workflows/classroom.yml`).
+also runs the visible checks on GitHub.
 
 ## Datasets
 
@@ -212,21 +212,35 @@ macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fa
 """
 
 
-def student_repo_files():
+# Where the student repositories live: plain GitHub (the kit's self-check workflow) or a
+# Classroom 50 template (Classroom 50 adds its own .github/workflows/autograde.yaml when a
+# student accepts; its grading runs the bundle of `python -m autograder classroom50 build`).
+PLATFORMS = ('github', 'classroom50')
+# Workflows an export has written (the GitHub Classroom one before 2026-08-28).
+EXPORTED_WORKFLOWS = (github_actions.WORKFLOW_PATH, '.github/workflows/classroom.yml')
+
+
+def student_repo_files(platform='github'):
     """What a student repository holds: dict of relative path -> text.
 
     The assignment, the grader package without the nbgrader course (whose
     source notebook holds the solutions), the stored outputs for the
-    self-check, a student README and requirements, and the classroom workflow.
+    self-check, a student README and requirements, and for ``github`` the
+    self-check workflow (``classroom50``: no workflow, Classroom 50 writes its own).
     No file of solutions/ is included.
     """
+    if platform not in PLATFORMS:
+        raise ReleaseError('unknown platform %r; choose one of %s.'
+                           % (platform, ', '.join(PLATFORMS)))
     files = {rel: text for rel, text in generated_files().items()
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
     for path in package_source_files():
         files[os.path.relpath(path, REPO_DIR)] = _read(path)
     files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
     files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)
-    files[os.path.join('.github', 'workflows', 'classroom.yml')] = student_workflow()
+    if platform == 'github':
+        files[os.path.join(*github_actions.WORKFLOW_PATH.split('/'))] = \
+            github_actions.student_workflow()
     files['requirements.txt'] = student_requirements()
     files['README.md'] = STUDENT_README
     files['.gitignore'] = STUDENT_GITIGNORE
@@ -234,7 +248,7 @@ def student_repo_files():
     return files
 
 
-def export_student_repo(dest):
+def export_student_repo(dest, platform='github'):
     """Write the student distribution into dest; returns the paths written.
 
     dest must be missing, empty, a fresh `git init` (nothing but .git), or an
@@ -253,7 +267,12 @@ def export_student_repo(dest):
                                'choose an empty folder (a fresh `git init` is fine).'
                                % (dest, STUDENT_MARKER))
     written = []
-    for rel, text in sorted(student_repo_files().items()):
+    files = student_repo_files(platform)
+    for rel in EXPORTED_WORKFLOWS:          # an earlier export's workflow for another platform
+        path = os.path.join(dest, *rel.split('/'))
+        if os.path.join(*rel.split('/')) not in files and os.path.isfile(path):
+            os.remove(path)
+    for rel, text in sorted(files.items()):
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w', encoding='utf-8') as handle:

@@ -62,10 +62,12 @@ class Batch:
     into it never drops the first group's grades.
 
     warn: called with each warning (default: print it on stderr).
+    submitted: {submission id: gradebook.Submitted} for the gradebook's time columns.
     """
 
-    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None):
+    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None, submitted=None):
         self.grader = grader
+        self.submitted = submitted
         self.out_dir = out_dir
         self.jobs = max(1, int(jobs))
         self.progress = progress
@@ -227,7 +229,7 @@ class Batch:
                  if sid not in self._order]
         gradebook.write(os.path.join(self.out_dir, 'grades.csv'), rows,
                         [check.name for check in self.grader.checks], ASSIGNMENT_ID,
-                        root=self.out_dir)
+                        root=self.out_dir, submitted=self.submitted)
 
     def run(self, submissions, fingerprint):
         """Grade every submission; returns results in submission order."""

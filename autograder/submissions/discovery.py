@@ -603,6 +603,11 @@ def _entries(folder):
     return sorted(found)
 
 
+def holds_nothing(folder):
+    """True for a folder without a visible entry (hidden files and caches aside)."""
+    return os.path.isdir(folder) and not _entries(folder)
+
+
 def _class_root(folder):
     """The folder whose entries are students, or None for one student."""
     if os.path.lexists(os.path.join(folder, STUDENT_FILE)):
