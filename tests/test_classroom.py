@@ -51,6 +51,8 @@ def test_gh_listing_filters_by_prefix():
     assert classroom.list_with_gh('org', 'hw-', run=fake_run) == [
         'https://github.com/org/hw-alice.git', 'https://github.com/org/hw-bob.git']
     assert calls[0][:3] == ['gh', 'api', '--paginate'] and 'orgs/org/repos' in calls[0][3]
+    with pytest.raises(classroom.ClassroomError, match='not a GitHub organisation'):
+        classroom.list_with_gh('org/../users/x', 'hw-', run=fake_run)
 
 
 def make_student_repo(base, name, code, when=None):
