@@ -51,6 +51,8 @@ def test_gh_listing_filters_by_prefix():
     assert classroom.list_with_gh('org', 'hw-', run=fake_run) == [
         'https://github.com/org/hw-alice.git', 'https://github.com/org/hw-bob.git']
     assert calls[0][:3] == ['gh', 'api', '--paginate'] and 'orgs/org/repos' in calls[0][3]
+    with pytest.raises(classroom.ClassroomError, match='not a GitHub organisation'):
+        classroom.list_with_gh('org/../users/x', 'hw-', run=fake_run)
 
 
 def make_student_repo(base, name, code, when=None):
@@ -124,7 +126,7 @@ def test_fetch_and_grade_every_student_repository(tmp_path):
                                       when='2026-09-03T08:00:00Z')
     # Bob submits (Classroom 50 tags the submission), then pushes a broken file: the
     # submission is graded, not the branch.
-    git('tag', 'submit/20260903T080000Z-bob0001', cwd=str(bob_work))
+    git('tag', 'submit/2026-09-03T08-00-00Z-bob0001', cwd=str(bob_work))
     (bob_work / 'assignment' / 'neural_net.py').write_text('syntax error (\n')
     git('commit', '-q', '-am', 'oops', cwd=str(bob_work), when='2026-09-04T08:00:00Z')
     git('push', '-q', '--force', '--tags', str(bob), 'main', cwd=str(bob_work))
@@ -189,7 +191,7 @@ def test_fetch_and_grade_every_student_repository(tmp_path):
         assert record['score'] == sum(int(float(rows[owner][name]) * 4) for name in graded)
         assert [t['test-name'] for t in record['tests']] == graded
     bob_record = entries['bob']['submissions'][0]
-    assert bob_record['submission'] == 'submit/20260903T080000Z-bob0001'
+    assert bob_record['submission'] == 'submit/2026-09-03T08-00-00Z-bob0001'
     assert bob_record['late'] is True and bob_record['datetime'] == '2026-09-03T08:00:00Z'
     assert entries['alice']['submissions'][0]['submission'].startswith('submit/HEAD-')
 
@@ -215,3 +217,25 @@ def test_deadlines_need_a_zone_and_compare_in_utc():
     assert Submitted('2026-10-01T21:59:01Z', '2026-10-01T21:59:00Z').late is True
     assert Submitted('2026-10-01T21:59:00Z', '2026-10-01T21:59:00Z').late is False
     assert Submitted('2026-10-01T21:59:00Z').late is None
+
+
+def test_latest_submit_tag_is_the_greatest_name_and_annotated_tags_count_by_commit(tmp_path):
+    work = tmp_path / 'work'
+    work.mkdir()
+    git('init', '-q', '-b', 'main', cwd=str(work))
+    commits = []
+    for day in ('01', '02', '03'):
+        (work / 'neural_net.py').write_text('# day %s\n' % day)
+        git('add', '-A', cwd=str(work))
+        git('commit', '-q', '-m', day, cwd=str(work), when='2026-09-%sT08:00:00Z' % day)
+        commits.append(git('rev-parse', 'HEAD', cwd=str(work)).strip())
+    git('tag', 'submit/2026-09-01T08-00-00Z-aaaaaaa', commits[0], cwd=str(work))
+    git('tag', '-a', '-m', 'two', 'submit/2026-09-02T08-00-00Z-bbbbbbb', commits[1],
+        cwd=str(work))
+    git('tag', 'milestone-1', commits[2], cwd=str(work))       # not a submission
+    assert classroom.latest_submit_tag(str(work)) == ('submit/2026-09-02T08-00-00Z-bbbbbbb',
+                                                      commits[1])
+    fetched, failed = classroom.fetch([str(work)], str(tmp_path / 'class'), log=lambda *_: None)
+    assert not failed and fetched['work'].commit == commits[1]
+    assert fetched['work'].time == '2026-09-02T08:00:00Z'
+    assert fetched['work'].tag == 'submit/2026-09-02T08-00-00Z-bbbbbbb'

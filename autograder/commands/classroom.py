@@ -99,7 +99,8 @@ def _check_arguments(args):
     if bool(args.classroom) != bool(args.assignment):
         raise UsageError('--classroom and --assignment go together (Classroom 50).')
     if args.prefix is None:
-        args.prefix = ('%s-%s-' % (args.classroom, args.assignment) if args.classroom else '')
+        args.prefix = ('%s-%s-' % (args.classroom, args.assignment)).lower() \
+            if args.classroom else ''
     if args.org and not args.prefix:
         raise UsageError('--org needs --prefix (or --classroom and --assignment): the '
                          'assignment\'s repositories are those whose names start with it.')

@@ -19,6 +19,7 @@ from ..errors import ClassroomError
 
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
 SUBMIT_TAGS = 'refs/tags/submit/*'
+ORGANISATION = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})')
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'          # UTC, as Classroom 50 writes times
 
 
@@ -41,6 +42,9 @@ def read_repo_list(path):
 def list_with_gh(org, prefix, run=subprocess.run):
     """Clone URLs of the organisation's repositories whose name starts with prefix, from
     the GitHub API through the GitHub CLI (``gh api --paginate orgs/ORG/repos``)."""
+    if not ORGANISATION.fullmatch(org):
+        raise ClassroomError('%r is not a GitHub organisation name (letters, digits and '
+                             'hyphens).' % org)
     command = ['gh', 'api', '--paginate', 'orgs/%s/repos?per_page=100' % org,
                '--jq', '.[] | [.name, .clone_url] | @tsv']
     try:
