@@ -39,6 +39,7 @@ _ESCAPE_SEQUENCE = re.compile(
     r'|\x1b[\x20-\x2f]*[\x30-\x7e]?', re.S)
 _LINE_SEPARATORS = {'\r\n': '\n', '\u2028': '\n', '\u2029': '\n', '\x85': '\n'}
 _LINE_BREAK = re.compile('|'.join(map(re.escape, _LINE_SEPARATORS)))
+_ASCII_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f]')
 
 # GitHub keeps at most 1 MiB of one step's summary.
 STEP_SUMMARY_LIMIT = 1024 * 1024
@@ -61,9 +62,11 @@ def _visible(value, one_line=False):
 
     Line breaks of any kind become '\\n' (one_line: a space); tabs are kept.
     """
-    text = _ESCAPE_SEQUENCE.sub('', str(value))
-    text = _LINE_BREAK.sub('\n', text)
-    text = ''.join(map(_kept, text))
+    text = _LINE_BREAK.sub('\n', _ESCAPE_SEQUENCE.sub('', str(value)))
+    if text.isascii():          # the usual case, without a look at every character
+        text = _ASCII_CONTROL.sub('', text)
+    else:
+        text = ''.join(map(_kept, text))
     return ' '.join(text.split()) if one_line else text
 
 
