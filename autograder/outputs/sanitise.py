@@ -70,11 +70,17 @@ def _visible(value, one_line=False):
     return ' '.join(text.split()) if one_line else text
 
 
+# A GitHub Actions workflow command: a log line starting with '::' once its
+# leading blanks are trimmed (::add-mask::, ::error::, ::stop-commands::...).
+_WORKFLOW_COMMAND = re.compile(r'^(\s*):(?=:)', re.M)
+
+
 def terminal(value, one_line=False):
     """Text for a terminal or a CI log: nothing that moves the cursor, changes
-    colours, writes the clipboard or reorders characters (one_line: line
-    breaks become spaces, for a name inside a line)."""
-    return _visible(value, one_line).replace('\t', ' ')
+    colours, writes the clipboard or reorders characters, and no line that
+    GitHub Actions would run as a workflow command ('::' becomes ': :');
+    one_line: line breaks become spaces, for a name inside a line."""
+    return _WORKFLOW_COMMAND.sub(r'\1: ', _visible(value, one_line).replace('\t', ' '))
 
 
 # OWASP's rule for CSV injection: a cell starting with one of these is
@@ -98,8 +104,9 @@ def csv_cell(value):
 _MARKDOWN_INLINE = re.compile(r'([\\`*\[\]|~])')
 # What is syntax only at the start of a line: a heading, a list item, a
 # thematic break or heading underline, a numbered item ('>', a block quote,
-# is HTML-escaped; indentation, a code block, is stripped).
-_MARKDOWN_LINE_START = re.compile(r'^([-+=#_])|^(\d+)([.)])')
+# is HTML-escaped; indentation, a code block, is stripped); ':' too, so the
+# text printed to a CI log is no workflow command.
+_MARKDOWN_LINE_START = re.compile(r'^([-+=#_:])|^(\d+)([.)])')
 
 
 def _markdown_line(line):
