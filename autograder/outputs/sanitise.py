@@ -39,6 +39,7 @@ _ESCAPE_SEQUENCE = re.compile(
     r'|\x1b[\x20-\x2f]*[\x30-\x7e]?', re.S)
 _LINE_SEPARATORS = {'\r\n': '\n', '\u2028': '\n', '\u2029': '\n', '\x85': '\n'}
 _LINE_BREAK = re.compile('|'.join(map(re.escape, _LINE_SEPARATORS)))
+_ASCII_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f]')
 
 # GitHub keeps at most 1 MiB of one step's summary.
 STEP_SUMMARY_LIMIT = 1024 * 1024
@@ -61,17 +62,25 @@ def _visible(value, one_line=False):
 
     Line breaks of any kind become '\\n' (one_line: a space); tabs are kept.
     """
-    text = _ESCAPE_SEQUENCE.sub('', str(value))
-    text = _LINE_BREAK.sub('\n', text)
-    text = ''.join(map(_kept, text))
+    text = _LINE_BREAK.sub('\n', _ESCAPE_SEQUENCE.sub('', str(value)))
+    if text.isascii():          # the usual case, without a look at every character
+        text = _ASCII_CONTROL.sub('', text)
+    else:
+        text = ''.join(map(_kept, text))
     return ' '.join(text.split()) if one_line else text
+
+
+# A GitHub Actions workflow command: a log line starting with '::' once its
+# leading blanks are trimmed (::add-mask::, ::error::, ::stop-commands::...).
+_WORKFLOW_COMMAND = re.compile(r'^(\s*):(?=:)', re.M)
 
 
 def terminal(value, one_line=False):
     """Text for a terminal or a CI log: nothing that moves the cursor, changes
-    colours, writes the clipboard or reorders characters (one_line: line
-    breaks become spaces, for a name inside a line)."""
-    return _visible(value, one_line).replace('\t', ' ')
+    colours, writes the clipboard or reorders characters, and no line that
+    GitHub Actions would run as a workflow command ('::' becomes ': :');
+    one_line: line breaks become spaces, for a name inside a line."""
+    return _WORKFLOW_COMMAND.sub(r'\1: ', _visible(value, one_line).replace('\t', ' '))
 
 
 # OWASP's rule for CSV injection: a cell starting with one of these is
@@ -95,8 +104,9 @@ def csv_cell(value):
 _MARKDOWN_INLINE = re.compile(r'([\\`*\[\]|~])')
 # What is syntax only at the start of a line: a heading, a list item, a
 # thematic break or heading underline, a numbered item ('>', a block quote,
-# is HTML-escaped; indentation, a code block, is stripped).
-_MARKDOWN_LINE_START = re.compile(r'^([-+=#_])|^(\d+)([.)])')
+# is HTML-escaped; indentation, a code block, is stripped); ':' too, so the
+# text printed to a CI log is no workflow command.
+_MARKDOWN_LINE_START = re.compile(r'^([-+=#_:])|^(\d+)([.)])')
 
 
 def _markdown_line(line):
