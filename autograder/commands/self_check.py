@@ -10,6 +10,7 @@ and exits non-zero when any check is not yet full marks.
 import os
 
 from ..checks import CATALOG
+from ..checks.markers import todo_block
 from ..errors import UsageError
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from ..release import stored_outputs
@@ -53,6 +54,40 @@ def seed_problem(seed):
             'grades with a seed of their own.)' % (seed, public))
 
 
+def report_lines(result):
+    """The self-check's lines for one result.
+
+    A file that could not be loaded gets its one reason first, once, and a
+    short line per check; otherwise each check's feedback, with a block the
+    student has not written yet reported under the first check it stops
+    (later checks stopped by the same block say so in a few words).
+    """
+    lines = []
+    if result.problem:
+        lines += ['Not graded: %s' % result.problem, '']
+    lines += ['Warning: %s' % warning for warning in result.warnings]
+    todo_seen = {}
+    for check in result.checks:
+        if result.problem:
+            feedback = 'not graded (the file could not be loaded: see above)'
+        else:
+            feedback = todo_feedback(check, todo_seen)
+        lines.append('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score,
+                                               check.max_score, feedback))
+    return lines
+
+
+def todo_feedback(check, todo_seen):
+    """check.feedback, or a short pointer when its TODO block was reported already."""
+    block = todo_block(check.feedback)
+    if block is None:
+        return check.feedback
+    if block in todo_seen:
+        return 'waits for the %s (TODO reported under %s above).' % (block, todo_seen[block])
+    todo_seen[block] = check.name
+    return check.feedback
+
+
 def run(args):
     path = args.path or default_path()
     if not os.path.isfile(path):
@@ -63,9 +98,8 @@ def run(args):
     with make_grader(args, visible_only=True) as grader:
         result = grader.grade_file(path, path, only=args.only)
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
-    for check in result.checks:
-        print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
-                                        check.feedback))
+    for line in report_lines(result):
+        print(line)
     passed = all(check.status == PASSED for check in result.checks)
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,

@@ -1,0 +1,117 @@
+"""The student's path: `check` explains an unloadable file once, and each part of the
+assignment can be checked as soon as it is written (issue 23)."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from autograder.checks import markers
+from helpers import REFERENCE, STUB, load_module, reference_text, run_cli, write_submission
+
+# The stub's regions in order, by the name its TODO line gives each.
+REGION_NAMES = ['initialisation', 'forward pass', 'loss', 'backward pass', 'sampling', 'update',
+                'prediction']
+
+
+def _text(path):
+    with open(path, encoding='utf-8') as handle:
+        return handle.read()
+
+
+def staged(written):
+    """The stub with the regions named in written filled in from the reference."""
+    solution = reference_text().splitlines(keepends=True)
+    stub = _text(STUB).splitlines(keepends=True)
+    out, cursor = [], 0
+    for index, ((start, end, _), (sol_start, sol_end, _)) in enumerate(
+            zip(markers.code_regions(stub), markers.code_regions(solution))):
+        out += stub[cursor:start + 1]
+        out += (solution[sol_start + 1:sol_end] if REGION_NAMES[index] in written
+                else stub[start + 1:end])
+        cursor = end
+    return ''.join(out + stub[cursor:])
+
+
+def check_lines(result):
+    """{check name: its self-check line} of a `check` run."""
+    return {match.group(1): line for line in result.stdout.splitlines()
+            for match in [re.match(r'\[(?:PASS|PART|FAIL)\] (\w+) ', line)] if match}
+
+
+UNLOADABLE = [
+    ('python2', 'import numpy as np\n\nclass TwoLayerNet(object):\n    pass\n\nprint "hi"\n',
+     'written for Python 2', 'line 6'),
+    ('syntax_error', 'import numpy as np\n\ndef f(:\n    pass\n', 'syntax error', 'line 3'),
+    ('no_class', 'import numpy as np\n\nclass TwoLayerNetwork(object):\n    pass\n',
+     'defines no class TwoLayerNet', None),
+    ('missing_import', 'import numpy as np\nimport torch\n\nclass TwoLayerNet(object):\n'
+                       '    pass\n', "No module named 'torch'", 'line 2'),
+]
+
+
+@pytest.mark.parametrize('kind, text, reason, line', UNLOADABLE, ids=[u[0] for u in UNLOADABLE])
+def test_check_states_why_a_file_cannot_be_loaded_first_and_once(tmp_path, kind, text, reason,
+                                                                 line):
+    result = run_cli('check', write_submission(str(tmp_path), text))
+    assert result.returncode == 1, result.stderr
+    body = [line for line in result.stdout.splitlines()[1:] if line.strip()]
+    assert body[0].startswith('Not graded: neural_net.py') and reason in body[0], result.stdout
+    if line:
+        assert line in body[0], result.stdout
+    assert result.stdout.count(reason) == 1, result.stdout
+    assert 'see the reason above' not in result.stdout
+    lines = check_lines(result)
+    assert set(lines) == {'init', 'scores', 'loss', 'grads', 'train', 'predict'}
+    assert all('not graded' in text for text in lines.values()), result.stdout
+
+
+def test_stub_regions_name_themselves():
+    stub = _text(STUB)
+    regions = markers.code_regions(stub.splitlines())
+    assert [markers.region_name(stub.splitlines(), start) for start, _, _ in regions] == \
+        REGION_NAMES
+    for name in REGION_NAMES:
+        if name not in markers.STUB_BODIES:
+            assert '%s not written yet' % name in stub, name
+
+
+def test_loss_is_usable_while_the_backward_pass_is_a_todo(tmp_path):
+    module = load_module(write_submission(str(tmp_path), staged(REGION_NAMES[:3])), 'staged_nn')
+    reference = load_module(REFERENCE, 'reference_nn_for_stage')
+    np.random.seed(0)
+    net = module.TwoLayerNet(4, 10, 3, std=1e-1)
+    X, y = np.random.randn(5, 4), np.array([0, 1, 2, 2, 1])
+    loss, grads = net.loss(X, y, reg=0.05)
+    ref = reference.TwoLayerNet.__new__(reference.TwoLayerNet)
+    ref.params = net.params
+    assert grads is None and loss == pytest.approx(ref.loss(X, y, reg=0.05)[0], rel=1e-12)
+
+
+def test_check_of_loss_passes_before_the_backward_pass(tmp_path):
+    path = write_submission(str(tmp_path), staged(REGION_NAMES[:3]))
+    only_loss = run_cli('check', path, '--only', 'loss')
+    assert only_loss.returncode == 0, only_loss.stdout + only_loss.stderr
+    result = run_cli('check', path)
+    lines = check_lines(result)
+    assert lines['loss'].startswith('[PASS]') and lines['scores'].startswith('[PASS]')
+    assert 'backward pass not written yet' in lines['grads'], result.stdout
+    assert lines['grads'].startswith('[FAIL]')
+
+
+def test_check_reports_each_todo_once_and_the_stub_scores_zero():
+    result = run_cli('check', STUB)
+    assert result.returncode == 1
+    lines = check_lines(result)
+    assert all(line.startswith('[FAIL]') and ' 0/' in line for line in lines.values())
+    for name in ('initialisation', 'forward pass', 'sampling', 'prediction'):
+        assert result.stdout.count('%s not written yet' % name) == 1, result.stdout
+    assert 'forward pass not written yet' in lines['scores']
+    for name in ('loss', 'grads'):
+        assert 'waits for the forward pass' in lines[name], result.stdout
+
+
+def test_stub_scores_zero_on_every_check_of_grade():
+    result = run_cli('grade', STUB, '--dataset', 'none', '--json')
+    [graded] = json.loads(result.stdout)
+    assert graded['score'] == 0 and len(graded['checks']) >= 9
