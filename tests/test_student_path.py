@@ -1,13 +1,21 @@
 """The student's path: `check` explains an unloadable file once, and each part of the
 assignment can be checked as soon as it is written (issue 23)."""
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pytest
 
 from autograder.checks import markers
-from helpers import REFERENCE, STUB, load_module, reference_text, run_cli, write_submission
+from autograder.paths import REPO_DIR
+from autograder.sandbox import isolation
+from helpers import (REFERENCE, STUB, SYSTEM_PYTHON, load_module, reference_text, run_cli,
+                     uid_drop_missing, write_submission)
 
 # The stub's regions in order, by the name its TODO line gives each.
 REGION_NAMES = ['initialisation', 'forward pass', 'loss', 'backward pass', 'sampling', 'update',
@@ -115,3 +123,55 @@ def test_stub_scores_zero_on_every_check_of_grade():
     result = run_cli('grade', STUB, '--dataset', 'none', '--json')
     [graded] = json.loads(result.stdout)
     assert graded['score'] == 0 and len(graded['checks']) >= 9
+
+
+# ---------------------------------------- line numbers under a symlinked TMPDIR ---
+
+@pytest.fixture
+def symlinked_tmpdir():
+    """A TMPDIR that is a symlink to a real folder (macOS: /var -> /private/var).
+
+    Made beside the system's temporary folder, not in pytest's (mode 700), so
+    the uid-drop layer's user can reach its staging folders.
+    """
+    base = tempfile.mkdtemp(prefix='tln-symlinked-')
+    try:
+        os.chmod(base, 0o755)
+        real = os.path.join(base, 'real')
+        os.mkdir(real)
+        os.chmod(real, 0o1777)
+        link = os.path.join(base, 'link')
+        os.symlink(real, link)
+        yield link
+    finally:
+        shutil.rmtree(base)
+
+
+def test_describe_exception_names_the_line_through_a_symlinked_folder(symlinked_tmpdir):
+    from autograder.sandbox.child.main import describe_exception
+    path = write_submission(symlinked_tmpdir, 'def loss():\n    return 1 / 0\n')
+    module = load_module(path, 'symlinked_nn')
+    with pytest.raises(ZeroDivisionError) as raised:
+        module.loss()
+    text = describe_exception(raised.value, path)
+    assert '(neural_net.py line 2, in loss: return 1 / 0)' in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('layer', isolation.LAYERS)
+def test_check_keeps_line_numbers_with_a_symlinked_tmpdir(symlinked_tmpdir, layer):
+    python = sys.executable
+    if layer == 'uid-drop':
+        missing = uid_drop_missing()
+        if missing:
+            pytest.skip(missing)
+        python = SYSTEM_PYTHON
+    elif not isolation.available(layer):
+        pytest.skip('the %s layer cannot run here' % layer)
+    line = next(number for number, text in enumerate(_text(STUB).splitlines(), 1)
+                if 'forward pass not written yet' in text) - 1
+    env = dict(os.environ, TMPDIR=symlinked_tmpdir, TLN_ISOLATION=layer,
+               PYTHONPATH=REPO_DIR)
+    done = subprocess.run([python, '-m', 'autograder', 'check', STUB, '--only', 'scores'],
+                          cwd=REPO_DIR, capture_output=True, text=True, timeout=600, env=env)
+    assert '(neural_net.py line %d, in loss)' % line in done.stdout, done.stdout + done.stderr
