@@ -175,3 +175,17 @@ def test_check_keeps_line_numbers_with_a_symlinked_tmpdir(symlinked_tmpdir, laye
     done = subprocess.run([python, '-m', 'autograder', 'check', STUB, '--only', 'scores'],
                           cwd=REPO_DIR, capture_output=True, text=True, timeout=600, env=env)
     assert '(neural_net.py line %d, in loss)' % line in done.stdout, done.stdout + done.stderr
+
+
+def test_student_readme_sets_up_a_venv_on_every_system_and_says_what_to_submit():
+    from autograder.release import generate
+    readme = generate.STUDENT_README
+    for command in ('python3 -m venv .venv', 'source .venv/bin/activate',
+                    r'.venv\Scripts\Activate.ps1', r'.venv\Scripts\activate.bat'):
+        assert command in readme, command
+    assert readme.index('venv') < readme.index('pip install -r requirements.txt')
+    assert '.venv/' in generate.STUDENT_GITIGNORE.splitlines()
+    assert 'OPENBLAS_NUM_THREADS=1' in readme and '## How long it takes' in readme
+    submit = readme[readme.index('## What to submit'):]
+    for route in ('GitHub', 'Gradescope', 'nbgrader'):
+        assert '**%s' % route in submit, route
