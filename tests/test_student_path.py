@@ -189,3 +189,87 @@ def test_student_readme_sets_up_a_venv_on_every_system_and_says_what_to_submit()
     submit = readme[readme.index('## What to submit'):]
     for route in ('GitHub', 'Gradescope', 'nbgrader'):
         assert '**%s' % route in submit, route
+
+
+# ------------------------------------------------------ one dataset per course ---
+
+@pytest.fixture
+def course(monkeypatch, tmp_path):
+    """The grader's data_utils with a course.json of the test's own; returns a writer."""
+    from autograder import datasets
+    module = datasets.data_utils()
+    monkeypatch.setattr(module, 'COURSE_FILE', str(tmp_path / 'course.json'))
+    monkeypatch.delenv('TLN_DATASET', raising=False)
+
+    def write(dataset, installed=('cifar10', 'fashion_mnist')):
+        if dataset is not None:
+            (tmp_path / 'course.json').write_text(json.dumps({'dataset': dataset}))
+        monkeypatch.setattr(module, 'available', lambda name: name in installed)
+        return module
+    return write
+
+
+@pytest.mark.parametrize('dataset, installed, expected', [
+    ('fashion_mnist', ('cifar10', 'fashion_mnist'), 'fashion_mnist'),
+    ('cifar10', ('fashion_mnist',), 'cifar10'),
+    ('auto', ('cifar10', 'fashion_mnist'), 'cifar10'),
+    ('auto', ('fashion_mnist',), 'fashion_mnist'),
+    (None, ('fashion_mnist',), 'fashion_mnist'),
+])
+def test_notebook_and_grader_pick_the_same_dataset(course, dataset, installed, expected):
+    from autograder import datasets
+    module = course(dataset, installed)
+    assert module.selected_dataset() == datasets.resolve('auto') == expected
+
+
+def test_a_course_dataset_refuses_another_one(course, monkeypatch):
+    module = course('fashion_mnist')
+    monkeypatch.setenv('TLN_DATASET', 'cifar10')
+    with pytest.raises(module.DatasetError, match='this course uses fashion_mnist'):
+        module.selected_dataset()
+    monkeypatch.setenv('TLN_DATASET', 'fashion_mnist')
+    assert module.selected_dataset() == 'fashion_mnist'
+
+
+def test_every_not_found_message_names_both_datasets(course, tmp_path):
+    from autograder import datasets
+    module = course(None, installed=())
+    errors = []
+    for load in (module.load_cifar10, module.load_fashion_mnist):
+        with pytest.raises(module.DatasetError) as raised:
+            load(str(tmp_path / 'nowhere'))
+        errors.append(str(raised.value))
+    with pytest.raises(module.DatasetError) as raised:
+        datasets.resolve('auto')
+    errors.append(str(raised.value))
+    for text in errors:
+        assert 'cifar10_download.py' in text and 'fashion_mnist_download.py' in text, text
+        assert 'dataset-fashion-mnist' in text, text
+
+
+def test_release_writes_the_course_configuration_beside_the_loaders():
+    from autograder.release import generate
+    files = generate.generated_files()
+    for folder in ('assignment', os.path.join('autograder', 'course', 'source', 'two_layer_net')):
+        assert os.path.join(folder, 'data_utils.py') in files
+        config = json.loads(files[os.path.join(folder, 'course.json')])
+        assert config['dataset'] in ('auto', 'cifar10', 'fashion_mnist')
+    assert os.path.join('assignment', 'course.json') in generate.student_repo_files()
+
+
+def test_cells_that_need_the_data_stop_when_it_did_not_load():
+    """After the load cell, every cell that reads the data or what was trained on it
+    starts with require_data(), so a failed load cannot leave the toy run's stats to plot."""
+    notebook = json.loads(_text(os.path.join(REPO_DIR, 'assignment', 'two_layer_net.ipynb')))
+    cells = [c for c in notebook['cells'] if c['cell_type'] == 'code']
+    sources = [c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
+               for c in cells]
+    load = next(i for i, text in enumerate(sources) if 'get_data(' in text)
+    assert 'DATA_ERROR = str(error)' in sources[load] and 'DATA_ERROR = None' in sources[load]
+    uses = re.compile(r'\b(X_train|X_val|X_test|y_val|stats|show_net_weights|best_net\.\w+)\b')
+    code = ['\n'.join(line for line in text.splitlines() if not line.lstrip().startswith('#'))
+            for text in sources[load + 1:]]
+    later = [text for text in code if uses.search(text)]
+    assert len(later) >= 6
+    for text in later:
+        assert text.lstrip().startswith('require_data()'), text[:200]

@@ -35,6 +35,9 @@ HIDDEN_TESTS = re.compile(r'^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### E
                           r'[ \t]*\n?', re.MULTILINE | re.DOTALL)
 ANSWER_PLACEHOLDER = 'YOUR ANSWER HERE'
 EXPECTED_REL = os.path.relpath(stored_outputs.EXPECTED_FILE, REPO_DIR)
+# The course's configuration (its dataset), beside data_utils.py wherever that goes, so the
+# notebook and every grading route read the same choice (data_utils.course_dataset).
+COURSE_CONFIG = 'course.json'
 
 
 def _read(path):
@@ -103,7 +106,7 @@ def generated_files():
         rel = os.path.relpath(target, REPO_DIR)
         files[os.path.join(rel, STUDENT_FILE)] = stub
         files[os.path.join(rel, NOTEBOOK_FILE)] = _notebook_text(notebook_version)
-        for name in SUPPORT_FILES:
+        for name in SUPPORT_FILES + (COURSE_CONFIG,):
             files[os.path.join(rel, name)] = _read(os.path.join(SOLUTIONS_DIR, name))
     files[EXPECTED_REL] = expected_outputs_text()
     return files
@@ -245,8 +248,9 @@ also runs the visible checks on GitHub (`.github/workflows/classroom.yml`).
 
 ## Datasets
 
-The notebook uses CIFAR-10 unless you set `TLN_DATASET=fashion_mnist` before starting
-Jupyter. Datasets are never committed (`.gitignore`).
+Your course names its dataset in `assignment/course.json`; the notebook and the grader use
+that one. If it says `auto`, both take CIFAR-10 when it is installed, else Fashion-MNIST.
+Datasets are never committed (`.gitignore`).
 
 **CIFAR-10** (about 170 MB), any OS (Linux, macOS, Windows): from `assignment/`, run
 `python cifar10_download.py`. It downloads the official archive, checks its md5 and unpacks
@@ -262,8 +266,9 @@ it to `assignment/datasets/cifar-10-batches-py`. Have the archive already?
 - Debian or Ubuntu: `sudo apt-get install dataset-fashion-mnist` installs them in
   `/usr/share/datasets/fashion-mnist`, which the notebook also finds.
 
-Then choose it: `TLN_DATASET=fashion_mnist jupyter notebook two_layer_net.ipynb` on Linux and
-macOS; on Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnist"`
+Under `auto` with both installed, choose Fashion-MNIST for the notebook with
+`TLN_DATASET=fashion_mnist jupyter notebook two_layer_net.ipynb` on Linux and macOS; on
+Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnist"`
 (PowerShell) before `jupyter notebook`. Files somewhere else: set `CIFAR10_DIR` or
 `FASHION_MNIST_DIR` to their folder.
 """
