@@ -273,3 +273,59 @@ def test_cells_that_need_the_data_stop_when_it_did_not_load():
     assert len(later) >= 6
     for text in later:
         assert text.lstrip().startswith('require_data()'), text[:200]
+
+
+# ------------------------------------------------------ a scripted student walk ---
+
+UNSTABLE_SOFTMAX = [('shifted = scores - scores.max(axis=1, keepdims=True)', 'shifted = scores')]
+RELU_MASK_FORGOTTEN = [('        dhidden *= hidden > 0                         # ReLU mask\n', '')]
+HALF_REG = [('reg_loss = reg * (', 'reg_loss = 0.5 * reg * ('),
+            ("grads['W2'] += 2.0 * reg * W2", "grads['W2'] += reg * W2"),
+            ("grads['W1'] += 2.0 * reg * W1", "grads['W1'] += reg * W1")]
+NO_REPLACEMENT = [('np.random.choice(num_train, batch_size)',
+                   'np.random.choice(num_train, batch_size, replace=False)')]
+# (stage, regions written, mistakes, {check: diagnosis ids of `grade`}, visible checks passing,
+#  a text the self-check prints at that stage)
+WALK = [
+    ('stub', [], [], {}, set(), 'forward pass not written yet'),
+    ('forward pass only', REGION_NAMES[:2], [], {}, {'init', 'scores'}, 'loss not written yet'),
+    ('unstable softmax', REGION_NAMES[:3], UNSTABLE_SOFTMAX, {'stability': {'softmax_overflow'}},
+     {'init', 'scores', 'loss'}, 'backward pass not written yet'),
+    ('ReLU mask forgotten', REGION_NAMES[:4], RELU_MASK_FORGOTTEN,
+     {'grads': {'relu_mask_missing', 'grad_wrong'}}, {'init', 'scores', 'loss'},
+     'check the ReLU mask'),
+    ('0.5 * reg', REGION_NAMES[:4], HALF_REG,
+     {'loss': {'reg_halved'}, 'grads': {'reg_grad_factor_2'}}, {'init', 'scores'},
+     'missing the factor 2 of the L2 gradient'),
+    # The toy set has fewer samples than a batch: numpy refuses, and the feedback quotes the
+    # line (no diagnosis id is attached to this mistake today).
+    ('sampling without replacement', REGION_NAMES[:6], NO_REPLACEMENT, {},
+     {'init', 'scores', 'loss', 'grads'}, 'replace=False'),
+    ('predict last', REGION_NAMES, [], {}, {'init', 'scores', 'loss', 'grads', 'train', 'predict'},
+     'All visible checks pass'),
+]
+
+
+@pytest.mark.slow
+def test_scripted_student_walk(tmp_path):
+    """A student writes the parts in order with the usual mistakes; at each stage `check`
+    passes exactly the parts that are right and says what to do next, and `grade` recognises
+    exactly the expected mistakes (no other diagnosis)."""
+    for stage, written, mistakes, expected, passing, says in WALK:
+        text = staged(written)
+        for old, new in mistakes:
+            assert old in text, (stage, old)
+            text = text.replace(old, new)
+        path = write_submission(str(tmp_path / stage.replace(' ', '_')), text)
+        checked = run_cli('check', path)
+        lines = check_lines(checked)
+        assert {name for name, line in lines.items() if line.startswith('[PASS]')} == passing, \
+            (stage, checked.stdout)
+        assert checked.returncode == (0 if len(passing) == len(lines) else 1), stage
+        assert says in checked.stdout, (stage, checked.stdout)
+        graded = run_cli('grade', path, '--json', '--dataset', 'none', check=True)
+        [result] = json.loads(graded.stdout)
+        found = {check['name']: set(check['diagnoses']) for check in result['checks']
+                 if check['diagnoses']}
+        assert found == expected and result['diagnoses'] == [], (stage, found)
+    assert result['score'] == result['max_score']
