@@ -329,3 +329,11 @@ def test_scripted_student_walk(tmp_path):
                  if check['diagnoses']}
         assert found == expected and result['diagnoses'] == [], (stage, found)
     assert result['score'] == result['max_score']
+
+
+def test_gradescope_bundle_takes_the_course_dataset(course):
+    from autograder.commands import gradescope as command
+    course('cifar10', installed=())
+    assert command.course_dataset() == 'cifar10'
+    course('auto')
+    assert command.course_dataset() == command.DEFAULT_DATASET == 'fashion_mnist'
