@@ -2,13 +2,15 @@
 
 Which dataset is used is the course's choice: ``course.json`` beside this
 file (written by the kit's release from ``solutions/course.json``) names
-``cifar10`` or ``fashion_mnist``, which binds the notebook and every grading
-route; ``auto`` (or no file) means the first installed in the order of
+``cifar10`` or ``fashion_mnist`` and optionally the ``folder`` it lives in
+(absolute, or relative to this file's folder), which binds the notebook and
+every grading route; ``auto`` (or no file) means the first installed in the order of
 ``DATASETS``, the order the grader's ``--dataset auto`` follows too. Under
 ``auto`` the environment variable ``TLN_DATASET`` may choose; a course that
 names its dataset refuses another one.
 
-Where the files are:
+Where the files are (after CIFAR10_DIR / FASHION_MNIST_DIR, the course's
+``folder`` for its dataset):
 - CIFAR-10: ``CIFAR10_DIR``, else ``datasets/cifar-10-batches-py`` beside this
   file. Get it with ``python cifar10_download.py`` (official tarball, md5
   verified).
@@ -79,20 +81,34 @@ def _dataset_name(value, where):
     return name
 
 
-def course_dataset():
-    """The dataset course.json names, or 'auto' (also without the file)."""
+def _course_config():
+    """course.json as a dict ({} without the file); DatasetError if it is malformed."""
     try:
         with open(COURSE_FILE, encoding='utf-8') as handle:
             config = json.load(handle)
     except FileNotFoundError:
-        return AUTO
+        return {}
     except (OSError, ValueError) as error:
         raise DatasetError('%s: not a readable course configuration (%s).'
                            % (COURSE_FILE, error)) from error
-    if not isinstance(config, dict) or 'dataset' not in config:
-        raise DatasetError('%s: expected {"dataset": "cifar10", "fashion_mnist" or "auto"}.'
-                           % COURSE_FILE)
-    return _dataset_name(config['dataset'], '%s: dataset' % COURSE_FILE)
+    if (not isinstance(config, dict) or 'dataset' not in config
+            or not isinstance(config.get('folder', ''), str)):
+        raise DatasetError('%s: expected {"dataset": "cifar10", "fashion_mnist" or "auto"} and '
+                           'optionally "folder": where that dataset lives.' % COURSE_FILE)
+    return config
+
+
+def course_dataset():
+    """The dataset course.json names, or 'auto' (also without the file)."""
+    return _dataset_name(_course_config().get('dataset', AUTO), '%s: dataset' % COURSE_FILE)
+
+
+def course_folder(dataset):
+    """The folder course.json gives for dataset (relative to this file's folder), or None."""
+    config = _course_config()
+    if not config.get('folder') or course_dataset() != dataset:
+        return None
+    return os.path.join(HERE, os.path.expanduser(config['folder']))
 
 
 def available(dataset):
@@ -128,13 +144,16 @@ def selected_dataset():
 
 def cifar10_dir():
     """Directory holding data_batch_1 ... test_batch."""
-    return os.environ.get('CIFAR10_DIR') or os.path.join(HERE, 'datasets', CIFAR10_FOLDER)
+    return (os.environ.get('CIFAR10_DIR') or course_folder('cifar10')
+            or os.path.join(HERE, 'datasets', CIFAR10_FOLDER))
 
 
 def fashion_mnist_dir():
     """Directory holding the four Fashion-MNIST IDX .gz files."""
     if os.environ.get('FASHION_MNIST_DIR'):
         return os.environ['FASHION_MNIST_DIR']
+    if course_folder('fashion_mnist'):
+        return course_folder('fashion_mnist')
     local = os.path.join(HERE, 'datasets', 'fashion-mnist')
     if os.path.isfile(os.path.join(local, FASHION_MNIST_FILES['train_images'])):
         return local

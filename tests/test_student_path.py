@@ -337,3 +337,23 @@ def test_gradescope_bundle_takes_the_course_dataset(course):
     assert command.course_dataset() == 'cifar10'
     course('auto')
     assert command.course_dataset() == command.DEFAULT_DATASET == 'fashion_mnist'
+
+
+def test_the_course_says_where_its_dataset_lives(monkeypatch, tmp_path):
+    from autograder import datasets
+    module = datasets.data_utils()
+    monkeypatch.setattr(module, 'COURSE_FILE', str(tmp_path / 'course.json'))
+    for name in ('TLN_DATASET', 'FASHION_MNIST_DIR', 'CIFAR10_DIR'):
+        monkeypatch.delenv(name, raising=False)
+    shared = tmp_path / 'shared' / 'fmnist'
+    shared.mkdir(parents=True)
+    (shared / module.FASHION_MNIST_FILES['train_images']).write_bytes(b'')
+    (tmp_path / 'course.json').write_text(json.dumps({'dataset': 'fashion_mnist',
+                                                      'folder': str(shared)}))
+    assert module.fashion_mnist_dir() == str(shared) and datasets.available('fashion_mnist')
+    assert module.cifar10_dir() != str(shared)    # the folder is the named dataset's only
+    monkeypatch.setenv('FASHION_MNIST_DIR', str(tmp_path))
+    assert module.fashion_mnist_dir() == str(tmp_path)
+    (tmp_path / 'course.json').write_text(json.dumps({'dataset': 'fashion_mnist', 'folder': 3}))
+    with pytest.raises(module.DatasetError, match='folder'):
+        module.selected_dataset()
