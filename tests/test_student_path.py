@@ -357,3 +357,33 @@ def test_the_course_says_where_its_dataset_lives(monkeypatch, tmp_path):
     (tmp_path / 'course.json').write_text(json.dumps({'dataset': 'fashion_mnist', 'folder': 3}))
     with pytest.raises(module.DatasetError, match='folder'):
         module.selected_dataset()
+
+
+# ------------------------------------------------------------ the student copy ---
+
+def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_path):
+    """The export holds no similarity screening, report pages or nbgrader grading side, and
+    `check` run from the export alone (no kit, no solutions) grades as the kit's does."""
+    from autograder.release import generate
+    files = generate.student_repo_files()
+    package = [rel for rel in files if rel.startswith('autograder' + os.sep)]
+    for module in generate.INSTRUCTOR_ONLY_MODULES:
+        assert os.path.join('autograder', module) not in files, module
+    assert not any('similarity' in rel or 'fingerprint' in rel for rel in package), package
+    assert not any(rel.startswith('solutions' + os.sep) for rel in files)
+    repo = tmp_path / 'repo'
+    run_cli('release', '--student-repo', str(repo), check=True)
+    shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
+    env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}
+    env['PYTHONPATH'] = str(repo)
+    outputs = {}
+    for where, cwd, pythonpath in (('export', repo, str(repo)), ('kit', REPO_DIR, REPO_DIR)):
+        done = subprocess.run([sys.executable, '-m', 'autograder', 'check',
+                               str(repo / 'assignment' / 'neural_net.py')], cwd=str(cwd),
+                              capture_output=True, text=True, timeout=300,
+                              env=dict(env, PYTHONPATH=pythonpath))
+        assert done.returncode == 0, (where, done.stdout + done.stderr)
+        outputs[where] = {name: re.match(r'\[\w+\] \w+\s+\S+', line).group(0)
+                          for name, line in check_lines(done).items()}
+    # Same marks and points (the kit serves the reference loss to train, which adds a note).
+    assert outputs['export'] == outputs['kit'] and len(outputs['kit']) == 6

@@ -23,8 +23,8 @@ import re
 
 from ..checks import markers
 from ..errors import ReleaseError
-from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, REPO_DIR, SOLUTIONS_DIR,
-                    STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files,
+from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_DIR, REPO_DIR,
+                    SOLUTIONS_DIR, STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files,
                     RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms.classroom import student_workflow
 from . import stored_outputs
@@ -274,6 +274,15 @@ Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnis
 """
 
 
+# Modules of the package the student copy leaves out: the class report's similarity
+# screening and pages, and nbgrader's grading side. Nothing `check` runs imports them (a test
+# runs `check` from an export alone); the instructor's verbs that would are refused there.
+INSTRUCTOR_ONLY_MODULES = frozenset(os.path.join(*parts) for parts in (
+    ('report', 'similarity.py'), ('report', 'fingerprints.py'), ('report', 'html.py'),
+    ('report', 'markdown.py'), ('report', 'plots.py'), ('platforms', 'nbgrader.py'),
+    ('platforms', 'nbgrader_autograde.py'), ('platforms', 'nbgrader_kernel.py')))
+
+
 def student_repo_files():
     """What a student repository holds: dict of relative path -> text.
 
@@ -285,7 +294,8 @@ def student_repo_files():
     files = {rel: text for rel, text in generated_files().items()
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
     for path in package_source_files():
-        files[os.path.relpath(path, REPO_DIR)] = _read(path)
+        if os.path.relpath(path, PACKAGE_DIR) not in INSTRUCTOR_ONLY_MODULES:
+            files[os.path.relpath(path, REPO_DIR)] = _read(path)
     files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
     files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)
     files[os.path.join('.github', 'workflows', 'classroom.yml')] = student_workflow()
