@@ -30,32 +30,28 @@ def data_utils():
 
 def available(dataset):
     """True if the dataset's files are where the loaders look."""
-    module = data_utils()
-    if dataset == 'cifar10':
-        return os.path.isfile(os.path.join(module.cifar10_dir(), 'data_batch_1'))
-    if dataset == 'fashion_mnist':
-        return os.path.isfile(os.path.join(module.fashion_mnist_dir(),
-                                           module.FASHION_MNIST_FILES['train_images']))
-    return False
+    return dataset in data_utils().DATASETS and data_utils().available(dataset)
 
 
 def resolve(choice):
     """Dataset name for a --dataset choice; None means skip val_accuracy.
 
-    'auto' picks CIFAR-10 when present, else Fashion-MNIST, else raises.
+    'auto' is the course's dataset (course.json beside the kit's data_utils.py,
+    the one the notebook uses too), else the first installed in the order of
+    data_utils.DATASETS (the notebook's order), else raises.
     """
     if choice not in DATASET_CHOICES:
         raise ValueError('unknown dataset %r; choose one of %s' % (choice, ', '.join(DATASET_CHOICES)))
     if choice == 'none':
         return None
     if choice == 'auto':
-        for name in ('cifar10', 'fashion_mnist'):
-            if available(name):
-                return name
-        raise data_utils().DatasetError(
-            'no dataset found for val_accuracy: download CIFAR-10 (python '
-            'assignment/cifar10_download.py), install the Debian package dataset-fashion-mnist, '
-            'set CIFAR10_DIR / FASHION_MNIST_DIR, or pass --dataset none to skip that check')
+        module = data_utils()
+        course = module.course_dataset()
+        found = course if course != module.AUTO else module.first_available()
+        if found is None:
+            raise module.DatasetError('no dataset found for val_accuracy. %s Or pass --dataset '
+                                      'none to skip that check.' % module.HOW_TO_GET)
+        return found
     return choice
 
 

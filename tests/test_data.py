@@ -67,6 +67,9 @@ def test_get_data_splits_and_centres(cifar_dir, monkeypatch):
 
 def test_dataset_setting(monkeypatch):
     monkeypatch.delenv('TLN_DATASET', raising=False)
+    monkeypatch.setattr(data_utils, 'first_available', lambda: 'fashion_mnist')
+    assert data_utils.selected_dataset() == 'fashion_mnist'
+    monkeypatch.setattr(data_utils, 'first_available', lambda: None)
     assert data_utils.selected_dataset() == 'cifar10'
     monkeypatch.setenv('TLN_DATASET', 'Fashion-MNIST')
     assert data_utils.selected_dataset() == 'fashion_mnist'

@@ -8,7 +8,8 @@ its check's name, points and probes.
 """
 import numpy as np
 
-from ..sandbox.child.probes import PARAM_NAMES
+from ..sandbox.child.probes import GRADS_NOT_WRITTEN, PARAM_NAMES
+from .markers import not_written_message
 from .evidence import StudentError, Verdict
 from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
 from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
@@ -250,6 +251,9 @@ def _grad_issue(evidence, name):
 
 def judge_grads(evidence):
     issues = {name: _grad_issue(evidence, name) for name in PARAM_NAMES}
+    if all(issues[name] and issues[name][0] == GRADS_NOT_WRITTEN for name in PARAM_NAMES):
+        return Verdict(0.0, sentence('%s: loss(X, y) returns None for the gradients'
+                                     % not_written_message('loss', 'backward pass')))
     wrong = [name for name in PARAM_NAMES if issues[name]]
     right = [name for name in PARAM_NAMES if not issues[name]]
     if not wrong:

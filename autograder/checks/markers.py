@@ -51,11 +51,50 @@ def code_regions(lines):
     return regions
 
 
-def blank_regions(text):
-    """Replace the body of every region with a NotImplementedError raise.
+# A region's name, from the TODO line above it: "# TODO (forward pass): ...".
+_TODO_NAME = re.compile(r'^\s*#\s*TODO\s*\(([^)]+)\)')
+# The stub's words for a region not written yet; todo_block reads them back.
+NOT_WRITTEN = 'TwoLayerNet.%s: %s not written yet (see its TODO in neural_net.py)'
+_NOT_WRITTEN = re.compile(r'TwoLayerNet\.\w+: ([\w ]+?) not written yet')
+# Regions whose stub does something useful instead of raising: with the
+# backward pass still a TODO, loss() returns the loss and no gradients, so
+# the loss can be checked before the backward pass is written.
+STUB_BODIES = {
+    'backward pass': ('# Backward pass not written yet: the loss, and None for the gradients.',
+                      'return loss, None'),
+}
 
-    Returns the stub text: everything outside the regions, and the marker
-    lines themselves, are kept as they are.
+
+def region_name(lines, start):
+    """The name of the region opening at line index start (its TODO line's), or ''."""
+    for index in range(start - 1, -1, -1):
+        match = _TODO_NAME.match(lines[index])
+        if match:
+            return match.group(1).strip()
+        if _DEF.match(lines[index]) or lines[index].strip() in (START_MARKER, END_MARKER):
+            break
+    return ''
+
+
+def not_written_message(function, name):
+    """What the stub of a region raises: the method and the region it names."""
+    return NOT_WRITTEN % (function, name or 'code of %s' % function)
+
+
+def todo_block(text):
+    """The region name in a message of a stub region not written yet, or None."""
+    match = _NOT_WRITTEN.search(text)
+    return match.group(1) if match else None
+
+
+def blank_regions(text):
+    """Replace the body of every region with its stub.
+
+    A region's stub raises NotImplementedError naming the method and the
+    region (the TODO line above it says which, as "# TODO (forward pass):");
+    a region of STUB_BODIES gets those lines instead. Returns the stub text:
+    everything outside the regions, and the marker lines themselves, are kept
+    as they are.
     """
     lines = text.splitlines(keepends=True)
     regions = code_regions(lines)
@@ -66,9 +105,12 @@ def blank_regions(text):
     for start, end, function in regions:
         out.extend(lines[cursor:start + 1])
         indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
-        out.append('%sraise NotImplementedError(\n' % indent)
-        out.append("%s    'TwoLayerNet.%s: write this part between the START and END markers "
-                   "(see the TODO above).')\n" % (indent, function))
+        name = region_name(lines, start)
+        if name in STUB_BODIES:
+            out.extend('%s%s\n' % (indent, line) for line in STUB_BODIES[name])
+        else:
+            out.append('%sraise NotImplementedError(\n' % indent)
+            out.append('%s    %r)\n' % (indent, not_written_message(function, name)))
         cursor = end
     out.extend(lines[cursor:])
     return ''.join(out)

@@ -5,11 +5,28 @@
 
 See autograder/platforms/gradescope.py for what the bundle holds.
 """
+from .. import datasets
+from ..errors import BundleError
 from ..platforms import gradescope
 from ..sandbox import Limits
 from .options import add_kit_option
 
 NAME = 'gradescope'
+
+
+# The bundle's dataset when the course leaves the choice to what is installed (auto): the
+# one Gradescope's image installs without a download (the Debian package).
+DEFAULT_DATASET = 'fashion_mnist'
+
+
+def course_dataset():
+    """The dataset the course names (solutions/course.json), else DEFAULT_DATASET."""
+    module = datasets.data_utils()
+    try:
+        named = module.course_dataset()
+    except module.DatasetError as error:
+        raise BundleError(str(error)) from error
+    return DEFAULT_DATASET if named == module.AUTO else named
 
 
 def add_parser(verbs):
@@ -22,9 +39,10 @@ def add_parser(verbs):
                        help='your private grader seed (not the public default): it fixes the '
                             'hidden inputs, and the bundle stores the reference outputs for it')
     build.add_argument('--out', default='autograder.zip', help='zip to write (%(default)s)')
-    build.add_argument('--dataset', choices=gradescope.DATASETS, default='fashion_mnist',
-                       help='data for val_accuracy (%(default)s; cifar10 bundles the '
-                            'md5-checked archive, none skips the check)')
+    build.add_argument('--dataset', choices=gradescope.DATASETS, default=None,
+                       help='data for val_accuracy (default: the course\'s, solutions/course.json, '
+                            'or %s when it says auto; cifar10 bundles the md5-checked archive, '
+                            'none skips the check)' % DEFAULT_DATASET)
     build.add_argument('--cifar10-archive', metavar='FILE',
                        help='cifar-10-python.tar.gz to bundle (default: the one '
                             'cifar10_download.py keeps)')
@@ -42,7 +60,8 @@ def add_parser(verbs):
 
 def run(args):
     if args.action == 'build':
-        gradescope.build_zip(args.out, args.seed, args.dataset, args.cifar10_archive)
+        gradescope.build_zip(args.out, args.seed, args.dataset or course_dataset(),
+                             args.cifar10_archive)
         return 0
     return gradescope.run(args.submission, args.results, args.private,
                           Limits(timeout=args.timeout, memory_mb=args.memory_mb))

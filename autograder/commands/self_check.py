@@ -12,6 +12,7 @@ gives ``$GITHUB_STEP_SUMMARY``).
 import os
 
 from ..checks import CATALOG
+from ..checks.markers import todo_block
 from ..errors import UsageError
 from ..outputs.sanitise import terminal
 from ..platforms import github_actions
@@ -68,6 +69,40 @@ def append_summary(path, result):
         raise UsageError('--summary %s cannot be written (%s).' % (path, error.strerror)) from error
 
 
+def report_lines(result):
+    """The self-check's lines for one result.
+
+    A file that could not be loaded gets its one reason first, once, and a
+    short line per check; otherwise each check's feedback, with a block the
+    student has not written yet reported under the first check it stops
+    (later checks stopped by the same block say so in a few words).
+    """
+    lines = []
+    if result.problem:
+        lines += ['Not graded: %s' % terminal(result.problem), '']
+    lines += ['Warning: %s' % terminal(warning) for warning in result.warnings]
+    todo_seen = {}
+    for check in result.checks:
+        if result.problem:
+            feedback = 'not graded (the file could not be loaded: see above)'
+        else:
+            feedback = todo_feedback(check, todo_seen)
+        lines.append('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score,
+                                               check.max_score, terminal(feedback)))
+    return lines
+
+
+def todo_feedback(check, todo_seen):
+    """check.feedback, or a short pointer when its TODO block was reported already."""
+    block = todo_block(check.feedback)
+    if block is None:
+        return check.feedback
+    if block in todo_seen:
+        return 'waits for the %s (TODO reported under %s above).' % (block, todo_seen[block])
+    todo_seen[block] = check.name
+    return check.feedback
+
+
 def run(args):
     path = args.path or default_path()
     if not os.path.isfile(path):
@@ -78,9 +113,8 @@ def run(args):
     with make_grader(args, visible_only=True) as grader:
         result = grader.grade_file(path, path, only=args.only)
     print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
-    for check in result.checks:
-        print('[%s] %-8s %g/%g  %s' % (check.mark, check.name, check.score, check.max_score,
-                                        terminal(check.feedback)))
+    for line in report_lines(result):
+        print(line)
     passed = all(check.status == PASSED for check in result.checks)
     if args.summary:
         append_summary(args.summary, result.to_json(timing=False))

@@ -59,7 +59,10 @@ def describe_exception(error, student_file):
     frames = traceback.extract_tb(error.__traceback__)
     if isinstance(error, SyntaxError) and error.lineno:
         text += ' (neural_net.py line %d: %s)' % (error.lineno, (error.text or '').strip())
-    own = [frame for frame in frames if os.path.realpath(frame.filename) == student_file]
+    # Resolved on both sides: a staging folder under a symlink (macOS /var is
+    # /private/var) or a short 8.3 name on Windows must still match its frames.
+    resolved = os.path.realpath(student_file)
+    own = [frame for frame in frames if os.path.realpath(frame.filename) == resolved]
     if own:
         frame = own[-1]
         code = '' if isinstance(error, NotImplementedError) else ': %s' % (frame.line or '').strip()

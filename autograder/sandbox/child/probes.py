@@ -17,6 +17,9 @@ PROBLEMS = 'problems'
 # Key of a probe's outputs holding {output name: dtype} for outputs the
 # student computed in a float type narrower than float64 (e.g. float32).
 NARROW_DTYPES = 'dtypes'
+# Why every gradient is missing when loss(X, y) returns None for them: the
+# stub's backward pass, not written yet (the loss is still judged).
+GRADS_NOT_WRITTEN = 'backward pass not written yet: loss() returned None for the gradients'
 
 
 class ProbeOutputError(Exception):
@@ -98,8 +101,11 @@ def _params_out(net, shapes, prefix=''):
 def _grads_out(grads, shapes):
     """Gradient outputs 'dW1'... plus PROBLEMS for the keys that are unusable.
 
-    One malformed gradient does not hide the others (or the loss).
+    One malformed gradient does not hide the others (or the loss), nor does
+    a backward pass not written yet (grads None).
     """
+    if grads is None:
+        return {PROBLEMS: {'d' + name: GRADS_NOT_WRITTEN for name in PARAM_NAMES}}
     if not isinstance(grads, dict):
         raise ProbeOutputError('grads should be a dict, got %s' % type(grads).__name__)
     out = {}

@@ -1,9 +1,16 @@
 """Load CIFAR-10 or Fashion-MNIST and split it for the two-layer net.
 
-Which dataset the notebook uses is one setting: the environment variable
-``TLN_DATASET`` (``cifar10``, the default, or ``fashion_mnist``).
+Which dataset is used is the course's choice: ``course.json`` beside this
+file (written by the kit's release from ``solutions/course.json``) names
+``cifar10`` or ``fashion_mnist`` and optionally the ``folder`` it lives in
+(absolute, or relative to this file's folder), which binds the notebook and
+every grading route; ``auto`` (or no file) means the first installed in the order of
+``DATASETS``, the order the grader's ``--dataset auto`` follows too. Under
+``auto`` the environment variable ``TLN_DATASET`` may choose; a course that
+names its dataset refuses another one.
 
-Where the files are:
+Where the files are (after CIFAR10_DIR / FASHION_MNIST_DIR, the course's
+``folder`` for its dataset):
 - CIFAR-10: ``CIFAR10_DIR``, else ``datasets/cifar-10-batches-py`` beside this
   file. Get it with ``python cifar10_download.py`` (official tarball, md5
   verified).
@@ -16,6 +23,7 @@ Every loader checks what it reads and raises ``DatasetError`` naming the file,
 what is wrong with it and what to do.
 """
 import gzip
+import json
 import os
 import pickle
 import struct
@@ -24,8 +32,16 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# In the order 'auto' tries them (the notebook and the grader alike).
 DATASETS = ('cifar10', 'fashion_mnist')
-DEFAULT_DATASET = 'cifar10'
+COURSE_FILE = os.path.join(HERE, 'course.json')
+AUTO = 'auto'
+# How to get each dataset: every "not found" message ends with it.
+HOW_TO_GET = ('Get CIFAR-10 (about 170 MB) with `python cifar10_download.py`, or set CIFAR10_DIR '
+              'to the folder holding data_batch_1 ... test_batch; get Fashion-MNIST (about '
+              '30 MB) with `python fashion_mnist_download.py`, or on Debian/Ubuntu `sudo '
+              'apt-get install dataset-fashion-mnist`, or set FASHION_MNIST_DIR to the folder '
+              'holding its four .gz files (both scripts are in the assignment folder).')
 
 CIFAR10_FOLDER = 'cifar-10-batches-py'
 CIFAR10_TRAIN_FILES = ['data_batch_%d' % i for i in range(1, 6)]
@@ -57,25 +73,87 @@ class DatasetError(Exception):
     """A dataset file is missing, truncated or not in the expected format."""
 
 
-def selected_dataset():
-    """The dataset named by TLN_DATASET (default 'cifar10'), checked."""
-    name = os.environ.get('TLN_DATASET', DEFAULT_DATASET).strip().lower()
-    name = name.replace('-', '_')
-    if name not in DATASETS:
-        raise DatasetError('TLN_DATASET=%r is not a dataset this kit knows; use one of %s.'
-                           % (name, ', '.join(DATASETS)))
+def _dataset_name(value, where):
+    name = str(value).strip().lower().replace('-', '_')
+    if name not in DATASETS + (AUTO,):
+        raise DatasetError('%s=%r is not a dataset this kit knows; use one of %s.'
+                           % (where, value, ', '.join(DATASETS + (AUTO,))))
     return name
+
+
+def _course_config():
+    """course.json as a dict ({} without the file); DatasetError if it is malformed."""
+    try:
+        with open(COURSE_FILE, encoding='utf-8') as handle:
+            config = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise DatasetError('%s: not a readable course configuration (%s).'
+                           % (COURSE_FILE, error)) from error
+    if (not isinstance(config, dict) or 'dataset' not in config
+            or not isinstance(config.get('folder', ''), str)):
+        raise DatasetError('%s: expected {"dataset": "cifar10", "fashion_mnist" or "auto"} and '
+                           'optionally "folder": where that dataset lives.' % COURSE_FILE)
+    return config
+
+
+def course_dataset():
+    """The dataset course.json names, or 'auto' (also without the file)."""
+    return _dataset_name(_course_config().get('dataset', AUTO), '%s: dataset' % COURSE_FILE)
+
+
+def course_folder(dataset):
+    """The folder course.json gives for dataset (relative to this file's folder), or None."""
+    config = _course_config()
+    if not config.get('folder') or course_dataset() != dataset:
+        return None
+    return os.path.join(HERE, os.path.expanduser(config['folder']))
+
+
+def available(dataset):
+    """True if the dataset's files are where the loaders look."""
+    if dataset == 'cifar10':
+        return os.path.isfile(os.path.join(cifar10_dir(), CIFAR10_TRAIN_FILES[0]))
+    return os.path.isfile(os.path.join(fashion_mnist_dir(), FASHION_MNIST_FILES['train_images']))
+
+
+def first_available():
+    """The first dataset of DATASETS whose files are installed, or None."""
+    return next((name for name in DATASETS if available(name)), None)
+
+
+def selected_dataset():
+    """The dataset to use: the course's, else TLN_DATASET, else the first installed.
+
+    With nothing installed, the first of DATASETS: loading it then fails with
+    the message that says how to get each dataset.
+    """
+    course = course_dataset()
+    requested = os.environ.get('TLN_DATASET', '').strip()
+    requested = _dataset_name(requested, 'TLN_DATASET') if requested else AUTO
+    if course != AUTO:
+        if requested not in (AUTO, course):
+            raise DatasetError('TLN_DATASET=%s, but this course uses %s (%s): unset '
+                               'TLN_DATASET.' % (requested, course, COURSE_FILE))
+        return course
+    if requested != AUTO:
+        return requested
+    return first_available() or DATASETS[0]
 
 
 def cifar10_dir():
     """Directory holding data_batch_1 ... test_batch."""
-    return os.environ.get('CIFAR10_DIR') or os.path.join(HERE, 'datasets', CIFAR10_FOLDER)
+    return (os.environ.get('CIFAR10_DIR') or course_folder('cifar10')
+            or os.path.join(HERE, 'datasets', CIFAR10_FOLDER))
 
 
 def fashion_mnist_dir():
     """Directory holding the four Fashion-MNIST IDX .gz files."""
     if os.environ.get('FASHION_MNIST_DIR'):
         return os.environ['FASHION_MNIST_DIR']
+    if course_folder('fashion_mnist'):
+        return course_folder('fashion_mnist')
     local = os.path.join(HERE, 'datasets', 'fashion-mnist')
     if os.path.isfile(os.path.join(local, FASHION_MNIST_FILES['train_images'])):
         return local
@@ -89,8 +167,7 @@ def load_cifar10_batch(path):
     int64 in [0, 10).
     """
     if not os.path.isfile(path):
-        raise DatasetError('%s: file not found. Run `python cifar10_download.py` or set '
-                           'CIFAR10_DIR to the folder holding the CIFAR-10 batches.' % path)
+        raise DatasetError('%s: file not found (CIFAR-10). %s' % (path, HOW_TO_GET))
     try:
         with open(path, 'rb') as handle:
             batch = pickle.load(handle, encoding='latin1')
@@ -123,9 +200,7 @@ def load_cifar10(root=None):
     """
     root = root or cifar10_dir()
     if not os.path.isdir(root):
-        raise DatasetError('%s: CIFAR-10 folder not found. Run `python cifar10_download.py` '
-                           'or set CIFAR10_DIR to the folder holding data_batch_1 ... test_batch.'
-                           % root)
+        raise DatasetError('%s: folder not found (CIFAR-10). %s' % (root, HOW_TO_GET))
     parts = [load_cifar10_batch(os.path.join(root, name)) for name in CIFAR10_TRAIN_FILES]
     X_train = np.concatenate([images for images, _ in parts])
     y_train = np.concatenate([labels for _, labels in parts])
@@ -140,9 +215,7 @@ def _read_idx(path, expected_dims):
     for images and (N,) for labels.
     """
     if not os.path.isfile(path):
-        raise DatasetError('%s: file not found. Run `python fashion_mnist_download.py`, install '
-                           'the Debian package dataset-fashion-mnist, or set FASHION_MNIST_DIR '
-                           'to the folder holding the four Fashion-MNIST .gz files.' % path)
+        raise DatasetError('%s: file not found (Fashion-MNIST). %s' % (path, HOW_TO_GET))
     try:
         with gzip.open(path, 'rb') as handle:
             raw = handle.read()

@@ -40,13 +40,13 @@ class TwoLayerNet(object):
         - output_size: the number C of classes.
         - std: standard deviation of the initial weights.
         """
-        # TODO: fill self.params with W1 (D, H), b1 (H,), W2 (H, C) and
+        # TODO (initialisation): fill self.params with W1 (D, H), b1 (H,), W2 (H, C) and
         # b2 (C,): weights std * np.random.randn(...), drawn W1 first and W2
         # second; biases zeros.
         self.params = {}
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         raise NotImplementedError(
-            'TwoLayerNet.__init__: write this part between the START and END markers (see the TODO above).')
+            'TwoLayerNet.__init__: initialisation not written yet (see its TODO in neural_net.py)')
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
     def loss(self, X, y=None, reg=0.0):
@@ -74,34 +74,36 @@ class TwoLayerNet(object):
         N, D = X.shape
 
         # Forward pass.
-        # TODO: compute the class scores for X, shape (N, C): a fully
+        # TODO (forward pass): compute the class scores for X, shape (N, C): a fully
         # connected layer, a ReLU, then a second fully connected layer.
         # Keep the intermediate values you need for the backward pass.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         raise NotImplementedError(
-            'TwoLayerNet.loss: write this part between the START and END markers (see the TODO above).')
+            'TwoLayerNet.loss: forward pass not written yet (see its TODO in neural_net.py)')
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
         if y is None:
             return scores
 
         # Loss.
-        # TODO: compute the mean softmax cross-entropy loss over the N samples
-        # and add reg * (sum(W1**2) + sum(W2**2)). Subtract each row's maximum
+        # TODO (loss): compute the mean softmax cross-entropy loss over the N
+        # samples and add reg * (sum(W1**2) + sum(W2**2)). Subtract each row's maximum
         # score before exponentiating so large scores do not overflow.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         raise NotImplementedError(
-            'TwoLayerNet.loss: write this part between the START and END markers (see the TODO above).')
+            'TwoLayerNet.loss: loss not written yet (see its TODO in neural_net.py)')
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
         # Backward pass.
-        # TODO: compute the gradient of the loss with respect to W1, b1, W2
-        # and b2 and store them in grads['W1'], grads['b1'], ... Remember the
-        # L2 term: d/dW of reg * sum(W**2) is 2 * reg * W.
+        # TODO (backward pass): compute the gradient of the loss with respect
+        # to W1, b1, W2 and b2 and store them in grads['W1'], grads['b1'], ...
+        # Remember the L2 term: d/dW of reg * sum(W**2) is 2 * reg * W. Until
+        # you write it, loss() returns the loss and None for the gradients, so
+        # the loss can be checked first.
         grads = {}
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        raise NotImplementedError(
-            'TwoLayerNet.loss: write this part between the START and END markers (see the TODO above).')
+        # Backward pass not written yet: the loss, and None for the gradients.
+        return loss, None
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
         return loss, grads
@@ -142,22 +144,22 @@ class TwoLayerNet(object):
         val_acc_history = []
 
         for it in range(num_iters):
-            # TODO: sample a minibatch of batch_size samples, with
+            # TODO (sampling): sample a minibatch of batch_size samples, with
             # replacement, into X_batch (batch_size, D) and y_batch
             # (batch_size,). Use np.random.choice(num_train, batch_size).
             # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
             raise NotImplementedError(
-                'TwoLayerNet.train: write this part between the START and END markers (see the TODO above).')
+                'TwoLayerNet.train: sampling not written yet (see its TODO in neural_net.py)')
             # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
             loss, grads = self.loss(X_batch, y=y_batch, reg=reg)
             loss_history.append(loss)
 
-            # TODO: update every parameter in self.params with one step of
-            # gradient descent, using the gradients in grads.
+            # TODO (update): update every parameter in self.params with one
+            # step of gradient descent, using the gradients in grads.
             # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
             raise NotImplementedError(
-                'TwoLayerNet.train: write this part between the START and END markers (see the TODO above).')
+                'TwoLayerNet.train: update not written yet (see its TODO in neural_net.py)')
             # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
             if verbose and it % 100 == 0:
@@ -187,10 +189,10 @@ class TwoLayerNet(object):
         - y_pred: integer labels, shape (N,); y_pred[i] is the class with the
           highest score for X[i].
         """
-        # TODO: compute the scores and return the index of the highest score
-        # in each row.
+        # TODO (prediction): compute the scores and return the index of the
+        # highest score in each row.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         raise NotImplementedError(
-            'TwoLayerNet.predict: write this part between the START and END markers (see the TODO above).')
+            'TwoLayerNet.predict: prediction not written yet (see its TODO in neural_net.py)')
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         return y_pred
