@@ -77,3 +77,26 @@ def test_gradescope_and_notebook_text_keep_lines_only():
     for clean in (sanitise.gradescope_output, sanitise.notebook_output):
         assert clean(HOSTILE) == 'boom\nalice: 18/18evil\ufffd'
     assert sanitise.GRADESCOPE_FORMATS['output_format'] == 'text'
+
+
+def test_outputs_import_no_layer_above_them():
+    """submissions/, report/, platforms/ and commands/ use outputs/; never the reverse."""
+    import ast
+    import os
+    folder = os.path.dirname(sanitise.__file__)
+    above = ('submissions', 'report', 'platforms', 'commands', 'grading', 'cli')
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith('.py'):
+            continue
+        with open(os.path.join(folder, name)) as handle:
+            tree = ast.parse(handle.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                parts = (node.module or '').split('.')
+                # from ..X (the autograder package) or from autograder.X
+                top = parts[0] if node.level == 2 else (
+                    parts[1] if node.level == 0 and parts[0] == 'autograder' and len(parts) > 1
+                    else None)
+                if node.level == 2 and node.module is None:     # from .. import X
+                    top = next((a.name for a in node.names if a.name in above), None)
+                assert top not in above, (name, node.module)
