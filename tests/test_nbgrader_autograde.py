@@ -187,31 +187,33 @@ def test_cells_score_what_the_command_line_grader_gives(tmp_path):
 
 
 def test_the_kernel_command_binds_nothing_of_the_course_or_the_checkout(tmp_path):
-    """Deny by default: no '/' bind, the notebook's folder copied (not bound), the channel
-    folder bound, the interpreter started by its resolved folder."""
+    """Deny by default: no '/' bind, nothing of the course or the checkout bound, the
+    notebook's folder and the connection file copied into the scratch, the interpreter
+    started by its resolved folder."""
     from autograder.paths import REPO_DIR
-    from autograder.platforms.nbgrader_kernel import open_scratch_copy, sandboxed_command
+    from autograder.platforms.nbgrader_kernel import (CONNECTION_FILE, open_scratch_copy,
+                                                      sandboxed_command)
     folder = tmp_path / 'course' / 'autograded' / 'ann' / 'two_layer_net'
     folder.mkdir(parents=True)
     (folder / 'neural_net.py').write_text('x = 1\n')
-    channel = tmp_path / 'channel'
-    channel.mkdir()
     copy = open_scratch_copy(str(folder), 2 ** 20)
     try:
-        argv = sandboxed_command([sys.executable, '-m', 'ipykernel_launcher', '-f', 'k.json'],
-                                 str(folder), str(channel), copy, 256, environ={})
+        argv = sandboxed_command([sys.executable, '-m', 'ipykernel_launcher', '-f', '/r/k.json'],
+                                 str(folder), copy, 256, ('/r/k.json', 7), environ={})
     finally:
         for _, fd in copy:
             os.close(fd)
     pairs = list(zip(argv, argv[1:]))
-    assert ('--ro-bind', '/') not in pairs and ('--bind', str(folder)) not in pairs
-    assert str(folder) not in argv and REPO_DIR not in argv
-    assert ('--bind', str(channel)) in pairs and '--unshare-all' in argv
-    assert ('--file', str(copy[0][1])) in pairs and ('--chdir', '/tmp/two_layer_net') in pairs
+    assert ('--ro-bind', '/') not in pairs and '--bind' not in argv
+    assert not [arg for arg in argv if arg.startswith((str(tmp_path), REPO_DIR + os.sep))
+                and not arg.endswith(('.py', '.pyc'))]
+    assert REPO_DIR not in argv and '--unshare-all' in argv
+    assert ('--file', '7') in pairs and ('--file', str(copy[0][1])) in pairs
+    assert ('--chdir', '/tmp/two_layer_net') in pairs
     interpreter = os.path.join(os.path.realpath(os.path.dirname(sys.executable)),
                                os.path.basename(sys.executable))
     assert argv[argv.index('--') + 1:] == [interpreter, '-m', 'ipykernel_launcher', '-f',
-                                           'k.json']
+                                           CONNECTION_FILE]
 
 
 def test_the_scratch_copy_takes_regular_files_only(tmp_path):

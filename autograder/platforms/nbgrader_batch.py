@@ -17,13 +17,10 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
 from ..submissions.output_folder import kind_name
-
-CHANNEL_ROOT_VARIABLE = 'TLN_KERNEL_CHANNELS'   # read by nbgrader_kernel (no nbgrader import here)
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
 
@@ -71,17 +68,9 @@ def autograde_student(course, assignment, student, timeout, extra_args=()):
                           'should submit regular files only' % refused)
     command = [sys.executable, '-m', 'nbgrader', 'autograde', assignment, '--student', student,
                '--force', *extra_args]
-    # The kernels' channel folders (the one place on disk a kernel may write) go into a
-    # folder removed after this student, even when nbgrader is killed.
-    with tempfile.TemporaryDirectory(prefix='tln-channels-') as channels:
-        env = dict(os.environ, **{CHANNEL_ROOT_VARIABLE: channels})
-        return _run_autograde(command, course, env, student, timeout, started)
-
-
-def _run_autograde(command, course, env, student, timeout, started):
     with open(os.devnull, 'rb') as no_input:
         process = subprocess.Popen(command, cwd=course, stdin=no_input, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -18,9 +18,11 @@ every kernel under bubblewrap instead, deny by default. The kernel sees:
   the notebook's folder (its regular files only, copied by bubblewrap from
   descriptors the grader opened without following links), the kernel's
   working folder and its $HOME and $TMPDIR;
-- the folder of its own connection file, where it creates its channels'
-  IPC sockets (jupyter_client's ``ipc`` transport): the kernel has a network
-  namespace of its own and reaches no server.
+- its channels' IPC sockets (jupyter_client's ``ipc`` transport) and a
+  copy of its connection file, in the scratch (CHANNELS); nbgrader reaches
+  the sockets through /proc/PID/root of the sandbox. The kernel has a
+  network namespace of its own and reaches no server, and no folder on the
+  grader's disk is writable to it.
 
 Not $HOME, not the Jupyter runtime or data folders, not the course folder
 (gradebook.db, source/, submitted/, autograded/). nbgrader keeps the
@@ -43,6 +45,7 @@ import functools
 import json
 import os
 import resource
+import select
 import shutil
 import stat
 import subprocess
@@ -57,11 +60,13 @@ from ..errors import SubmissionError
 from ..paths import PACKAGE_DIR
 from ..sandbox import isolation
 from . import kernel_syscalls
-from .nbgrader_batch import CHANNEL_ROOT_VARIABLE   # each student's kernels' channel folders
 
 HIDDEN_TEST_MODULE = 'autograder.platforms.nbgrader'
 KERNEL_DISTRIBUTIONS = isolation.IMPORTABLE + ('ipykernel',)
 SCRATCH = '/tmp'
+# The kernel's channels: its copy of the connection file and its IPC sockets, in the scratch.
+CHANNELS = SCRATCH + '/.channels'
+CONNECTION_FILE = CHANNELS + '/kernel.json'
 # Folders of the datasets the notebook's data_utils reads (besides CIFAR10_DIR and
 # FASHION_MNIST_DIR): the Debian package's Fashion-MNIST.
 SYSTEM_DATASET_DIRS = ('/usr/share/datasets',)
@@ -186,13 +191,15 @@ def interpreter_path(command_path):
                         os.path.basename(command_path))
 
 
-def sandboxed_command(kernel_cmd, notebook_folder, channel_folder, copy, scratch_mb,
-                      seccomp_fd=None, environ=None):
+def sandboxed_command(kernel_cmd, notebook_folder, copy, scratch_mb, connection, seccomp_fd=None,
+                      info_fd=None, environ=None):
     """The bwrap argv that runs kernel_cmd confined (see the module docstring).
 
-    copy: open_scratch_copy(notebook_folder, ...); seccomp_fd: a descriptor
-    holding the compiled kernel profile, or None. The kernel works in
-    SCRATCH/<the notebook folder's name>.
+    copy: open_scratch_copy(notebook_folder, ...); connection: (the connection
+    file's path in kernel_cmd, a descriptor to read it from), copied to
+    CONNECTION_FILE; seccomp_fd: a descriptor holding the compiled kernel
+    profile, or None; info_fd: where bubblewrap writes the sandbox's pid.
+    The kernel works in SCRATCH/<the notebook folder's name>.
     """
     environ = os.environ if environ is None else environ
     work = os.path.join(SCRATCH, os.path.basename(os.path.normpath(notebook_folder)))
@@ -209,8 +216,7 @@ def sandboxed_command(kernel_cmd, notebook_folder, channel_folder, copy, scratch
         argv += ['--ro-bind', path, path]
     for path in dataset_folders(environ):
         argv += ['--ro-bind', path, path]
-    channel_folder = os.path.realpath(channel_folder)
-    argv += ['--bind', channel_folder, channel_folder, '--dir', work]
+    argv += ['--dir', CHANNELS, '--file', str(connection[1]), CONNECTION_FILE, '--dir', work]
     for relative, fd in copy:
         target = os.path.join(work, relative)
         argv += ['--dir', target] if fd is None else ['--file', str(fd), target]
@@ -220,10 +226,26 @@ def sandboxed_command(kernel_cmd, notebook_folder, channel_folder, copy, scratch
     argv += ['--chdir', work, '--setenv', 'JPY_PARENT_PID', '1']
     if seccomp_fd is not None:
         argv += ['--seccomp', str(seccomp_fd)]
+    if info_fd is not None:
+        argv += ['--info-fd', str(info_fd)]
     read_only = ['/dev'] + [os.path.realpath(path) for path in isolation._site_dirs()] + ['/']
     for path in read_only:
         argv += ['--remount-ro', path]
-    return argv + ['--', interpreter] + list(kernel_cmd[1:])
+    inside_cmd = [CONNECTION_FILE if arg == connection[0] else arg for arg in kernel_cmd[1:]]
+    return argv + ['--', interpreter] + inside_cmd
+
+
+def sandbox_pid(info_fd, timeout=60.0):
+    """The pid (outside) of the sandbox's first process, from bubblewrap's --info-fd; None
+    when bubblewrap stopped before writing it."""
+    text = b''
+    while b'}' not in text:
+        ready, _, _ = select.select([info_fd], [], [], timeout)
+        chunk = os.read(info_fd, 4096) if ready else b''
+        if not chunk:
+            return None
+        text += chunk
+    return int(json.loads(text.decode('ascii'))['child-pid'])
 
 
 def _limit_resources(memory_mb, file_size_mb):
@@ -248,42 +270,56 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.channel_folder = tempfile.mkdtemp(prefix='tln-kernel-',
-                                               dir=os.environ.get(CHANNEL_ROOT_VARIABLE))
+        # The grader's copy of the connection file (the kernel gets a copy of its own).
+        self.private_folder = tempfile.mkdtemp(prefix='tln-kernel-')
         self.transport = 'ipc'
-        self.connection_file = os.path.join(self.channel_folder, 'kernel.json')
-        self.ip = os.path.join(self.channel_folder, 'kernel-ipc')
+        self.connection_file = os.path.join(self.private_folder, 'kernel.json')
+        self.ip = CHANNELS + '/kernel-ipc'
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         folder = kw.get('cwd') or os.getcwd()
         self.kernel_spec.interrupt_mode = 'message'
+        self.ip = CHANNELS + '/kernel-ipc'
         copy = open_scratch_copy(folder, self.scratch_mb * 2 ** 20)
         fds = [fd for _, fd in copy if fd is not None]
+        connection = os.open(self.connection_file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        info_read, info_write = os.pipe()
+        fds += [connection, info_write]
         program = kernel_syscalls.compiled_filter()
         if program is not None:
-            read_end, write_end = os.pipe()
-            os.write(write_end, program)   # a few hundred bytes: fits the pipe buffer
-            os.close(write_end)
-            fds.append(read_end)
+            seccomp_read, seccomp_write = os.pipe()
+            os.write(seccomp_write, program)   # a few hundred bytes: fits the pipe buffer
+            os.close(seccomp_write)
+            fds.append(seccomp_read)
         else:
             self.log.warning('Kernel sandbox without its seccomp profile (pip install '
                              'pyseccomp): a kernel can start processes')
         try:
-            argv = sandboxed_command(kernel_cmd, folder, self.channel_folder, copy,
-                                     self.scratch_mb, read_end if program else None)
+            argv = sandboxed_command(kernel_cmd, folder, copy, self.scratch_mb,
+                                     (self.connection_file, connection),
+                                     seccomp_read if program else None, info_write)
             python_path = os.path.dirname(os.path.realpath(PACKAGE_DIR))
-            kw = dict(kw, cwd=self.channel_folder, pass_fds=fds,
+            kw = dict(kw, cwd=self.private_folder, pass_fds=fds,
                       env=kernel_environment(kw.get('env') or os.environ, python_path),
                       preexec_fn=_limit_resources(self.memory_mb, self.file_size_mb))
             self.log.info('Kernel sandbox: %s', ' '.join(argv))
-            return await super()._async_launch_kernel(argv, **kw)
+            launched = await super()._async_launch_kernel(argv, **kw)
         finally:
             close_all(fds)
+        try:
+            pid = sandbox_pid(info_read)
+        finally:
+            os.close(info_read)
+        if pid is not None:
+            # The kernel's sockets lie in its scratch; nbgrader reaches them through the
+            # sandbox's root (same user: /proc/PID/root), no folder of its own shared.
+            self.ip = '/proc/%d/root%s/kernel-ipc' % (pid, CHANNELS)
+        return launched
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            shutil.rmtree(self.channel_folder, ignore_errors=True)
+            shutil.rmtree(self.private_folder, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
 
