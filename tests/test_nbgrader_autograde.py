@@ -231,6 +231,16 @@ def test_the_scratch_copy_takes_regular_files_only(tmp_path):
         open_scratch_copy(str(tmp_path), 10)
 
 
+def test_dataset_folders_are_bound_where_the_notebook_looks(tmp_path):
+    from autograder.platforms.nbgrader_kernel import dataset_folders
+    (tmp_path / 'data' / 'cifar').mkdir(parents=True)
+    os.symlink(str(tmp_path / 'data'), str(tmp_path / 'link'))
+    found = dataset_folders({'CIFAR10_DIR': str(tmp_path / 'link' / 'cifar'),
+                             'FASHION_MNIST_DIR': str(tmp_path / 'missing')})
+    assert str(tmp_path / 'link' / 'cifar') in found
+    assert not [path for path in found if path.startswith(str(tmp_path / 'missing'))]
+
+
 def test_the_kernel_environment_keeps_no_secret():
     from autograder.platforms.nbgrader_kernel import kernel_environment
     env = kernel_environment({'TLN_SEED': '1', 'GH_TOKEN': 't', 'TLN_DATASET': 'cifar10',

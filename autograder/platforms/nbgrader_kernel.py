@@ -103,9 +103,10 @@ def hidden_test_files():
 
 
 def dataset_folders(environ):
-    """Existing dataset folders the notebook may read (resolved, outermost only)."""
+    """Existing dataset folders the notebook may read, outermost only, by the paths the
+    notebook uses (bound there: a link's path must exist inside as it does outside)."""
     candidates = [environ.get(name, '') for name in DATASET_VARIABLES] + list(SYSTEM_DATASET_DIRS)
-    found = sorted({os.path.realpath(path) for path in candidates if path and os.path.isdir(path)})
+    found = sorted({os.path.abspath(path) for path in candidates if path and os.path.isdir(path)})
     return [path for path in found if not any(path.startswith(other + os.sep) for other in found)]
 
 
