@@ -213,8 +213,8 @@ def test_scores_are_exact_and_ordered(course):
     # neural_net.py from the kernel earn nothing: the points come from outside the kernel,
     # for the file as submitted.
     assert score(course, 'cheat_stub') == 0
-    rewritten = (course['root'] / 'autograded' / 'cheat_stub' / ASSIGNMENT / 'neural_net.py')
-    assert rewritten.read_text() == reference_text()     # the kernel did rewrite it
+    # (In the kernel sandbox the kernel rewrote its scratch copy; the grader read the file
+    # as submitted either way.)
     cheat = course['cells']['cheat_correct_code']
     assert cheat['test_best_net'] == 0
     assert score(course, 'cheat_correct_code') == AUTOGRADED_POINTS - 3
@@ -363,3 +363,57 @@ def test_one_process_per_student_keeps_the_class_going(tmp_path):
     with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
         grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, 'a_correct')
         assert grade.auto_score == 2
+
+
+LINK_TO_GRADEBOOK = """import os
+os.remove('two_layer_net.ipynb')
+os.symlink('../../../gradebook.db', 'two_layer_net.ipynb')
+print('relinked:', os.path.islink('two_layer_net.ipynb'))
+"""
+
+FILL_THE_DISK = """written = 0
+try:
+    with open('filler.bin', 'wb') as handle:
+        for _ in range(64):            # 1 GB at most
+            handle.write(b'x' * (16 * 2 ** 20))
+            written += 16
+except OSError as error:
+    print('disk full after', written, 'MB:', type(error).__name__)
+"""
+
+
+def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(tmp_path):
+    """A notebook that replaces itself with a link to ../../../gradebook.db (nbgrader, as the
+    grading user, would write the executed notebook through it) and one that fills the disk
+    cost nothing: the gradebook stays intact and the next student is graded."""
+    import_or_skip('nbgrader')
+    from autograder.sandbox import isolation
+    if not isolation.available('bwrap'):
+        assert not os.environ.get('CI'), 'bubblewrap must run in CI'
+        pytest.skip('bubblewrap cannot run here')
+    course = tmp_path / 'course'
+    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
+        'release', 'submitted', 'autograded', 'feedback', '*.db'))
+    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+    submit(course, 'a_linker', reference_text(), tune=LINK_TO_GRADEBOOK)
+    submit(course, 'b_filler', reference_text(), tune=FILL_THE_DISK)
+    submit(course, 'c_correct', reference_text(), tune=False)
+    result = subprocess.run(
+        [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
+         '--student-timeout', '600'], capture_output=True, text=True, timeout=1800,
+        env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '3 of 3 students autograded' in result.stdout, result.stdout + result.stderr
+    for student in ('a_linker', 'b_filler'):
+        executed = course / 'autograded' / student / ASSIGNMENT / 'two_layer_net.ipynb'
+        assert executed.is_file() and not executed.is_symlink(), student
+    linker = (course / 'autograded' / 'a_linker' / ASSIGNMENT / 'two_layer_net.ipynb').read_text()
+    assert 'relinked: True' in linker          # the cell ran, in the kernel's scratch copy
+    filler = (course / 'autograded' / 'b_filler' / ASSIGNMENT / 'two_layer_net.ipynb').read_text()
+    assert 'disk full after' in filler
+    assert not (course / 'autograded' / 'b_filler' / ASSIGNMENT / 'filler.bin').exists()
+    from nbgrader.api import Gradebook
+    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
+        for student in ('a_linker', 'b_filler', 'c_correct'):
+            grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, student)
+            assert grade.auto_score == 2, student

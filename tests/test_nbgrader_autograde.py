@@ -7,6 +7,7 @@ the catalog and every file of the corpus.
 """
 import json
 import os
+import sys
 
 import pytest
 
@@ -188,38 +189,65 @@ def test_cells_score_what_the_command_line_grader_gives(tmp_path):
         grader.close()
 
 
-def test_the_kernel_sees_its_folder_and_the_connection_file_only(tmp_path):
-    from autograder.platforms.nbgrader_kernel import sandboxed_command
+def test_the_kernel_command_binds_nothing_of_the_course_or_the_checkout(tmp_path):
+    """Deny by default: no '/' bind, nothing of the course or the checkout bound, the
+    notebook's folder and the connection file copied into the scratch, the interpreter
+    started by its resolved folder."""
+    from autograder.paths import REPO_DIR
+    from autograder.platforms.nbgrader_kernel import (CONNECTION_FILE, open_scratch_copy,
+                                                      sandboxed_command)
     folder = tmp_path / 'course' / 'autograded' / 'ann' / 'two_layer_net'
     folder.mkdir(parents=True)
-    connection = tmp_path / 'runtime' / 'kernel-1.json'
-    connection.parent.mkdir()
-    connection.write_text('{}')
-    argv = sandboxed_command(['python', '-m', 'ipykernel_launcher', '-f', str(connection)],
-                             str(folder))
+    (folder / 'neural_net.py').write_text('x = 1\n')
+    copy = open_scratch_copy(str(folder), 2 ** 20)
+    try:
+        argv = sandboxed_command([sys.executable, '-m', 'ipykernel_launcher', '-f', '/r/k.json'],
+                                 str(folder), copy, 256, ('/r/k.json', 7), environ={})
+    finally:
+        for _, fd in copy:
+            os.close(fd)
     pairs = list(zip(argv, argv[1:]))
-    assert ('--tmpfs', str(tmp_path / 'course')) in pairs and ('--tmpfs', '/tmp') in pairs
-    assert argv[argv.index('--bind') + 1:argv.index('--bind') + 3] == [str(folder)] * 2
-    assert ('--ro-bind', str(connection)) in pairs
-    assert str(connection.parent) not in argv                  # the file, not its folder
-    assert argv[argv.index('--') + 1:] == ['python', '-m', 'ipykernel_launcher', '-f',
-                                           str(connection)]
-    assert '--unshare-pid' in argv and '--die-with-parent' in argv and '--new-session' in argv
+    assert ('--ro-bind', '/') not in pairs and '--bind' not in argv
+    assert not [arg for arg in argv if arg.startswith((str(tmp_path), REPO_DIR + os.sep))
+                and not arg.endswith(('.py', '.pyc'))]
+    assert REPO_DIR not in argv and '--unshare-all' in argv
+    assert ('--file', '7') in pairs and ('--file', str(copy[0][1])) in pairs
+    assert ('--chdir', '/tmp/two_layer_net') in pairs
+    interpreter = os.path.join(os.path.realpath(os.path.dirname(sys.executable)),
+                               os.path.basename(sys.executable))
+    assert argv[argv.index('--') + 1:] == [interpreter, '-m', 'ipykernel_launcher', '-f',
+                                           CONNECTION_FILE]
 
 
-def test_python_paths_under_the_private_tmp_come_back_read_only(tmp_path, monkeypatch):
-    from autograder.platforms import nbgrader_kernel
-    kit = tmp_path / 'kit'
-    (kit / 'solutions').mkdir(parents=True)
-    monkeypatch.setattr(nbgrader_kernel, 'private_tmp_folders', lambda: [str(tmp_path)])
-    monkeypatch.setattr(nbgrader_kernel.sys, 'path', [str(kit), str(kit / 'sub')])
-    assert nbgrader_kernel.python_folders() == [str(kit)]
-    folder = tmp_path / 'course' / 'autograded' / 'ann' / 'two_layer_net'
-    folder.mkdir(parents=True)
-    argv = nbgrader_kernel.sandboxed_command(['python'], str(folder))
-    mounts = [(flag, path) for flag, path in zip(argv, argv[1:])
-              if flag.startswith('--') and path.startswith(str(tmp_path))]
-    # the private tmp first, the kit back read-only, then the course hidden, the notebook last
-    assert mounts[:2] == [('--tmpfs', str(tmp_path)), ('--ro-bind', str(kit))]
-    assert ('--tmpfs', str(tmp_path / 'course')) in mounts
-    assert mounts[-2:] == [('--bind', str(folder)), ('--chdir', str(folder))]
+def test_the_scratch_copy_takes_regular_files_only(tmp_path):
+    from autograder.errors import SubmissionError
+    from autograder.platforms.nbgrader_kernel import open_scratch_copy
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'a.py').write_text('x')
+    copy = open_scratch_copy(str(tmp_path), 10)
+    assert [entry for entry, _ in copy] == ['sub', os.path.join('sub', 'a.py')]
+    os.close(copy[1][1])
+    with pytest.raises(SubmissionError, match='more than the kernel'):
+        open_scratch_copy(str(tmp_path), 0)
+    os.symlink('/etc/passwd', str(tmp_path / 'sub' / 'b.py'))
+    with pytest.raises(SubmissionError, match='not a regular file'):
+        open_scratch_copy(str(tmp_path), 10)
+
+
+def test_dataset_folders_are_bound_where_the_notebook_looks(tmp_path):
+    from autograder.platforms.nbgrader_kernel import dataset_folders
+    (tmp_path / 'data' / 'cifar').mkdir(parents=True)
+    os.symlink(str(tmp_path / 'data'), str(tmp_path / 'link'))
+    found = dataset_folders({'CIFAR10_DIR': str(tmp_path / 'link' / 'cifar'),
+                             'FASHION_MNIST_DIR': str(tmp_path / 'missing')})
+    assert str(tmp_path / 'link' / 'cifar') in found
+    assert not [path for path in found if path.startswith(str(tmp_path / 'missing'))]
+
+
+def test_the_kernel_environment_keeps_no_secret():
+    from autograder.platforms.nbgrader_kernel import kernel_environment
+    env = kernel_environment({'TLN_SEED': '1', 'GH_TOKEN': 't', 'TLN_DATASET': 'cifar10',
+                              'HOME': '/root', 'NBGRADER_EXECUTION': 'autograde'}, '/kit')
+    assert 'TLN_SEED' not in env and 'GH_TOKEN' not in env
+    assert env['TLN_DATASET'] == 'cifar10' and env['NBGRADER_EXECUTION'] == 'autograde'
+    assert env['HOME'] == '/tmp' and env['PYTHONPATH'] == '/kit'

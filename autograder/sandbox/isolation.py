@@ -65,14 +65,15 @@ def bwrap_binary():
 
 
 @functools.lru_cache(maxsize=None)
-def importable_entries():
-    """Paths in site-packages the child may see: IMPORTABLE and their dependencies.
+def importable_entries(distributions=IMPORTABLE):
+    """Paths in site-packages the child may see: the distributions (IMPORTABLE) and their
+    dependencies.
 
     Returns sorted absolute paths (package folders, modules, .libs folders,
     dist-info folders); everything else in site-packages stays hidden.
     """
     seen = {}
-    pending = list(IMPORTABLE)
+    pending = list(distributions)
     while pending:
         name = pending.pop()
         key = re.sub(r'[-_.]+', '-', name).lower()
@@ -118,8 +119,9 @@ def _system_binds():
     return args
 
 
-def _python_binds():
-    """bwrap arguments exposing the interpreter, the standard library and IMPORTABLE only."""
+def _python_binds(distributions=IMPORTABLE):
+    """bwrap arguments exposing the interpreter, the standard library and the distributions
+    (IMPORTABLE) only."""
     args = []
     prefixes = sorted({sys.base_prefix, sys.prefix})
     for prefix in prefixes:
@@ -135,7 +137,7 @@ def _python_binds():
         args += ['--ro-bind', executable, executable]
     for site_dir in _site_dirs():
         args += ['--tmpfs', site_dir]
-    for entry in importable_entries():
+    for entry in importable_entries(distributions):
         args += ['--ro-bind', entry, entry]
     return args
 
