@@ -177,9 +177,12 @@ def _remove_cgroup(group):
     os.rmdir(group)
 
 
-def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, readings=None):
+def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, readings=None,
+                     argv=None):
     """Grade klass with --jobs 2 (seed 4711, 20 s timeout, no dataset), the grader in new
     cgroup v1 groups of controllers (e.g. ('cpu', 'memory')), removed afterwards.
+
+    argv: another command to run there instead (klass and python are then unused).
 
     settings: {(controller, file): value} written before the grader starts
     (e.g. the memory limit). python: the interpreter to grade with (default this
@@ -199,7 +202,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
                 handle.write(str(value))
         enter = ' && '.join('echo $$ > %s/cgroup.procs' % group for group in groups)
         return subprocess.run(
-            ['sh', '-c', enter + ' && exec "$@"', 'sh'] + grade_argv(klass, python),
+            ['sh', '-c', enter + ' && exec "$@"', 'sh'] + (argv or grade_argv(klass, python)),
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
             env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
     finally:

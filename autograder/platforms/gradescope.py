@@ -7,7 +7,9 @@ once as root when it builds the image, then ``/autograder/run_autograder``
 
 What the zip holds, all at its root::
 
-    setup.sh            venv with numpy, the bundled kit installed from here,
+    setup.sh            venv with the bundled kit installed from here (its
+                        dependencies include what student code may import:
+                        numpy, matplotlib, future; student_imports.py),
                         the unprivileged user, the dataset, the private folder locked
     run_autograder      grades /autograder/submission into results/results.json
     pyproject.toml      installs the bundled package (no download of the kit)
@@ -91,6 +93,9 @@ fi
 # The grader's own environment: no system site-packages, the kit from this bundle.
 "${{TLN_PYTHON:-python3}}" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet --editable "$SOURCE"
+# What student code may import (autograder/student_imports.py) must be there, or a
+# correct file would score 0: the image build fails here instead.
+"$ROOT/venv/bin/python" -m autograder.student_imports
 {cifar10}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
 if [ "$(id -u)" = 0 ]; then
@@ -177,6 +182,14 @@ def _packages():
     return '[%s]' % ', '.join('"%s"' % name for name in names)
 
 
+def bundle_pyproject():
+    """The bundle's pyproject.toml: the grader's run-time pins are its dependencies
+    (what student code may import among them, student_imports.py)."""
+    from .. import __version__
+    return BUNDLE_PYPROJECT.format(version=__version__, packages=_packages(),
+                                   dependencies=json.dumps(runtime_requirements()))
+
+
 def _write_text(archive, name, text, mode=0o644):
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
     info.external_attr = (stat.S_IFREG | mode) << 16
@@ -190,7 +203,6 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
     The zip is written next to out and renamed into place only when it is
     complete, so a failed build leaves no partial zip behind.
     """
-    from .. import __version__
     check_seed(seed)
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
@@ -232,9 +244,7 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
         with zipfile.ZipFile(partial, 'w', zipfile.ZIP_DEFLATED) as archive:
             _write_text(archive, 'setup.sh', setup, 0o755)
             _write_text(archive, 'run_autograder', RUN_AUTOGRADER, 0o755)
-            _write_text(archive, 'pyproject.toml',
-                        BUNDLE_PYPROJECT.format(version=__version__, packages=_packages(),
-                                                dependencies=json.dumps(runtime_requirements())))
+            _write_text(archive, 'pyproject.toml', bundle_pyproject())
             for path, name in _public_files():
                 with open(path, encoding='utf-8') as handle:
                     _write_text(archive, name, handle.read())
@@ -258,6 +268,10 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
             os.remove(partial)
     log('wrote %s (%d files; val_accuracy on %s; private seed stored in %s/)'
         % (out, len(members), dataset, PRIVATE))
+    if dataset == 'cifar10':
+        log('warning: grading on CIFAR-10 loads its training batches as float64 (1.2 GB), '
+            'more than Gradescope\'s default 768 MB; raise the memory in the assignment\'s '
+            'autograder settings, or build with --dataset fashion_mnist (docs/gradescope.md).')
     return members
 
 
