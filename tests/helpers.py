@@ -340,3 +340,31 @@ def own_processes(roots, marker=''):
 
     return [table[pid][1] for pid in sorted(table)
             if pid not in mine and marker in table[pid][1] and table[pid][1] and linked(pid)]
+
+
+# ------------------------------------------------ the Gradescope bundle installed ---
+
+def install_gradescope_bundle(bundle, **setup_env):
+    """A simulated /autograder: the bundle zip unzipped alone into a fresh folder, its
+    setup.sh run there (GRADESCOPE_ROOT; TLN_SYSTEM_SETUP=0 skips apt and useradd;
+    setup_env adds e.g. TLN_PYTHON), run_autograder copied beside it. Returns the
+    folder (the caller removes it). It is world-traversable, so that another uid meets
+    only the bundle's own modes."""
+    import zipfile
+    root = tempfile.mkdtemp(prefix='tln-gradescope-')
+    os.chmod(root, 0o755)
+    source = os.path.join(root, 'source')
+    os.mkdir(source)
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            archive.extract(info, source)
+            mode = info.external_attr >> 16 & 0o777
+            if mode and not info.is_dir():
+                os.chmod(os.path.join(source, info.filename), mode)
+    setup = subprocess.run(['bash', os.path.join(source, 'setup.sh')], cwd=root,
+                           env=clean_env(GRADESCOPE_ROOT=root, TLN_SYSTEM_SETUP='0',
+                                         **setup_env),
+                           capture_output=True, text=True, timeout=1800)
+    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
+    shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
+    return root

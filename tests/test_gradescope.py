@@ -19,7 +19,7 @@ from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
-from helpers import clean_env, grade_in_cgroups, memory_missing, mutants, \
+from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
     needs_fashion_mnist, reference_text, run_cli, write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
@@ -271,22 +271,7 @@ def gradescope_root(tmp_path_factory):
     else:
         bundle = str(tmp_path_factory.mktemp('build') / 'autograder.zip')
         gradescope.build_zip(bundle, 4711, dataset='fashion_mnist', log=lambda *_: None)
-    # A world-traversable folder, so that another uid meets only the bundle's own modes.
-    root = tempfile.mkdtemp(prefix='tln-gradescope-')
-    os.chmod(root, 0o755)
-    source = os.path.join(root, 'source')
-    os.mkdir(source)
-    with zipfile.ZipFile(bundle) as archive:
-        for info in archive.infolist():
-            archive.extract(info, source)
-            mode = info.external_attr >> 16 & 0o777
-            if mode and not info.is_dir():
-                os.chmod(os.path.join(source, info.filename), mode)
-    setup = subprocess.run(['bash', os.path.join(source, 'setup.sh')], cwd=root,
-                           env=clean_env(GRADESCOPE_ROOT=root, TLN_SYSTEM_SETUP='0'),
-                           capture_output=True, text=True, timeout=900)
-    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
-    shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
+    root = install_gradescope_bundle(bundle)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
