@@ -15,7 +15,7 @@ import signal
 
 from . import __version__
 from . import checks as catalog
-from . import datasets
+from . import datasets, student_imports
 from .checks import markers
 from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
@@ -36,8 +36,8 @@ IMPORT_REASONS = {
                 'of xrange, and "except Error as e".'),
     'syntax_error': 'neural_net.py has a syntax error, so nothing could be graded: {error}.',
     'missing_import': ('neural_net.py imports a module the grader does not provide: {error}. '
-                       'Only numpy, the standard library, matplotlib and future (past.builtins, '
-                       'builtins) are available; put all your code in neural_net.py.'),
+                       'Only ' + student_imports.AVAILABLE + ' are available; put all your '
+                       'code in neural_net.py.'),
     'no_class': ('neural_net.py defines no class TwoLayerNet: keep the class name and the file '
                  'name as given.'),
     'import_failed': 'neural_net.py fails when it is loaded: {error}.',

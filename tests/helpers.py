@@ -177,9 +177,12 @@ def _remove_cgroup(group):
     os.rmdir(group)
 
 
-def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, readings=None):
+def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, readings=None,
+                     argv=None):
     """Grade klass with --jobs 2 (seed 4711, 20 s timeout, no dataset), the grader in new
     cgroup v1 groups of controllers (e.g. ('cpu', 'memory')), removed afterwards.
+
+    argv: another command to run there instead (klass and python are then unused).
 
     settings: {(controller, file): value} written before the grader starts
     (e.g. the memory limit). python: the interpreter to grade with (default this
@@ -199,7 +202,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
                 handle.write(str(value))
         enter = ' && '.join('echo $$ > %s/cgroup.procs' % group for group in groups)
         return subprocess.run(
-            ['sh', '-c', enter + ' && exec "$@"', 'sh'] + grade_argv(klass, python),
+            ['sh', '-c', enter + ' && exec "$@"', 'sh'] + (argv or grade_argv(klass, python)),
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
             env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
     finally:
@@ -337,3 +340,31 @@ def own_processes(roots, marker=''):
 
     return [table[pid][1] for pid in sorted(table)
             if pid not in mine and marker in table[pid][1] and table[pid][1] and linked(pid)]
+
+
+# ------------------------------------------------ the Gradescope bundle installed ---
+
+def install_gradescope_bundle(bundle, **setup_env):
+    """A simulated /autograder: the bundle zip unzipped alone into a fresh folder, its
+    setup.sh run there (GRADESCOPE_ROOT; TLN_SYSTEM_SETUP=0 skips apt and useradd;
+    setup_env adds e.g. TLN_PYTHON), run_autograder copied beside it. Returns the
+    folder (the caller removes it). It is world-traversable, so that another uid meets
+    only the bundle's own modes."""
+    import zipfile
+    root = tempfile.mkdtemp(prefix='tln-gradescope-')
+    os.chmod(root, 0o755)
+    source = os.path.join(root, 'source')
+    os.mkdir(source)
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            archive.extract(info, source)
+            mode = info.external_attr >> 16 & 0o777
+            if mode and not info.is_dir():
+                os.chmod(os.path.join(source, info.filename), mode)
+    setup = subprocess.run(['bash', os.path.join(source, 'setup.sh')], cwd=root,
+                           env=clean_env(GRADESCOPE_ROOT=root, TLN_SYSTEM_SETUP='0',
+                                         **setup_env),
+                           capture_output=True, text=True, timeout=1800)
+    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
+    shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
+    return root

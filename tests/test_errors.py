@@ -77,6 +77,13 @@ def submission(tmp_path):
     return folder
 
 
+def staff_only(results):
+    """The output of the one test of results.json, which only course staff see."""
+    [test] = results['tests']
+    assert test['visibility'] == 'hidden' and test['max_score'] == 0
+    return test['output']
+
+
 def gradescope_run(tmp_path):
     results = tmp_path / 'results' / 'results.json'
     code = cli.main(['gradescope', 'run', '--submission', str(submission(tmp_path)),
@@ -89,11 +96,11 @@ def test_gradescope_run_writes_results_when_grading_raises(tmp_path, monkeypatch
         raise RuntimeError('the probe plan exploded')
     monkeypatch.setattr(gradescope, 'make_grader', exploding)
     code, results = gradescope_run(tmp_path)
-    assert code == 2
-    assert results['tests'] == [] and results['score'] == 0.0
-    assert results['output'] == ('The autograder failed on this submission; your instructor '
-                                 'has been told. (RuntimeError)')
-    err = capsys.readouterr().err
+    assert code == 2 and results['score'] == 0.0
+    assert results['output'] == gradescope.CRASHED % 'RuntimeError'
+    assert staff_only(results) == ('Autograder error: the probe plan exploded (RuntimeError)')
+    out, err = capsys.readouterr()
+    assert 'AUTOGRADER NOT WORKING - Autograder error: the probe plan exploded' in out
     assert 'Traceback' in err and 'exploded' not in results['output']
     assert err.splitlines()[-1] == ('error: the grader failed on the submission (RuntimeError: '
                                     'the probe plan exploded)')
@@ -113,16 +120,16 @@ def test_gradescope_run_writes_results_when_a_check_raises(tmp_path, monkeypatch
             raise KeyError('W1')
     monkeypatch.setattr(gradescope, 'make_grader', lambda *args: Grader())
     code, results = gradescope_run(tmp_path)
-    assert code == 2 and results['tests'] == [] and '(KeyError)' in results['output']
+    assert code == 2 and '(KeyError)' in results['output'] and "'W1'" in staff_only(results)
     assert 'error: the grader failed on the submission (KeyError' in capsys.readouterr().err
 
 
 def test_gradescope_run_with_a_misconfigured_bundle(tmp_path, capsys):
     code, results = gradescope_run(tmp_path)       # no private/grader.json
-    assert code == 2 and results['tests'] == []
-    assert results['output'] == ('The autograder is misconfigured; your instructor has been '
-                                 'told. (GraderError)')
-    err = capsys.readouterr().err
+    assert code == 2 and results['output'] == gradescope.MISCONFIGURED
+    assert staff_only(results).startswith('Misconfigured bundle: cannot read the bundle')
+    out, err = capsys.readouterr()
+    assert 'AUTOGRADER NOT WORKING - Misconfigured bundle: cannot read the bundle' in out
     assert err.startswith('error: cannot read the bundle') and 'Traceback' not in err
 
 

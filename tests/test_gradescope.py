@@ -19,8 +19,8 @@ from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
-from helpers import clean_env, mutants, needs_fashion_mnist, reference_text, run_cli, \
-    write_submission
+from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
+    needs_fashion_mnist, reference_text, run_cli, write_submission
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
@@ -46,15 +46,42 @@ def test_results_json_hides_hidden_checks_and_the_total():
     assert 'secret' not in data['output'] and '5.5' not in data['output']
 
 
-def test_results_json_output_is_plain_text_without_escapes():
+def test_results_json_output_has_no_escapes():
     hostile = 'boom\x1b[2J\x1b]52;c;Y3VybA==\x07\r<b>\u202eevil'
     result = SubmissionResult('s', [CheckResult('scores', 0.0, 2.0, hostile, True)],
                               problem=hostile, warnings=[hostile])
     data = gradescope.results_json(result, {'scores'}, 1.0)
-    assert data['output_format'] == data['test_output_format'] == 'text'
     for text in (data['output'], data['tests'][0]['output']):
-        assert 'boom<b>evil' in text and not set(text) & set('\x1b\x07\r\u202e')
-    assert gradescope.failure_json(hostile)['output'] == 'boom<b>evil'
+        assert 'boom&lt;b&gt;evil' in text and not set(text) & set('\x1b\x07\r\u202e')
+    assert gradescope.failure_json(hostile)['output'] == 'boom&lt;b&gt;evil'
+
+
+def test_results_json_is_escaped_markdown():
+    """Gradescope's default format renders HTML: `in <module>` vanished from every import
+    error. The results say Markdown, and student text cannot become markup or a link."""
+    result = SubmissionResult('s', [CheckResult('scores', 0.0, 2.0, 'File "x", line 3, in '
+                                                '<module>\n  a = b * c | [link](http://x)')])
+    result.problem = 'neural_net.py fails when it is loaded: *boom* in <module>'
+    data = gradescope.results_json(result, {'scores'}, 1.0)
+    assert data['output_format'] == data['test_output_format'] == 'md'
+    scores = next(t for t in data['tests'] if t['name'] == 'scores')
+    assert 'in &lt;module&gt;' in scores['output'] and '<module>' not in scores['output']
+    assert '\\[link\\]' in scores['output'] and '\\*' in scores['output']
+    assert '\\|' in scores['output'] and '  \n' in scores['output']   # lines kept
+    assert '\\*boom\\* in &lt;module&gt;' in data['output']
+    file_test = data['tests'][0]
+    assert file_test['visibility'] == 'visible' and file_test['status'] == 'failed'
+    assert file_test['output'].startswith('Not graded: neural_net.py fails when it is loaded')
+
+
+def test_build_into_a_missing_folder_is_one_error_line(tmp_path):
+    done = run_cli('gradescope', 'build', '--seed', '99', '--out',
+                   str(tmp_path / 'missing' / 'autograder.zip'))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ['error: --out %s: the folder %s does not exist; create '
+                                        'it first or choose another path.'
+                                        % (tmp_path / 'missing' / 'autograder.zip',
+                                           tmp_path / 'missing')]
 
 
 @pytest.mark.slow
@@ -180,6 +207,68 @@ def test_other_validation_data_than_at_build_time_is_refused(tmp_path):
         gradescope.make_grader(str(private), str(tmp_path), Limits())
 
 
+@pytest.mark.slow
+@needs_fashion_mnist
+def test_a_bundle_whose_dataset_is_missing_fails_loudly_for_staff(tmp_path):
+    """Built for Fashion-MNIST, graded on an image without it: the student is told that
+    staff see why, staff get the reason in a hidden test and in the autograder output, and
+    run exits non-zero."""
+    private = tmp_path / 'private'
+    write_private(private, 4243, 'fashion_mnist')
+    submission = tmp_path / 'submission'
+    write_submission(str(submission), reference_text())
+    results = tmp_path / 'results.json'
+    (tmp_path / 'no-data').mkdir()
+    done = run_cli('gradescope', 'run', '--submission', str(submission), '--results',
+                   str(results), '--private', str(private),
+                   env={'FASHION_MNIST_DIR': str(tmp_path / 'no-data')})
+    assert done.returncode == 2 and 'Traceback' not in done.stderr
+    assert done.stdout.startswith('AUTOGRADER NOT WORKING - Misconfigured bundle: ')
+    assert 'no-data' in done.stdout and done.stderr.startswith('error: ')
+    data = json.loads(results.read_text())
+    assert data['output'] == gradescope.MISCONFIGURED and data['output_format'] == 'md'
+    [staff] = data['tests']
+    assert staff['name'] == gradescope.STAFF_TEST and staff['visibility'] == 'hidden'
+    assert 'no-data' in staff['output'] and 'no-data' not in data['output']
+
+
+# --- Gradescope's default memory ----------------------------------------------
+
+GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container memory
+
+
+@pytest.mark.slow
+@needs_fashion_mnist
+@pytest.mark.skipif(bool(memory_missing(GRADESCOPE_MEMORY_MB)),
+                    reason=memory_missing(GRADESCOPE_MEMORY_MB) or 'runs')
+def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
+    """The bundle's grading of a correct file, val_accuracy on Fashion-MNIST included, in a
+    memory cgroup of Gradescope's default 768 MB (grader and sandbox together, swap
+    included where the kernel counts it): full marks, and no allocation ever refused."""
+    private = tmp_path / 'private'
+    write_private(private, 4242, 'fashion_mnist')
+    submission = tmp_path / 'submission'
+    write_submission(str(submission), reference_text())
+    results = tmp_path / 'results.json'
+    limit = GRADESCOPE_MEMORY_MB * 2 ** 20
+    settings = {('memory', 'memory.limit_in_bytes'): limit}
+    if os.path.exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'):
+        settings[('memory', 'memory.memsw.limit_in_bytes')] = limit
+    readings = {('memory', 'memory.max_usage_in_bytes'): None,
+                ('memory', 'memory.failcnt'): None}
+    done = grade_in_cgroups(None, ['memory'], settings, readings=readings, argv=[
+        sys.executable, '-m', 'autograder', 'gradescope', 'run', '--submission',
+        str(submission), '--results', str(results), '--private', str(private)])
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    tests = json.loads(results.read_text())['tests']
+    graded = [test for test in tests if test['max_score']]
+    assert sum(t['max_score'] for t in graded) == 18
+    assert all(t['score'] == t['max_score'] for t in graded), graded
+    assert 'val_accuracy' in {t['name'] for t in graded}
+    assert readings[('memory', 'memory.failcnt')] == '0', readings
+    assert int(readings[('memory', 'memory.max_usage_in_bytes')]) < limit
+
+
 # --- end to end --------------------------------------------------------------
 
 @pytest.fixture(scope='module')
@@ -191,22 +280,7 @@ def gradescope_root(tmp_path_factory):
     else:
         bundle = str(tmp_path_factory.mktemp('build') / 'autograder.zip')
         gradescope.build_zip(bundle, 4711, dataset='fashion_mnist', log=lambda *_: None)
-    # A world-traversable folder, so that another uid meets only the bundle's own modes.
-    root = tempfile.mkdtemp(prefix='tln-gradescope-')
-    os.chmod(root, 0o755)
-    source = os.path.join(root, 'source')
-    os.mkdir(source)
-    with zipfile.ZipFile(bundle) as archive:
-        for info in archive.infolist():
-            archive.extract(info, source)
-            mode = info.external_attr >> 16 & 0o777
-            if mode and not info.is_dir():
-                os.chmod(os.path.join(source, info.filename), mode)
-    setup = subprocess.run(['bash', os.path.join(source, 'setup.sh')], cwd=root,
-                           env=clean_env(GRADESCOPE_ROOT=root, TLN_SYSTEM_SETUP='0'),
-                           capture_output=True, text=True, timeout=900)
-    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
-    shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
+    root = install_gradescope_bundle(bundle)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 

@@ -136,7 +136,8 @@ def test_the_seed_leaves_the_environment_and_is_remembered(monkeypatch):
 
 
 def test_what_cannot_be_graded_is_named(tmp_path):
-    assert 'no neural_net.py was submitted' in autograde.read_student_file(str(tmp_path))[1]
+    assert autograde.read_student_file(str(tmp_path))[1] == (
+        'the submitted folder: this folder is empty. Submit your neural_net.py')
     (tmp_path / 'neural_net.py').write_text('   \n')
     assert autograde.read_student_file(str(tmp_path)) == (b'   \n', 'neural_net.py is empty.')
     os.makedirs(str(tmp_path / 'linked'))

@@ -73,10 +73,15 @@ def test_html_escapes_and_drops_controls():
         '&lt;img src=x onerror=&quot;a&quot;&gt;')
 
 
-def test_gradescope_and_notebook_text_keep_lines_only():
-    for clean in (sanitise.gradescope_output, sanitise.notebook_output):
-        assert clean(HOSTILE) == 'boom\nalice: 18/18evil\ufffd'
-    assert sanitise.GRADESCOPE_FORMATS['output_format'] == 'text'
+def test_notebook_text_keeps_lines_only():
+    assert sanitise.notebook_output(HOSTILE) == 'boom\nalice: 18/18evil\ufffd'
+
+
+def test_gradescope_output_is_inert_markdown_line_by_line():
+    assert sanitise.gradescope_output(HOSTILE) == 'boom  \nalice: 18/18evil\ufffd'
+    assert sanitise.gradescope_output('in <module> *x* [l](u)') == (
+        'in &lt;module&gt; \\*x\\* \\[l\\](u)')
+    assert sanitise.GRADESCOPE_FORMATS['output_format'] == 'md'
 
 
 def test_outputs_import_no_layer_above_them():

@@ -9,6 +9,7 @@ import tempfile
 
 import pytest
 
+from autograder.paths import REPO_DIR
 from helpers import clean_env, reference_text, run_cli
 
 pytestmark = pytest.mark.slow
@@ -23,22 +24,39 @@ def student(tmp_path_factory):
     run_cli('release', '--student-repo', str(repo), check=True)
     venv = base / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
-    python = str(venv / 'bin' / 'python')
-    install = subprocess.run([python, '-m', 'pip', 'install', '--disable-pip-version-check',
-                              '--quiet', 'numpy>=1.24', 'tqdm>=4.66'],
-                             capture_output=True, text=True, env=clean_env())
+    # Installed as the exported workflow installs it (its pip step, run in the venv).
+    install = subprocess.run(['bash', '-c', workflow_install_step(repo)], cwd=str(repo),
+                             capture_output=True, text=True,
+                             env=clean_env(PATH='%s:%s' % (venv / 'bin', os.environ['PATH'])))
     assert install.returncode == 0, install.stderr[-2000:]
-    install = subprocess.run([python, '-m', 'pip', 'install', '--disable-pip-version-check',
-                              '--quiet', '--no-deps', '-e', str(repo)],
-                             capture_output=True, text=True, env=clean_env())
-    assert install.returncode == 0, install.stderr[-2000:]
-    return repo, python
+    return repo, str(venv / 'bin' / 'python')
+
+
+def workflow_install_step(repo):
+    """The run: line of the exported workflow step that pip-installs the self-check."""
+    import yaml
+    folder = repo / '.github' / 'workflows'
+    runs = [step['run'] for name in sorted(os.listdir(str(folder)))
+            for job in yaml.safe_load((folder / name).read_text())['jobs'].values()
+            for step in job['steps'] if 'pip install' in step.get('run', '')]
+    assert len(runs) == 1, runs
+    return runs[0]
 
 
 def in_venv(student, *args, cwd=None):
     repo, python = student
     return subprocess.run([python, *args], cwd=str(cwd or tempfile.gettempdir()),
                           capture_output=True, text=True, env=clean_env(), timeout=300)
+
+
+@pytest.mark.parametrize('name', ['matplotlib_import', 'future_xrange'])
+def test_check_gives_full_marks_to_the_old_starter_imports(student, name):
+    """The student's CI environment has what student code may import (matplotlib,
+    future): a correct file importing them passes every visible check."""
+    repo, _ = student
+    path = os.path.join(REPO_DIR, 'tests', 'corpus', name + '.py')
+    done = in_venv(student, '-m', 'autograder', 'check', path, cwd=repo)
+    assert done.returncode == 0 and '11 / 11' in done.stdout, done.stdout + done.stderr
 
 
 def test_the_export_is_what_the_venv_imports(student):

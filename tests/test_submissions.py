@@ -268,7 +268,7 @@ def test_an_unexpected_error_stays_with_its_submission(tmp_path, monkeypatch):
 
     def broken(*args):
         raise KeyError('surprise')
-    monkeypatch.setattr(submissions, 'read_zip_submission', broken)
+    monkeypatch.setattr(submissions, '_read_zip', broken)
     found = by_id(discover([str(root)]))
     assert found['alice'].source == SOURCE
     assert found['bob'].problem == "bob.zip could not be read (KeyError: 'surprise')."

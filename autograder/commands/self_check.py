@@ -4,10 +4,11 @@
 
 PATH defaults to ./neural_net.py when the current folder has one (the folder
 of the notebook, in a student repository or in nbgrader's release layout),
-else to assignment/neural_net.py. Prints one line per check with what to fix,
-and exits non-zero when any check is not yet full marks. --summary FILE also
-appends the checks as a Markdown table to FILE (the GitHub Actions workflow
-gives ``$GITHUB_STEP_SUMMARY``).
+else to assignment/neural_net.py. PATH may also be a folder or a .zip (what
+you submit): the file graded in it is chosen as on every grading route. Prints
+one line per check with what to fix, and exits non-zero when any check is not
+yet full marks. --summary FILE also appends the checks as a Markdown table to
+FILE (the GitHub Actions workflow gives ``$GITHUB_STEP_SUMMARY``).
 """
 import os
 
@@ -19,6 +20,7 @@ from ..platforms import github_actions
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from ..release import stored_outputs
 from ..results import PASSED
+from ..submissions.discovery import read_submission
 from .options import add_grading_options, make_grader
 
 NAME = 'check'
@@ -105,14 +107,22 @@ def todo_feedback(check, todo_seen):
 
 def run(args):
     path = args.path or default_path()
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise UsageError('%s: no such file. Pass the path of your neural_net.py.' % path)
     problem = seed_problem(args.seed)
     if problem:
         raise UsageError(problem)
+    # A folder or zip: the file is chosen as every grading route chooses it.
+    submission = read_submission(path)
     with make_grader(args, visible_only=True) as grader:
-        result = grader.grade_file(path, path, only=args.only)
-    print('Self-check of %s (visible checks; hidden checks run when you are graded)\n' % path)
+        if submission.source is None:
+            result = grader.zero_result(path, submission.problem)
+        else:
+            result = grader.grade_source(submission.source, submission.file, only=args.only)
+    print('Self-check of %s (visible checks; hidden checks run when you are graded)\n'
+          % terminal(submission.file or path, one_line=True))
+    if submission.note:
+        print(terminal(submission.note) + '\n')
     for line in report_lines(result):
         print(line)
     passed = all(check.status == PASSED for check in result.checks)

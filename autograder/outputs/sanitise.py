@@ -43,8 +43,9 @@ _ASCII_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f]')
 
 # GitHub keeps at most 1 MiB of one step's summary.
 STEP_SUMMARY_LIMIT = 1024 * 1024
-# Gradescope renders these fields as plain text (no HTML, no Markdown, no ANSI).
-GRADESCOPE_FORMATS = {'output_format': 'text', 'test_output_format': 'text',
+# What Gradescope renders results.json's texts as: Markdown for the outputs
+# (made inert by gradescope_output), plain text for the test names.
+GRADESCOPE_FORMATS = {'output_format': 'md', 'test_output_format': 'md',
                       'test_name_format': 'text'}
 
 
@@ -154,9 +155,9 @@ def html_text(value):
 
 
 def gradescope_output(value):
-    """An ``output`` of Gradescope's results.json (rendered as plain text:
-    results_json sets GRADESCOPE_FORMATS)."""
-    return _visible(value)
+    """An ``output`` of Gradescope's results.json, which GRADESCOPE_FORMATS
+    declares Markdown: markdown_text, each line kept as a line."""
+    return markdown_text(value)
 
 
 def notebook_output(value):

@@ -7,7 +7,9 @@ once as root when it builds the image, then ``/autograder/run_autograder``
 
 What the zip holds, all at its root::
 
-    setup.sh            venv with numpy, the bundled kit installed from here,
+    setup.sh            venv with the bundled kit installed from here (its
+                        dependencies include what student code may import:
+                        numpy, matplotlib, future; student_imports.py),
                         the unprivileged user, the dataset, the private folder locked
     run_autograder      grades /autograder/submission into results/results.json
     pyproject.toml      installs the bundled package (no download of the kit)
@@ -41,7 +43,8 @@ from ..release import stored_outputs
 from ..outputs.sanitise import GRADESCOPE_FORMATS, gradescope_output
 from ..results import PASSED
 from ..sandbox import Limits
-from ..submissions.discovery import SubmissionError, discover
+from ..sandbox.isolation import KERNEL_LAYERS
+from ..submissions.discovery import read_submission
 
 PRIVATE = 'private'
 GRADER_JSON = 'grader.json'
@@ -90,6 +93,9 @@ fi
 # The grader's own environment: no system site-packages, the kit from this bundle.
 "${{TLN_PYTHON:-python3}}" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --disable-pip-version-check --quiet --editable "$SOURCE"
+# What student code may import (autograder/student_imports.py) must be there, or a
+# correct file would score 0: the image build fails here instead.
+"$ROOT/venv/bin/python" -m autograder.student_imports
 {cifar10}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
 if [ "$(id -u)" = 0 ]; then
@@ -176,6 +182,14 @@ def _packages():
     return '[%s]' % ', '.join('"%s"' % name for name in names)
 
 
+def bundle_pyproject():
+    """The bundle's pyproject.toml: the grader's run-time pins are its dependencies
+    (what student code may import among them, student_imports.py)."""
+    from .. import __version__
+    return BUNDLE_PYPROJECT.format(version=__version__, packages=_packages(),
+                                   dependencies=json.dumps(runtime_requirements()))
+
+
 def _write_text(archive, name, text, mode=0o644):
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
     info.external_attr = (stat.S_IFREG | mode) << 16
@@ -189,8 +203,14 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
     The zip is written next to out and renamed into place only when it is
     complete, so a failed build leaves no partial zip behind.
     """
-    from .. import __version__
     check_seed(seed)
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise BundleError('--out %s: the folder %s does not exist; create it first or choose '
+                          'another path.' % (out, folder))
+    if os.path.isdir(out):
+        raise BundleError('--out %s is a folder; give the path of the zip to write (e.g. '
+                          '%s).' % (out, os.path.join(out, 'autograder.zip')))
     if dataset not in DATASETS:
         raise BundleError('unknown dataset %r; choose one of %s' % (dataset, ', '.join(DATASETS)))
     require_kit('gradescope build', ('solutions/neural_net.py',)
@@ -224,9 +244,7 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
         with zipfile.ZipFile(partial, 'w', zipfile.ZIP_DEFLATED) as archive:
             _write_text(archive, 'setup.sh', setup, 0o755)
             _write_text(archive, 'run_autograder', RUN_AUTOGRADER, 0o755)
-            _write_text(archive, 'pyproject.toml',
-                        BUNDLE_PYPROJECT.format(version=__version__, packages=_packages(),
-                                                dependencies=json.dumps(runtime_requirements())))
+            _write_text(archive, 'pyproject.toml', bundle_pyproject())
             for path, name in _public_files():
                 with open(path, encoding='utf-8') as handle:
                     _write_text(archive, name, handle.read())
@@ -243,11 +261,17 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
                         target.write(chunk)
             members = archive.namelist()
         os.replace(partial, out)
+    except OSError as error:
+        raise BundleError('cannot write %s (%s).' % (out, error.strerror or error)) from error
     finally:
         if os.path.exists(partial):
             os.remove(partial)
     log('wrote %s (%d files; val_accuracy on %s; private seed stored in %s/)'
         % (out, len(members), dataset, PRIVATE))
+    if dataset == 'cifar10':
+        log('warning: grading on CIFAR-10 loads its training batches as float64 (1.2 GB), '
+            'more than Gradescope\'s default 768 MB; raise the memory in the assignment\'s '
+            'autograder settings, or build with --dataset fashion_mnist (docs/gradescope.md).')
     return members
 
 
@@ -282,40 +306,69 @@ def load_private(private_dir):
                           '`python -m autograder gradescope build`.' % (path, error)) from error
 
 
-def results_json(result, visible_names, seconds):
+# The file test: which neural_net.py was graded, or why none could be (visible).
+FILE_TEST = 'submitted file'
+# A test only course staff see, when the bundle itself is at fault.
+STAFF_TEST = 'autograder configuration (staff only)'
+
+
+def _file_test(result, note):
+    """The visible test naming the graded file, or the reason there is none."""
+    if result.problem:
+        text, status = 'Not graded: %s' % result.problem, 'failed'
+    else:
+        text, status = note or 'Graded %s.' % result.submission, 'passed'
+    return {'name': FILE_TEST, 'score': 0.0, 'max_score': 0.0, 'output': gradescope_output(text),
+            'status': status, 'visibility': 'visible'}
+
+
+def results_json(result, visible_names, seconds, note=''):
     """Gradescope's results.json for one SubmissionResult.
 
     Visible checks are shown at once; hidden ones are ``after_published``.
     There is no top-level score (Gradescope adds up the tests and, while
     tests are hidden, does not show students the total), and the top-level
-    output only speaks of the visible checks.
+    output only speaks of the visible checks. A visible test of no points
+    names the graded file (note: which others were ignored) or why nothing
+    could be graded. All text is Markdown (``output_format``), escaped.
     """
-    tests = []
+    tests = [_file_test(result, note)]
     for check in result.checks:
         visible = check.name in visible_names
         tests.append({'name': check.name, 'score': check.score, 'max_score': check.max_score,
                       'output': gradescope_output(check.feedback),
                       'status': 'passed' if check.status == PASSED else 'failed',
                       'visibility': 'visible' if visible else 'after_published'})
-    shown = [test for test in tests if test['visibility'] == 'visible']
-    hidden = len(tests) - len(shown)
-    output = 'Visible checks: %g / %g points.' % (
+    shown = [test for test in tests[1:] if test['visibility'] == 'visible']
+    hidden = len(tests) - 1 - len(shown)
+    visible_line = 'Visible checks: %g / %g points.' % (
         round(sum(t['score'] for t in shown), 4), sum(t['max_score'] for t in shown))
-    if result.problem:
-        output = 'Not graded: %s\n%s' % (gradescope_output(result.problem), output)
-    for warning in result.warnings:
-        output += '\nWarning: %s' % gradescope_output(warning)
     if hidden:
-        output += (' %d more check(s) are graded now and shown, with your total, when grades '
-                   'are published.' % hidden)
-    return {'execution_time': round(seconds, 1), 'output': output, 'visibility': 'visible',
-            'stdout_visibility': 'hidden', 'tests': tests, **GRADESCOPE_FORMATS}
+        visible_line += (' %d more check(s) are graded now and shown, with your total, when '
+                         'grades are published.' % hidden)
+    lines = ['Not graded: %s' % result.problem] if result.problem else []
+    lines.append(visible_line)
+    lines.extend('Warning: %s' % warning for warning in result.warnings)
+    return {'execution_time': round(seconds, 1),
+            'output': '\n\n'.join(gradescope_output(line) for line in lines),
+            'visibility': 'visible', 'stdout_visibility': 'hidden',
+            'tests': tests, **GRADESCOPE_FORMATS}
 
 
-def failure_json(message):
-    """results.json when nothing could be graded (no check is revealed)."""
-    return {'score': 0.0, 'output': gradescope_output(message), 'visibility': 'visible',
-            'stdout_visibility': 'hidden', 'tests': [], **GRADESCOPE_FORMATS}
+def failure_json(message, staff_detail=None):
+    """results.json when nothing could be graded (no check is revealed).
+
+    staff_detail: why the autograder itself failed, in a test that only
+    course staff see (Gradescope's ``hidden`` visibility).
+    """
+    tests = []
+    if staff_detail:
+        tests.append({'name': STAFF_TEST, 'score': 0.0, 'max_score': 0.0,
+                      'output': gradescope_output(staff_detail),
+                      'status': 'failed', 'visibility': 'hidden'})
+    return {'score': 0.0, 'output': gradescope_output(message),
+            'visibility': 'visible', 'stdout_visibility': 'hidden', 'tests': tests,
+            **GRADESCOPE_FORMATS}
 
 
 def _write_json(path, data):
@@ -341,45 +394,66 @@ def make_grader(private_dir, submission_dir, limits):
     return grader
 
 
-def run(submission_dir, results_path, private_dir=None, limits=None):
+MISCONFIGURED = ('The autograder could not grade this submission: it is misconfigured, not '
+                 'your code. Your course staff see the reason on this submission\'s page; '
+                 'resubmit once they have fixed it.')
+CRASHED = ('The autograder failed on this submission (%s), a fault of the grader, not a grade. '
+           'Your course staff see the details on this submission\'s page.')
+
+
+def run(submission_dir, results_path, private_dir=None, limits=None, log=print):
     """Grade the submission folder and write results.json; returns an exit code.
 
-    results.json is written whatever happens. A submission that cannot be read
-    gets the reason (exit 0: that is its grade). When the grader itself fails
-    (a misconfigured bundle, or any exception while grading) students get a
-    message that reveals nothing of the grader, and the error goes on to the
-    command line (cli.py: one ``error:`` line, exit 2); an unexpected
-    exception's traceback is printed on stderr first, for the instructor.
+    results.json is written whatever happens. The submission folder is one
+    student's, never split into a class; its file is chosen by the rule of
+    every route (discovery.choose_student_file), and a submission that cannot
+    be read gets the reason (exit 0: that is its grade). When the grader
+    itself fails (a misconfigured bundle, e.g. its dataset missing on the
+    image, or any exception while grading) students get a message that
+    reveals nothing of the grader, course staff get the reason in a test only
+    they see and in the autograder output (stdout, shown to staff), and the
+    error goes on to the command line (cli.py: one ``error:`` line, exit 2);
+    an unexpected exception's traceback is printed on stderr first.
     """
     started = time.monotonic()
+    submission = read_submission(submission_dir, display='submission')
     try:
-        submission = discover([submission_dir])[0]
-    except SubmissionError as error:
-        _write_json(results_path, failure_json('Could not read the submission: %s' % error))
-        return 0
-    try:
-        result, visible = _grade(submission, submission_dir, private_dir or default_private_dir(),
-                                 limits or Limits())
+        result, visible, layer = _grade(submission, submission_dir,
+                                        private_dir or default_private_dir(), limits or Limits())
     except Exception as error:
+        known = isinstance(error, KitError)
+        detail = ('%s: %s' % ('Misconfigured bundle' if isinstance(error, GraderError)
+                              else 'Autograder error', error))
+        if not known:
+            detail += ' (%s)' % type(error).__name__
         _write_json(results_path, failure_json(
-            '%s; your instructor has been told. (%s)'
-            % ('The autograder is misconfigured' if isinstance(error, GraderError)
-               else 'The autograder failed on this submission', type(error).__name__)))
-        if isinstance(error, KitError):
+            MISCONFIGURED if isinstance(error, GraderError) else CRASHED % type(error).__name__,
+            staff_detail=detail))
+        log('AUTOGRADER NOT WORKING - %s' % detail)
+        if known:
             raise
         traceback.print_exc()
         raise GraderError('the grader failed on the submission (%s: %s)'
                           % (type(error).__name__, error)) from error
-    _write_json(results_path, results_json(result, visible, time.monotonic() - started))
-    print('%g / %g' % (result.score, result.max_score))
+    _write_json(results_path, results_json(result, visible, time.monotonic() - started,
+                                           submission.note))
+    log('%g / %g (student code ran under the %s isolation layer%s)'
+        % (result.score, result.max_score, layer, '' if layer in KERNEL_LAYERS else
+           ': WEAK, not isolated from the grader by the kernel'))
+    for warning in result.warnings:
+        log('warning: %s' % warning)
     return 0
 
 
 def _grade(submission, submission_dir, private_dir, limits):
-    """(SubmissionResult, names of the visible checks) with the bundle's grader."""
+    """(SubmissionResult, names of the visible checks, isolation layer) with the bundle's
+    grader."""
     with make_grader(private_dir, submission_dir, limits) as grader:
         if submission.source is None:
-            result = grader.zero_result('submission', submission.problem)
+            result = grader.zero_result(submission.file or 'submission', submission.problem)
         else:
-            result = grader.grade_source(submission.source, 'submission')
-        return result, {check.name for check in grader.checks if check.visible}
+            result = grader.grade_source(submission.source, submission.file)
+        if submission.note:
+            result.warnings += (submission.note,)
+        return (result, {check.name for check in grader.checks if check.visible},
+                result.isolation or grader.isolation)

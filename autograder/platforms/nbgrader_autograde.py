@@ -43,7 +43,6 @@ from .. import datasets
 from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
 from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
-from ..errors import SubmissionError
 from ..grading import Grader, source_problem
 from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
@@ -212,20 +211,18 @@ def _output_mb(input_size, hidden_size, num_classes):
 
 
 def read_student_file(folder):
-    """(bytes, None) of folder/neural_net.py, or (b'', why it cannot be graded).
+    """(bytes, None) of the student's neural_net.py in folder, or (b'', why it
+    cannot be graded).
 
-    Only a regular file is read (no symbolic link, FIFO or device), at most
-    the grader's size limit.
+    The file is chosen by the rule of every route
+    (discovery.choose_student_file: beside the notebook unless an assignment/
+    or two_layer_net/ folder holds one). Only a regular file is read (no
+    symbolic link, FIFO or device), at most the grader's size limit.
     """
-    path = os.path.join(folder, STUDENT_FILE)
-    if not os.path.lexists(path):
-        return b'', ('no %s was submitted beside the notebook: the autograded cells grade '
-                     'that file' % STUDENT_FILE)
-    try:
-        source = discovery.read_student_file(path, root=folder, display=STUDENT_FILE)
-    except SubmissionError as error:
-        return b'', str(error).rstrip('.')
-    return source, source_problem(source)
+    submission = discovery.read_submission(folder, display='the submitted folder')
+    if submission.source is None:
+        return b'', submission.problem.rstrip('.')
+    return submission.source, source_problem(submission.source)
 
 
 class NotebookGrader:

@@ -36,6 +36,7 @@ import sysconfig
 import tempfile
 
 from ..errors import IsolationError
+from ..student_imports import DISTRIBUTIONS
 from .child import syscalls
 
 LAYERS = ('bwrap', 'uid-drop', 'process', 'portable')
@@ -47,7 +48,7 @@ INSIDE_ROOT = '/tln'
 # Where the child (or the warm start's zygote) finds the compiled seccomp filter.
 SECCOMP_FILE = INSIDE_ROOT + '/seccomp.bpf'
 # Distributions whose files students may import (with their dependencies).
-IMPORTABLE = ('numpy', 'future', 'matplotlib')
+IMPORTABLE = DISTRIBUTIONS
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 

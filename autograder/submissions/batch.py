@@ -51,6 +51,7 @@ def content_key(submission, fingerprint):
         digest.update(b'problem:' + submission.problem.encode('utf-8', errors='replace'))
     else:
         digest.update(submission.source)
+        digest.update(b'note:' + submission.note.encode('utf-8', errors='replace'))
     return digest.hexdigest()
 
 
@@ -196,6 +197,8 @@ class Batch:
                     self.failures.append((submission.id, message))
                     self._failed[submission.id] = result
                 return result
+        if submission.note:
+            result.warnings += (submission.note,)
         if self.out_dir:
             data = result.to_json()
             try:

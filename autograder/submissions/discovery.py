@@ -32,7 +32,7 @@ import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from ..errors import SubmissionError
 from ..grading import MAX_SOURCE_BYTES
@@ -62,16 +62,29 @@ class Submission:
     - problem: why there is nothing to grade (shown to the student).
     - source: the bytes to grade, read once at discovery, or None.
     - location: full path of the submission on disk (for the console only).
+    - ignored: display names of the other neural_net.py files it holds, left
+      out by choose_student_file.
     """
     id: str
     file: Optional[str]
     problem: str = ''
     source: Optional[bytes] = None
     location: str = ''
+    ignored: Tuple[str, ...] = ()
 
     @property
     def gradable(self):
         return self.source is not None
+
+    @property
+    def note(self):
+        """The sentence saying which file was graded and which were ignored, or ''."""
+        if not self.ignored or self.file is None:
+            return ''
+        return ('Graded %s; ignored %s (with several %s, the one in %s is graded, else the one '
+                'at the top; keep one to be sure).'
+                % (self.file, ', '.join(self.ignored), STUDENT_FILE,
+                   ', else '.join('%s/' % name for name in PREFERRED_FOLDERS)))
 
 
 def clean_name(name):
@@ -254,26 +267,47 @@ def _notebook_problem(display, notebook_names, defines_class):
     return message
 
 
-def _choose(candidates, display):
-    """The one neural_net.py among candidates (tuples of path parts), or None.
+# Which neural_net.py is graded when a submission holds several: the one rule
+# of every route (grade, check, classroom, Gradescope, nbgrader), documented in
+# docs/grading.md. The one in a folder named assignment/ wins, then the one in a
+# folder named like the assignment, then the one at the top of the submission.
+PREFERRED_FOLDERS = ('assignment', ASSIGNMENT_ID)
 
-    When there are several, the one at the top wins, then the one in a folder
-    named like the assignment; otherwise SubmissionError.
+
+def several_files_problem(display, candidates):
+    """Why a submission with several neural_net.py and none preferred gets zero."""
+    return ('%s holds %d files named %s (%s) and the grader cannot tell which one is yours: '
+            'it grades the one in %s, else the one at the top, when there is exactly one. '
+            'Keep one %s (delete or rename the others) and submit again.'
+            % (display, len(candidates), STUDENT_FILE,
+               ', '.join(_short(_join(c), 80) for c in candidates[:10])
+               + (', ...' if len(candidates) > 10 else ''),
+               ', else '.join('a folder named %s/' % name for name in PREFERRED_FOLDERS),
+               STUDENT_FILE))
+
+
+def choose_student_file(candidates, display):
+    """(graded, ignored): the neural_net.py to grade among candidates (tuples of
+    path parts inside one submission) and the others, or (None, ()) for none.
+
+    One file is graded; with several, the one whose folder is named
+    assignment/ wins, then two_layer_net/, then the one at the top; when the
+    first of these tiers that has any holds more than one, or none has any,
+    SubmissionError lists the files and says to keep one.
     """
     if len(set(candidates)) != len(candidates):
         twice = sorted({c for c in candidates if candidates.count(c) > 1})
         raise SubmissionError('%s holds %s more than once; keep only one.'
                               % (display, _join(twice[0])))
     if len(candidates) <= 1:
-        return candidates[0] if candidates else None
-    if (STUDENT_FILE,) in candidates:
-        return (STUDENT_FILE,)
-    preferred = [c for c in candidates if len(c) >= 2 and c[-2] == ASSIGNMENT_ID]
-    if len(preferred) == 1:
-        return preferred[0]
-    raise SubmissionError('%s holds %d files named %s (%s); keep only one.'
-                          % (display, len(candidates), STUDENT_FILE,
-                             ', '.join(_short(_join(c), 80) for c in candidates)))
+        return (candidates[0] if candidates else None), ()
+    tiers = [[c for c in candidates if len(c) >= 2 and c[-2] == folder]
+             for folder in PREFERRED_FOLDERS]
+    tiers.append([c for c in candidates if len(c) == 1])
+    tier = next((tier for tier in tiers if tier), [])
+    if len(tier) != 1:
+        raise SubmissionError(several_files_problem(display, candidates))
+    return tier[0], tuple(c for c in candidates if c != tier[0])
 
 
 class _Scan:
@@ -383,11 +417,17 @@ def read_folder_submission(folder, display, root=None):
 
     root: a trusted folder above folder (a class folder); folder itself must
     then not be a link. Raises SubmissionError with the reason when there is
-    no neural_net.py, several, or it is refused (links are never followed
-    below root, or below folder without root).
+    no neural_net.py, several and none preferred (choose_student_file), or it
+    is refused (links are never followed below root, or below folder without
+    root).
     """
+    return _read_folder(folder, display, root)[:2]
+
+
+def _read_folder(folder, display, root=None):
+    """read_folder_submission, plus the display names of the ignored files."""
     scan = _scan(folder, display, root)
-    chosen = _choose(scan.candidates, display)
+    chosen, ignored = choose_student_file(scan.candidates, display)
     root = root or folder
     if chosen is None:
         def read_notebook(parts):
@@ -397,7 +437,8 @@ def read_folder_submission(folder, display, root=None):
     name = '/'.join((display, _join(chosen)))
     # Re-open through the path's folders with O_NOFOLLOW: what was scanned
     # may have been swapped for a link since.
-    return name, read_student_file(os.path.join(folder, *chosen), root=root, display=name)
+    return (name, read_student_file(os.path.join(folder, *chosen), root=root, display=name),
+            tuple('/'.join((display, _join(parts))) for parts in ignored))
 
 
 def _zip_directory_size(handle, display):
@@ -465,6 +506,11 @@ def read_zip_submission(path, display, root=None):
     or unsupported members, unsafe names, too many members) raises
     SubmissionError with the reason.
     """
+    return _read_zip(path, display, root)[:2]
+
+
+def _read_zip(path, display, root=None):
+    """read_zip_submission, plus the display names of the ignored files."""
     fd = _open_regular(path, root, display)
     with os.fdopen(fd, 'rb') as handle:
         count, directory_bytes = _zip_directory_size(handle, display)
@@ -498,13 +544,14 @@ def read_zip_submission(path, display, root=None):
                 elif not parts[-1].startswith('.'):
                     scan.others.append(parts)
                 members.setdefault(parts, info)
-            chosen = _choose(scan.candidates, display)
+            chosen, ignored = choose_student_file(scan.candidates, display)
             if chosen is None:
                 def read_notebook(parts):
                     return _read_member(archive, members[parts], display, MAX_NOTEBOOK_BYTES)
                 raise SubmissionError(_missing_problem(display, scan, read_notebook, 'zip'))
             name = '%s:%s' % (display, _join(chosen))
-            return name, _read_member(archive, members[chosen], name, MAX_SOURCE_BYTES)
+            return (name, _read_member(archive, members[chosen], name, MAX_SOURCE_BYTES),
+                    tuple('%s:%s' % (display, _join(parts)) for parts in ignored))
 
 
 def display_name(path, is_file):
@@ -551,21 +598,21 @@ def _from_file(path, submission_id, display, root=None):
 
 
 def _from_container(read, path, submission_id, display, root=None):
-    """Submission from a zip or folder reader (read_zip_submission, read_folder_submission)."""
+    """Submission from a zip or folder reader (_read_zip, _read_folder)."""
     location = os.path.abspath(path)
     try:
-        name, source = read(path, display, root)
+        name, source, ignored = read(path, display, root)
     except SubmissionError as error:
         return Submission(submission_id, None, str(error), location=location)
-    return Submission(submission_id, name, source=source, location=location)
+    return Submission(submission_id, name, source=source, location=location, ignored=ignored)
 
 
 def _from_zip(path, submission_id, display, root=None):
-    return _from_container(read_zip_submission, path, submission_id, display, root)
+    return _from_container(_read_zip, path, submission_id, display, root)
 
 
 def _from_folder(path, submission_id, display, root=None):
-    return _from_container(read_folder_submission, path, submission_id, display, root)
+    return _from_container(_read_folder, path, submission_id, display, root)
 
 
 def _guarded(make, path, submission_id, *args):
@@ -624,8 +671,14 @@ def _class_root(folder):
                     if kind in ('dir', 'link') or name.endswith('.zip')]
     if not student_like:
         return None
-    # A folder with one sub-folder that is the assignment itself is a student.
+    # A folder with one sub-folder that is the assignment itself is a student,
+    # and so is one with a neural_net.py in a preferred folder (a student's
+    # repository: assignment/neural_net.py beside backup/ is not a class of two).
     if [name for name, _ in entries] == [ASSIGNMENT_ID]:
+        return None
+    if any(kind == 'dir' and name in PREFERRED_FOLDERS
+           and os.path.lexists(os.path.join(folder, name, STUDENT_FILE))
+           for name, kind in entries):
         return None
     return folder
 
@@ -656,6 +709,24 @@ def _class_members(root, excluded):
         else:
             submissions.append(_guarded(_from_zip, path, student, shown, root))
     return submissions
+
+
+def read_submission(path, display=None):
+    """The Submission at path, always one student's, never split into a class.
+
+    path: a neural_net.py, a .zip or a folder (e.g. Gradescope's
+    /autograder/submission, a student's repository, nbgrader's submitted
+    folder of one student); in a folder or zip the file is chosen by
+    choose_student_file. Problems are recorded in the Submission, named with
+    display (default: display_name).
+    """
+    is_folder = os.path.isdir(path)
+    display = display or display_name(path, not is_folder)
+    if is_folder:
+        make = _from_folder
+    else:
+        make = _from_zip if path.endswith('.zip') else _from_file
+    return _guarded(make, path, display, display)
 
 
 def discover(arguments, exclude=()):
