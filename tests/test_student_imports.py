@@ -15,7 +15,7 @@ import yaml
 
 from autograder import grading, student_imports
 from autograder.paths import runtime_requirements
-from autograder.platforms import classroom, gradescope
+from autograder.platforms import github_actions, gradescope
 from autograder.release import generate
 from autograder.sandbox import isolation
 
@@ -41,7 +41,7 @@ def test_every_install_list_carries_them():
     assert wanted <= names(json.loads(bundle))
     assert wanted <= names(generate.student_requirements().splitlines())
     steps = [step.get('run', '') for job in
-             yaml.safe_load(classroom.student_workflow())['jobs'].values()
+             yaml.safe_load(github_actions.student_workflow())['jobs'].values()
              for step in job['steps']]
     [install] = [run for run in steps if 'pip install' in run]
     assert '-r autograder/runtime-requirements.txt' in install
