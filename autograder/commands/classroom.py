@@ -17,6 +17,7 @@ from ..datasets import DATASET_CHOICES
 from ..errors import UsageError
 from ..paths import require_kit
 from ..platforms import classroom
+from ..sandbox import isolation
 from . import grade
 from .options import add_kit_option
 
@@ -59,6 +60,7 @@ def run(args):
                          'own.' % DEFAULT_SEED)
     if args.action == 'grade':
         require_kit('classroom grade')   # before fetching: grading needs the kit
+        isolation.refuse_weak('classroom grade')   # and the kernel layer, or a chosen one
     urls = (classroom.read_repo_list(args.repos) if args.repos
             else classroom.list_with_gh(args.org, args.prefix))
     fetched, failed = classroom.fetch(urls, args.into, args.prefix)

@@ -50,8 +50,10 @@ def refuse_public_seed(args):
             'a demo or a test.' % DEFAULT_SEED)
 
 
-def make_grader(args, visible_only=False, denied_roots=()):
-    """Grader from parsed options; all checks need the kit (KitMissing says which folder)."""
+def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False):
+    """Grader from parsed options; all checks need the kit (KitMissing says which folder).
+
+    weaker_layers: the command runs only the user's own or the kit's files (Grader)."""
     if not visible_only:
         require_kit(args.verb)
     kwargs = {}
@@ -59,4 +61,5 @@ def make_grader(args, visible_only=False, denied_roots=()):
         kwargs['seed'] = args.seed
     return Grader(dataset=args.dataset, visible_only=visible_only,
                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb),
-                  denied_roots=denied_roots, require_markers=args.require_markers, **kwargs)
+                  denied_roots=denied_roots, require_markers=args.require_markers,
+                  weaker_layers=weaker_layers, **kwargs)

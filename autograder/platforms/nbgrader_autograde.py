@@ -32,7 +32,6 @@ import atexit
 import json
 import math
 import os
-import warnings
 
 import numpy as np
 from nbformat.v4 import new_output
@@ -43,7 +42,7 @@ from .. import datasets
 from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
 from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
-from ..errors import SubmissionError
+from ..errors import IsolationError, SubmissionError
 from ..grading import Grader, source_problem
 from ..paths import STUDENT_FILE
 from ..sandbox import Limits, ProbePack, isolation, run_submission
@@ -415,22 +414,19 @@ def autograde_preprocessors():
             + default[position + 1:])
 
 
-def kernel_executor():
-    """SandboxedExecute (kernels in bubblewrap) where bubblewrap runs, else nbgrader's Execute.
+KERNEL_WEAKER_CHOICE = ('To run the students\' kernels unsandboxed anyway, with every right '
+                        'of the user who runs nbgrader (docs/nbgrader.md), set '
+                        'TLN_KERNEL_SANDBOX=0 explicitly.')
 
-    TLN_KERNEL_SANDBOX=0 chooses nbgrader's Execute; with TLN_KERNEL_SANDBOX=1 a machine
-    without bubblewrap is an error rather than a warning.
-    """
+
+def kernel_executor():
+    """SandboxedExecute (kernels in bubblewrap), or nbgrader's Execute when TLN_KERNEL_SANDBOX=0
+    chooses it explicitly; where bubblewrap cannot run, IsolationError with the fix."""
     from nbgrader.preprocessors import Execute
-    wanted = os.environ.get('TLN_KERNEL_SANDBOX', '')
-    if wanted == '0':
+    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0':
         return Execute
-    if isolation.available('bwrap'):
-        from .nbgrader_kernel import SandboxedExecute
-        return SandboxedExecute
-    if wanted == '1':
-        raise RuntimeError('TLN_KERNEL_SANDBOX=1 but bubblewrap cannot run here; install it '
-                           '(apt-get install bubblewrap) or allow unprivileged user namespaces')
-    warnings.warn('bubblewrap cannot run here: nbgrader\'s kernels run unsandboxed, with the '
-                  'rights of the grading user (docs/nbgrader.md)')
-    return Execute
+    if not isolation.available('bwrap'):
+        raise IsolationError(isolation.refusal('nbgrader autograde (the students\' kernels)',
+                                               KERNEL_WEAKER_CHOICE))
+    from .nbgrader_kernel import SandboxedExecute
+    return SandboxedExecute

