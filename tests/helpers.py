@@ -149,11 +149,15 @@ def neighbours_class(folder, attacker, neighbour=SLOW_IMPORT):
     return folder
 
 
+# The environment a neighbour test's grader needs beside its own: the seed (4711).
+GRADE_ENV = {'TLN_SEED': '4711'}
+
+
 def grade_argv(klass, python=None):
-    """The `grade` command the neighbour tests run: --jobs 2, seed 4711, 20 s, no dataset."""
+    """The `grade` command the neighbour tests run (with GRADE_ENV): --jobs 2, 20 s, no
+    dataset."""
     return [python or sys.executable, '-m', 'autograder', 'grade', str(klass), '--json',
-            '--jobs', '2', '--dataset', 'none', '--seed', '4711', '--timeout', '20',
-            '--no-progress']
+            '--jobs', '2', '--dataset', 'none', '--timeout', '20', '--no-progress']
 
 
 def assert_unhurt(done, names=('a_neighbour', 'c_reference')):
@@ -201,7 +205,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
         return subprocess.run(
             ['sh', '-c', enter + ' && exec "$@"', 'sh'] + grade_argv(klass, python),
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
-            env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
+            env=dict(os.environ, PYTHONPATH=REPO_DIR, **GRADE_ENV, **(env or {})))
     finally:
         for controller, file_name in list(readings or {}):
             try:

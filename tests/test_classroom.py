@@ -145,8 +145,8 @@ def test_fetch_and_grade_every_student_repository(tmp_path):
                       '--seed', '20231', '--out', str(out))
     assert refused.returncode == 2 and 'public default' in refused.stderr
     graded = run_cli('classroom', 'grade', '--repos', str(listing), '--prefix', 'two-layer-net-',
-                     '--into', str(into), '--seed', '4242', '--out', str(out),
-                     '--dataset', 'none', '--jobs', '2')
+                     '--into', str(into), '--out', str(out),
+                     '--dataset', 'none', '--jobs', '2', env={'TLN_SEED': '4242'})
     assert graded.returncode == 1, graded.stderr           # dave's repository is missing
     assert not (into / 'alice' / 'scratch.txt').exists()
     with open(out / 'grades.csv', newline='') as handle:

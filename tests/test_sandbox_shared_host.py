@@ -37,8 +37,9 @@ import subprocess
 
 import pytest
 
-from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, assert_unhurt, grade_argv,
-                     grade_in_cgroups, memory_missing, neighbours_class, uid_drop_missing)
+from helpers import (GRADE_ENV, REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, assert_unhurt,
+                     grade_argv, grade_in_cgroups, memory_missing, neighbours_class,
+                     uid_drop_missing)
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +56,8 @@ def victims_class(folder, attacker):
 def grade_uid_drop(klass):
     return subprocess.run(grade_argv(klass, SYSTEM_PYTHON), cwd=REPO_DIR, capture_output=True,
                           text=True, timeout=300,
-                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR))
+                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR,
+                                   **GRADE_ENV))
 
 
 def _shm_leftovers(prefix):

@@ -14,13 +14,16 @@ kernels) still grades, and the student self-check keeps falling back by itself.
 """
 import json
 import os
+import pwd
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from autograder.sandbox import isolation
-from helpers import REFERENCE, REPO_DIR, import_or_skip, write_submission
+from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, grader_tmpdir, import_or_skip,
+                     uid_drop_missing, write_submission)
 
 BWRAP_ERROR = 'bwrap: setting up uid map: Permission denied'
 SWITCHES = ('TLN_ISOLATION', 'TLN_KERNEL_SANDBOX')
@@ -102,8 +105,8 @@ def test_nbgrader_autograde_stops_unless_both_weaker_layers_are_chosen(failing_b
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='bubblewrap is Linux only')
 def test_an_explicitly_chosen_weaker_layer_still_grades(failing_bwrap, tmp_path):
-    done = run(failing_bwrap, 'grade', REFERENCE, '--seed', '4711', '--json', '--dataset',
-               'none', TLN_ISOLATION='process')
+    done = run(failing_bwrap, 'grade', REFERENCE, '--json', '--dataset', 'none',
+               TLN_ISOLATION='process', TLN_SEED='4711')
     assert done.returncode == 0, done.stderr[-3000:]
     assert 'WARNING: isolation: process only' in done.stderr
     [result] = json.loads(done.stdout)
@@ -149,3 +152,92 @@ def test_the_gradescope_bundle_chooses_uid_drop_explicitly(tmp_path):
         env.update(GRADESCOPE_ROOT=str(tmp_path), **({'TLN_ISOLATION': chosen} if chosen else {}))
         done = subprocess.run(['bash', str(script)], env=env, capture_output=True, text=True)
         assert done.stdout.strip() == 'layer=' + expected, done.stderr
+
+
+# --- secrets out of reach ------------------------------------------------------
+
+FAKE_TOKEN = 'ghp_fakeTokenOfTheGraderEnvironment0042'
+PRIVATE_SEED = '86753091'
+SNOOPER = UNGUARD + r'''
+import os
+seen, files = set(), 0
+for entry in os.listdir('/proc'):
+    for name in ('environ', 'cmdline') if entry.isdigit() else ():
+        try:
+            with open('/proc/%s/%s' % (entry, name), 'rb') as handle:
+                words = handle.read().decode('latin-1').split('\0')
+        except OSError:
+            continue
+        files += 1
+        seen.update(word for word in words if 'TOKEN' in word or 'SEED' in word)
+        seen.update(words[i + 1] for i, word in enumerate(words[:-1]) if word == '--seed')
+raise RuntimeError('read %d files; found %s' % (files, sorted(seen)))
+'''
+
+
+def unprivileged_grader():
+    """(python, subprocess.run options) that run a grader as a user without root's right to
+    read every process, or a reason why this machine has none: as root, the user tln-student
+    with the system's Python (helpers.uid_drop_missing); otherwise this user."""
+    if os.geteuid() != 0:
+        return (sys.executable, {}), ''
+    missing = uid_drop_missing()
+    if missing:
+        return None, missing
+    entry = pwd.getpwnam('tln-student')
+    return (SYSTEM_PYTHON, {'user': entry.pw_uid, 'group': entry.pw_gid, 'extra_groups': []}), ''
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='/proc is Linux only')
+def test_student_code_under_the_process_layer_reads_no_seed_and_no_token():
+    """The grader has GH_TOKEN in its environment and the private seed in TLN_SEED; a
+    submission under the process layer (same user, same process namespace) reads every
+    /proc/*/environ and /proc/*/cmdline it can and finds neither. Landlock is switched
+    off (as on a kernel without it, whose domain would also hide other processes' environ):
+    the grader's own protection holds alone. Before 2.2.2 the grader was dumpable and the
+    file found the token (and a --seed from the command line, now refused)."""
+    grader, missing = unprivileged_grader()
+    if missing:
+        pytest.skip(missing)
+    python, as_user = grader
+    folder = grader_tmpdir()                 # mode 711: reachable by the grader's user
+    try:
+        write_submission(os.path.join(folder, 'snoop'), SNOOPER)
+        work = os.path.join(folder, 'tmp')
+        os.mkdir(work)
+        if as_user:
+            os.chown(work, as_user['user'], as_user['group'])
+        for path in (folder, os.path.join(folder, 'snoop')):
+            os.chmod(path, 0o755)
+        env = {key: value for key, value in os.environ.items() if key not in SWITCHES}
+        env.update(PYTHONPATH=REPO_DIR, TMPDIR=work, TLN_ISOLATION='process',
+                   TLN_SEED=PRIVATE_SEED, GH_TOKEN=FAKE_TOKEN, TLN_TEST_LANDLOCK_OFF='1')
+        done = subprocess.run([python, '-m', 'autograder', 'grade',
+                               os.path.join(folder, 'snoop'), '--json', '--dataset', 'none'],
+                              cwd=REPO_DIR, capture_output=True, text=True, timeout=600,
+                              env=env, **as_user)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [result] = json.loads(done.stdout)
+    assert 'read ' in result['problem'] and 'found' in result['problem'], result['problem']
+    files = int(result['problem'].split('read ')[1].split()[0])
+    assert files >= 2                       # it did read: its own environ and cmdline at least
+    assert FAKE_TOKEN not in done.stdout and PRIVATE_SEED not in done.stdout, result['problem']
+
+
+def test_a_private_seed_on_the_command_line_is_refused_outside_bubblewrap(tmp_path):
+    done = run(os.environ['PATH'], 'grade', REFERENCE, '--seed', PRIVATE_SEED, '--json',
+               '--dataset', 'none', TLN_ISOLATION='process')
+    assert done.returncode == 2 and 'TLN_SEED=N' in done.stderr, done.stderr[-2000:]
+    assert done.stdout == ''
+
+
+def test_the_seed_is_taken_out_of_the_environment(monkeypatch):
+    from autograder.sandbox import secrecy
+    monkeypatch.setenv('TLN_SEED', ' 4711 ')
+    assert secrecy.take_private_seed() == 4711 and 'TLN_SEED' not in os.environ
+    monkeypatch.setenv('TLN_SEED', 'abc')
+    with pytest.raises(ValueError, match='TLN_SEED must be a whole number'):
+        secrecy.take_private_seed()

@@ -18,7 +18,7 @@ from ..submissions.batch import Batch
 from ..submissions.discovery import discover
 from . import report
 from .options import (add_grading_options, add_kit_option, add_seed_guard, make_grader,
-                      refuse_public_seed)
+                      refuse_public_seed, refuse_seed_on_command_line, take_seed)
 
 NAME = 'grade'
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
@@ -64,13 +64,15 @@ def add_parser(verbs):
 
 def run(args):
     """Grade; KitErrors (bad arguments, grader or output folder errors) exit with 2 (cli.py)."""
+    take_seed(args)
     submissions = discover(args.submissions, exclude=[args.out] if args.out else ())
     denied = [os.path.abspath(path) for path in args.submissions]
     if args.out:
         denied.append(os.path.abspath(args.out))
     refuse_public_seed(args)
+    refuse_seed_on_command_line(args, sandbox.required_layer())
     grader = make_grader(args, denied_roots=denied)
-    layer = sandbox.isolation_layer()
+    layer = grader.isolation
     print(sandbox.isolation.describe(layer), file=sys.stderr)
     progress = args.progress if args.progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)

@@ -45,7 +45,7 @@ from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import IsolationError, SubmissionError
 from ..grading import Grader, source_problem
 from ..paths import STUDENT_FILE
-from ..sandbox import Limits, ProbePack, isolation, run_submission
+from ..sandbox import Limits, ProbePack, isolation, run_submission, secrecy
 from ..submissions import discovery
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
@@ -387,6 +387,7 @@ def private_seed_from_environment(variable='TLN_SEED'):
     """The private seed from $TLN_SEED, which is removed from the environment (the students'
     kernels inherit nbgrader's) and remembered for later loads of the config; or None."""
     global _PRIVATE_SEED
+    secrecy.make_undumpable()   # nbgrader's own /proc/PID/environ still holds it
     value = os.environ.pop(variable, '')
     if value:
         try:

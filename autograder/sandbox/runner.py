@@ -43,6 +43,7 @@ import numpy as np
 
 from . import cpus, isolation, serving, warm
 from .child import channel as wire
+from .child import landlock
 
 START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
 CHILD_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'child')
@@ -447,7 +448,7 @@ def _plan(pack, limits, denied_roots, layer, array_file):
             'seccomp_file': isolation.SECCOMP_FILE if layer == 'bwrap' else None,
             # Outside bubblewrap's mount namespace, Landlock keeps the child's writes
             # inside its work folder (child/landlock.py).
-            'landlock': layer in ('uid-drop', 'process'),
+            'landlock': layer in ('uid-drop', 'process') and not landlock.switched_off_for_test(),
             # The portable layer is what runs on Windows and macOS: a time limit only.
             'limits': None if layer == 'portable' else
             limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
