@@ -224,25 +224,27 @@ SYSTEM_PYTHON = '/usr/bin/python3'
 def uid_drop_missing():
     """Why the uid-drop layer cannot be tested here, or ''.
 
-    It needs root, the user tln-student (as the Gradescope setup.sh creates),
-    and an interpreter that user can run with numpy and a seccomp binding:
-    Debian's python3 with python3-numpy, python3-tqdm and python3-seccomp
-    (.ci/run installs them and creates the user).
+    It needs root, the users tln-student-0 and tln-student-1 (as the Gradescope
+    setup.sh and .ci/run create them: the tests grade with --jobs 2), and an
+    interpreter those users can run with numpy and a seccomp binding: Debian's
+    python3 with python3-numpy, python3-tqdm and python3-seccomp (.ci/run
+    installs them).
     """
     if os.name != 'posix' or os.geteuid() != 0:
         return 'needs root'
-    if _sandbox_user() is None or _sandbox_user()[0] != 'tln-student':
-        return 'no user tln-student'
+    users = [user[0] for user in sandbox_users()]
+    if users[:2] != ['tln-student-0', 'tln-student-1']:
+        return 'no users tln-student-0 and tln-student-1 (.ci/run creates them)'
     probe = subprocess.run([SYSTEM_PYTHON, '-c', 'import numpy, tqdm, seccomp'],
-                           capture_output=True, user='tln-student')
+                           capture_output=True, user='tln-student-0')
     if probe.returncode != 0:
-        return '%s lacks numpy, tqdm or seccomp for tln-student' % SYSTEM_PYTHON
+        return '%s lacks numpy, tqdm or seccomp for tln-student-0' % SYSTEM_PYTHON
     return ''
 
 
-def _sandbox_user():
+def sandbox_users():
     from autograder.sandbox import isolation
-    return isolation.sandbox_user()
+    return isolation.sandbox_users()
 
 
 def memory_missing(needed_mb):

@@ -177,14 +177,14 @@ raise RuntimeError('read %d files; found %s' % (files, sorted(seen)))
 
 def unprivileged_grader():
     """(python, subprocess.run options) that run a grader as a user without root's right to
-    read every process, or a reason why this machine has none: as root, the user tln-student
+    read every process, or a reason why this machine has none: as root, the user tln-student-0
     with the system's Python (helpers.uid_drop_missing); otherwise this user."""
     if os.geteuid() != 0:
         return (sys.executable, {}), ''
     missing = uid_drop_missing()
     if missing:
         return None, missing
-    entry = pwd.getpwnam('tln-student')
+    entry = pwd.getpwnam('tln-student-0')
     return (SYSTEM_PYTHON, {'user': entry.pw_uid, 'group': entry.pw_gid, 'extra_groups': []}), ''
 
 
@@ -241,3 +241,33 @@ def test_the_seed_is_taken_out_of_the_environment(monkeypatch):
     monkeypatch.setenv('TLN_SEED', 'abc')
     with pytest.raises(ValueError, match='TLN_SEED must be a whole number'):
         secrecy.take_private_seed()
+
+
+# --- uid-drop: one user per job -------------------------------------------------
+
+def test_two_jobs_never_share_a_uid_drop_user(monkeypatch):
+    """A job takes a user no running job has and waits while every user is taken."""
+    import threading
+    from autograder.sandbox import runner
+    users = [('tln-student-0', 2000, 3000), ('tln-student-1', 2001, 3000)]
+    monkeypatch.setattr(isolation, 'sandbox_users', lambda: users)
+    slots = runner.UserSlots()
+    first, second = slots.acquire(), slots.acquire()
+    assert {first[1], second[1]} == {2000, 2001} and slots.group() == 3000
+    taken = []
+    waiter = threading.Thread(target=lambda: taken.append(slots.acquire()))
+    waiter.start()
+    waiter.join(0.2)
+    assert taken == []                         # both users busy: the third job waits
+    slots.release(second)
+    waiter.join()
+    assert taken == [second]
+
+
+def test_grade_says_when_uid_drop_has_fewer_users_than_jobs(monkeypatch):
+    from autograder.sandbox import runner
+    monkeypatch.setattr(runner, 'isolation_layer', lambda: 'uid-drop')
+    monkeypatch.setattr(isolation, 'sandbox_users', lambda: [('tln-student', 2000, 3000)])
+    note = runner.concurrency_note(4)
+    assert '1 submission(s) run at once, not 4' in note and 'tln-student-0..3' in note
+    assert runner.concurrency_note(1) == ''

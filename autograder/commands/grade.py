@@ -74,6 +74,9 @@ def run(args):
     grader = make_grader(args, denied_roots=denied)
     layer = grader.isolation
     print(sandbox.isolation.describe(layer), file=sys.stderr)
+    note = sandbox.runner.concurrency_note(args.jobs)
+    if note:
+        print(note, file=sys.stderr)
     progress = args.progress if args.progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:

@@ -9,8 +9,9 @@
 |            |                             | size-capped tmpfs work folder; uid 65534 with no  |
 |            |                             | capabilities; seccomp: no fork, vfork or clone    |
 |            |                             | (no threads either), no ptrace, no affinity       |
-| `uid-drop` | root without namespaces     | a separate unprivileged user (tln-student, else   |
-|            | (Gradescope's Docker)       | nobody) owning only its own staging folder;       |
+| `uid-drop` | root without namespaces     | a separate unprivileged user per child at once    |
+|            | (Gradescope's Docker)       | (tln-student-0..N-1, else tln-student or nobody, |
+|            |                             | one child at a time) owning only its own staging;|
 |            |                             | RLIMIT_NPROC; Landlock: writes beneath its work   |
 |            |                             | folder only; seccomp: signals to itself only      |
 | `process`  | anything else on POSIX      | process group, resource limits (Linux: Landlock   |
@@ -213,19 +214,47 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=()):
     return argv, fds
 
 
-def sandbox_user():
-    """(name, uid, gid) of the unprivileged user the uid-drop layer runs as, or None."""
+def _user(name):
+    import pwd
     try:
-        import pwd
-    except ImportError:
+        entry = pwd.getpwnam(name)
+    except KeyError:
         return None
+    return name, entry.pw_uid, entry.pw_gid
+
+
+def sandbox_users():
+    """[(name, uid, gid)] the uid-drop layer runs children as, one per child at once.
+
+    tln-student-0, tln-student-1, ... (consecutive, as the Gradescope setup.sh and
+    .ci/run create them); where there are none, the single tln-student, else nobody;
+    [] without any (or without pwd). Two children never share a user (runner.USERS):
+    one user could read the other's staged file (its path is in the other's command
+    line) and, without Landlock, its /proc descriptors and working folder.
+    """
+    try:
+        import pwd  # noqa: F401 - POSIX only
+    except ImportError:
+        return []
+    numbered = []
+    while True:
+        user = _user('%s-%d' % (SANDBOX_USERS[0], len(numbered)))
+        if user is None:
+            break
+        numbered.append(user)
+    if numbered:
+        return numbered
     for name in SANDBOX_USERS:
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name, entry.pw_uid, entry.pw_gid
-    return None
+        user = _user(name)
+        if user is not None:
+            return [user]
+    return []
+
+
+def sandbox_user():
+    """(name, uid, gid) of the first user the uid-drop layer runs as, or None."""
+    users = sandbox_users()
+    return users[0] if users else None
 
 
 def _run_problem(argv, **kwargs):
