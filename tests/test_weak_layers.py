@@ -102,6 +102,23 @@ def test_nbgrader_autograde_stops_unless_both_weaker_layers_are_chosen(failing_b
     assert '0 of 0 students autograded' in chosen.stdout
 
 
+def test_plain_nbgrader_autograde_starts_no_unsandboxed_kernel(monkeypatch):
+    """The course's config (read by every nbgrader command) puts RefusedExecute in Execute's
+    place where bubblewrap cannot run: each notebook fails with the fix, no kernel starts."""
+    import_or_skip('nbgrader')
+    from nbgrader.preprocessors import Execute
+    from autograder.platforms import nbgrader_autograde
+    monkeypatch.delenv('TLN_KERNEL_SANDBOX', raising=False)
+    monkeypatch.setattr(isolation, 'available', lambda layer: layer != 'bwrap')
+    monkeypatch.setattr(isolation, 'bwrap_problem', lambda: 'bubblewrap failed: ' + BWRAP_ERROR)
+    executor = nbgrader_autograde.kernel_executor()
+    assert executor is nbgrader_autograde.RefusedExecute
+    with pytest.raises(isolation.IsolationError, match='TLN_KERNEL_SANDBOX=0'):
+        executor().preprocess(None, {})
+    monkeypatch.setenv('TLN_KERNEL_SANDBOX', '0')
+    assert nbgrader_autograde.kernel_executor() is Execute
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='bubblewrap is Linux only')
 def test_an_explicitly_chosen_weaker_layer_still_grades(failing_bwrap, tmp_path):

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from ..errors import UsageError
+from ..errors import IsolationError, UsageError
 from ..paths import ASSIGNMENT_ID
 from ..platforms import nbgrader_batch
 from ..sandbox import isolation
@@ -52,8 +52,9 @@ def refuse_weak_layers():
     """Stop (IsolationError, exit 2) before any student where bubblewrap cannot run, unless
     the weaker layers are chosen explicitly: TLN_KERNEL_SANDBOX=0 for the students' kernels,
     TLN_ISOLATION for the grader's sandbox (docs/nbgrader.md)."""
-    from ..platforms.nbgrader_autograde import kernel_executor
-    kernel_executor()
+    from ..platforms.nbgrader_autograde import kernel_refusal
+    if kernel_refusal():
+        raise IsolationError(kernel_refusal())
     isolation.refuse_weak('nbgrader autograde')
 
 

@@ -25,10 +25,10 @@ def add_grading_options(parser, default_dataset='auto'):
                         help='data for val_accuracy: auto = CIFAR-10 if present, else '
                              'Fashion-MNIST; none skips that check (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=None,
-                        help='grader seed for the hidden inputs (default: $%s, else the '
-                             'kit\'s public one); a private seed belongs in $%s, not on the '
-                             'command line, which any process of the machine can read'
-                             % (secrecy.SEED_VARIABLE, secrecy.SEED_VARIABLE))
+                        help='grader seed for the hidden inputs (default: the kit\'s public '
+                             'one); grade takes a private seed from $%s instead, as a command '
+                             'line is readable by every process of the machine'
+                             % secrecy.SEED_VARIABLE)
     parser.add_argument('--require-markers', nargs='?', type=float, const=1.0, default=None,
                         metavar='POINTS',
                         help='add a "markers" check worth POINTS (default 1) for keeping this '

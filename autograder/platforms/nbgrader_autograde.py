@@ -35,7 +35,7 @@ import os
 
 import numpy as np
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer, Unicode
 
 from .. import datasets
@@ -420,14 +420,29 @@ KERNEL_WEAKER_CHOICE = ('To run the students\' kernels unsandboxed anyway, with 
                         'TLN_KERNEL_SANDBOX=0 explicitly.')
 
 
+def kernel_refusal():
+    """Why the students' kernels may not run here (bubblewrap cannot, and TLN_KERNEL_SANDBOX=0
+    did not choose unsandboxed kernels), with the fix; '' when they may."""
+    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0' or isolation.available('bwrap'):
+        return ''
+    return isolation.refusal('nbgrader autograde (the students\' kernels)', KERNEL_WEAKER_CHOICE)
+
+
+class RefusedExecute(Execute):
+    """Stands in for Execute where no kernel may run: every notebook fails with the reason
+    and the fix, and no kernel starts (the course's config still loads for nbgrader's
+    other commands)."""
+
+    def preprocess(self, nb, resources):
+        raise IsolationError(kernel_refusal())
+
+
 def kernel_executor():
-    """SandboxedExecute (kernels in bubblewrap), or nbgrader's Execute when TLN_KERNEL_SANDBOX=0
-    chooses it explicitly; where bubblewrap cannot run, IsolationError with the fix."""
-    from nbgrader.preprocessors import Execute
+    """SandboxedExecute (kernels in bubblewrap); nbgrader's Execute when TLN_KERNEL_SANDBOX=0
+    chooses it explicitly; else RefusedExecute (kernel_refusal says why)."""
     if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0':
         return Execute
-    if not isolation.available('bwrap'):
-        raise IsolationError(isolation.refusal('nbgrader autograde (the students\' kernels)',
-                                               KERNEL_WEAKER_CHOICE))
+    if kernel_refusal():
+        return RefusedExecute
     from .nbgrader_kernel import SandboxedExecute
     return SandboxedExecute
