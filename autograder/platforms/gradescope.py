@@ -87,7 +87,7 @@ if [ "${{TLN_SYSTEM_SETUP:-1}}" = 1 ]; then
     getent group "$STUDENT_USER" >/dev/null || groupadd --system "$STUDENT_USER"
     for slot in $(seq 0 $((STUDENT_USERS - 1))); do
         if ! id -u "$STUDENT_USER-$slot" >/dev/null 2>&1; then
-            useradd --system --no-create-home --shell /usr/sbin/nologin \
+            useradd --system --no-create-home --shell /usr/sbin/nologin \\
                 --gid "$STUDENT_USER" "$STUDENT_USER-$slot"
         fi
     done
