@@ -72,7 +72,7 @@ def run(args):
     refuse_public_seed(args)
     refuse_seed_on_command_line(args, sandbox.required_layer())
     grader = make_grader(args, denied_roots=denied)
-    layer = grader.isolation
+    layer = sandbox.isolation_layer()
     print(sandbox.isolation.describe(layer), file=sys.stderr)
     note = sandbox.runner.concurrency_note(args.jobs)
     if note:
