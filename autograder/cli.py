@@ -22,6 +22,7 @@ from .commands import (classroom, classroom50, demo, grade, gradescope, nbgrader
 from .errors import KitError, UsageError
 from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
+from .sandbox import secrecy
 
 # The verbs in the order --help lists them; each module's NAME is its verb.
 VERBS = (grade, self_check, gradescope, classroom, classroom50, nbgrader, release, demo,
@@ -58,6 +59,9 @@ def main(argv=None):
     Usage errors argparse finds exit with 2 as well.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    # Student code under the weaker layers shares the process namespace: nothing of this
+    # process (its environment, memory, descriptors) may be readable there.
+    secrecy.make_undumpable()
     try:
         student = is_student_copy()
         if student:

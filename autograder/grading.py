@@ -23,7 +23,7 @@ from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
-from .sandbox import Limits, ProbePack, isolation_layer, run_submission, serving, warm
+from .sandbox import Limits, ProbePack, required_layer, run_submission, serving, warm
 from .sandbox.service import LossService, ProbeBudget, load_reference_class
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -94,13 +94,18 @@ class Grader:
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
     - reference_file: the reference module (default: the kit's solutions/neural_net.py).
+    - weaker_layers: True where only the user's own file or the kit's code runs (the
+      self-check, release, demo, the Gradescope build): the sandbox may fall back to
+      a weaker layer than bubblewrap by itself. False (grading students): bubblewrap,
+      or the layer TLN_ISOLATION names, else IsolationError (runner.required_layer).
     """
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
-                 denied_roots=(), expected_file=None, reference_file=None, require_markers=None):
+                 denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
+                 weaker_layers=False):
         self.limits = limits or Limits()
         self.seed = seed
-        self.isolation = isolation_layer()     # IsolationError is a GraderError
+        self.isolation = required_layer(weaker_layers)   # IsolationError: a GraderError
         self.expected_file = expected_file
         self.reference_file = reference_file or reference_path()
         self.dataset = None

@@ -149,11 +149,15 @@ def neighbours_class(folder, attacker, neighbour=SLOW_IMPORT):
     return folder
 
 
+# The environment a neighbour test's grader needs beside its own: the seed (4711).
+GRADE_ENV = {'TLN_SEED': '4711'}
+
+
 def grade_argv(klass, python=None):
-    """The `grade` command the neighbour tests run: --jobs 2, seed 4711, 20 s, no dataset."""
+    """The `grade` command the neighbour tests run (with GRADE_ENV): --jobs 2, 20 s, no
+    dataset."""
     return [python or sys.executable, '-m', 'autograder', 'grade', str(klass), '--json',
-            '--jobs', '2', '--dataset', 'none', '--seed', '4711', '--timeout', '20',
-            '--no-progress']
+            '--jobs', '2', '--dataset', 'none', '--timeout', '20', '--no-progress']
 
 
 def assert_unhurt(done, names=('a_neighbour', 'c_reference')):
@@ -204,7 +208,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
         return subprocess.run(
             ['sh', '-c', enter + ' && exec "$@"', 'sh'] + (argv or grade_argv(klass, python)),
             cwd=REPO_DIR, capture_output=True, text=True, timeout=300,
-            env=dict(os.environ, PYTHONPATH=REPO_DIR, **(env or {})))
+            env=dict(os.environ, PYTHONPATH=REPO_DIR, **GRADE_ENV, **(env or {})))
     finally:
         for controller, file_name in list(readings or {}):
             try:
@@ -223,25 +227,27 @@ SYSTEM_PYTHON = '/usr/bin/python3'
 def uid_drop_missing():
     """Why the uid-drop layer cannot be tested here, or ''.
 
-    It needs root, the user tln-student (as the Gradescope setup.sh creates),
-    and an interpreter that user can run with numpy and a seccomp binding:
-    Debian's python3 with python3-numpy, python3-tqdm and python3-seccomp
-    (.ci/run installs them and creates the user).
+    It needs root, the users tln-student-0 and tln-student-1 (as the Gradescope
+    setup.sh and .ci/run create them: the tests grade with --jobs 2), and an
+    interpreter those users can run with numpy and a seccomp binding: Debian's
+    python3 with python3-numpy, python3-tqdm and python3-seccomp (.ci/run
+    installs them).
     """
     if os.name != 'posix' or os.geteuid() != 0:
         return 'needs root'
-    if _sandbox_user() is None or _sandbox_user()[0] != 'tln-student':
-        return 'no user tln-student'
+    users = [user[0] for user in sandbox_users()]
+    if users[:2] != ['tln-student-0', 'tln-student-1']:
+        return 'no users tln-student-0 and tln-student-1 (.ci/run creates them)'
     probe = subprocess.run([SYSTEM_PYTHON, '-c', 'import numpy, tqdm, seccomp'],
-                           capture_output=True, user='tln-student')
+                           capture_output=True, user='tln-student-0')
     if probe.returncode != 0:
-        return '%s lacks numpy, tqdm or seccomp for tln-student' % SYSTEM_PYTHON
+        return '%s lacks numpy, tqdm or seccomp for tln-student-0' % SYSTEM_PYTHON
     return ''
 
 
-def _sandbox_user():
+def sandbox_users():
     from autograder.sandbox import isolation
-    return isolation.sandbox_user()
+    return isolation.sandbox_users()
 
 
 def memory_missing(needed_mb):

@@ -159,9 +159,9 @@ def test_fetch_and_grade_every_student_repository(tmp_path):
     naive = run_cli('classroom', 'grade', *source, '--seed', '4242', '--out', str(out),
                     '--deadline', '2026-09-02T00:00', env=env)
     assert naive.returncode == 2 and 'no time zone' in naive.stderr
-    graded = run_cli('classroom', 'grade', *source, '--seed', '4242', '--out', str(out),
+    graded = run_cli('classroom', 'grade', *source, '--out', str(out),
                      '--dataset', 'none', '--jobs', '2', '--deadline',
-                     '2026-09-02T00:00:00+00:00', env=env)
+                     '2026-09-02T00:00:00+00:00', env=dict(env, TLN_SEED='4242'))
     assert graded.returncode == 3, graded.stderr          # dave and erin cannot be fetched
     assert 'not fetched: dave' in graded.stderr and 'not fetched: erin' in graded.stderr
     assert 'committed after the deadline 2026-09-02T00:00:00Z: bob' in graded.stderr

@@ -340,6 +340,14 @@ def test_private_folder_is_unreadable_for_other_users(gradescope_root):
         assert denied.returncode != 0 and 'Permission denied' in denied.stderr, name
 
 
+def run_autograder_env(root):
+    """The environment run_autograder runs in here. As root it would choose the uid-drop
+    layer (test_weak_layers checks that choice), whose users cannot run this simulated
+    image's venv Python (it lives under the tester's home): the machine's kernel layer
+    stands in for it."""
+    return clean_env(GRADESCOPE_ROOT=root, TLN_ISOLATION='bwrap')
+
+
 def grade_in_gradescope(root, text):
     submission = os.path.join(root, 'submission')
     shutil.rmtree(submission, ignore_errors=True)
@@ -348,7 +356,7 @@ def grade_in_gradescope(root, text):
     if os.path.exists(results):
         os.remove(results)
     done = subprocess.run(['bash', os.path.join(root, 'run_autograder')], cwd=root,
-                          env=clean_env(GRADESCOPE_ROOT=root), capture_output=True, text=True,
+                          env=run_autograder_env(root), capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     with open(results, encoding='utf-8') as handle:
@@ -398,7 +406,7 @@ def test_a_missing_submission_gets_a_message(gradescope_root):
     with open(os.path.join(submission, 'notes.txt'), 'w') as handle:
         handle.write('forgot the file')
     done = subprocess.run(['bash', os.path.join(gradescope_root, 'run_autograder')],
-                          env=clean_env(GRADESCOPE_ROOT=gradescope_root), capture_output=True,
+                          env=run_autograder_env(gradescope_root), capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     with open(os.path.join(gradescope_root, 'results', 'results.json')) as handle:

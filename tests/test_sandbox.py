@@ -473,8 +473,8 @@ def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     assert results['writes']['score'] == 0 and 'Permission denied' in results['writes']['problem']
     assert "can't start new thread" in results['threads']['problem']
     assert sha(klass / 'good' / 'neural_net.py') == before
-    left = subprocess.run(['ps', '-u', 'tln-student', '-o', 'pid='], capture_output=True,
-                          text=True).stdout.split()
+    left = subprocess.run(['ps', '-u', ','.join(user[0] for user in isolation.sandbox_users()),
+                           '-o', 'pid='], capture_output=True, text=True).stdout.split()
     assert left == []
 
 

@@ -37,8 +37,9 @@ import subprocess
 
 import pytest
 
-from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, assert_unhurt, grade_argv,
-                     grade_in_cgroups, memory_missing, neighbours_class, uid_drop_missing)
+from helpers import (GRADE_ENV, REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, assert_unhurt,
+                     grade_argv, grade_in_cgroups, memory_missing, neighbours_class,
+                     uid_drop_missing)
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +56,8 @@ def victims_class(folder, attacker):
 def grade_uid_drop(klass):
     return subprocess.run(grade_argv(klass, SYSTEM_PYTHON), cwd=REPO_DIR, capture_output=True,
                           text=True, timeout=300,
-                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR))
+                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR,
+                                   **GRADE_ENV))
 
 
 def _shm_leftovers(prefix):
@@ -190,3 +192,58 @@ def test_a_student_cannot_hold_the_batchs_memory_in_unaccepted_socket_queues(tmp
     assert readings[('memory', 'memory.failcnt')] == '0', (
         'the batch hit its %d MB memory limit (peak %s bytes)'
         % (LIMIT_MB, readings[('memory', 'memory.max_usage_in_bytes')]))
+
+
+# ------------------------------- uid-drop without Landlock: one user per job ---
+
+COPIER = UNGUARD + '''import os, time
+copied, writable, fds, end = set(), set(), 0, time.time() + 15
+while time.time() < end and len(copied | writable) < 2:
+    for entry in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                words = handle.read().split(b'\\0')
+        except OSError:
+            continue
+        if not entry.isdigit() or entry == str(os.getpid()) \\
+                or not any(word.endswith(b'start_child.py') for word in words):
+            continue
+        staged = [word for word in words if word][-1].decode()
+        try:            # the neighbour's descriptors and working folder, then its file
+            fds += len(os.listdir('/proc/%s/fd' % entry))
+        except OSError:
+            pass
+        source = os.path.join(staged, 'submission', 'neural_net.py')
+        try:
+            with open(source, 'rb') as handle:
+                if handle.read():
+                    copied.add(staged)
+        except OSError:
+            pass
+        try:
+            with open(source, 'ab'):
+                writable.add(staged)
+        except OSError:
+            pass
+    time.sleep(0.01)
+raise RuntimeError('copied %d, could write %d, saw %d descriptors'
+                   % (len(copied), len(writable), fds))
+'''
+
+
+@pytest.mark.skipif(bool(uid_drop_missing()), reason=uid_drop_missing() or 'runs')
+def test_uid_drop_without_landlock_a_student_cannot_copy_or_spoil_its_neighbours(tmp_path):
+    """Landlock switched off (child/landlock.py's test switch), as on a kernel or container
+    without it: the attacker finds each neighbour's staging folder in its command line and
+    tries to read and write its neural_net.py and list its descriptors. Each job runs as a
+    user of its own (tln-student-0, -1), so it gets none of them. Before 2.2.2 every child
+    was tln-student, and the attacker copied its neighbours' files, could write them, and
+    (without Landlock) listed their descriptors."""
+    klass = victims_class(str(tmp_path / 'class'), COPIER)
+    done = subprocess.run(grade_argv(klass, SYSTEM_PYTHON), cwd=REPO_DIR, capture_output=True,
+                          text=True, timeout=300,
+                          env=dict(os.environ, TLN_ISOLATION='uid-drop', PYTHONPATH=REPO_DIR,
+                                   TLN_TEST_LANDLOCK_OFF='1', **GRADE_ENV))
+    results = assert_unhurt(done)
+    assert 'copied 0, could write 0, saw 0 descriptors' in results['b_attacker']['problem'], \
+        results['b_attacker']['problem']

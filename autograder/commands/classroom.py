@@ -1,8 +1,8 @@
 """``classroom``: fetch every student repository of a GitHub assignment, grade it.
 
     python -m autograder classroom fetch (--repos FILE | --org ORG --prefix NAME-) --into DIR
-    python -m autograder classroom grade (--repos FILE | --org ORG --prefix NAME-) --into DIR \\
-        --seed N --out GRADES [--deadline TIME] [--classroom NAME --assignment SLUG]
+    TLN_SEED=N python -m autograder classroom grade (--repos FILE | --org ORG --prefix NAME-) \\
+        --into DIR --out GRADES [--deadline TIME] [--classroom NAME --assignment SLUG]
         [--scores FILE] [--dataset NAME] [--jobs N]
 
 ``--repos`` is a file with one clone URL a line; ``--org``/``--prefix`` asks the
@@ -10,10 +10,11 @@ GitHub API (``gh api``) for the organisation's repositories whose names start wi
 the prefix. Each repository is checked out at its latest ``submit/*`` tag (Classroom
 50's tag mode) or, without one, at its default branch's HEAD. ``grade`` then grades
 the repositories that were fetched, and only those, with every check (hidden ones
-included) and your private seed; the commit's time fills the gradebook's timestamp
-column and ``--deadline`` marks late commits. With ``--classroom`` and
-``--assignment`` (Classroom 50) the grades are also written as ``scores.json``
-override entries (points x 4).
+included) and your private seed from ``TLN_SEED`` (removed from the environment
+before anything is fetched or graded; never on a command line); the commit's time
+fills the gradebook's timestamp column and ``--deadline`` marks late commits. With
+``--classroom`` and ``--assignment`` (Classroom 50) the grades are also written as
+``scores.json`` override entries (points x 4).
 """
 import argparse
 import datetime
@@ -25,8 +26,9 @@ from ..errors import ClassroomError, UsageError
 from ..paths import require_kit
 from ..platforms import classroom, classroom50
 from ..outputs.gradebook import Submitted
+from ..sandbox import isolation, secrecy
 from . import grade
-from .options import add_actions, add_grading_options, add_kit_option
+from .options import add_actions, add_grading_options, add_kit_option, take_seed
 
 NAME = 'classroom'
 EXIT_DONE = 0              # every repository fetched and graded
@@ -105,11 +107,14 @@ def _check_arguments(args):
         raise UsageError('--org needs --prefix (or --classroom and --assignment): the '
                          'assignment\'s repositories are those whose names start with it.')
     if args.action == 'grade':
+        take_seed(args)    # before git or gh start: $TLN_SEED leaves the environment
         if args.seed is None:
-            raise UsageError('classroom grade needs --seed N, your private grader seed.')
+            raise UsageError('classroom grade needs your private seed: set %s=N (a whole '
+                             'number of your own, the same for every group of a class).'
+                             % secrecy.SEED_VARIABLE)
         if args.seed == DEFAULT_SEED:
-            raise UsageError('--seed %d is the public default; grade with a private seed of '
-                             'your own.' % DEFAULT_SEED)
+            raise UsageError('seed %d is the public default; grade with a private seed of your '
+                             'own.' % DEFAULT_SEED)
         if args.scores and not args.classroom:
             raise UsageError('--scores goes with --classroom and --assignment.')
         args.deadline = parse_deadline(args.deadline) if args.deadline else ''
@@ -130,6 +135,7 @@ def run(args):
     _check_arguments(args)
     if args.action == 'grade':
         require_kit('classroom grade')   # before fetching: grading needs the kit
+        isolation.refuse_weak('classroom grade')   # and the kernel layer, or a chosen one
     fetched, failed = _fetch(args)
     if args.action == 'fetch':
         return EXIT_INCOMPLETE if failed else EXIT_DONE

@@ -63,7 +63,7 @@ def run(args):
                                               for name in ('cifar10', 'fashion_mnist')):
             print('No dataset found (CIFAR-10 or Fashion-MNIST): val_accuracy is skipped.\n')
             args.dataset = 'none'
-        with make_grader(args, denied_roots=[class_dir]) as grader:
+        with make_grader(args, denied_roots=[class_dir], weaker_layers=True) as grader:
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
             results = Batch(grader, out, args.jobs).run(discover([class_dir]),

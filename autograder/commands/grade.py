@@ -19,7 +19,7 @@ from ..submissions.batch import Batch
 from ..submissions.discovery import discover, holds_nothing
 from . import report as report_verb
 from .options import (add_grading_options, add_kit_option, add_seed_guard, make_grader,
-                      refuse_public_seed)
+                      refuse_public_seed, refuse_seed_on_command_line, take_seed)
 
 NAME = 'grade'
 EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
@@ -66,6 +66,7 @@ def add_parser(verbs):
 
 def run(args):
     """Grade; KitErrors (bad arguments, grader or output folder errors) exit with 2 (cli.py)."""
+    take_seed(args)
     output = 'json' if args.json else 'markdown' if args.markdown else 'table'
     status, _ = grade_submissions(args.submissions, args, out=args.out, jobs=args.jobs,
                                   output=output, progress=args.progress, report=args.report)
@@ -93,9 +94,13 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
     if out:
         denied.append(os.path.abspath(out))
     refuse_public_seed(grading)
+    refuse_seed_on_command_line(grading, sandbox.required_layer())
     grader = make_grader(grading, denied_roots=denied)
     layer = sandbox.isolation_layer()
     print(sandbox.isolation.describe(layer), file=sys.stderr)
+    note = sandbox.runner.concurrency_note(jobs)
+    if note:
+        print(note, file=sys.stderr)
     progress = progress if progress is not None else (
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:

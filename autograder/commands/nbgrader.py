@@ -13,17 +13,19 @@ import argparse
 import os
 import sys
 
-from ..errors import UsageError
+from ..errors import IsolationError, UsageError
 from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_ID
 from ..platforms import nbgrader_batch
+from ..sandbox import isolation
 
 NAME = 'nbgrader'
 EXIT_NOT_GRADED = 3      # some student was not autograded (each is listed with why)
 
 EPILOG = """exit status:
   0  every student was autograded
-  2  usage error (no course folder, no submitted/ folder in it)
+  2  usage error (no course folder, no submitted/ folder in it), or bubblewrap
+     cannot run here and no weaker layer was chosen explicitly (the fix is named)
   3  some student was not autograded (a link or device in the submission, nbgrader
      killed or failed, the time limit): listed with the reason; the others were graded
 """
@@ -47,6 +49,16 @@ def add_parser(verbs):
                                 '(default: %(default)s)')
 
 
+def refuse_weak_layers():
+    """Stop (IsolationError, exit 2) before any student where bubblewrap cannot run, unless
+    the weaker layers are chosen explicitly: TLN_KERNEL_SANDBOX=0 for the students' kernels,
+    TLN_ISOLATION for the grader's sandbox (docs/nbgrader.md)."""
+    from ..platforms.nbgrader_autograde import kernel_refusal
+    if kernel_refusal():
+        raise IsolationError(kernel_refusal())
+    isolation.refuse_weak('nbgrader autograde')
+
+
 def run(args):
     course = os.path.abspath(args.course)
     if not os.path.isdir(os.path.join(course, 'submitted')):
@@ -59,6 +71,7 @@ def run(args):
     if missing:
         raise UsageError('no submission of %s in %s' % (', '.join(missing),
                                                        os.path.join(course, 'submitted')))
+    refuse_weak_layers()
     failed = []
     for student in ids:
         result = nbgrader_batch.autograde_student(course, ASSIGNMENT_ID, student,

@@ -4,7 +4,7 @@ from ..datasets import DATASET_CHOICES
 from ..errors import UsageError
 from ..grading import Grader
 from ..paths import KIT_ENV, require_kit
-from ..sandbox import Limits
+from ..sandbox import Limits, secrecy
 
 
 def add_actions(verbs, name, help_text, doc):
@@ -33,7 +33,10 @@ def add_grading_options(parser, default_dataset='auto'):
                         help='data for val_accuracy: auto = CIFAR-10 if present, else '
                              'Fashion-MNIST; none skips that check (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=None,
-                        help='grader seed for the hidden inputs (default: the kit\'s)')
+                        help='grader seed for the hidden inputs (default: the kit\'s public '
+                             'one); grade takes a private seed from $%s instead, as a command '
+                             'line is readable by every process of the machine'
+                             % secrecy.SEED_VARIABLE)
     parser.add_argument('--require-markers', nargs='?', type=float, const=1.0, default=None,
                         metavar='POINTS',
                         help='add a "markers" check worth POINTS (default 1) for keeping this '
@@ -48,18 +51,52 @@ def add_seed_guard(parser):
                              'students (demos and tests); real grading takes a private --seed')
 
 
+def take_seed(args):
+    """Set args.seed from --seed or $TLN_SEED (removed from the environment here, before any
+    child starts) and args.seed_on_command_line; UsageError for a bad or a second seed.
+    Done once: a verb that calls another (classroom grade) has taken the seed already."""
+    if hasattr(args, 'seed_on_command_line'):
+        return args.seed
+    try:
+        from_environment = secrecy.take_private_seed()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    args.seed_on_command_line = args.seed is not None
+    if from_environment is not None:
+        if args.seed is not None and args.seed != from_environment:
+            raise UsageError('two seeds: --seed %d and $%s; give the private seed once, in $%s'
+                             % (args.seed, secrecy.SEED_VARIABLE, secrecy.SEED_VARIABLE))
+        args.seed = from_environment
+    return args.seed
+
+
+def refuse_seed_on_command_line(args, layer):
+    """UsageError when a private --seed would be readable by student code under layer.
+
+    Outside bubblewrap student code shares the grader's process namespace and reads any
+    process's /proc/PID/cmdline; the public seed is no secret."""
+    if layer != 'bwrap' and args.seed_on_command_line and args.seed != DEFAULT_SEED:
+        raise UsageError(
+            'a private --seed is on the grader\'s command line, which student code reads '
+            '(/proc/PID/cmdline) under the %s layer. Pass it in the environment instead: '
+            '%s=N (read and removed before any student code runs).'
+            % (layer, secrecy.SEED_VARIABLE))
+
+
 def refuse_public_seed(args):
     """Raise UsageError when grading would use the public seed without --public-seed."""
     if args.seed in (None, DEFAULT_SEED) and not args.public_seed:
         raise UsageError(
             'grading needs a private seed: the public seed %d\'s outputs ship to students '
-            '(autograder/release/expected_visible.json), who could hard-code them. Pass --seed N '
-            '(keep N private, and the same for every group of a class), or --public-seed for '
-            'a demo or a test.' % DEFAULT_SEED)
+            '(autograder/release/expected_visible.json), who could hard-code them. Set %s=N '
+            '(keep N private, and the same for every group of a class), or pass --public-seed '
+            'for a demo or a test.' % (DEFAULT_SEED, secrecy.SEED_VARIABLE))
 
 
-def make_grader(args, visible_only=False, denied_roots=()):
-    """Grader from parsed options; all checks need the kit (KitMissing says which folder)."""
+def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False):
+    """Grader from parsed options; all checks need the kit (KitMissing says which folder).
+
+    weaker_layers: the command runs only the user's own or the kit's files (Grader)."""
     if not visible_only:
         require_kit(args.verb)
     kwargs = {}
@@ -67,4 +104,5 @@ def make_grader(args, visible_only=False, denied_roots=()):
         kwargs['seed'] = args.seed
     return Grader(dataset=args.dataset, visible_only=visible_only,
                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb),
-                  denied_roots=denied_roots, require_markers=args.require_markers, **kwargs)
+                  denied_roots=denied_roots, require_markers=args.require_markers,
+                  weaker_layers=weaker_layers, **kwargs)

@@ -79,15 +79,22 @@ set -euo pipefail
 ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
 SOURCE="$ROOT/source"
 STUDENT_USER="${{TLN_STUDENT_USER:-{user}}}"
+# One user per submission graded at once (the uid-drop layer never shares one).
+STUDENT_USERS="${{TLN_STUDENT_USERS:-2}}"
 
 if [ "${{TLN_SYSTEM_SETUP:-1}}" = 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y python3 python3-venv python3-pip{apt_data}
-    # Student code runs as this user when the grader runs as root.
-    if ! id -u "$STUDENT_USER" >/dev/null 2>&1; then
-        useradd --system --no-create-home --shell /usr/sbin/nologin "$STUDENT_USER"
-    fi
+    # Student code runs as these users when the grader runs as root: $STUDENT_USER-0,
+    # -1, ..., in the group $STUDENT_USER through which they read the probe inputs.
+    getent group "$STUDENT_USER" >/dev/null || groupadd --system "$STUDENT_USER"
+    for slot in $(seq 0 $((STUDENT_USERS - 1))); do
+        if ! id -u "$STUDENT_USER-$slot" >/dev/null 2>&1; then
+            useradd --system --no-create-home --shell /usr/sbin/nologin \\
+                --gid "$STUDENT_USER" "$STUDENT_USER-$slot"
+        fi
+    done
 fi
 
 # The grader's own environment: no system site-packages, the kit from this bundle.
@@ -120,6 +127,13 @@ if [ "$(id -u)" = 0 ]; then
     chmod 700 "$ROOT/results"   # student code (another user) cannot write the results
 fi
 cd "$ROOT/source" || exit 1
+# Gradescope's containers forbid user namespaces, so bubblewrap cannot run there: as
+# root, student code runs as the unprivileged users setup.sh made (the uid-drop layer),
+# chosen here explicitly, since the grader refuses any layer weaker than bubblewrap
+# that nobody chose. An image where bubblewrap runs can set TLN_ISOLATION=bwrap.
+if [ -z "${TLN_ISOLATION:-}" ] && [ "$(id -u)" = 0 ]; then
+    export TLN_ISOLATION=uid-drop
+fi
 exec "$ROOT/venv/bin/python" -m autograder gradescope run \\
     --submission "$ROOT/submission" --results "$ROOT/results/results.json"
 """
@@ -156,7 +170,7 @@ def fit_fingerprint(fit):
 
 def private_files(seed, dataset, limits=None):
     """(grader.json text, expected.json text) for a seed: runs the reference once."""
-    grader = Grader(dataset=dataset, seed=seed, limits=limits)
+    grader = Grader(dataset=dataset, seed=seed, limits=limits, weaker_layers=True)
     with grader:
         with open(grader.reference_file, 'rb') as handle:
             outputs = stored_outputs.encode(seed, grader.reference, handle.read())

@@ -48,8 +48,11 @@ def _grader():
     if _GRADER is None:
         timeout = float(os.environ.get('TLN_CHECK_TIMEOUT', '30'))
         markers = os.environ.get('TLN_REQUIRE_MARKERS')
+        # This runs in the notebook's own kernel (nbgrader validate), beside the code
+        # it grades: a weaker sandbox layer than bubblewrap gives away nothing more.
         _GRADER = Grader(dataset='none', limits=Limits(timeout=timeout),
-                         require_markers=float(markers) if markers else None)
+                         require_markers=float(markers) if markers else None,
+                         weaker_layers=True)
         atexit.register(_GRADER.close)   # removes its probe folder when the kernel exits
     return _GRADER
 

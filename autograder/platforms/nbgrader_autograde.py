@@ -32,21 +32,21 @@ import atexit
 import json
 import math
 import os
-import warnings
 
 import numpy as np
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer, Unicode
 
 from .. import datasets
 from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
 from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
+from ..errors import IsolationError
 from ..grading import Grader, source_problem
 from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
-from ..sandbox import Limits, ProbePack, isolation, run_submission
+from ..sandbox import Limits, ProbePack, isolation, run_submission, secrecy
 from ..submissions import discovery
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
@@ -386,6 +386,7 @@ def private_seed_from_environment(variable='TLN_SEED'):
     """The private seed from $TLN_SEED, which is removed from the environment (the students'
     kernels inherit nbgrader's) and remembered for later loads of the config; or None."""
     global _PRIVATE_SEED
+    secrecy.make_undumpable()   # nbgrader's own /proc/PID/environ still holds it
     value = os.environ.pop(variable, '')
     if value:
         try:
@@ -413,22 +414,34 @@ def autograde_preprocessors():
             + default[position + 1:])
 
 
-def kernel_executor():
-    """SandboxedExecute (kernels in bubblewrap) where bubblewrap runs, else nbgrader's Execute.
+KERNEL_WEAKER_CHOICE = ('To run the students\' kernels unsandboxed anyway, with every right '
+                        'of the user who runs nbgrader (docs/nbgrader.md), set '
+                        'TLN_KERNEL_SANDBOX=0 explicitly.')
 
-    TLN_KERNEL_SANDBOX=0 chooses nbgrader's Execute; with TLN_KERNEL_SANDBOX=1 a machine
-    without bubblewrap is an error rather than a warning.
-    """
-    from nbgrader.preprocessors import Execute
-    wanted = os.environ.get('TLN_KERNEL_SANDBOX', '')
-    if wanted == '0':
+
+def kernel_refusal():
+    """Why the students' kernels may not run here (bubblewrap cannot, and TLN_KERNEL_SANDBOX=0
+    did not choose unsandboxed kernels), with the fix; '' when they may."""
+    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0' or isolation.available('bwrap'):
+        return ''
+    return isolation.refusal('nbgrader autograde (the students\' kernels)', KERNEL_WEAKER_CHOICE)
+
+
+class RefusedExecute(Execute):
+    """Stands in for Execute where no kernel may run: every notebook fails with the reason
+    and the fix, and no kernel starts (the course's config still loads for nbgrader's
+    other commands)."""
+
+    def preprocess(self, nb, resources):
+        raise IsolationError(kernel_refusal())
+
+
+def kernel_executor():
+    """SandboxedExecute (kernels in bubblewrap); nbgrader's Execute when TLN_KERNEL_SANDBOX=0
+    chooses it explicitly; else RefusedExecute (kernel_refusal says why)."""
+    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0':
         return Execute
-    if isolation.available('bwrap'):
-        from .nbgrader_kernel import SandboxedExecute
-        return SandboxedExecute
-    if wanted == '1':
-        raise RuntimeError('TLN_KERNEL_SANDBOX=1 but bubblewrap cannot run here; install it '
-                           '(apt-get install bubblewrap) or allow unprivileged user namespaces')
-    warnings.warn('bubblewrap cannot run here: nbgrader\'s kernels run unsandboxed, with the '
-                  'rights of the grading user (docs/nbgrader.md)')
-    return Execute
+    if kernel_refusal():
+        return RefusedExecute
+    from .nbgrader_kernel import SandboxedExecute
+    return SandboxedExecute

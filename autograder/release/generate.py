@@ -90,7 +90,7 @@ def _notebook_text(notebook):
 def expected_outputs_text():
     """Stored reference outputs of the visible checks (see stored_outputs.py)."""
     from ..grading import Grader
-    with Grader(dataset='none', visible_only=True) as grader:
+    with Grader(dataset='none', visible_only=True, weaker_layers=True) as grader:
         with open(grader.reference_file, 'rb') as handle:
             return stored_outputs.encode(grader.seed, grader.reference, handle.read())
 

@@ -9,7 +9,7 @@
 """
 from . import isolation
 from .runner import (Aborted, ChildRun, Limits, ProbePack, abort_all, isolation_layer,
-                     reset_abort, run_submission)
+                     required_layer, reset_abort, run_submission)
 
 __all__ = ['isolation', 'Aborted', 'ChildRun', 'Limits', 'ProbePack', 'abort_all', 'isolation_layer',
-           'reset_abort', 'run_submission']
+           'required_layer', 'reset_abort', 'run_submission']

