@@ -136,6 +136,9 @@ EXPECTED = {
     'biases_not_updated': (lose('train', 'sgd'), {'sgd': 'never changes'}),
     # np.random.permutation(N)[:B]: at most N samples, other draws
     'permutation_sampling': (lose('train', 'sgd'), {}),
+    # a real student's file: the backward pass's one-hot has len(set(y)) columns (the classes
+    # present in the batch, not C); right whenever the labels hold every class
+    'onehot_classes_from_labels': (lose('grads'), {'grads': 'len(set(y)) is'}),
 }
 
 

@@ -15,7 +15,7 @@ import pytest
 from autograder import checks
 from autograder.checks import diagnoses, judges
 from autograder.checks import Evidence, StudentError
-from autograder.checks.probe_inputs import OWN_LOSS, build_probes
+from autograder.checks.probe_inputs import CLASS_PROBES, OWN_LOSS, build_probes
 from helpers import REFERENCE, load_module
 
 PARAMS = ('W1', 'b1', 'W2', 'b2')
@@ -427,6 +427,73 @@ def test_judge_grads_shape_alone(case):
             case.results[probe_id].setdefault('problems', {})[name] = (
                 "grads['%s'] has shape (1, %d), expected (%d,)" % (name[1:], n, n))
     assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('grad_shape',), ('keepdims',))
+
+
+def classes_from_labels_outputs(case, probe_id):
+    """A real student's backward pass: a one-hot of len(set(y)) columns (None: it raises)."""
+    arrays = case.inputs(probe_id)
+    y = arrays['y'].astype(np.int64)
+    loss, grads = student_loss(arrays, case.args(probe_id)['reg'])
+    hidden, scores = student_scores(arrays)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    onehot = np.zeros((y.size, len(set(y.tolist()))))
+    try:
+        onehot[np.arange(y.size), y] = 1
+        dscores = (probs - onehot) / y.size
+    except (IndexError, ValueError):
+        return None
+    dhidden = dscores.dot(arrays['W2'].T) * (hidden > 0)
+    grads = {'W2': hidden.T.dot(dscores), 'b2': dscores.sum(axis=0),
+             'W1': arrays['X'].T.dot(dhidden), 'b1': dhidden.sum(axis=0)}
+    outputs = {'loss': np.array([loss])}
+    outputs.update({'d' + name: grads[name] for name in PARAMS})
+    return outputs
+
+
+def test_class_probes_miss_classes_under_every_seed():
+    """Whatever the seed draws, the three probes' labels fall short of the classes alike."""
+    for seed in range(100):
+        by_id = {probe['id']: probe for probe in build_probes(seed)}
+        C = by_id['loss_hidden_noreg']['arrays']['W2'].shape[1]
+        labels = {pid: by_id[pid]['arrays']['y'] for pid in CLASS_PROBES}
+        assert sorted(set(labels['loss_missing_class'].tolist())) == list(range(C - 1))
+        assert labels['loss_one_sample'].tolist() == [0.0]
+        assert set(labels['loss_top_class'].tolist()) == {C - 1.0}
+        assert all(by_id[pid]['args']['reg'] == 0 for pid in CLASS_PROBES)
+
+
+def test_judge_grads_class_count_taken_from_the_labels(case):
+    """The one-hot of len(set(y)) columns: right while the labels hold every class."""
+    for probe_id in CLASS_PROBES:
+        outputs = classes_from_labels_outputs(case, probe_id)
+        if outputs is None:
+            case.fail(probe_id, 'IndexError: index 2 is out of bounds')
+        else:
+            case.set(probe_id, **outputs)
+    assert case.results['loss_missing_class']['ok'] is False     # (N, C-1) one-hot
+    assert case.results['loss_one_sample']['ok'] is True         # (1, 1) broadcasts
+    evidence = case.evidence()
+    C = case.inputs('loss_missing_class')['W2'].shape[1]
+    assert_verdict(judges.judge_grads(evidence), 0.0, ('classes_from_labels',),
+                   ('loss(X, y) failed', 'labels hold %d of the %d classes' % (C - 1, C),
+                    'len(set(y)) is %d here' % (C - 1)))
+    # The loss itself is right wherever it returned: nothing lost at loss.
+    assert_verdict(judges.judge_loss(evidence), 1.0)
+    case.results['loss_missing_class'] = dict(case.world.reference['loss_missing_class'])
+    assert_verdict(judges.judge_grads(case.evidence()), 0.0, ('classes_from_labels',),
+                   ('the gradients are wrong on a single sample', 'len(set(y)) is 1 here'))
+
+
+def test_judge_loss_class_count_taken_from_the_labels(case):
+    """A data loss wrong only on labels that miss classes costs the data-loss half."""
+    loss = case.outputs('loss_top_class')['loss']
+    case.set('loss_top_class', loss=loss * 1.5)
+    C = case.inputs('loss_top_class')['W2'].shape[1]
+    assert_verdict(judges.judge_loss(case.evidence()), 0.5, ('classes_from_labels',),
+                   ('labels that are all %d, the highest class' % (C - 1),
+                    'len(set(y)) is 1 here'))
+    assert_verdict(judges.judge_grads(case.evidence()), 1.0)
 
 
 # -------------------------------------------------------------- stability ---

@@ -18,6 +18,7 @@ LABELS = {
     'biases_regularised': 'biases included in the L2 penalty',
     'reg_wrong': 'regularisation term wrong',
     'float32': 'computed in float32 instead of float64',
+    'classes_from_labels': 'number of classes taken from the labels instead of from W2',
     # numerical stability
     'softmax_overflow': 'softmax not shifted: exp overflows for large scores',
     'softmax_log_underflow': 'log of normalised probabilities underflows at extreme scores',

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..sandbox.child.probes import PARAM_NAMES
 from .evidence import StudentError, Verdict
-from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
+from .probe_inputs import CLASS_PROBES, NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
 from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
                          INIT_TOLERANCE, TOY_FINAL_LOSS_BAR, VALUE_TOLERANCE, close, finite,
                          fmt_error, relative_error)
@@ -178,6 +178,12 @@ def judge_loss(evidence):
                 notes.append('the loss is right without regularisation but wrong with reg>0: '
                              + hint)
                 found.append(diagnosis)
+    if data_ok:
+        class_note = _class_loss_note(evidence)
+        if class_note:
+            notes.append(class_note)
+            found.append('classes_from_labels')
+            return Verdict(0.5 if reg_ok else 0.0, sentence('; '.join(notes)), _unique(found))
     if not (data_ok and reg_ok):
         dtype_note = _dtype_note(evidence, ('loss_toy_noreg', 'loss_hidden_noreg'), ('loss',))
         if dtype_note:
@@ -191,6 +197,39 @@ def judge_loss(evidence):
     return Verdict(0.0, sentence('; '.join(notes)), _unique(found))
 
 
+def class_labels_text(evidence, probe_id):
+    """How the labels of a CLASS_PROBES probe fall short of the classes, from the labels."""
+    y = evidence.inputs(probe_id)['y']
+    C = evidence.inputs(probe_id)['W2'].shape[1]
+    present = len(set(y.tolist()))
+    if y.size == 1:
+        what = 'a single sample (its labels hold 1 of the %d classes)' % C
+    elif present == 1:
+        what = ('labels that are all %d, the highest class (they hold 1 of the %d classes)'
+                % (int(y[0]), C))
+    else:
+        what = 'a minibatch whose labels hold %d of the %d classes' % (present, C)
+    return ('on %s: take the number of classes from the parameters (W2.shape[1] is %d), never '
+            'from the labels (len(set(y)) is %d here)' % (what, C, present))
+
+
+def _class_loss_note(evidence):
+    """Why the data loss fails on labels that miss classes (right elsewhere), or ''.
+
+    A probe whose loss() raised is not charged here: its failure costs the
+    grads check (where a class count from the labels usually sits: the
+    one-hot of the backward pass), which names it.
+    """
+    for probe_id in CLASS_PROBES:
+        got = evidence.student_or_none(probe_id)
+        if got is None:
+            continue
+        want = evidence.reference(probe_id)['loss'][0]
+        if not close(got['loss'][0], want, VALUE_TOLERANCE):
+            return 'the data loss is wrong %s' % class_labels_text(evidence, probe_id)
+    return ''
+
+
 GRAD_HINTS = {
     'W2': 'dW2 = hidden_activations.T @ dscores, plus 2 * reg * W2',
     'b2': 'db2 is dscores summed over the samples (axis 0)',
@@ -201,8 +240,29 @@ GRAD_HINTS = {
 LOSS_PROBES = ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
 
 
+def _class_grad_issue(evidence, name):
+    """None if name's gradient matches on every CLASS_PROBES probe, else (hint, diagnosis id)."""
+    for probe_id in CLASS_PROBES:
+        outputs = evidence.student_or_none(probe_id)
+        if outputs is None:
+            return 'loss(X, y) failed %s' % class_labels_text(evidence, probe_id), \
+                'classes_from_labels'
+        got = outputs.get('d' + name)
+        if got is None or not close(got, evidence.reference(probe_id)['d' + name],
+                                    GRAD_TOLERANCE):
+            return 'the gradients are wrong %s' % class_labels_text(evidence, probe_id), \
+                'classes_from_labels'
+    return None
+
+
 def _grad_issue(evidence, name):
     """None if every loss probe's gradient for name matches, else (hint, diagnosis id)."""
+    issue = _standard_grad_issue(evidence, name)
+    return issue if issue else _class_grad_issue(evidence, name)
+
+
+def _standard_grad_issue(evidence, name):
+    """None if name's gradient matches on every probe of LOSS_PROBES, else (hint, id)."""
     for probe_id in LOSS_PROBES:
         outputs = evidence.student(probe_id)
         if 'd' + name not in outputs:
@@ -255,7 +315,7 @@ def judge_grads(evidence):
     if not wrong:
         return Verdict(1.0, 'All four gradients match the reference (relative error < %g).'
                        % GRAD_TOLERANCE)
-    lines = [issues[name][0] for name in wrong]
+    lines = list(dict.fromkeys(issues[name][0] for name in wrong))
     found = [issues[name][1] for name in wrong]
     if 'W1' in wrong and 'W2' in right and issues['W1'][1] == 'grad_wrong':
         lines.insert(0, 'dW1 is wrong but dW2 is right: check the ReLU mask in the backward pass')

@@ -94,6 +94,30 @@ def _varied_problem(rng, N, D, H, C):
             return problem
 
 
+# Loss probes whose labels do not cover every class (hidden sizes, reg=0): a
+# class count taken from the labels (len(set(y)), y.max() + 1) instead of
+# from W2 is wrong on each of them, whatever the seed draws.
+CLASS_PROBES = ('loss_missing_class', 'loss_one_sample', 'loss_top_class')
+
+
+def _class_problems(rng, N, D, H, C):
+    """{probe id: problem} for CLASS_PROBES, labels fixed by construction.
+
+    - loss_missing_class: every class but the highest, each at least once;
+    - loss_one_sample: one sample of class 0 (a (1, 1) one-hot broadcasts
+      silently: wrong values rather than an error);
+    - loss_top_class: every label is the highest class, C - 1.
+    """
+    rows = max(N, 2 * C)
+    missing = _problem(rng, rows, D, H, C)
+    missing['y'] = rng.permutation(np.arange(rows) % (C - 1)).astype(np.float64)
+    single = _problem(rng, 1, D, H, C)
+    single['y'] = np.zeros(1)
+    top = _problem(rng, N, D, H, C)
+    top['y'] = np.full(N, C - 1, dtype=np.float64)
+    return dict(zip(CLASS_PROBES, (missing, single, top)))
+
+
 def build_probes(seed=DEFAULT_SEED, fit=None):
     """All probes of a grade, in the order the child runs them.
 
@@ -170,6 +194,12 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
         {'id': 'train_toy' + OWN_LOSS, 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
          'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},
     ]
+    # Drawn after every other input, so adding them left the other probes as they were.
+    class_probes = [{'id': probe_id, 'kind': 'loss', 'args': {'reg': 0.0},
+                     'arrays': params_and(problem, 'X', 'y')}
+                    for probe_id, problem in _class_problems(rng, N, D, H, C).items()]
+    after = [p['id'] for p in probes].index('loss_extreme') + 1
+    probes[after:after] = class_probes
     # Reference-only variants: run on the reference solution so feedback can
     # recognise a student's result as a known mistake.
     for probe in [p for p in probes if p['kind'] == 'train' and p.get('served')]:
