@@ -43,7 +43,7 @@ def train_run(nn, probe, frozen=None, **changes):
     changes override the probe's hyper-parameters (e.g. learning_rate=-0.1
     for a run that climbs the gradient); frozen names a parameter the update
     leaves alone (its gradient is replaced by zeros). Returns (outputs, losses
-    returned by loss() at each training step, X of the first training step).
+    returned by loss() at each training step, the (X, y) of every training step).
     """
     args = dict(probe['args'], **changes)
     arrays = {name: np.array(value) for name, value in probe['arrays'].items()}
@@ -55,7 +55,7 @@ def train_run(nn, probe, frozen=None, **changes):
     def loss(X, y=None, reg=0.0):
         result = own_loss(X, y=y, reg=reg)
         if y is not None:
-            steps.append((X.copy(), float(result[0])))
+            steps.append(((X.copy(), np.array(y)), float(result[0])))
             if frozen:
                 result[1][frozen] = np.zeros_like(result[1][frozen])
         return result
@@ -69,7 +69,7 @@ def train_run(nn, probe, frozen=None, **changes):
     outputs = {key: np.asarray(stats[key], dtype=np.float64).reshape(-1) for key in TRAIN_KEYS}
     outputs.update({'final_' + name: net.params[name].copy() for name in PARAMS})
     outputs['unchanged'] = _unchanged(pristine, arrays)
-    return outputs, [value for _, value in steps], steps[0][0]
+    return outputs, [value for _, value in steps], [batch for batch, _ in steps]
 
 
 def reference_outputs(nn, probe):
@@ -112,12 +112,20 @@ def world(nn):
     by_id = {probe['id']: probe for probe in probes}
     reference = {probe['id']: {'ok': True, 'outputs': reference_outputs(nn, probe)}
                  for probe in probes}
-    served, first = {}, {}
+    served, batches = {}, {}
     for probe in probes:
         if probe.get('served') and probe['kind'] == 'train':
-            _, served[probe['id']], first[probe['id']] = train_run(nn, probe)
+            _, served[probe['id']], batches[probe['id']] = train_run(nn, probe)
     return SimpleNamespace(nn=nn, probes=probes, by_id=by_id, reference=reference,
-                           served=served, first=first)
+                           served=served, batches=batches)
+
+
+def reference_loss(nn):
+    """The loss service's reference_loss, in-process."""
+    def loss(params, X, y, reg):
+        value, grads = _net(nn, params).loss(np.array(X), y=np.array(y), reg=reg)
+        return float(value), grads
+    return loss
 
 
 class Case:
@@ -135,7 +143,9 @@ class Case:
                         if not world.by_id[pid].get('reference_only')}
         self.service = SimpleNamespace(
             served_losses={pid: list(values) for pid, values in world.served.items()},
-            first_batches={pid: batch.copy() for pid, batch in world.first.items()})
+            first_batches={pid: batches[0][0].copy() for pid, batches in world.batches.items()},
+            minibatches={pid: list(batches) for pid, batches in world.batches.items()},
+            reference_loss=reference_loss(world.nn))
 
     def inputs(self, probe_id):
         return self.world.by_id[probe_id]['arrays']
@@ -157,11 +167,12 @@ class Case:
 
     def train_as(self, probe_id, frozen=None, **changes):
         """The student's run of a training probe is the reference's with other settings."""
-        outputs, losses, batch = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
-                                           **changes)
+        outputs, losses, batches = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
+                                             **changes)
         self.results[probe_id] = {'ok': True, 'outputs': outputs}
         self.service.served_losses[probe_id] = losses
-        self.service.first_batches[probe_id] = batch
+        self.service.first_batches[probe_id] = batches[0][0]
+        self.service.minibatches[probe_id] = batches
 
     def evidence(self, extra=None, missing_reason='', service=True):
         return Evidence(self.results, self.world.reference, self.world.probes, extra,
@@ -523,7 +534,7 @@ def test_judge_stability_overflow_in_the_gradients_only(case):
 
 def test_judge_train_right(case):
     assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
-                   ('follows the reference exactly',))
+                   ('follows params -= learning_rate * grads', 'follows the reference exactly'))
 
 
 def test_judge_train_self_check_and_own_loss_notes(case):
@@ -534,51 +545,77 @@ def test_judge_train_self_check_and_own_loss_notes(case):
                    ('with your own loss() this run fails',))
 
 
-def test_judge_train_history_length(case):
+def test_judge_train_self_check_judges_the_toy_run(case):
+    """Without a loss service (the self-check) the toy run is compared with the stored one."""
     history = case.outputs('train_toy')['loss_history']
     case.set('train_toy', loss_history=history[::10])
-    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_length',),
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.0, ('history_length',),
                    ('loss_history has 10 entries, expected 100',))
+    case.train_as('train_toy', learning_rate_decay=1.0)
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('no_lr_decay',),
+                   ('learning rate never decays',))
+    case.train_as('train_toy', seed=1)
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('train_wrong',),
+                   ('np.random.choice(num_train, batch_size)',))
 
 
-def test_judge_train_hidden_twin_differs(case):
-    """The toy numbers right, training on other data wrong (stored toy numbers)."""
+@pytest.mark.parametrize('changes', [{'seed': 1}, {'learning_rate_decay': 1.0}])
+def test_judge_train_leaves_sampling_and_decay_to_sgd(case, changes):
+    """Other minibatches or no decay in the toy run: information at train, points at sgd."""
+    case.train_as('train_toy', **changes)
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (), ('toy run ends at loss',))
+
+
+def test_judge_train_replays_the_update_on_the_students_own_minibatches(case):
+    """Other minibatches (another stream) still follow params -= learning_rate * grads."""
+    case.train_as('train_hidden', seed=case.args('train_hidden')['seed'] + 1)
+    assert case.service.first_batches['train_hidden'].tolist() != \
+        case.world.batches['train_hidden'][0][0].tolist()
+    assert_verdict(judges.judge_train(case.evidence()), 1.0)
+
+
+def test_judge_train_parameters_that_do_not_follow_the_update(case):
+    """Trained parameters that the replayed update does not give (e.g. a fit after the loop)."""
     case.set('train_hidden', final_W1=case.outputs('train_hidden')['final_W1'] + 0.5)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',),
-                   ('final_W1 differ',))
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('the grader replayed that update',))
     case.fail('train_hidden', 'IndexError: index 5 is out of bounds')
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',), ('it failed',))
+    with pytest.raises(StudentError):
+        judges.judge_train(case.evidence())
+
+
+def test_judge_train_calls_and_minibatch_sizes(case):
+    batches = case.service.minibatches['train_hidden']
+    case.service.minibatches['train_hidden'] = batches[:-1]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('called 29 times in 30 iterations',))
+    case.service.minibatches['train_hidden'] = [(X[:-1], y[:-1]) for X, y in batches]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('expected batch_size=5',))
+    case.service.minibatches['train_hidden'] = [(2 * X, y) for X, y in batches]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('not rows of X with their labels',))
 
 
 def test_judge_train_history_not_served_loss(case):
-    case.set('train_toy', loss_history=case.outputs('train_toy')['loss_history'] + 0.01)
+    case.set('train_hidden', loss_history=case.outputs('train_hidden')['loss_history'] + 0.01)
     assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_not_served_loss',),
                    ('self.loss(X_batch, y=y_batch, reg=reg)',))
 
 
-def test_judge_train_no_lr_decay(case):
-    case.train_as('train_toy', learning_rate_decay=1.0)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('no_lr_decay',),
-                   ('learning rate never decays',))
-
-
-def test_judge_train_sampling(case):
-    """Another stream of minibatches (a different seed): the first batch tells."""
-    case.train_as('train_toy', seed=1)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('sampling',),
-                   ('np.random.choice(num_train, batch_size)',))
-
-
 def test_judge_train_uphill(case):
-    case.train_as('train_toy', learning_rate=-0.1)
+    case.train_as('train_hidden', learning_rate=-0.1)
     assert_verdict(judges.judge_train(case.evidence()), 0.0, ('update_uphill',),
                    ('params -= learning_rate * grads',))
 
 
 def test_judge_train_parameter_not_updated(case):
-    case.train_as('train_toy', frozen='b2')
+    case.train_as('train_hidden', frozen='b2')
     assert_verdict(judges.judge_train(case.evidence()), 0.5, ('param_not_updated',),
                    ('b2 never changes',))
+    case.set('train_hidden', final_W1=case.outputs('train_hidden')['final_W1'] + 0.5)
+    assert_verdict(judges.judge_train(case.evidence()), 0.0,
+                   ('param_not_updated', 'sgd_not_followed'), ('b2 never changes',))
 
 
 # -------------------------------------------------------------------- sgd ---

@@ -42,7 +42,7 @@ CATALOG = (
           + CLASS_PROBES, judge_grads),
     Check('stability', 1, False, 'finite, correct loss for large scores',
           ('loss_large', 'loss_extreme'), judge_stability),
-    Check('train', 2, True, 'toy training loss history (with the reference loss)',
+    Check('train', 2, True, 'the SGD update on hidden data (with the reference loss)',
           ('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge_train),
     Check('sgd', 2, False, 'sampling with replacement, epochs, learning-rate decay',
           ('train_small_set', 'train_epochs'), judge_sgd),

@@ -39,6 +39,8 @@ LABELS = {
     'history_length': 'loss or accuracy history of the wrong length',
     'history_not_served_loss': 'loss_history does not record the losses that loss() returned',
     'sampling': 'minibatches not sampled with replacement as specified',
+    'sgd_not_followed': 'train does not update by params -= learning_rate * grads of one '
+                        'loss() call per iteration on batch_size samples',
     'train_wrong': 'training run differs from the reference',
     # init, predict, inputs
     'init_not_scaled': 'initial weights not multiplied by std',

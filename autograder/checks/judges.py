@@ -359,9 +359,13 @@ def _history_note(got, want, label):
 
 
 def _own_loss_note(evidence, probe_id):
-    """Information on the student's run with their own loss, when it differs."""
+    """Information on the student's run with their own loss, when it differs from the
+    same run with the reference loss (the student's own, else the reference's)."""
     own = evidence.student_or_none(probe_id + OWN_LOSS)
     want = evidence.reference(probe_id)['loss_history']
+    served_run = evidence.student_or_none(probe_id)
+    if served_run is not None and evidence.served_losses(probe_id) is not None:
+        want = served_run['loss_history']
     if evidence.served_losses(probe_id) is None:
         return (' (Self-check: training ran with your own loss(), so a loss or gradient '
                 'mistake shows here too; when you are graded, train runs with the reference '
@@ -372,11 +376,129 @@ def _own_loss_note(evidence, probe_id):
     if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
         return ''
     return (' For information (no points lost here): with your own loss() this run ends at '
-            'loss %.4g instead of %.4f; fix the loss or grads checks first.'
-            % (history[-1] if history.size else float('nan'), want[-1]))
+            'loss %.4g instead of %.4g; fix the loss or grads checks first.'
+            % (history[-1] if history.size else float('nan'),
+               want[-1] if want.size else float('nan')))
 
 
 def judge_train(evidence):
+    """The update rule, replayed on the student's own minibatches (graded), or the toy
+    run against the reference's history (self-check: no loss service)."""
+    if evidence.served_losses('train_toy') is None:
+        return _judge_toy_train(evidence)
+    got = evidence.student('train_hidden')
+    stuck = stuck_parameters(evidence, 'train_hidden', got)
+    issue = sgd_issue(evidence, 'train_hidden', got, stuck)
+    toy = _toy_note(evidence)
+    if issue is None and not stuck:
+        return Verdict(1.0, 'Training follows params -= learning_rate * grads on its own '
+                       'minibatches, one loss() call per iteration, and loss_history holds the '
+                       'losses loss() returned.%s' % toy)
+    hints, found = [], []
+    if stuck:
+        hints.append('%s never change%s: update every parameter in self.params'
+                     % (', '.join(stuck), '' if len(stuck) > 1 else 's'))
+        found.append('param_not_updated')
+    if issue is not None:
+        hints.append(issue[0])
+        found.append(issue[1])
+    # Every parameter it does update follows the rule: half the points.
+    fraction = 0.5 if issue is None and len(stuck) < len(PARAM_NAMES) else 0.0
+    return Verdict(fraction, 'Training on hidden data: %s.%s' % ('; '.join(hints), toy),
+                   _unique(found))
+
+
+def _toy_note(evidence):
+    """Information on the notebook's toy run (no points: sampling, epochs and decay are sgd's)."""
+    want = evidence.reference('train_toy')['loss_history']
+    info = _own_loss_note(evidence, 'train_toy')
+    try:
+        history = evidence.student('train_toy')['loss_history']
+    except StudentError:
+        return (' For information: the notebook\'s toy run (5 samples, batch_size 200) '
+                'failed; sampling, epochs and decay are graded by the sgd check.')
+    if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
+        return ' Toy training follows the reference exactly; final loss %.4f.%s' % (
+            history[-1], info)
+    return (' For information: the notebook\'s toy run ends at loss %.4g instead of %.4f; '
+            'sampling, epochs and decay are graded by the sgd check.%s'
+            % (history[-1] if history.size else float('nan'), want[-1], info))
+
+
+def stuck_parameters(evidence, probe_id, got):
+    """Names of the parameters a training run left at their initial values."""
+    start = evidence.inputs(probe_id)
+    return [name for name in PARAM_NAMES if np.array_equal(got['final_' + name], start[name])]
+
+
+def sgd_issue(evidence, probe_id, got, frozen=()):
+    """None when probe_id's run is SGD on its own minibatches, else (hint, diagnosis id).
+
+    SGD here: loss() called once per iteration on batch_size rows of X with
+    their labels, loss_history holding the losses it returned, and every
+    parameter (but those in frozen) updated by params -= learning_rate *
+    grads, which the grader replays with the reference loss on the same
+    minibatches (the probe has no decay: learning_rate stays constant).
+    """
+    args, arrays = evidence.args(probe_id), evidence.inputs(probe_id)
+    batches, served = evidence.minibatches(probe_id), evidence.served_losses(probe_id)
+    steps, size = args['num_iters'], args['batch_size']
+    if len(batches) != steps:
+        return ('loss(X_batch, y=y_batch, reg=reg) was called %d times in %d iterations: call '
+                'it once per iteration and update the parameters with its gradients'
+                % (len(batches), steps), 'sgd_not_followed')
+    sizes = sorted({X.shape[0] for X, _ in batches})
+    if sizes != [size]:
+        return ('the minibatches have %s rows, expected batch_size=%d'
+                % (', '.join(map(str, sizes)), size), 'sgd_not_followed')
+    if not _rows_with_labels(arrays, batches):
+        return ('the minibatches are not rows of X with their labels from y',
+                'sgd_not_followed')
+    history = got['loss_history']
+    if history.size != len(served) or not np.array_equal(np.asarray(served), history):
+        return ('loss_history does not hold the values that self.loss(X_batch, y=y_batch, '
+                'reg=reg) returned at each iteration: call it once per iteration and append '
+                'its loss', 'history_not_served_loss')
+    for sign in (1.0, -1.0):
+        if _replays(evidence, probe_id, got, sign * args['learning_rate'], frozen):
+            if sign > 0:
+                return None
+            return ('the update goes up the gradient: params -= learning_rate * grads, not +=',
+                    'update_uphill')
+    return ('the parameters do not follow params -= learning_rate * grads with the gradients '
+            'loss() returned (the grader replayed that update on your minibatches)',
+            'sgd_not_followed')
+
+
+def _rows_with_labels(arrays, batches):
+    """True when every minibatch row is a row of X, paired with its label from y."""
+    labels = {}
+    for row, label in zip(arrays['X'], arrays['y']):
+        labels.setdefault(row.tobytes(), set()).add(float(label))
+    return all(float(label) in labels.get(row.tobytes(), ())
+               for X, y in batches for row, label in zip(np.asarray(X, dtype=np.float64),
+                                                         np.asarray(y, dtype=np.float64)))
+
+
+def _replays(evidence, probe_id, got, learning_rate, frozen):
+    """True when the reference update with learning_rate reproduces the run's losses and
+    final parameters on its minibatches (frozen parameters held fixed)."""
+    params = {name: np.array(evidence.inputs(probe_id)[name]) for name in PARAM_NAMES}
+    reg = evidence.args(probe_id)['reg']
+    for (X, y), served in zip(evidence.minibatches(probe_id), evidence.served_losses(probe_id)):
+        loss, grads = evidence.reference_loss(params, X, y, reg)
+        if not close(served, loss, VALUE_TOLERANCE):
+            return False
+        for name in PARAM_NAMES:
+            if name not in frozen:
+                params[name] = params[name] - learning_rate * grads[name]
+    return all(close(got['final_' + name], params[name], VALUE_TOLERANCE)
+               for name in PARAM_NAMES)
+
+
+def _judge_toy_train(evidence):
+    """The self-check's train: the toy run (with the student's own loss) against the
+    reference's stored history."""
     got = evidence.student('train_toy')
     want = evidence.reference('train_toy')
     history, expected = got['loss_history'], want['loss_history']
@@ -386,24 +508,8 @@ def judge_train(evidence):
         return Verdict(0.0, 'Toy training: %s: append the minibatch loss once per iteration.%s'
                        % (note, info), ('history_length',))
     if close(history, expected, VALUE_TOLERANCE):
-        hidden = evidence.student_or_none('train_hidden')
-        differ = None if hidden is None else _train_differences(
-            hidden, evidence.reference('train_hidden'), TRAINED_OUTPUTS)
-        if differ is None or differ:
-            what = 'it failed' if differ is None else ', '.join(differ) + ' differ'
-            return Verdict(0.5, 'Toy training follows the reference exactly, but a training run '
-                           'on other data does not (%s): compute everything from the arguments '
-                           'of train, never from stored numbers.%s' % (what, info),
-                           ('train_wrong',))
         return Verdict(1.0, 'Toy training follows the reference exactly; final loss %.4f.%s'
                        % (history[-1], info))
-    served = evidence.served_losses('train_toy')
-    if served is not None and (len(served) != history.size
-                               or not np.array_equal(np.asarray(served), history)):
-        return Verdict(0.0, 'Toy training: loss_history does not hold the values that '
-                       'self.loss(X_batch, y=y_batch, reg=reg) returned at each iteration: call '
-                       'it once per iteration and append its loss.%s' % info,
-                       ('history_not_served_loss',))
     hints, found = _training_diagnosis(evidence, 'train_toy', got)
     if finite(history) and history[-1] < TOY_FINAL_LOSS_BAR:
         detail = '; '.join(hints) if hints else (

@@ -27,6 +27,10 @@ TOY_TRAIN_ARGS = {'learning_rate': 1e-1, 'learning_rate_decay': 0.95, 'reg': 5e-
                   'skip_normals': TOY_INPUT_SIZE * TOY_HIDDEN_SIZE + TOY_HIDDEN_SIZE * TOY_CLASSES}
 
 
+# batch_size of the train check's run (its N is at least 8).
+TRAIN_BATCH = 5
+
+
 def toy_data():
     """The notebook's toy data: X (5, 4), y (5,)."""
     np.random.seed(1)
@@ -183,11 +187,14 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
         {'id': 'train_small_set', 'kind': 'train', 'served': True,
          'args': dict(sgd_args, num_iters=3, batch_size=20),
          'arrays': params_and(tiny, 'X', 'y', 'X_val', 'y_val')},
-        # The toy run's twin on data the grading seed draws: stored outputs of the
-        # public toy run cannot stand in for training.
+        # The train check's run, on data the grading seed draws (stored outputs of
+        # the public toy run cannot stand in for training): more samples than
+        # batch_size and no decay, so sampling, epochs and decay (the sgd
+        # check's) cannot change what it judges: the update on the student's
+        # own minibatches (judges.py).
         {'id': 'train_hidden', 'kind': 'train', 'served': True,
          'args': dict(TOY_TRAIN_ARGS, seed=int(rng.integers(1000)), skip_normals=0,
-                      num_iters=30),
+                      num_iters=30, batch_size=TRAIN_BATCH, learning_rate_decay=1.0),
          'arrays': dict(params_and(hidden_train, 'X', 'y'), X_val=hidden_train['X'],
                         y_val=hidden_train['y'])},
         # The toy run again with the student's own loss: information only.
