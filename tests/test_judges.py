@@ -733,7 +733,7 @@ def accuracy_evidence(world, dataset, right):
     reference = dict(world.reference, fit={'ok': True, 'outputs': trained})
     student = {'fit': {'ok': True, 'outputs': dict(trained, final_W2=W2)}}
     return Evidence(student, reference, build_probes(fit=fit),
-                    {'y_val': y_val, 'dataset': dataset})
+                    {'held_out': (X_val, y_val), 'dataset': dataset})
 
 
 @pytest.mark.parametrize('dataset, right, fraction, found', [
@@ -746,7 +746,8 @@ def accuracy_evidence(world, dataset, right):
 def test_judge_val_accuracy_thresholds(world, dataset, right, fraction, found):
     verdict = judges.judge_val_accuracy(accuracy_evidence(world, dataset, right))
     assert_verdict(verdict, fraction, found,
-                   ('on %s: validation accuracy %.3f' % (dataset, right),
+                   ('on %s, measured on held-out images: validation accuracy %.3f'
+                    % (dataset, right),
                     'the reference reaches 1.000'))
 
 
@@ -755,6 +756,34 @@ def test_judge_val_accuracy_failed_fit_is_the_students_error(world):
     evidence._student['fit'] = {'ok': False, 'error': 'MemoryError'}
     with pytest.raises(StudentError, match='MemoryError'):
         judges.judge_val_accuracy(evidence)
+
+
+def test_judge_val_accuracy_is_measured_on_the_held_out_images(world):
+    """Not on the X_val the child was given: a network fitted to those gets nothing for it."""
+    evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
+    X_held, y_held = evidence.extra['held_out']
+    evidence.extra['held_out'] = (X_held, (y_held + 1) % 10)
+    assert_verdict(judges.judge_val_accuracy(evidence), 0.0, ('low_accuracy',),
+                   ('held-out images', 'validation accuracy 0.000'))
+
+
+@pytest.mark.parametrize('how, words', [
+    ('closed_form', 'called 0 times in 30 iterations'),
+    ('ignore_then_fit', 'do not follow params -= learning_rate * grads'),
+    ('failed', 'train failed'),
+])
+def test_judge_val_accuracy_needs_sgd(case, how, words):
+    """A train that is not SGD on the train check's run gets nothing, whatever the accuracy."""
+    if how == 'closed_form':
+        case.service.served_losses['train_hidden'] = []
+        case.service.minibatches['train_hidden'] = []
+    elif how == 'ignore_then_fit':
+        case.set('train_hidden', final_W2=case.outputs('train_hidden')['final_W2'] * 3)
+    else:
+        case.fail('train_hidden', 'ValueError: x')
+    extra = {'held_out': (np.zeros((2, 2)), np.zeros(2)), 'dataset': 'fashion_mnist'}
+    assert_verdict(judges.judge_val_accuracy(case.evidence(extra)), 0.0, ('sgd_not_followed',),
+                   ('counts only a network trained by SGD', words))
 
 
 # ---------------------------------------------------------------- markers ---

@@ -49,8 +49,8 @@ CATALOG = (
     Check('predict', 1, True, 'predicted labels', ('predict_hidden',), judge_predict),
     Check('no_mutation', 1, False, 'loss, predict and train leave their inputs unchanged',
           MUTATION_PROBES, judge_no_mutation),
-    Check('val_accuracy', 3, False, 'validation accuracy after training on real data',
-          ('fit',), judge_val_accuracy),
+    Check('val_accuracy', 3, False, 'accuracy on held-out images after SGD training on real data',
+          ('fit', 'train_hidden'), judge_val_accuracy),
 )
 CHECKS = {check.name: check for check in CATALOG}
 DATA_CHECKS = ('val_accuracy',)

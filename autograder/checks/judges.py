@@ -693,14 +693,33 @@ def trained_accuracy(outputs, X_val, y_val):
 
 
 def judge_val_accuracy(evidence):
-    y_val = evidence.extra['y_val']
-    X_val = evidence.inputs('fit')['X_val']
-    accuracy = trained_accuracy(evidence.student('fit'), X_val, y_val)
-    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_val, y_val)
+    """Accuracy on held-out images (never sent to the child) of the network the student's
+    train trained, counted only when that train is SGD (the train check's criteria)."""
+    not_sgd = _not_sgd_reason(evidence)
+    if not_sgd:
+        return Verdict(0.0, 'The accuracy counts only a network trained by SGD, and your train '
+                       'is not: %s.' % not_sgd, ('sgd_not_followed',))
+    X_held, y_held = evidence.extra['held_out']
+    accuracy = trained_accuracy(evidence.student('fit'), X_held, y_held)
+    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
     settings = FIT_SETTINGS[evidence.extra['dataset']]
     return accuracy_verdict(accuracy, settings['threshold'],
-                            'Training with fixed settings on %s' % evidence.extra['dataset'],
-                            reference_accuracy)
+                            'Training with fixed settings on %s, measured on held-out images'
+                            % evidence.extra['dataset'], reference_accuracy)
+
+
+def _not_sgd_reason(evidence):
+    """Why the student's train is not SGD on the train check's hidden run, or '' (also
+    '' where no loss was served, so nothing can be replayed)."""
+    if evidence.served_losses('train_hidden') is None:
+        return ''
+    try:
+        got = evidence.student('train_hidden')
+    except StudentError:
+        return 'train failed on the train check\'s hidden run'
+    issue = sgd_issue(evidence, 'train_hidden', got,
+                      stuck_parameters(evidence, 'train_hidden', got))
+    return issue[0] if issue else ''
 
 
 def judge_markers(evidence):
