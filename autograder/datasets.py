@@ -19,7 +19,7 @@ FIT_VALIDATION_SIZE = 1000
 # val_accuracy is measured on HELD_OUT_SIZE images drawn by the grading seed from the
 # dataset's test split (HELD_OUT_POOL images: megabytes, far more than a 1 MB submission
 # can hold); they never reach the student's process.
-HELD_OUT_SIZE = 1000
+HELD_OUT_SIZE = 5000
 HELD_OUT_POOL = 10000
 HELD_OUT_STREAM = 5   # spawn key of the held-out draw in the seed's SeedSequence
 
