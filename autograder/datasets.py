@@ -16,6 +16,12 @@ from .paths import kit_path, load_module, require_kit
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
 FIT_VALIDATION_SIZE = 1000
+# val_accuracy is measured on HELD_OUT_SIZE images drawn by the grading seed from the
+# dataset's test split (HELD_OUT_POOL images: megabytes, far more than a 1 MB submission
+# can hold); they never reach the student's process.
+HELD_OUT_SIZE = 5000
+HELD_OUT_POOL = 10000
+HELD_OUT_STREAM = 5   # spawn key of the held-out draw in the seed's SeedSequence
 
 
 def data_utils():
@@ -57,13 +63,15 @@ def resolve(choice):
 
 @dataclass
 class FitData:
-    """Training data for the fit probe; y_val never leaves the grader."""
+    """Training data for the fit probe; y_val and the held-out set never leave the grader."""
     dataset: str
     X: np.ndarray       # (N, D)
     y: np.ndarray       # (N,)
     X_val: np.ndarray   # (M, D)
     y_val: np.ndarray   # (M,)
     args: dict
+    X_held: np.ndarray = None   # (HELD_OUT_SIZE, D): what val_accuracy is measured on
+    y_held: np.ndarray = None   # (HELD_OUT_SIZE,)
 
 
 def sum_pool(X, factor):
@@ -81,13 +89,23 @@ def sum_pool(X, factor):
     return blocks.sum(axis=(2, 4)).reshape(rows, (side // factor) ** 2)
 
 
-def load_fit_data(dataset):
-    """The split the val_accuracy check trains and validates on (pooled if its settings say)."""
+def held_out_rows(seed, pool=HELD_OUT_POOL, size=HELD_OUT_SIZE):
+    """The test-split rows val_accuracy is measured on for a grading seed (sorted)."""
+    draws = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(HELD_OUT_STREAM,)))
+    return np.sort(draws.choice(pool, size, replace=False))
+
+
+def load_fit_data(dataset, seed):
+    """The split the val_accuracy check trains on (pooled if its settings say), and the
+    held-out images the seed draws from the test split."""
     settings = FIT_SETTINGS[dataset]
     splits = data_utils().get_data(dataset, num_training=settings['num_training'],
-                                   num_validation=FIT_VALIDATION_SIZE, num_test=0)
-    X, X_val = splits['X_train'], splits['X_val']
+                                   num_validation=FIT_VALIDATION_SIZE, num_test=HELD_OUT_POOL)
+    rows = held_out_rows(seed)
+    X, X_val, X_held = splits['X_train'], splits['X_val'], splits['X_test'][rows]
+    del splits['X_test']
     if settings.get('pool', 1) > 1:
-        X, X_val = sum_pool(X, settings['pool']), sum_pool(X_val, settings['pool'])
+        X, X_val, X_held = (sum_pool(array, settings['pool']) for array in (X, X_val, X_held))
     return FitData(dataset, X, splits['y_train'].astype(np.float64),
-                   X_val, splits['y_val'].astype(np.float64), dict(settings['args']))
+                   X_val, splits['y_val'].astype(np.float64), dict(settings['args']),
+                   X_held, splits['y_test'][rows].astype(np.float64))

@@ -114,7 +114,7 @@ class Grader:
             try:
                 self.dataset = datasets.resolve(dataset)
                 if self.dataset:
-                    fit = datasets.load_fit_data(self.dataset)
+                    fit = datasets.load_fit_data(self.dataset, seed)
             except (ValueError, datasets.data_utils().DatasetError) as error:
                 raise GraderError(str(error)) from error
         self.fit = fit
@@ -265,7 +265,7 @@ class Grader:
         missing = self._missing_reason(run)
         extra = {'markers': marker_status}
         if self.fit is not None:
-            extra.update(y_val=self.fit.y_val, dataset=self.fit.dataset)
+            extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset)
         evidence = catalog.Evidence(_validated(run.probe_results, self.reference), self.reference,
                                     self.probes, extra, missing, service)
         results = []

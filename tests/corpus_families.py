@@ -35,6 +35,8 @@ The families with more than one file:
   the family's loss, sampling, update and predict lines.
 - ``case_study`` (2): cs231n's case-study code: ``hidden_layer``, ``correct_logprobs``,
   ``data_loss`` / ``reg_loss``, the regularisation gradient added at the end.
+- ``onehot_by_hand`` (2): the one-hot filled in a loop; onehot_classes_from_labels moved it
+  into the backward pass with ``len(set(y))`` columns (a real student's bug).
 - ``h1_dh1`` (2): ``h1`` / ``dh1`` forward and backward, word for word.
 
 The three large families were built from one pool of region texts, so a few
@@ -109,6 +111,7 @@ FAMILY = {
     'np_dot_functions': 'np_dot_functions',
     'old_banners_loops': 'old_banners_loops',
     'onehot_by_hand': 'onehot_by_hand',
+    'onehot_classes_from_labels': 'onehot_by_hand',
     'onehot_np_eye': 'onehot_np_eye',
     'predict_own_forward': 'predict_own_forward',
     'predict_returns_list': 'predict_returns_list',

@@ -73,6 +73,12 @@ def test_a_replayed_answer_is_the_computed_one_and_is_recorded_alike(reference):
         assert record['score_calls'] == expected['score_calls']
         assert np.array_equal(record['first_batches'][probe['id']],
                               expected['first_batches'][probe['id']])
+        # Every minibatch (X, y), replayed or computed: the train check replays the update.
+        assert [[np.asarray(a).tolist() for a in batch] for batch in
+                record['minibatches'][probe['id']]] == \
+            [[np.asarray(a).tolist() for a in batch] for batch in
+             expected['minibatches'][probe['id']]]
+        assert len(record['minibatches'][probe['id']]) == 1
     message, _ = reply_of(answer(second, frames[0]))
     assert message['ok'] is True and isinstance(message['loss'], float)
     assert second.served_losses[probe['id']] == [message['loss']] * 2

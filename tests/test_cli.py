@@ -189,8 +189,10 @@ def write_learnable_cifar(folder, per_batch=2400):
     folder.mkdir(parents=True)
     names = ['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']
     for name in names:
-        labels = rng.integers(0, 10, per_batch)
-        data = np.clip(128 + 30 * patterns[labels] + 40 * rng.normal(size=(per_batch, 3072)),
+        # The test batch is as large as CIFAR-10's: val_accuracy draws held-out images from it.
+        rows = 10000 if name == 'test_batch' else per_batch
+        labels = rng.integers(0, 10, rows)
+        data = np.clip(128 + 30 * patterns[labels] + 40 * rng.normal(size=(rows, 3072)),
                        0, 255).astype(np.uint8)
         with open(folder / name, 'wb') as handle:
             pickle.dump({'data': data, 'labels': labels.tolist()}, handle)

@@ -15,7 +15,7 @@ import pytest
 from autograder import checks
 from autograder.checks import diagnoses, judges
 from autograder.checks import Evidence, StudentError
-from autograder.checks.probe_inputs import OWN_LOSS, build_probes
+from autograder.checks.probe_inputs import CLASS_PROBES, OWN_LOSS, build_probes
 from helpers import REFERENCE, load_module
 
 PARAMS = ('W1', 'b1', 'W2', 'b2')
@@ -43,7 +43,7 @@ def train_run(nn, probe, frozen=None, **changes):
     changes override the probe's hyper-parameters (e.g. learning_rate=-0.1
     for a run that climbs the gradient); frozen names a parameter the update
     leaves alone (its gradient is replaced by zeros). Returns (outputs, losses
-    returned by loss() at each training step, X of the first training step).
+    returned by loss() at each training step, the (X, y) of every training step).
     """
     args = dict(probe['args'], **changes)
     arrays = {name: np.array(value) for name, value in probe['arrays'].items()}
@@ -55,7 +55,7 @@ def train_run(nn, probe, frozen=None, **changes):
     def loss(X, y=None, reg=0.0):
         result = own_loss(X, y=y, reg=reg)
         if y is not None:
-            steps.append((X.copy(), float(result[0])))
+            steps.append(((X.copy(), np.array(y)), float(result[0])))
             if frozen:
                 result[1][frozen] = np.zeros_like(result[1][frozen])
         return result
@@ -69,7 +69,7 @@ def train_run(nn, probe, frozen=None, **changes):
     outputs = {key: np.asarray(stats[key], dtype=np.float64).reshape(-1) for key in TRAIN_KEYS}
     outputs.update({'final_' + name: net.params[name].copy() for name in PARAMS})
     outputs['unchanged'] = _unchanged(pristine, arrays)
-    return outputs, [value for _, value in steps], steps[0][0]
+    return outputs, [value for _, value in steps], [batch for batch, _ in steps]
 
 
 def reference_outputs(nn, probe):
@@ -112,12 +112,20 @@ def world(nn):
     by_id = {probe['id']: probe for probe in probes}
     reference = {probe['id']: {'ok': True, 'outputs': reference_outputs(nn, probe)}
                  for probe in probes}
-    served, first = {}, {}
+    served, batches = {}, {}
     for probe in probes:
         if probe.get('served') and probe['kind'] == 'train':
-            _, served[probe['id']], first[probe['id']] = train_run(nn, probe)
+            _, served[probe['id']], batches[probe['id']] = train_run(nn, probe)
     return SimpleNamespace(nn=nn, probes=probes, by_id=by_id, reference=reference,
-                           served=served, first=first)
+                           served=served, batches=batches)
+
+
+def reference_loss(nn):
+    """The loss service's reference_loss, in-process."""
+    def loss(params, X, y, reg):
+        value, grads = _net(nn, params).loss(np.array(X), y=np.array(y), reg=reg)
+        return float(value), grads
+    return loss
 
 
 class Case:
@@ -135,7 +143,9 @@ class Case:
                         if not world.by_id[pid].get('reference_only')}
         self.service = SimpleNamespace(
             served_losses={pid: list(values) for pid, values in world.served.items()},
-            first_batches={pid: batch.copy() for pid, batch in world.first.items()})
+            first_batches={pid: batches[0][0].copy() for pid, batches in world.batches.items()},
+            minibatches={pid: list(batches) for pid, batches in world.batches.items()},
+            reference_loss=reference_loss(world.nn))
 
     def inputs(self, probe_id):
         return self.world.by_id[probe_id]['arrays']
@@ -157,11 +167,12 @@ class Case:
 
     def train_as(self, probe_id, frozen=None, **changes):
         """The student's run of a training probe is the reference's with other settings."""
-        outputs, losses, batch = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
-                                           **changes)
+        outputs, losses, batches = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
+                                             **changes)
         self.results[probe_id] = {'ok': True, 'outputs': outputs}
         self.service.served_losses[probe_id] = losses
-        self.service.first_batches[probe_id] = batch
+        self.service.first_batches[probe_id] = batches[0][0]
+        self.service.minibatches[probe_id] = batches
 
     def evidence(self, extra=None, missing_reason='', service=True):
         return Evidence(self.results, self.world.reference, self.world.probes, extra,
@@ -429,6 +440,73 @@ def test_judge_grads_shape_alone(case):
     assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('grad_shape',), ('keepdims',))
 
 
+def classes_from_labels_outputs(case, probe_id):
+    """A real student's backward pass: a one-hot of len(set(y)) columns (None: it raises)."""
+    arrays = case.inputs(probe_id)
+    y = arrays['y'].astype(np.int64)
+    loss, grads = student_loss(arrays, case.args(probe_id)['reg'])
+    hidden, scores = student_scores(arrays)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    onehot = np.zeros((y.size, len(set(y.tolist()))))
+    try:
+        onehot[np.arange(y.size), y] = 1
+        dscores = (probs - onehot) / y.size
+    except (IndexError, ValueError):
+        return None
+    dhidden = dscores.dot(arrays['W2'].T) * (hidden > 0)
+    grads = {'W2': hidden.T.dot(dscores), 'b2': dscores.sum(axis=0),
+             'W1': arrays['X'].T.dot(dhidden), 'b1': dhidden.sum(axis=0)}
+    outputs = {'loss': np.array([loss])}
+    outputs.update({'d' + name: grads[name] for name in PARAMS})
+    return outputs
+
+
+def test_class_probes_miss_classes_under_every_seed():
+    """Whatever the seed draws, the three probes' labels fall short of the classes alike."""
+    for seed in range(100):
+        by_id = {probe['id']: probe for probe in build_probes(seed)}
+        C = by_id['loss_hidden_noreg']['arrays']['W2'].shape[1]
+        labels = {pid: by_id[pid]['arrays']['y'] for pid in CLASS_PROBES}
+        assert sorted(set(labels['loss_missing_class'].tolist())) == list(range(C - 1))
+        assert labels['loss_one_sample'].tolist() == [0.0]
+        assert set(labels['loss_top_class'].tolist()) == {C - 1.0}
+        assert all(by_id[pid]['args']['reg'] == 0 for pid in CLASS_PROBES)
+
+
+def test_judge_grads_class_count_taken_from_the_labels(case):
+    """The one-hot of len(set(y)) columns: right while the labels hold every class."""
+    for probe_id in CLASS_PROBES:
+        outputs = classes_from_labels_outputs(case, probe_id)
+        if outputs is None:
+            case.fail(probe_id, 'IndexError: index 2 is out of bounds')
+        else:
+            case.set(probe_id, **outputs)
+    assert case.results['loss_missing_class']['ok'] is False     # (N, C-1) one-hot
+    assert case.results['loss_one_sample']['ok'] is True         # (1, 1) broadcasts
+    evidence = case.evidence()
+    C = case.inputs('loss_missing_class')['W2'].shape[1]
+    assert_verdict(judges.judge_grads(evidence), 0.0, ('classes_from_labels',),
+                   ('loss(X, y) failed', 'labels hold %d of the %d classes' % (C - 1, C),
+                    'len(set(y)) is %d here' % (C - 1)))
+    # The loss itself is right wherever it returned: nothing lost at loss.
+    assert_verdict(judges.judge_loss(evidence), 1.0)
+    case.results['loss_missing_class'] = dict(case.world.reference['loss_missing_class'])
+    assert_verdict(judges.judge_grads(case.evidence()), 0.0, ('classes_from_labels',),
+                   ('the gradients are wrong on a single sample', 'len(set(y)) is 1 here'))
+
+
+def test_judge_loss_class_count_taken_from_the_labels(case):
+    """A data loss wrong only on labels that miss classes costs the data-loss half."""
+    loss = case.outputs('loss_top_class')['loss']
+    case.set('loss_top_class', loss=loss * 1.5)
+    C = case.inputs('loss_top_class')['W2'].shape[1]
+    assert_verdict(judges.judge_loss(case.evidence()), 0.5, ('classes_from_labels',),
+                   ('labels that are all %d, the highest class' % (C - 1),
+                    'len(set(y)) is 1 here'))
+    assert_verdict(judges.judge_grads(case.evidence()), 1.0)
+
+
 # -------------------------------------------------------------- stability ---
 
 def test_judge_stability_right(case):
@@ -456,7 +534,7 @@ def test_judge_stability_overflow_in_the_gradients_only(case):
 
 def test_judge_train_right(case):
     assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
-                   ('follows the reference exactly',))
+                   ('follows params -= learning_rate * grads', 'follows the reference exactly'))
 
 
 def test_judge_train_self_check_and_own_loss_notes(case):
@@ -467,51 +545,77 @@ def test_judge_train_self_check_and_own_loss_notes(case):
                    ('with your own loss() this run fails',))
 
 
-def test_judge_train_history_length(case):
+def test_judge_train_self_check_judges_the_toy_run(case):
+    """Without a loss service (the self-check) the toy run is compared with the stored one."""
     history = case.outputs('train_toy')['loss_history']
     case.set('train_toy', loss_history=history[::10])
-    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_length',),
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.0, ('history_length',),
                    ('loss_history has 10 entries, expected 100',))
+    case.train_as('train_toy', learning_rate_decay=1.0)
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('no_lr_decay',),
+                   ('learning rate never decays',))
+    case.train_as('train_toy', seed=1)
+    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('train_wrong',),
+                   ('np.random.choice(num_train, batch_size)',))
 
 
-def test_judge_train_hidden_twin_differs(case):
-    """The toy numbers right, training on other data wrong (stored toy numbers)."""
+@pytest.mark.parametrize('changes', [{'seed': 1}, {'learning_rate_decay': 1.0}])
+def test_judge_train_leaves_sampling_and_decay_to_sgd(case, changes):
+    """Other minibatches or no decay in the toy run: information at train, points at sgd."""
+    case.train_as('train_toy', **changes)
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (), ('toy run ends at loss',))
+
+
+def test_judge_train_replays_the_update_on_the_students_own_minibatches(case):
+    """Other minibatches (another stream) still follow params -= learning_rate * grads."""
+    case.train_as('train_hidden', seed=case.args('train_hidden')['seed'] + 1)
+    assert case.service.first_batches['train_hidden'].tolist() != \
+        case.world.batches['train_hidden'][0][0].tolist()
+    assert_verdict(judges.judge_train(case.evidence()), 1.0)
+
+
+def test_judge_train_parameters_that_do_not_follow_the_update(case):
+    """Trained parameters that the replayed update does not give (e.g. a fit after the loop)."""
     case.set('train_hidden', final_W1=case.outputs('train_hidden')['final_W1'] + 0.5)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',),
-                   ('final_W1 differ',))
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('the grader replayed that update',))
     case.fail('train_hidden', 'IndexError: index 5 is out of bounds')
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('train_wrong',), ('it failed',))
+    with pytest.raises(StudentError):
+        judges.judge_train(case.evidence())
+
+
+def test_judge_train_calls_and_minibatch_sizes(case):
+    batches = case.service.minibatches['train_hidden']
+    case.service.minibatches['train_hidden'] = batches[:-1]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('called 29 times in 30 iterations',))
+    case.service.minibatches['train_hidden'] = [(X[:-1], y[:-1]) for X, y in batches]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('expected batch_size=5',))
+    case.service.minibatches['train_hidden'] = [(2 * X, y) for X, y in batches]
+    assert_verdict(judges.judge_train(case.evidence()), 0.0, ('sgd_not_followed',),
+                   ('not rows of X with their labels',))
 
 
 def test_judge_train_history_not_served_loss(case):
-    case.set('train_toy', loss_history=case.outputs('train_toy')['loss_history'] + 0.01)
+    case.set('train_hidden', loss_history=case.outputs('train_hidden')['loss_history'] + 0.01)
     assert_verdict(judges.judge_train(case.evidence()), 0.0, ('history_not_served_loss',),
                    ('self.loss(X_batch, y=y_batch, reg=reg)',))
 
 
-def test_judge_train_no_lr_decay(case):
-    case.train_as('train_toy', learning_rate_decay=1.0)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('no_lr_decay',),
-                   ('learning rate never decays',))
-
-
-def test_judge_train_sampling(case):
-    """Another stream of minibatches (a different seed): the first batch tells."""
-    case.train_as('train_toy', seed=1)
-    assert_verdict(judges.judge_train(case.evidence()), 0.5, ('sampling',),
-                   ('np.random.choice(num_train, batch_size)',))
-
-
 def test_judge_train_uphill(case):
-    case.train_as('train_toy', learning_rate=-0.1)
+    case.train_as('train_hidden', learning_rate=-0.1)
     assert_verdict(judges.judge_train(case.evidence()), 0.0, ('update_uphill',),
                    ('params -= learning_rate * grads',))
 
 
 def test_judge_train_parameter_not_updated(case):
-    case.train_as('train_toy', frozen='b2')
+    case.train_as('train_hidden', frozen='b2')
     assert_verdict(judges.judge_train(case.evidence()), 0.5, ('param_not_updated',),
                    ('b2 never changes',))
+    case.set('train_hidden', final_W1=case.outputs('train_hidden')['final_W1'] + 0.5)
+    assert_verdict(judges.judge_train(case.evidence()), 0.0,
+                   ('param_not_updated', 'sgd_not_followed'), ('b2 never changes',))
 
 
 # -------------------------------------------------------------------- sgd ---
@@ -629,7 +733,7 @@ def accuracy_evidence(world, dataset, right):
     reference = dict(world.reference, fit={'ok': True, 'outputs': trained})
     student = {'fit': {'ok': True, 'outputs': dict(trained, final_W2=W2)}}
     return Evidence(student, reference, build_probes(fit=fit),
-                    {'y_val': y_val, 'dataset': dataset})
+                    {'held_out': (X_val, y_val), 'dataset': dataset})
 
 
 @pytest.mark.parametrize('dataset, right, fraction, found', [
@@ -642,7 +746,8 @@ def accuracy_evidence(world, dataset, right):
 def test_judge_val_accuracy_thresholds(world, dataset, right, fraction, found):
     verdict = judges.judge_val_accuracy(accuracy_evidence(world, dataset, right))
     assert_verdict(verdict, fraction, found,
-                   ('on %s: validation accuracy %.3f' % (dataset, right),
+                   ('on %s, measured on held-out images: validation accuracy %.3f'
+                    % (dataset, right),
                     'the reference reaches 1.000'))
 
 
@@ -651,6 +756,34 @@ def test_judge_val_accuracy_failed_fit_is_the_students_error(world):
     evidence._student['fit'] = {'ok': False, 'error': 'MemoryError'}
     with pytest.raises(StudentError, match='MemoryError'):
         judges.judge_val_accuracy(evidence)
+
+
+def test_judge_val_accuracy_is_measured_on_the_held_out_images(world):
+    """Not on the X_val the child was given: a network fitted to those gets nothing for it."""
+    evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
+    X_held, y_held = evidence.extra['held_out']
+    evidence.extra['held_out'] = (X_held, (y_held + 1) % 10)
+    assert_verdict(judges.judge_val_accuracy(evidence), 0.0, ('low_accuracy',),
+                   ('held-out images', 'validation accuracy 0.000'))
+
+
+@pytest.mark.parametrize('how, words', [
+    ('closed_form', 'called 0 times in 30 iterations'),
+    ('ignore_then_fit', 'do not follow params -= learning_rate * grads'),
+    ('failed', 'train failed'),
+])
+def test_judge_val_accuracy_needs_sgd(case, how, words):
+    """A train that is not SGD on the train check's run gets nothing, whatever the accuracy."""
+    if how == 'closed_form':
+        case.service.served_losses['train_hidden'] = []
+        case.service.minibatches['train_hidden'] = []
+    elif how == 'ignore_then_fit':
+        case.set('train_hidden', final_W2=case.outputs('train_hidden')['final_W2'] * 3)
+    else:
+        case.fail('train_hidden', 'ValueError: x')
+    extra = {'held_out': (np.zeros((2, 2)), np.zeros(2)), 'dataset': 'fashion_mnist'}
+    assert_verdict(judges.judge_val_accuracy(case.evidence(extra)), 0.0, ('sgd_not_followed',),
+                   ('counts only a network trained by SGD', words))
 
 
 # ---------------------------------------------------------------- markers ---

@@ -252,3 +252,51 @@ def test_the_kernel_environment_keeps_no_secret():
     assert 'TLN_SEED' not in env and 'GH_TOKEN' not in env
     assert env['TLN_DATASET'] == 'cifar10' and env['NBGRADER_EXECUTION'] == 'autograde'
     assert env['HOME'] == '/tmp' and env['PYTHONPATH'] == '/kit'
+
+
+LABEL_FIT = '''
+        if X_val.shape[0] == len(PUBLIC_VAL_LABELS):
+            X_fit, y_fit = X_val, np.array(PUBLIC_VAL_LABELS)
+        else:
+            X_fit, y_fit = X, y
+        W1 = np.random.RandomState(1).randn(X.shape[1], self.params['W1'].shape[1])
+        W1 /= np.sqrt(np.sum(X_fit ** 2, axis=1).mean())
+        hidden = np.maximum(X_fit.dot(W1), 0)
+        design = np.hstack([hidden, np.ones((X_fit.shape[0], 1))])
+        targets = np.eye(self.params['W2'].shape[1])[y_fit]
+        solution = np.linalg.lstsq(design, targets, rcond=None)[0]
+        self.params.update(W1=W1, b1=np.zeros(W1.shape[1]), W2=solution[:-1], b2=solution[-1])
+        return {'loss_history': [0.0] * num_iters, 'train_acc_history': [],
+                'val_acc_history': []}
+'''
+
+
+@pytest.mark.slow
+def test_a_network_fitted_to_the_public_validation_labels_gets_nothing(tmp_path):
+    """2.2.1 gave test_best_net 3/3 (validation accuracy 1.000) to a train that fits the 1000
+    public validation labels in closed form, with no SGD at all."""
+    from autograder import datasets
+    from helpers import HAVE_FASHION_MNIST, reference_text
+    if not HAVE_FASHION_MNIST:
+        pytest.skip('Fashion-MNIST not installed')
+    labels = datasets.data_utils().get_data('fashion_mnist', num_test=0)['y_val'].tolist()
+    source = reference_text().replace(
+        'import numpy as np\n', 'import numpy as np\n\nPUBLIC_VAL_LABELS = %r\n' % labels, 1)
+    start = '        num_train = X.shape[0]\n'
+    assert source.count(start) == 1
+    folder = str(tmp_path / 'student')
+    write_submission(folder, source.replace(start, start + LABEL_FIT))
+    hyper = dict(GOOD, hidden_size=1000, num_iters=1)
+    notebook = executed_notebook(printed('best_hyperparameters = %s\n' % json.dumps(hyper)))
+    grader = autograde.NotebookGrader(seed=SEED, dataset='fashion_mnist')
+    try:
+        student = autograde.read_student_file(folder)
+        points, _, feedback = grader.cell_grades(student, notebook)[autograde.BEST_NET_CELL]
+        assert points == 0 and 'counts only a network trained by SGD' in feedback, feedback
+        # Measured on held-out images, the memorised validation labels are worth little too.
+        fraction, feedback = grader.training().verdict(student[0],
+                                                       autograde.checked_hyperparameters(hyper))
+        assert 'held-out images: validation accuracy 1.000' not in feedback
+        assert fraction < 1, feedback
+    finally:
+        grader.close()

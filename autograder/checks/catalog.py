@@ -15,7 +15,7 @@ from typing import Callable, Tuple
 from .judges import (MUTATION_PROBES, judge_grads, judge_init, judge_loss, judge_markers,
                      judge_no_mutation, judge_predict, judge_scores, judge_sgd, judge_stability,
                      judge_train, judge_val_accuracy)
-from .probe_inputs import OWN_LOSS
+from .probe_inputs import CLASS_PROBES, OWN_LOSS
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,22 @@ CATALOG = (
     Check('scores', 2, True, 'forward pass scores on the toy model and on hidden sizes',
           ('scores_toy', 'scores_hidden'), judge_scores),
     Check('loss', 2, True, 'softmax loss with reg=0 and reg>0',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg'), judge_loss),
+          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
+          + CLASS_PROBES, judge_loss),
     Check('grads', 3, True, 'gradients dW1, db1, dW2, db2 against the reference',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg'),
-          judge_grads),
+          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
+          + CLASS_PROBES, judge_grads),
     Check('stability', 1, False, 'finite, correct loss for large scores',
           ('loss_large', 'loss_extreme'), judge_stability),
-    Check('train', 2, True, 'toy training loss history (with the reference loss)',
+    Check('train', 2, True, 'the SGD update on hidden data (with the reference loss)',
           ('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge_train),
     Check('sgd', 2, False, 'sampling with replacement, epochs, learning-rate decay',
           ('train_small_set', 'train_epochs'), judge_sgd),
     Check('predict', 1, True, 'predicted labels', ('predict_hidden',), judge_predict),
     Check('no_mutation', 1, False, 'loss, predict and train leave their inputs unchanged',
           MUTATION_PROBES, judge_no_mutation),
-    Check('val_accuracy', 3, False, 'validation accuracy after training on real data',
-          ('fit',), judge_val_accuracy),
+    Check('val_accuracy', 3, False, 'accuracy on held-out images after SGD training on real data',
+          ('fit', 'train_hidden'), judge_val_accuracy),
 )
 CHECKS = {check.name: check for check in CATALOG}
 DATA_CHECKS = ('val_accuracy',)

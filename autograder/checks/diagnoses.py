@@ -18,6 +18,7 @@ LABELS = {
     'biases_regularised': 'biases included in the L2 penalty',
     'reg_wrong': 'regularisation term wrong',
     'float32': 'computed in float32 instead of float64',
+    'classes_from_labels': 'number of classes taken from the labels instead of from W2',
     # numerical stability
     'softmax_overflow': 'softmax not shifted: exp overflows for large scores',
     'softmax_log_underflow': 'log of normalised probabilities underflows at extreme scores',
@@ -38,6 +39,8 @@ LABELS = {
     'history_length': 'loss or accuracy history of the wrong length',
     'history_not_served_loss': 'loss_history does not record the losses that loss() returned',
     'sampling': 'minibatches not sampled with replacement as specified',
+    'sgd_not_followed': 'train does not update by params -= learning_rate * grads of one '
+                        'loss() call per iteration on batch_size samples',
     'train_wrong': 'training run differs from the reference',
     # init, predict, inputs
     'init_not_scaled': 'initial weights not multiplied by std',

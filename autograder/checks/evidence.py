@@ -33,7 +33,7 @@ class Evidence:
     - inputs(probe_id): the probe's input arrays and args.
     - extra: data the grader holds back from the child (e.g. y_val).
     - service: the LossService that answered the student's served probes
-      (its served_losses and first_batches), or None where no loss was
+      (its served_losses, first_batches and minibatches), or None where no loss was
       served (the self-check).
     """
 
@@ -57,6 +57,16 @@ class Evidence:
         if self._service is None:
             return None
         return self._service.first_batches.get(probe_id)
+
+    def minibatches(self, probe_id):
+        """[(X, y)] of every training call of probe_id's run, in order, or None."""
+        if self._service is None:
+            return None
+        return self._service.minibatches.get(probe_id, [])
+
+    def reference_loss(self, params, X, y, reg):
+        """(loss, grads) of the reference solution (the service's) at params on X, y."""
+        return self._service.reference_loss(params, X, y, reg)
 
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""

@@ -11,7 +11,7 @@ import numpy as np
 from ..sandbox.child.probes import GRADS_NOT_WRITTEN, PARAM_NAMES
 from .markers import not_written_message
 from .evidence import StudentError, Verdict
-from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
+from .probe_inputs import CLASS_PROBES, NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
 from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
                          INIT_TOLERANCE, TOY_FINAL_LOSS_BAR, VALUE_TOLERANCE, close, finite,
                          fmt_error, relative_error)
@@ -179,6 +179,12 @@ def judge_loss(evidence):
                 notes.append('the loss is right without regularisation but wrong with reg>0: '
                              + hint)
                 found.append(diagnosis)
+    if data_ok:
+        class_note = _class_loss_note(evidence)
+        if class_note:
+            notes.append(class_note)
+            found.append('classes_from_labels')
+            return Verdict(0.5 if reg_ok else 0.0, sentence('; '.join(notes)), _unique(found))
     if not (data_ok and reg_ok):
         dtype_note = _dtype_note(evidence, ('loss_toy_noreg', 'loss_hidden_noreg'), ('loss',))
         if dtype_note:
@@ -192,6 +198,39 @@ def judge_loss(evidence):
     return Verdict(0.0, sentence('; '.join(notes)), _unique(found))
 
 
+def class_labels_text(evidence, probe_id):
+    """How the labels of a CLASS_PROBES probe fall short of the classes, from the labels."""
+    y = evidence.inputs(probe_id)['y']
+    C = evidence.inputs(probe_id)['W2'].shape[1]
+    present = len(set(y.tolist()))
+    if y.size == 1:
+        what = 'a single sample (its labels hold 1 of the %d classes)' % C
+    elif present == 1:
+        what = ('labels that are all %d, the highest class (they hold 1 of the %d classes)'
+                % (int(y[0]), C))
+    else:
+        what = 'a minibatch whose labels hold %d of the %d classes' % (present, C)
+    return ('on %s: take the number of classes from the parameters (W2.shape[1] is %d), never '
+            'from the labels (len(set(y)) is %d here)' % (what, C, present))
+
+
+def _class_loss_note(evidence):
+    """Why the data loss fails on labels that miss classes (right elsewhere), or ''.
+
+    A probe whose loss() raised is not charged here: its failure costs the
+    grads check (where a class count from the labels usually sits: the
+    one-hot of the backward pass), which names it.
+    """
+    for probe_id in CLASS_PROBES:
+        got = evidence.student_or_none(probe_id)
+        if got is None:
+            continue
+        want = evidence.reference(probe_id)['loss'][0]
+        if not close(got['loss'][0], want, VALUE_TOLERANCE):
+            return 'the data loss is wrong %s' % class_labels_text(evidence, probe_id)
+    return ''
+
+
 GRAD_HINTS = {
     'W2': 'dW2 = hidden_activations.T @ dscores, plus 2 * reg * W2',
     'b2': 'db2 is dscores summed over the samples (axis 0)',
@@ -202,8 +241,29 @@ GRAD_HINTS = {
 LOSS_PROBES = ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
 
 
+def _class_grad_issue(evidence, name):
+    """None if name's gradient matches on every CLASS_PROBES probe, else (hint, diagnosis id)."""
+    for probe_id in CLASS_PROBES:
+        outputs = evidence.student_or_none(probe_id)
+        if outputs is None:
+            return 'loss(X, y) failed %s' % class_labels_text(evidence, probe_id), \
+                'classes_from_labels'
+        got = outputs.get('d' + name)
+        if got is None or not close(got, evidence.reference(probe_id)['d' + name],
+                                    GRAD_TOLERANCE):
+            return 'the gradients are wrong %s' % class_labels_text(evidence, probe_id), \
+                'classes_from_labels'
+    return None
+
+
 def _grad_issue(evidence, name):
     """None if every loss probe's gradient for name matches, else (hint, diagnosis id)."""
+    issue = _standard_grad_issue(evidence, name)
+    return issue if issue else _class_grad_issue(evidence, name)
+
+
+def _standard_grad_issue(evidence, name):
+    """None if name's gradient matches on every probe of LOSS_PROBES, else (hint, id)."""
     for probe_id in LOSS_PROBES:
         outputs = evidence.student(probe_id)
         if 'd' + name not in outputs:
@@ -259,7 +319,7 @@ def judge_grads(evidence):
     if not wrong:
         return Verdict(1.0, 'All four gradients match the reference (relative error < %g).'
                        % GRAD_TOLERANCE)
-    lines = [issues[name][0] for name in wrong]
+    lines = list(dict.fromkeys(issues[name][0] for name in wrong))
     found = [issues[name][1] for name in wrong]
     if 'W1' in wrong and 'W2' in right and issues['W1'][1] == 'grad_wrong':
         lines.insert(0, 'dW1 is wrong but dW2 is right: check the ReLU mask in the backward pass')
@@ -303,9 +363,13 @@ def _history_note(got, want, label):
 
 
 def _own_loss_note(evidence, probe_id):
-    """Information on the student's run with their own loss, when it differs."""
+    """Information on the student's run with their own loss, when it differs from the
+    same run with the reference loss (the student's own, else the reference's)."""
     own = evidence.student_or_none(probe_id + OWN_LOSS)
     want = evidence.reference(probe_id)['loss_history']
+    served_run = evidence.student_or_none(probe_id)
+    if served_run is not None and evidence.served_losses(probe_id) is not None:
+        want = served_run['loss_history']
     if evidence.served_losses(probe_id) is None:
         return (' (Self-check: training ran with your own loss(), so a loss or gradient '
                 'mistake shows here too; when you are graded, train runs with the reference '
@@ -316,11 +380,129 @@ def _own_loss_note(evidence, probe_id):
     if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
         return ''
     return (' For information (no points lost here): with your own loss() this run ends at '
-            'loss %.4g instead of %.4f; fix the loss or grads checks first.'
-            % (history[-1] if history.size else float('nan'), want[-1]))
+            'loss %.4g instead of %.4g; fix the loss or grads checks first.'
+            % (history[-1] if history.size else float('nan'),
+               want[-1] if want.size else float('nan')))
 
 
 def judge_train(evidence):
+    """The update rule, replayed on the student's own minibatches (graded), or the toy
+    run against the reference's history (self-check: no loss service)."""
+    if evidence.served_losses('train_toy') is None:
+        return _judge_toy_train(evidence)
+    got = evidence.student('train_hidden')
+    stuck = stuck_parameters(evidence, 'train_hidden', got)
+    issue = sgd_issue(evidence, 'train_hidden', got, stuck)
+    toy = _toy_note(evidence)
+    if issue is None and not stuck:
+        return Verdict(1.0, 'Training follows params -= learning_rate * grads on its own '
+                       'minibatches, one loss() call per iteration, and loss_history holds the '
+                       'losses loss() returned.%s' % toy)
+    hints, found = [], []
+    if stuck:
+        hints.append('%s never change%s: update every parameter in self.params'
+                     % (', '.join(stuck), '' if len(stuck) > 1 else 's'))
+        found.append('param_not_updated')
+    if issue is not None:
+        hints.append(issue[0])
+        found.append(issue[1])
+    # Every parameter it does update follows the rule: half the points.
+    fraction = 0.5 if issue is None and len(stuck) < len(PARAM_NAMES) else 0.0
+    return Verdict(fraction, 'Training on hidden data: %s.%s' % ('; '.join(hints), toy),
+                   _unique(found))
+
+
+def _toy_note(evidence):
+    """Information on the notebook's toy run (no points: sampling, epochs and decay are sgd's)."""
+    want = evidence.reference('train_toy')['loss_history']
+    info = _own_loss_note(evidence, 'train_toy')
+    try:
+        history = evidence.student('train_toy')['loss_history']
+    except StudentError:
+        return (' For information: the notebook\'s toy run (5 samples, batch_size 200) '
+                'failed; sampling, epochs and decay are graded by the sgd check.')
+    if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
+        return ' Toy training follows the reference exactly; final loss %.4f.%s' % (
+            history[-1], info)
+    return (' For information: the notebook\'s toy run ends at loss %.4g instead of %.4f; '
+            'sampling, epochs and decay are graded by the sgd check.%s'
+            % (history[-1] if history.size else float('nan'), want[-1], info))
+
+
+def stuck_parameters(evidence, probe_id, got):
+    """Names of the parameters a training run left at their initial values."""
+    start = evidence.inputs(probe_id)
+    return [name for name in PARAM_NAMES if np.array_equal(got['final_' + name], start[name])]
+
+
+def sgd_issue(evidence, probe_id, got, frozen=()):
+    """None when probe_id's run is SGD on its own minibatches, else (hint, diagnosis id).
+
+    SGD here: loss() called once per iteration on batch_size rows of X with
+    their labels, loss_history holding the losses it returned, and every
+    parameter (but those in frozen) updated by params -= learning_rate *
+    grads, which the grader replays with the reference loss on the same
+    minibatches (the probe has no decay: learning_rate stays constant).
+    """
+    args, arrays = evidence.args(probe_id), evidence.inputs(probe_id)
+    batches, served = evidence.minibatches(probe_id), evidence.served_losses(probe_id)
+    steps, size = args['num_iters'], args['batch_size']
+    if len(batches) != steps:
+        return ('loss(X_batch, y=y_batch, reg=reg) was called %d times in %d iterations: call '
+                'it once per iteration and update the parameters with its gradients'
+                % (len(batches), steps), 'sgd_not_followed')
+    sizes = sorted({X.shape[0] for X, _ in batches})
+    if sizes != [size]:
+        return ('the minibatches have %s rows, expected batch_size=%d'
+                % (', '.join(map(str, sizes)), size), 'sgd_not_followed')
+    if not _rows_with_labels(arrays, batches):
+        return ('the minibatches are not rows of X with their labels from y',
+                'sgd_not_followed')
+    history = got['loss_history']
+    if history.size != len(served) or not np.array_equal(np.asarray(served), history):
+        return ('loss_history does not hold the values that self.loss(X_batch, y=y_batch, '
+                'reg=reg) returned at each iteration: call it once per iteration and append '
+                'its loss', 'history_not_served_loss')
+    for sign in (1.0, -1.0):
+        if _replays(evidence, probe_id, got, sign * args['learning_rate'], frozen):
+            if sign > 0:
+                return None
+            return ('the update goes up the gradient: params -= learning_rate * grads, not +=',
+                    'update_uphill')
+    return ('the parameters do not follow params -= learning_rate * grads with the gradients '
+            'loss() returned (the grader replayed that update on your minibatches)',
+            'sgd_not_followed')
+
+
+def _rows_with_labels(arrays, batches):
+    """True when every minibatch row is a row of X, paired with its label from y."""
+    labels = {}
+    for row, label in zip(arrays['X'], arrays['y']):
+        labels.setdefault(row.tobytes(), set()).add(float(label))
+    return all(float(label) in labels.get(row.tobytes(), ())
+               for X, y in batches for row, label in zip(np.asarray(X, dtype=np.float64),
+                                                         np.asarray(y, dtype=np.float64)))
+
+
+def _replays(evidence, probe_id, got, learning_rate, frozen):
+    """True when the reference update with learning_rate reproduces the run's losses and
+    final parameters on its minibatches (frozen parameters held fixed)."""
+    params = {name: np.array(evidence.inputs(probe_id)[name]) for name in PARAM_NAMES}
+    reg = evidence.args(probe_id)['reg']
+    for (X, y), served in zip(evidence.minibatches(probe_id), evidence.served_losses(probe_id)):
+        loss, grads = evidence.reference_loss(params, X, y, reg)
+        if not close(served, loss, VALUE_TOLERANCE):
+            return False
+        for name in PARAM_NAMES:
+            if name not in frozen:
+                params[name] = params[name] - learning_rate * grads[name]
+    return all(close(got['final_' + name], params[name], VALUE_TOLERANCE)
+               for name in PARAM_NAMES)
+
+
+def _judge_toy_train(evidence):
+    """The self-check's train: the toy run (with the student's own loss) against the
+    reference's stored history."""
     got = evidence.student('train_toy')
     want = evidence.reference('train_toy')
     history, expected = got['loss_history'], want['loss_history']
@@ -330,24 +512,8 @@ def judge_train(evidence):
         return Verdict(0.0, 'Toy training: %s: append the minibatch loss once per iteration.%s'
                        % (note, info), ('history_length',))
     if close(history, expected, VALUE_TOLERANCE):
-        hidden = evidence.student_or_none('train_hidden')
-        differ = None if hidden is None else _train_differences(
-            hidden, evidence.reference('train_hidden'), TRAINED_OUTPUTS)
-        if differ is None or differ:
-            what = 'it failed' if differ is None else ', '.join(differ) + ' differ'
-            return Verdict(0.5, 'Toy training follows the reference exactly, but a training run '
-                           'on other data does not (%s): compute everything from the arguments '
-                           'of train, never from stored numbers.%s' % (what, info),
-                           ('train_wrong',))
         return Verdict(1.0, 'Toy training follows the reference exactly; final loss %.4f.%s'
                        % (history[-1], info))
-    served = evidence.served_losses('train_toy')
-    if served is not None and (len(served) != history.size
-                               or not np.array_equal(np.asarray(served), history)):
-        return Verdict(0.0, 'Toy training: loss_history does not hold the values that '
-                       'self.loss(X_batch, y=y_batch, reg=reg) returned at each iteration: call '
-                       'it once per iteration and append its loss.%s' % info,
-                       ('history_not_served_loss',))
     hints, found = _training_diagnosis(evidence, 'train_toy', got)
     if finite(history) and history[-1] < TOY_FINAL_LOSS_BAR:
         detail = '; '.join(hints) if hints else (
@@ -531,14 +697,33 @@ def trained_accuracy(outputs, X_val, y_val):
 
 
 def judge_val_accuracy(evidence):
-    y_val = evidence.extra['y_val']
-    X_val = evidence.inputs('fit')['X_val']
-    accuracy = trained_accuracy(evidence.student('fit'), X_val, y_val)
-    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_val, y_val)
+    """Accuracy on held-out images (never sent to the child) of the network the student's
+    train trained, counted only when that train is SGD (the train check's criteria)."""
+    not_sgd = _not_sgd_reason(evidence)
+    if not_sgd:
+        return Verdict(0.0, 'The accuracy counts only a network trained by SGD, and your train '
+                       'is not: %s.' % not_sgd, ('sgd_not_followed',))
+    X_held, y_held = evidence.extra['held_out']
+    accuracy = trained_accuracy(evidence.student('fit'), X_held, y_held)
+    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
     settings = FIT_SETTINGS[evidence.extra['dataset']]
     return accuracy_verdict(accuracy, settings['threshold'],
-                            'Training with fixed settings on %s' % evidence.extra['dataset'],
-                            reference_accuracy)
+                            'Training with fixed settings on %s, measured on held-out images'
+                            % evidence.extra['dataset'], reference_accuracy)
+
+
+def _not_sgd_reason(evidence):
+    """Why the student's train is not SGD on the train check's hidden run, or '' (also
+    '' where no loss was served, so nothing can be replayed)."""
+    if evidence.served_losses('train_hidden') is None:
+        return ''
+    try:
+        got = evidence.student('train_hidden')
+    except StudentError:
+        return 'train failed on the train check\'s hidden run'
+    issue = sgd_issue(evidence, 'train_hidden', got,
+                      stuck_parameters(evidence, 'train_hidden', got))
+    return issue[0] if issue else ''
 
 
 def judge_markers(evidence):

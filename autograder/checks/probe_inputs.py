@@ -27,6 +27,10 @@ TOY_TRAIN_ARGS = {'learning_rate': 1e-1, 'learning_rate_decay': 0.95, 'reg': 5e-
                   'skip_normals': TOY_INPUT_SIZE * TOY_HIDDEN_SIZE + TOY_HIDDEN_SIZE * TOY_CLASSES}
 
 
+# batch_size of the train check's run (its N is at least 8).
+TRAIN_BATCH = 5
+
+
 def toy_data():
     """The notebook's toy data: X (5, 4), y (5,)."""
     np.random.seed(1)
@@ -94,6 +98,30 @@ def _varied_problem(rng, N, D, H, C):
             return problem
 
 
+# Loss probes whose labels do not cover every class (hidden sizes, reg=0): a
+# class count taken from the labels (len(set(y)), y.max() + 1) instead of
+# from W2 is wrong on each of them, whatever the seed draws.
+CLASS_PROBES = ('loss_missing_class', 'loss_one_sample', 'loss_top_class')
+
+
+def _class_problems(rng, N, D, H, C):
+    """{probe id: problem} for CLASS_PROBES, labels fixed by construction.
+
+    - loss_missing_class: every class but the highest, each at least once;
+    - loss_one_sample: one sample of class 0 (a (1, 1) one-hot broadcasts
+      silently: wrong values rather than an error);
+    - loss_top_class: every label is the highest class, C - 1.
+    """
+    rows = max(N, 2 * C)
+    missing = _problem(rng, rows, D, H, C)
+    missing['y'] = rng.permutation(np.arange(rows) % (C - 1)).astype(np.float64)
+    single = _problem(rng, 1, D, H, C)
+    single['y'] = np.zeros(1)
+    top = _problem(rng, N, D, H, C)
+    top['y'] = np.full(N, C - 1, dtype=np.float64)
+    return dict(zip(CLASS_PROBES, (missing, single, top)))
+
+
 def build_probes(seed=DEFAULT_SEED, fit=None):
     """All probes of a grade, in the order the child runs them.
 
@@ -159,17 +187,26 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
         {'id': 'train_small_set', 'kind': 'train', 'served': True,
          'args': dict(sgd_args, num_iters=3, batch_size=20),
          'arrays': params_and(tiny, 'X', 'y', 'X_val', 'y_val')},
-        # The toy run's twin on data the grading seed draws: stored outputs of the
-        # public toy run cannot stand in for training.
+        # The train check's run, on data the grading seed draws (stored outputs of
+        # the public toy run cannot stand in for training): more samples than
+        # batch_size and no decay, so sampling, epochs and decay (the sgd
+        # check's) cannot change what it judges: the update on the student's
+        # own minibatches (judges.py).
         {'id': 'train_hidden', 'kind': 'train', 'served': True,
          'args': dict(TOY_TRAIN_ARGS, seed=int(rng.integers(1000)), skip_normals=0,
-                      num_iters=30),
+                      num_iters=30, batch_size=TRAIN_BATCH, learning_rate_decay=1.0),
          'arrays': dict(params_and(hidden_train, 'X', 'y'), X_val=hidden_train['X'],
                         y_val=hidden_train['y'])},
         # The toy run again with the student's own loss: information only.
         {'id': 'train_toy' + OWN_LOSS, 'kind': 'train', 'args': dict(TOY_TRAIN_ARGS),
          'arrays': dict(toy, X_val=toy['X'], y_val=toy['y'])},
     ]
+    # Drawn after every other input, so adding them left the other probes as they were.
+    class_probes = [{'id': probe_id, 'kind': 'loss', 'args': {'reg': 0.0},
+                     'arrays': params_and(problem, 'X', 'y')}
+                    for probe_id, problem in _class_problems(rng, N, D, H, C).items()]
+    after = [p['id'] for p in probes].index('loss_extreme') + 1
+    probes[after:after] = class_probes
     # Reference-only variants: run on the reference solution so feedback can
     # recognise a student's result as a known mistake.
     for probe in [p for p in probes if p['kind'] == 'train' and p.get('served')]:

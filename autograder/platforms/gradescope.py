@@ -159,9 +159,9 @@ def default_cifar10_archive():
 
 
 def fit_fingerprint(fit):
-    """sha256 over the val_accuracy split (training data, validation data and labels)."""
+    """sha256 over the val_accuracy split (training, validation and held-out data, labels)."""
     digest = hashlib.sha256()
-    for array in (fit.X, fit.y, fit.X_val, fit.y_val):
+    for array in (fit.X, fit.y, fit.X_val, fit.y_val, fit.X_held, fit.y_held):
         array = np.ascontiguousarray(array, dtype=np.float64)
         digest.update(repr(array.shape).encode())
         digest.update(array.tobytes())

@@ -13,9 +13,11 @@ cell with the grader's own verdict:
 - ``test_best_net``: a fresh ``TwoLayerNet`` from that ``neural_net.py``,
   trained in the sandbox with the hyper-parameters the student declares in
   the tuning cell (``best_hyperparameters``, printed by the locked cell
-  ``declare_best``) on the notebook's training split; its validation
-  accuracy comes from the trained parameters and the grader's forward pass,
-  against the notebook's bar (checks.BEST_NET_THRESHOLDS).
+  ``declare_best``) on the notebook's training split; its accuracy on
+  held-out test images the seed draws (never sent to the child) comes from
+  the trained parameters and the grader's forward pass, against the
+  notebook's bar (checks.BEST_NET_THRESHOLDS), and counts only when the
+  file's train passes the train check (SGD, judges.sgd_issue).
 
 Each cell gets the feedback as stdout and the points as its result, which
 nbgrader's SaveAutoGrades reads as partial credit. Nothing here raises for
@@ -152,14 +154,18 @@ def declared_hyperparameters(notebook):
 
 class BestNetTraining:
     """The notebook's training and validation split (data_utils.get_data), loaded once and
-    written once into a probe pack that every student's re-training run reads."""
+    written once into a probe pack that every student's re-training run reads, and the
+    held-out test images the seed draws (datasets.held_out_rows), never sent to the child:
+    the accuracy is measured on those, not on the validation labels the student has."""
 
-    def __init__(self, dataset, limits):
-        splits = datasets.data_utils().get_data(dataset, num_test=0)
+    def __init__(self, dataset, limits, seed=DEFAULT_SEED):
+        splits = datasets.data_utils().get_data(dataset, num_test=datasets.HELD_OUT_POOL)
         self.dataset = dataset
         self.limits = limits
-        self.X_val = splits['X_val']             # (M, D)
-        self.y_val = splits['y_val']             # (M,): never sent to the child
+        self.X_val = splits['X_val']             # (M, D): the tuning split the child trains with
+        rows = datasets.held_out_rows(seed)
+        self.X_held = splits['X_test'][rows]     # (HELD_OUT_SIZE, D): never sent to the child
+        self.y_held = splits['y_test'][rows]
         self.num_train, self.input_size = splits['X_train'].shape      # X_train is (N, D)
         self.num_classes = len(datasets.data_utils().CLASS_NAMES[dataset])
         self.pack = ProbePack([{'id': 'best_net', 'kind': 'fit', 'args': {},
@@ -196,11 +202,12 @@ class BestNetTraining:
                                             for name, shape in want.items()):
             return 0.0, ('Training a fresh network with your best_hyperparameters gave '
                          'malformed parameters.')
-        accuracy = trained_accuracy(outputs, self.X_val, self.y_val)
+        accuracy = trained_accuracy(outputs, self.X_held, self.y_held)
         settings = ', '.join('%s=%g' % item for item in sorted(hyper.items()))
         verdict = accuracy_verdict(accuracy, BEST_NET_THRESHOLDS[self.dataset],
                                    'A fresh network from your neural_net.py trained with your '
-                                   'best_hyperparameters (%s) on %s' % (settings, self.dataset))
+                                   'best_hyperparameters (%s) on %s, measured on held-out '
+                                   'images' % (settings, self.dataset))
         return verdict.fraction, verdict.feedback
 
 
@@ -231,6 +238,7 @@ class NotebookGrader:
     def __init__(self, seed=DEFAULT_SEED, dataset=None, check_timeout=30.0,
                  best_net_limits=None):
         self.grader = Grader(dataset='none', limits=Limits(timeout=check_timeout), seed=seed)
+        self.seed = seed
         self.dataset = dataset or datasets.data_utils().selected_dataset()
         self.best_net_limits = best_net_limits or Limits(timeout=600.0, memory_mb=8192)
         self._training = None
@@ -242,7 +250,7 @@ class NotebookGrader:
 
     def training(self):
         if self._training is None:
-            self._training = BestNetTraining(self.dataset, self.best_net_limits)
+            self._training = BestNetTraining(self.dataset, self.best_net_limits, self.seed)
         return self._training
 
     def cell_grades(self, student_file, notebook):
@@ -267,6 +275,12 @@ class NotebookGrader:
         best_max = max_points['val_accuracy']
         if result.problem:
             grades[BEST_NET_CELL] = (0.0, best_max, 'Not graded: %s' % result.problem)
+            return grades
+        if by_name['train'].score == 0:
+            # The accuracy pays only for SGD: the train check's criteria (checks/judges.py).
+            grades[BEST_NET_CELL] = (0.0, best_max, 'The accuracy counts only a network trained '
+                                     'by SGD, and your train does not pass the SGD criteria of '
+                                     'the train check (see its feedback).')
             return grades
         try:
             hyper = declared_hyperparameters(notebook)

@@ -13,8 +13,9 @@ has reported (so no answer can feed those results), never after the probe
 itself has reported, with inputs no larger than the probe's, parameters of
 the probe's shapes, integer labels in range, and at most a fixed number of
 calls. Every loss it returns is recorded (the train check compares the
-student's ``loss_history`` with them), and so is the first minibatch of each
-run (the sgd check compares it with the specified sampling).
+student's ``loss_history`` with them), and so is every minibatch of each run
+(the train check replays the reference update on them; the sgd check
+compares the first with the specified sampling).
 
 Students whose SGD loop is right ask the same questions in the same order
 (the reference loss drives their parameters alike), so every answer is kept
@@ -48,8 +49,9 @@ def load_reference_class(path):
 
 # What an answered call leaves to check and record again when it is replayed:
 # the probe, X's shape (N, D), the parameter shapes (in PARAM_NAMES order), the
-# loss served (None: a scores call) and X itself (a loss call's minibatch).
-ServedCall = collections.namedtuple('ServedCall', 'probe_id x_shape param_shapes loss batch')
+# loss served (None: a scores call), X itself (a loss call's minibatch) and its labels.
+ServedCall = collections.namedtuple('ServedCall',
+                                    'probe_id x_shape param_shapes loss batch labels')
 # Bytes of cached calls and replies kept per reference class and process.
 CACHE_BYTES = 64 * 1024 * 1024
 
@@ -171,6 +173,7 @@ class LossService:
         self._score_calls = {probe_id: 0 for probe_id in budgets}
         self.served_losses = {probe_id: [] for probe_id in budgets}
         self.first_batches = {}
+        self.minibatches = {probe_id: [] for probe_id in budgets}
 
     def spec(self):
         """What another process needs to serve like this one: (reference file, budgets, gate)."""
@@ -179,7 +182,8 @@ class LossService:
     def record(self):
         """What serving one run left behind (calls counted, losses served, first batches)."""
         return {'loss_calls': self._loss_calls, 'score_calls': self._score_calls,
-                'served_losses': self.served_losses, 'first_batches': self.first_batches}
+                'served_losses': self.served_losses, 'first_batches': self.first_batches,
+                'minibatches': self.minibatches}
 
     def adopt(self, record):
         """Take over the record of a run served in another process (serving.py)."""
@@ -187,6 +191,16 @@ class LossService:
         self._score_calls = record['score_calls']
         self.served_losses = record['served_losses']
         self.first_batches = record['first_batches']
+        self.minibatches = record['minibatches']
+
+    def reference_loss(self, params, X, y, reg):
+        """(loss, grads) of the reference at params (copied) on X, y: the grader's replay."""
+        net = self._reference_class.__new__(self._reference_class)
+        net.params = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
+        with np.errstate(all='ignore'):
+            loss, grads = net.loss(np.array(X), y=np.array(y), reg=reg)
+        return float(loss), {name: np.asarray(grads[name], dtype=np.float64)
+                             for name in PARAM_NAMES}
 
     def answer(self, message, reported_ids, payload=None, reply_payload=None):
         """The reply (a dict) to one 'loss_call' message.
@@ -258,10 +272,15 @@ class LossService:
         counter[probe_id] += 1
 
     def _keep(self, call):
-        """Keep a loss call's loss and, the first time, its minibatch (scores calls: nothing)."""
+        """Keep a loss call's loss and minibatch (X, y) (scores calls: nothing).
+
+        The train check replays the reference update on the minibatches a
+        run asked for (checks/judges.py).
+        """
         if call.loss is not None:
             self.served_losses[call.probe_id].append(call.loss)
             self.first_batches.setdefault(call.probe_id, call.batch)
+            self.minibatches[call.probe_id].append((call.batch, call.labels))
 
     def _answer(self, message, reported_ids, payload, reply_payload):
         probe_id = message.get('id')
@@ -278,14 +297,15 @@ class LossService:
                 scores = np.asarray(net.loss(X), dtype=np.float64)
             return ({'event': 'loss_reply', 'ok': True,
                      'scores': wire.encode_arrays({'scores': scores}, reply_payload)},
-                    ServedCall(probe_id, X.shape, param_shapes, None, None))
+                    ServedCall(probe_id, X.shape, param_shapes, None, None, None))
         y = _labels(message, X.shape[0], budget.classes, payload)
         reg = _finite_number(message.get('reg'), 'reg')
         self._count(probe_id, True, budget)
         with np.errstate(all='ignore'):
             loss, grads = net.loss(X, y=y, reg=reg)
-        X.flags.writeable = False      # kept as a first minibatch, maybe by many runs
-        call = ServedCall(probe_id, X.shape, param_shapes, float(loss), X)
+        X.flags.writeable = False      # kept as a minibatch, maybe by many runs
+        y.flags.writeable = False
+        call = ServedCall(probe_id, X.shape, param_shapes, float(loss), X, y)
         self._keep(call)
         return ({'event': 'loss_reply', 'ok': True, 'loss': call.loss,
                  'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
