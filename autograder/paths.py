@@ -152,13 +152,16 @@ def load_mutants(verb='demo'):
     return load_module(kit_path('solutions', 'mutants.py'), 'tln_mutants')
 
 
-# A student distribution (release --student-repo) carries this file at its root.
+# A student distribution (release --student-repo) carries this file at its root, and
+# this module in its package (installed without --editable, the package travels alone).
 STUDENT_MARKER = '.tln-student-repo'
+STUDENT_PACKAGE_MARKER = 'student_copy.py'
 
 
 def is_student_copy():
     """True in a student distribution of the kit (only the self-check works there)."""
-    return os.path.isfile(os.path.join(REPO_DIR, STUDENT_MARKER))
+    return (os.path.isfile(os.path.join(REPO_DIR, STUDENT_MARKER))
+            or os.path.isfile(os.path.join(PACKAGE_DIR, STUDENT_PACKAGE_MARKER)))
 
 
 RUNTIME_REQUIREMENTS_FILE = os.path.join(PACKAGE_DIR, 'runtime-requirements.txt')

@@ -239,3 +239,20 @@ def test_latest_submit_tag_is_the_greatest_name_and_annotated_tags_count_by_comm
     assert not failed and fetched['work'].commit == commits[1]
     assert fetched['work'].time == '2026-09-02T08:00:00Z'
     assert fetched['work'].tag == 'submit/2026-09-02T08-00-00Z-bbbbbbb'
+
+
+def test_a_tag_name_reaches_the_fetch_log_inert(tmp_path):
+    """Tag names are the student's: git allows any character from U+0020 on in them
+    (bidi overrides, zero-width and C1 characters included), and fetch logs the tag."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    git('init', '-q', '-b', 'main', cwd=str(work))
+    (work / 'neural_net.py').write_text('# mine\n')
+    git('add', '-A', cwd=str(work))
+    git('commit', '-q', '-m', 'one', cwd=str(work), when='2026-09-01T08:00:00Z')
+    git('tag', 'submit/z\u202eevil\u200b\u009b2J', cwd=str(work))
+    lines = []
+    fetched, failed = classroom.fetch([str(work)], str(tmp_path / 'class'), log=lines.append)
+    assert not failed and fetched['work'].tag.startswith('submit/z')
+    assert lines and not [line for line in lines if set(line) & {'\u202e', '\u200b', '\u009b'}]
+    assert '(submit/zevil)' in lines[0]            # U+009B 2J: a CSI sequence, removed

@@ -150,3 +150,32 @@ def test_override_entries_merge_into_scores_json(tmp_path):
     path.write_text('{"schema": "something else"}')
     with pytest.raises(classroom50.ClassroomError, match='not a Classroom 50 scores.json'):
         classroom50.merge_overrides(str(path), 'two-layer-net', [entry])
+
+
+# Run before autograder.py when the checkout is on PYTHONPATH: on exit, mark every
+# check passed in the result.json the entry wrote.
+FORGING_SITECUSTOMIZE = """
+import atexit, json, os
+def _forge():
+    path = os.path.join(os.getcwd(), 'result.json')
+    if os.path.exists(path):
+        with open(path) as handle:
+            data = json.load(handle)
+        for test in data['tests']:
+            test['score'], test['passed'] = test['max-score'], True
+        data['score'] = data['max-score']
+        with open(path, 'w') as handle:
+            json.dump(data, handle)
+atexit.register(_forge)
+"""
+
+
+def test_a_sitecustomize_of_the_checkout_cannot_rewrite_the_result(bundle, tmp_path):
+    """Started without -I and the checkout on PYTHONPATH, Python runs the student's
+    sitecustomize.py before autograder.py: the entry starts again isolated, so its exit
+    hook never runs. (A process it forks would survive: docs/ci.md says to run -I.)"""
+    repo = checkout(tmp_path, open(os.path.join(REPO_DIR, 'assignment', 'neural_net.py')).read())
+    (repo / 'sitecustomize.py').write_text(FORGING_SITECUSTOMIZE)
+    done = run_bundle(bundle, repo, isolated=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((repo / 'result.json').read_text())['score'] == 0

@@ -21,7 +21,8 @@ HOSTILE_MESSAGE = (r"'\x1b[2J\x1b[H\x1b]52;c;Y3VybCBodHRwOi8vZXZpbC5leGFtcGxlIHw
                    r"'\n\x1b[32malice: 18/18\x1b[0m\x9b31m \u202eevil\u200b'"
                    r"'<script>alert(1)</script><img src=x onerror=alert(2)>'"
                    r"'\n| alice | 18 / 18 | passed |\n'"
-                   r"'::stop-commands::x\n::add-mask::alice\n'")
+                   r"'::stop-commands::x\n::add-mask::alice\n'"
+                   r"'x ##[add-mask]bob ##[error]18/18\n'")
 HOSTILE_LOSS = '''
 
 def _hostile_loss(self, *args, **kwargs):
@@ -64,6 +65,7 @@ def test_terminal_table_and_messages_carry_no_escape(graded):
     assert not re.search(r'^alice', done.stdout, re.M)
     # Nor a line that GitHub Actions would run as a workflow command.
     assert not re.search(r'^\s*::', done.stdout, re.M)
+    assert '##[' not in done.stdout and '##[' not in done.stderr      # the older form
     assert re.search(r'^not gradable: eve.*\(.*class/eve', done.stderr, re.M)
 
 

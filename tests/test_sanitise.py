@@ -23,6 +23,13 @@ def test_terminal_keeps_the_words_and_drops_every_control():
     # GitHub Actions runs a log line starting with '::' (after blanks) as a command.
     assert sanitise.terminal('x\n  ::add-mask::alice\n::error::18/18 x::y') == (
         'x\n  : :add-mask::alice\n: :error::18/18 x::y')
+    # The runner also runs the older form '##[command]data' found anywhere in a
+    # line (actions/runner ActionCommand.TryParse looks it up with IndexOf).
+    for text in ('x ##[add-mask]alice', '##[error]18/18', 'a###[stop-commands]t',
+                 'a#\x1b[0m#[error]x', 'a#\u200b#[error]x'):
+        assert '##[' not in sanitise.terminal(text), text
+        assert '##[' not in sanitise.terminal(text, one_line=True), text
+    assert sanitise.terminal('x ##[error]y') == 'x # #[error]y'
 
 
 def test_terminal_table_indents_every_line_but_the_submission():

@@ -387,3 +387,25 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
                           for name, line in check_lines(done).items()}
     # Same marks and points (the kit serves the reference loss to train, which adds a note).
     assert outputs['export'] == outputs['kit'] and len(outputs['kit']) == 6
+
+
+def test_a_student_copy_installed_without_editable_still_offers_check(tmp_path):
+    """`pip install .` (or from git) puts the package alone in site-packages, without the
+    repository's marker file: it is still a student copy, and `check` run from
+    assignment/ (as the README allows) grades instead of ending in a traceback."""
+    repo = tmp_path / 'repo'
+    run_cli('release', '--student-repo', str(repo), check=True)
+    shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
+    site = tmp_path / 'site-packages'
+    shutil.copytree(str(repo / 'autograder'), str(site / 'autograder'))
+    env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}
+    env['PYTHONPATH'] = str(site)
+    usage = subprocess.run([sys.executable, '-m', 'autograder', '--help'], cwd=str(tmp_path),
+                           capture_output=True, text=True, timeout=300, env=env)
+    assert usage.returncode == 0 and 'Traceback' not in usage.stderr, usage.stderr
+    assert 'check' in usage.stdout and 'gradescope' not in usage.stdout
+    done = subprocess.run([sys.executable, '-m', 'autograder', 'check', 'neural_net.py'],
+                          cwd=str(repo / 'assignment'), capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(check_lines(done)) == 6

@@ -26,6 +26,7 @@ from ..errors import ClassroomError, UsageError
 from ..paths import require_kit
 from ..platforms import classroom, classroom50
 from ..outputs.gradebook import Submitted
+from ..outputs.sanitise import terminal
 from ..sandbox import isolation, secrecy
 from . import grade
 from .options import add_actions, add_grading_options, add_kit_option, take_seed
@@ -127,7 +128,7 @@ def _fetch(args):
     print('%d of %d repositories fetched into %s' % (len(fetched), len(urls), args.into),
           file=sys.stderr)
     for student in sorted(failed):
-        print('not fetched: %s (%s)' % (student, failed[student]), file=sys.stderr)
+        print(terminal('not fetched: %s (%s)' % (student, failed[student])), file=sys.stderr)
     return fetched, failed
 
 

@@ -72,16 +72,21 @@ def _visible(value, one_line=False):
 
 
 # A GitHub Actions workflow command: a log line starting with '::' once its
-# leading blanks are trimmed (::add-mask::, ::error::, ::stop-commands::...).
+# leading blanks are trimmed (::add-mask::, ::error::, ::stop-commands::...),
+# or the older form '##[command]data' anywhere in a line (the runner still
+# parses both: actions/runner, ActionCommand.TryParseV2 and TryParse).
 _WORKFLOW_COMMAND = re.compile(r'^(\s*):(?=:)', re.M)
+_LEGACY_WORKFLOW_COMMAND = re.compile(r'#(?=#\[)')
 
 
 def terminal(value, one_line=False):
     """Text for a terminal or a CI log: nothing that moves the cursor, changes
     colours, writes the clipboard or reorders characters, and no line that
-    GitHub Actions would run as a workflow command ('::' becomes ': :');
-    one_line: line breaks become spaces, for a name inside a line."""
-    return _WORKFLOW_COMMAND.sub(r'\1: ', _visible(value, one_line).replace('\t', ' '))
+    GitHub Actions would run as a workflow command ('::' at a line start becomes
+    ': :', '##[' anywhere '# #['); one_line: line breaks become spaces, for a
+    name inside a line."""
+    text = _visible(value, one_line).replace('\t', ' ')
+    return _LEGACY_WORKFLOW_COMMAND.sub('# ', _WORKFLOW_COMMAND.sub(r'\1: ', text))
 
 
 # OWASP's rule for CSV injection: a cell starting with one of these is

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ClassroomError
+from ..outputs.sanitise import terminal
 
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
 SUBMIT_TAGS = 'refs/tags/submit/*'
@@ -172,11 +173,12 @@ def _fetch_all(urls, into, prefix, log):
         fresh = not os.path.lexists(target)
         try:
             fetched[student] = _fetch_one(url, target)
-            log('%s: %s at %s (%s)' % (student, url, fetched[student].commit[:12],
-                                       fetched[student].tag or 'HEAD'))
+            # The tag name is the student's (git allows bidi and C1 characters in it).
+            log(terminal('%s: %s at %s (%s)' % (student, url, fetched[student].commit[:12],
+                                                fetched[student].tag or 'HEAD')))
         except ClassroomError as error:
             failed[student] = str(error)
-            log('%s: not fetched (%s)' % (student, error))
+            log(terminal('%s: not fetched (%s)' % (student, error)))
             if fresh and os.path.isdir(target):
                 shutil.rmtree(target)       # no empty clone is left behind
     return fetched, failed

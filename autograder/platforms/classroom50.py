@@ -60,6 +60,12 @@ import os
 import subprocess
 import sys
 
+# Started without -I, Python has already run whatever sitecustomize.py or .pth file
+# PYTHONPATH reaches, the student's checkout included, with its exit hooks: start
+# again isolated (exec drops those hooks; PYTHONPATH and user site are ignored).
+if not sys.flags.isolated:
+    os.execv(sys.executable, [sys.executable, '-I', os.path.abspath(__file__)] + sys.argv[1:])
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIBRARY = os.path.join(HERE, 'lib')
 CHECKOUT = os.path.realpath(os.getcwd())

@@ -24,7 +24,8 @@ import re
 from ..checks import markers
 from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_DIR, REPO_DIR,
-                    SOLUTIONS_DIR, STUDENT_FILE, STUDENT_MARKER, SUPPORT_FILES, package_source_files,
+                    SOLUTIONS_DIR, STUDENT_FILE, STUDENT_MARKER, STUDENT_PACKAGE_MARKER,
+                    SUPPORT_FILES, package_source_files,
                     RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms import github_actions
 from . import stored_outputs
@@ -318,6 +319,8 @@ def student_repo_files(platform='github'):
     files['README.md'] = STUDENT_README
     files['.gitignore'] = STUDENT_GITIGNORE
     files[STUDENT_MARKER] = 'Written by `python -m autograder release --student-repo`.\n'
+    files[os.path.join('autograder', STUDENT_PACKAGE_MARKER)] = (
+        '"""This package is a student copy of the grader: it offers the self-check only."""\n')
     return files
 
 
