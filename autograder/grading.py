@@ -248,9 +248,23 @@ class Grader:
         result = self.judge(run, name, checks, (intact, warning), service)
         result.seconds = run.seconds
         result.isolation = run.isolation
-        if warning:
-            result.warnings = (warning,)
+        refused = self._foreign_calls_note(service)
+        result.warnings = tuple(note for note in (warning, refused) if note)
+        if refused:
+            result.diagnoses = tuple(result.diagnoses) + ('foreign_loss_calls',)
         return result
+
+    def _foreign_calls_note(self, service):
+        """The sentence naming the loss calls refused for claiming another test's id, or ''."""
+        calls = {} if service is None else service.foreign_calls
+        if not calls:
+            return ''
+        known = {probe['id'] for probe in self.probes}
+        named = sorted({probe_id if probe_id in known else 'an unknown id'
+                        for probe_id in calls})
+        return ('The grader refused %d call(s) of its reference loss made under the id of a '
+                'test that was not running (%s): it answers only the test that is running, '
+                'and these calls earned nothing.' % (sum(calls.values()), ', '.join(named)))
 
     def judge(self, run, name, checks, marker_status=(True, ''), service=None):
         """Turn a ChildRun into a SubmissionResult for the given checks."""

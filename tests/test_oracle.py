@@ -1,0 +1,100 @@
+"""The served reference loss and the feedback are no oracle (issue 20, items 1-3).
+
+Each attacker is the reference (so its honest work earns full marks) with one
+addition, graded through the command line and the sandbox: asking the loss
+service for answers under another probe's id, carrying hidden inputs out in
+an exception's text, or patching the child's own comparison helpers. None of
+them may gain a point or get data out into the result.
+"""
+import json
+
+import pytest
+
+from helpers import reference_text, run_cli, write_submission
+
+pytestmark = pytest.mark.slow
+
+PREDICT_LINE = '        y_pred = np.argmax(self.loss(X), axis=1)\n'
+LOSS_LINE = '        loss = data_loss + reg_loss\n'
+
+# predict asks the served loss for a labelled answer under train_hidden's id (a
+# probe still to come, of the same sizes) and, if answered, carries the answer
+# out in its exception's text (the predict check is visible).
+ASKS_AHEAD = PREDICT_LINE.replace('        y_pred', '''        cells = getattr(self.loss, '__closure__', None) or ()
+        stubs = [c.cell_contents for c in cells if hasattr(c.cell_contents, 'probe_id')]
+        if stubs and stubs[0].probe_id == 'predict_hidden':
+            own, stubs[0].probe_id = stubs[0].probe_id, 'train_hidden'
+            try:
+                answer = self.loss(X, y=np.zeros(X.shape[0], dtype=int), reg=0.0)[0]
+            except RuntimeError:
+                answer = None
+            finally:
+                stubs[0].probe_id = own
+            if answer is not None:
+                raise ValueError('ORACLE_ANSWER %r' % answer)
+        y_pred''', 1)
+
+# loss raises on the hidden model, with an input value in its message.
+LEAKS_INPUT = LOSS_LINE + '''        if X.shape[1] != 4:
+            raise ValueError('HIDDEN_INPUT %r %r' % (X[0, 0], W1[0, 0]))
+'''
+
+# loss doubles X in place, then patches whatever comparison helper the child has.
+MUTATES_AND_PATCHES = LOSS_LINE + '''        X *= 2
+        import sys as _sys
+        for _name, _module in list(_sys.modules.items()):
+            if _name.endswith('probes') and hasattr(_module, '_unchanged'):
+                _module._unchanged = lambda inputs, pristine: __import__('numpy').ones(
+                    len(pristine))
+'''
+
+
+def attacker(old, new):
+    text = reference_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+ATTACKERS = {
+    'asks_ahead': attacker(PREDICT_LINE, ASKS_AHEAD),
+    'leaks_input': attacker(LOSS_LINE, LEAKS_INPUT),
+    'mutates_and_patches': attacker(LOSS_LINE, MUTATES_AND_PATCHES),
+}
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp('oracle')
+    for name, text in ATTACKERS.items():
+        write_submission(str(root / name), text)
+    done = run_cli('grade', str(root), '--json', '--dataset', 'none', check=True)
+    results = json.loads(done.stdout)
+    return {result['submission'].split('/')[0]: result for result in results}, done.stdout
+
+
+def checks(result):
+    return {check['name']: check for check in result['checks']}
+
+
+def test_a_call_under_another_probes_id_is_refused_counted_and_named(graded):
+    results, _ = graded
+    result = results['asks_ahead']
+    assert result['score'] == result['max_score'], result     # its honest work, no more
+    assert 'foreign_loss_calls' in result['diagnoses']
+    assert any('train_hidden' in warning and 'not running' in warning
+               for warning in result['warnings']), result['warnings']
+
+
+def test_nothing_of_a_served_answer_or_a_hidden_input_reaches_the_result(graded):
+    results, text = graded
+    assert 'ORACLE_ANSWER' not in text and 'HIDDEN_INPUT' not in text
+    leaks = checks(results['leaks_input'])
+    # The hidden probes fail with the exception's type and the student's own line.
+    assert 'ValueError' in leaks['scores']['feedback']
+    assert "raise ValueError('HIDDEN_INPUT" in leaks['scores']['feedback']
+    assert leaks['scores']['score'] == 1.0 and leaks['stability']['score'] == 0.0
+
+
+def test_patching_the_childs_helpers_does_not_hide_a_mutation(graded):
+    results, _ = graded
+    assert checks(results['mutates_and_patches'])['no_mutation']['score'] == 0.0
