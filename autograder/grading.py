@@ -16,9 +16,9 @@ import signal
 from . import __version__
 from . import checks as catalog
 from . import datasets
-from .checks import markers
+from .checks import hidden_feedback, markers
 from .checks.judges import sentence
-from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
+from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
@@ -245,7 +245,7 @@ class Grader:
         service = (LossService(self.reference_class, budgets, gate, self.reference_file)
                    if budgets else None)
         run = run_submission(source, pack, self.limits, self.denied_roots, service)
-        result = self.judge(run, name, checks, (intact, warning), service)
+        result = self.judge(run, name, checks, (intact, warning), service, source)
         result.seconds = run.seconds
         result.isolation = run.isolation
         refused = self._foreign_calls_note(service)
@@ -266,8 +266,13 @@ class Grader:
                 'test that was not running (%s): it answers only the test that is running, '
                 'and these calls earned nothing.' % (sum(calls.values()), ', '.join(named)))
 
-    def judge(self, run, name, checks, marker_status=(True, ''), service=None):
-        """Turn a ChildRun into a SubmissionResult for the given checks."""
+    def judge(self, run, name, checks, marker_status=(True, ''), service=None, source=b''):
+        """Turn a ChildRun into a SubmissionResult for the given checks.
+
+        What the child said about a probe on hidden inputs, or one that was
+        served the reference loss, is replaced by fixed sentences
+        (checks/hidden_feedback.py; source: the submission's bytes).
+        """
         if not run.imported:
             problem, diagnosis = self._import_failure(run)
             return _not_graded(checks, name, problem, (diagnosis,))
@@ -275,7 +280,10 @@ class Grader:
         extra = {'markers': marker_status}
         if self.fit is not None:
             extra.update(y_val=self.fit.y_val, dataset=self.fit.dataset)
-        evidence = catalog.Evidence(_validated(run.probe_results, self.reference), self.reference,
+        served = service.served_losses if service is not None else ()
+        open_ids = {probe_id for probe_id in PUBLIC_PROBES if probe_id not in served}
+        student = hidden_feedback.restrict(run.probe_results, open_ids, source)
+        evidence = catalog.Evidence(_validated(student, self.reference), self.reference,
                                     self.probes, extra, missing, service)
         results = []
         for check in checks:
@@ -355,8 +363,10 @@ def _validated(student_results, reference_results):
                        if (got[name].ndim != 1 if name.endswith('_history')
                            else got[name].shape != want[name].shape))
         if extra or missing or wrong:
+            # Names the reference's outputs only: an extra one's name is the child's text.
+            names = sorted(missing) + wrong + (['outputs of other names'] if extra else [])
             checked[probe_id] = {'ok': False, 'error': 'the outputs of this test are malformed '
-                                 '(%s)' % ', '.join(sorted(extra | missing) + wrong)}
+                                 '(%s)' % ', '.join(names)}
         else:
             checked[probe_id] = result
     return checked

@@ -31,12 +31,12 @@ ASKS_AHEAD = PREDICT_LINE.replace('        y_pred', '''        cells = getattr(s
             finally:
                 stubs[0].probe_id = own
             if answer is not None:
-                raise ValueError('ORACLE_ANSWER %r' % answer)
+                raise ValueError('ORACLE' + '_ANSWER %r' % answer)
         y_pred''', 1)
 
 # loss raises on the hidden model, with an input value in its message.
 LEAKS_INPUT = LOSS_LINE + '''        if X.shape[1] != 4:
-            raise ValueError('HIDDEN_INPUT %r %r' % (X[0, 0], W1[0, 0]))
+            raise ValueError('HIDDEN' + '_INPUT %r %r' % (X[0, 0], W1[0, 0]))
 '''
 
 # loss doubles X in place, then patches whatever comparison helper the child has.
@@ -90,9 +90,11 @@ def test_nothing_of_a_served_answer_or_a_hidden_input_reaches_the_result(graded)
     assert 'ORACLE_ANSWER' not in text and 'HIDDEN_INPUT' not in text
     leaks = checks(results['leaks_input'])
     # The hidden probes fail with the exception's type and the student's own line.
-    assert 'ValueError' in leaks['scores']['feedback']
-    assert "raise ValueError('HIDDEN_INPUT" in leaks['scores']['feedback']
-    assert leaks['scores']['score'] == 1.0 and leaks['stability']['score'] == 0.0
+    feedback = leaks['stability']['feedback']
+    assert feedback.endswith("ValueError (neural_net.py line %d, in loss: raise ValueError("
+                             "'HIDDEN' + '_INPUT %%r %%r' %% (X[0, 0], W1[0, 0])))"
+                             % (reference_text().splitlines().index(LOSS_LINE.rstrip('\n')) + 3))
+    assert leaks['scores']['score'] == 2.0 and leaks['stability']['score'] == 0.0
 
 
 def test_patching_the_childs_helpers_does_not_hide_a_mutation(graded):

@@ -8,7 +8,7 @@ its check's name, points and probes.
 """
 import numpy as np
 
-from ..sandbox.child.probes import PARAM_NAMES
+from ..sandbox.child.probes import INPUT_AFTER, PARAM_NAMES
 from .evidence import StudentError, Verdict
 from .probe_inputs import NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
 from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
@@ -481,6 +481,8 @@ MUTATION_INPUTS = {
 
 
 def judge_no_mutation(evidence):
+    """Compares the inputs as the student's calls left them (sent back as data) with the
+    grader's own copies: no comparison is made in the student's process."""
     changed = []
     observed = [probe_id for probe_id in MUTATION_PROBES
                 if evidence.student_or_none(probe_id) is not None]
@@ -488,11 +490,12 @@ def judge_no_mutation(evidence):
         raise StudentError('none of loss, predict or train ran without an error, so their '
                            'effect on the inputs could not be observed')
     for probe_id in observed:
-        flags = evidence.student(probe_id)['unchanged']
+        after = evidence.student(probe_id)
         method = probe_id.split('_')[0]
-        names = sorted(MUTATION_INPUTS[method])
         changed.extend('%s() changed %s' % (method, name)
-                       for name, flag in zip(names, flags) if flag != 1.0)
+                       for name in sorted(MUTATION_INPUTS[method])
+                       if not np.array_equal(after[INPUT_AFTER + name],
+                                             np.ravel(evidence.inputs(probe_id)[name])))
     if changed:
         return Verdict(0.0, 'Inputs were modified in place: %s. Work on new arrays (e.g. '
                        'X - m rather than X -= m).' % ', '.join(changed), ('input_mutated',))

@@ -11,6 +11,9 @@ DEFAULT_SEED = 20231
 NO_DECAY = '_no_decay'
 # Suffix of a served probe's twin that runs with the student's own loss.
 OWN_LOSS = '_own_loss'
+# Probes on the notebook's public toy data (every other probe's inputs are hidden).
+PUBLIC_PROBES = ('init_toy', 'scores_toy', 'loss_toy_noreg', 'loss_toy_reg', 'train_toy',
+                 'train_toy' + OWN_LOSS)
 # The stability probe: every score near STABILITY_OFFSET (exp overflows above
 # about 709), with within-row gaps of a few units, so the row-max shift,
 # log-sum-exp and a global-max shift all stay finite and exact.

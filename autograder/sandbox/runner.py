@@ -314,8 +314,11 @@ class ChannelSession:
                     'problems': wire.decode_problems(message.get('problems', {})),
                     'dtypes': wire.decode_problems(message.get('dtypes', {}))}
             else:
+                line = message.get('line')
                 run.probe_results[probe_id] = {
-                    'ok': False, 'error': str(message.get('error', ''))[:2000]}
+                    'ok': False, 'error': str(message.get('error', ''))[:2000],
+                    'exception': str(message.get('exception', ''))[:100],
+                    'line': line if type(line) is int and 0 < line < 10 ** 6 else None}
         elif event == 'done':
             run.finished = True
         else:

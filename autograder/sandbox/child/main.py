@@ -71,6 +71,14 @@ def describe_exception(error, student_file):
     return text[:2000]
 
 
+def exception_facts(error, student_file):
+    """What the grader may say about an exception of a hidden probe: its type's name and
+    the last line of the student's file in its traceback (None if none)."""
+    own = [frame for frame in traceback.extract_tb(error.__traceback__)
+           if os.path.realpath(frame.filename) == student_file]
+    return {'exception': type(error).__name__, 'line': own[-1].lineno if own else None}
+
+
 def load_plan(staged_dir):
     """The plan as the grader wrote it into STAGED_DIR/plan.json, with its input arrays."""
     with open(os.path.join(staged_dir, 'plan.json'), encoding='utf-8') as handle:
@@ -315,8 +323,8 @@ def run_plan(plan, staged_dir, writer, reader):
         try:
             outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
         except BaseException as error:  # noqa: B036
-            send({'event': 'probe', 'id': probe['id'], 'ok': False,
-                  'error': describe_exception(error, student_file)})
+            send(dict(exception_facts(error, student_file), event='probe', id=probe['id'],
+                      ok=False, error=describe_exception(error, student_file)))
         else:
             problems = outputs.pop(probes.PROBLEMS, {})
             dtypes = outputs.pop(probes.NARROW_DTYPES, {})
