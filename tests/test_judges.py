@@ -383,7 +383,9 @@ def test_judge_grads_right(case):
     ('bias_grads_regularised', 0.5, ('biases_regularised',), 'biases are not regularised'),
     ('grads_not_divided', 0.0, ('grads_not_divided',), 'divide the gradient by N'),
     ('relu_mask_missing', 0.5, ('relu_mask_missing', 'grad_wrong'), 'check the ReLU mask'),
-    ('float32', 0.0, ('float32',), 'the size of float32 rounding'),
+    # Everything in float32: rounding errors sit at the tolerance (1e-7), so which
+    # gradients pass depends on the draw (public seed: db2, a sum of C values, passes).
+    ('float32', 0.25, ('float32',), 'the size of float32 rounding'),
 ])
 def test_judge_grads_mistakes(case, mistake, fraction, found, words):
     verdict = judges.judge_grads(with_loss_mistake(case, mistake).evidence())

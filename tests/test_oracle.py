@@ -8,7 +8,10 @@ them may gain a point or get data out into the result.
 """
 import json
 
+import numpy as np
 import pytest
+
+from autograder.checks.probe_inputs import PUBLIC_PROBES
 
 from helpers import reference_text, run_cli, write_submission
 
@@ -100,3 +103,100 @@ def test_nothing_of_a_served_answer_or_a_hidden_input_reaches_the_result(graded)
 def test_patching_the_childs_helpers_does_not_hide_a_mutation(graded):
     results, _ = graded
     assert checks(results['mutates_and_patches'])['no_mutation']['score'] == 0.0
+
+
+# The second stage of the oracle: a file that computes nothing, and looks the
+# answers of the running probe up by its id in a table learned under the
+# class's private seed (here: the reference's outputs on that seed's probes).
+LOOKUP = '''
+import sys as _sys
+
+
+def _running_probe():
+    frame = _sys._getframe()
+    while frame is not None:
+        probe = frame.f_locals.get('probe')
+        if isinstance(probe, dict) and isinstance(probe.get('id'), str):
+            return probe['id']
+        frame = frame.f_back
+    return None
+
+
+_TABLE = %r
+
+
+def _looked_up(X, y):
+    answer = _TABLE.get(_running_probe())
+    if answer is None or 'scores' in answer and y is not None:
+        return None
+    if 'scores' in answer:
+        return np.array(answer['scores'])
+    if 'loss' in answer and y is not None:
+        return answer['loss'][0], {name: np.array(answer['d' + name])
+                                   for name in ('W1', 'b1', 'W2', 'b2')}
+    return None
+'''
+LOOKUP_LOSS = '''    def loss(self, X, y=None, reg=0.0):
+        answer = _looked_up(X, y)
+        if answer is not None:
+            return answer
+        N, C = X.shape[0], self.params['W2'].shape[1]
+        if y is None:
+            return np.zeros((N, C))
+        return 0.0, {name: np.zeros_like(value) for name, value in self.params.items()}
+
+    def _unused_loss(self, X, y=None, reg=0.0):'''
+LOOKUP_PREDICT = '''    def predict(self, X):
+        answer = _TABLE.get(_running_probe())
+        if answer is not None and 'y_pred' in answer:
+            return np.array(answer['y_pred']).astype(int)
+        return np.zeros(X.shape[0], dtype=int)
+
+    def _unused_predict(self, X):'''
+PRIVATE_SEED = 4242
+
+
+def lookup_file(table):
+    text = reference_text().replace('class TwoLayerNet', LOOKUP % table + '\n\nclass TwoLayerNet', 1)
+    text = text.replace('    def loss(self, X, y=None, reg=0.0):', LOOKUP_LOSS, 1)
+    return text.replace('    def predict(self, X):', LOOKUP_PREDICT, 1)
+
+
+def test_answers_learned_under_the_class_seed_are_worthless(tmp_path):
+    from autograder.grading import Grader
+    with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
+        table = {probe_id: {name: value.tolist() for name, value in result['outputs'].items()
+                            if not name.startswith('input_')}
+                 for probe_id, result in grader.reference.items()
+                 if probe_id.startswith(('scores_', 'loss_', 'predict_'))}
+    write_submission(str(tmp_path / 'lookup'), lookup_file(table))
+    done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none',
+                   '--seed', str(PRIVATE_SEED), check=True)
+    result = checks(json.loads(done.stdout)[0])
+    # Its honest work: init, the SGD loop (train, sgd, on the served loss), no_mutation;
+    # and the toy model's scores, whose answers ship to students anyway.
+    assert result['scores']['score'] <= 1.0
+    assert all(result[name]['score'] == 0 for name in ('loss', 'grads', 'stability', 'predict'))
+
+
+def test_the_same_file_gets_the_same_inputs_and_results_another_file_others(tmp_path):
+    from autograder.grading import Grader
+    text = reference_text()
+    for name, source in (('a', text), ('b', text + '# another file\n')):
+        write_submission(str(tmp_path / 'class' / name), source)
+    runs = [run_cli('grade', str(tmp_path / 'class'), '--json', '--dataset', 'none',
+                    '--seed', str(PRIVATE_SEED), check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert all(result['score'] == result['max_score'] for result in json.loads(runs[0]))
+    with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
+        first = grader.submission_probes(text.encode())[0]
+        again = grader.submission_probes(text.encode())[0]
+        other = grader.submission_probes((text + '# another file\n').encode())[0]
+    by_id = [{probe['id']: probe for probe in probes} for probes in (first, again, other)]
+    for probe_id, probe in by_id[0].items():
+        same = [probe['args'] == draw[probe_id]['args'] and
+                all(np.array_equal(probe['arrays'][key], draw[probe_id]['arrays'][key])
+                    for key in probe['arrays']) for draw in by_id[1:]]
+        assert same[0], probe_id
+        assert same[1] == (probe_id.replace('_no_decay', '') in PUBLIC_PROBES
+                           or probe['kind'] == 'fit'), probe_id

@@ -70,9 +70,7 @@ def describe_failure(result, lines):
         return text
     function = lines.function(number)
     where = 'neural_net.py line %d%s' % (number, ', in %s' % function if function else '')
-    if name != 'NotImplementedError':
-        where += ': %s' % code
-    text += ' (%s)' % where
+    text += ' (%s: %s)' % (where, code)
     if name == 'NameError':
         old = [word for word in PYTHON2_NAMES if word in code.replace('(', ' ').split()]
         if old:

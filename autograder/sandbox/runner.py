@@ -225,6 +225,18 @@ class ProbePack:
                       for spec in self.specs]
         return view
 
+    def with_inline(self, probes):
+        """A view of this pack (the same array file) that runs probes, in their order:
+        those of this pack by their id, the others with their arrays carried in plan.json
+        itself (small per-submission inputs, base64). Closing the view is not needed."""
+        shared = {spec['id']: spec for spec in self.specs}
+        view = copy.copy(self)
+        view.specs = [shared.get(probe['id']) or {
+            'id': probe['id'], 'kind': probe['kind'], 'args': probe['args'], 'array_keys': {},
+            'inline': wire.encode_arrays(probe['arrays']),
+            'served': bool(self.served and probe.get('served'))} for probe in probes]
+        return view
+
     def close(self):
         shutil.rmtree(self.folder, ignore_errors=True)
 
