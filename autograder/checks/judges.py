@@ -213,7 +213,9 @@ def _grad_issue(evidence, name):
             return problem or 'd%s is missing' % name, 'grad_missing'
         got = outputs['d' + name]
         want = evidence.reference(probe_id)['d' + name]
-        if close(got, want, GRAD_TOLERANCE):
+        # Float32 rounding sits at the tolerance: a float32 gradient would pass or not
+        # by the draw of the inputs, so it never passes.
+        if close(got, want, GRAD_TOLERANCE) and not evidence.narrow_dtype(probe_id, 'd' + name):
             continue
         if not finite(got):
             return 'd%s contains NaN or inf' % name, 'grads_nonfinite'
