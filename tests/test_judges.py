@@ -554,11 +554,11 @@ def test_judge_sgd_accuracies_once_per_iteration(case):
 
 
 def test_judge_sgd_accuracies_from_predict(case):
-    """Loss history and weights right, accuracies wrong: it is predict's fault."""
+    """Loss history and weights right, accuracies wrong: predict's fault, judged at predict
+    (how many labels a wrong predict gets right depends on the draw of the inputs)."""
     accuracies = case.outputs('train_epochs')['val_acc_history']
     case.set('train_epochs', val_acc_history=1 - accuracies)
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('train_wrong',),
-                   ('they come from predict',))
+    assert_verdict(judges.judge_sgd(case.evidence()), 1.0)
 
 
 def test_judge_sgd_parameter_not_updated(case):
