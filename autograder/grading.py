@@ -8,6 +8,7 @@ sandbox child (sandbox/), its validated outputs become the Evidence the
 judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
 """
+import collections
 import hashlib
 import json
 import os
@@ -16,9 +17,9 @@ import signal
 from . import __version__
 from . import checks as catalog
 from . import datasets, student_imports
-from .checks import markers
+from .checks import hidden_feedback, markers, submission_inputs
 from .checks.judges import sentence
-from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, build_probes
+from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
@@ -124,29 +125,72 @@ class Grader:
                 raise GraderError('--require-markers takes a positive number of points')
             self.checks.append(catalog.markers_check(require_markers))
         self.require_markers = require_markers
-        needed = {probe_id for check in self.checks for probe_id in check.probes}
-        probes = build_probes(seed, None if fit is None else
-                              {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val, 'args': fit.args})
-        self.probes = [p for p in probes if p['id'] in needed or
-                       (p.get('reference_only') and p['id'].replace(NO_DECAY, '') in needed)]
+        self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val,
+                                                      'args': fit.args}
+        self.probes = self._needed_probes(build_probes(seed, self._fit_inputs))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
         self.reference_class = None
         self.reference = self._reference_results()
+        # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
+        self.per_submission = submission_inputs.per_submission(seed, self.reference_class)
+
+    def _needed_probes(self, probes):
+        """The probes of build_probes that this grader's checks read (with their
+        reference-only variants), in order."""
+        needed = {probe_id for check in self.checks for probe_id in check.probes}
+        return [p for p in probes if p['id'] in needed or
+                (p.get('reference_only') and p['id'].replace(NO_DECAY, '') in needed)]
+
+    def submission_probes(self, source):
+        """(probes, reference results) for one submission's bytes.
+
+        Under a private seed the hidden probes are drawn for this submission
+        (an HMAC of its bytes keyed by the seed) and the reference's outputs on
+        them computed here; the shared probes (toy data, fit) keep the outputs
+        computed once. Otherwise every submission gets the session's probes.
+        """
+        if not self.per_submission:
+            return self.probes, self.reference
+        return self.probes_for_seed(submission_inputs.submission_seed(self.seed, source))
+
+    def probes_for_seed(self, hidden_seed):
+        """(probes, reference results) with the hidden inputs drawn from hidden_seed."""
+        probes = self._needed_probes(build_probes(hidden_seed, self._fit_inputs))
+        hidden = [probe for probe in probes if not submission_inputs.is_shared(probe)]
+        shared = {probe['id']: self.reference[probe['id']] for probe in probes
+                  if submission_inputs.is_shared(probe)}
+        return probes, collections.ChainMap(
+            shared, submission_inputs.reference_outputs(self.reference_class, hidden))
+
+    def _chosen(self, checks, probes):
+        """The probes of probes the child runs for the given checks, in order."""
+        needed = {probe_id for check in checks for probe_id in check.probes}
+        return [p for p in probes if p['id'] in needed and not p.get('reference_only')]
 
     def _student_pack(self, checks):
         """(ProbePack, gate ids, budgets) for the probes the given checks read (built once)."""
         key = tuple(check.name for check in checks)
         if key not in self._student_packs:
-            needed = {probe_id for check in checks for probe_id in check.probes}
-            chosen = [p for p in self.probes if p['id'] in needed and not p.get('reference_only')]
+            chosen = self._chosen(checks, self.probes)
             serve = self.reference_class is not None
             budgets = {p['id']: ProbeBudget(p) for p in chosen if serve and p.get('served')}
             first_served = next((i for i, p in enumerate(chosen) if p['id'] in budgets),
                                 len(chosen))
             gate = [p['id'] for p in chosen[:first_served]]
+            if self.per_submission:   # hidden probes go inline, per submission
+                chosen = [p for p in chosen if submission_inputs.is_shared(p)]
             self._student_packs[key] = (ProbePack(chosen, served=serve), gate, budgets)
         return self._student_packs[key]
+
+    def loss_service(self, checks, probes):
+        """The LossService of one run of the given checks on probes (a submission's), or
+        None where nothing is served."""
+        _, gate, budgets = self._student_pack(checks)
+        budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
+                   if p['id'] in budgets}
+        return (LossService(self.reference_class, budgets, gate, self.reference_file)
+                if budgets else None)
 
     def _reference_results(self):
         """Reference outputs for self.probes: run the reference, or use stored ones.
@@ -247,18 +291,44 @@ class Grader:
             return _not_graded(checks, name, problem, ('no_file',))
         intact, warning = markers.marker_status(source.decode('utf-8', errors='replace'))
         pack, gate, budgets = self._student_pack(checks)
-        service = (LossService(self.reference_class, budgets, gate, self.reference_file)
-                   if budgets else None)
+        probes, reference = self.submission_probes(source)
+        if self.per_submission:
+            pack = pack.with_inline(self._chosen(checks, probes))
+        service = self.loss_service(checks, probes)
         run = run_submission(source, pack, self.limits, self.denied_roots, service)
-        result = self.judge(run, name, checks, (intact, warning), service)
+        result = self.judge(run, name, checks, (intact, warning), service, source,
+                            probes, reference)
         result.seconds = run.seconds
         result.isolation = run.isolation
-        if warning:
-            result.warnings = (warning,)
+        refused = self._foreign_calls_note(service)
+        result.warnings = tuple(note for note in (warning, refused) if note)
+        if refused:
+            result.diagnoses = tuple(result.diagnoses) + ('foreign_loss_calls',)
         return result
 
-    def judge(self, run, name, checks, marker_status=(True, ''), service=None):
-        """Turn a ChildRun into a SubmissionResult for the given checks."""
+    def _foreign_calls_note(self, service):
+        """The sentence naming the loss calls refused for claiming another test's id, or ''."""
+        calls = {} if service is None else service.foreign_calls
+        if not calls:
+            return ''
+        known = {probe['id'] for probe in self.probes}
+        named = sorted({probe_id if probe_id in known else 'an unknown id'
+                        for probe_id in calls})
+        return ('The grader refused %d call(s) of its reference loss made under the id of a '
+                'test that was not running (%s): it answers only the test that is running, '
+                'and these calls earned nothing.' % (sum(calls.values()), ', '.join(named)))
+
+    def judge(self, run, name, checks, marker_status=(True, ''), service=None, source=b'',
+              probes=None, reference=None):
+        """Turn a ChildRun into a SubmissionResult for the given checks.
+
+        What the child said about a probe on hidden inputs, or one that was
+        served the reference loss, is replaced by fixed sentences
+        (checks/hidden_feedback.py; source: the submission's bytes). probes,
+        reference: the submission's (submission_probes), default the session's.
+        """
+        probes = self.probes if probes is None else probes
+        reference = self.reference if reference is None else reference
         if not run.imported:
             problem, diagnosis = self._import_failure(run)
             return _not_graded(checks, name, problem, (diagnosis,))
@@ -266,8 +336,11 @@ class Grader:
         extra = {'markers': marker_status}
         if self.fit is not None:
             extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset)
-        evidence = catalog.Evidence(_validated(run.probe_results, self.reference), self.reference,
-                                    self.probes, extra, missing, service)
+        served = service.served_losses if service is not None else ()
+        open_ids = {probe_id for probe_id in PUBLIC_PROBES if probe_id not in served}
+        student = hidden_feedback.restrict(run.probe_results, open_ids, source)
+        evidence = catalog.Evidence(_validated(student, reference), reference,
+                                    probes, extra, missing, service)
         results = []
         for check in checks:
             try:
@@ -346,8 +419,10 @@ def _validated(student_results, reference_results):
                        if (got[name].ndim != 1 if name.endswith('_history')
                            else got[name].shape != want[name].shape))
         if extra or missing or wrong:
+            # Names the reference's outputs only: an extra one's name is the child's text.
+            names = sorted(missing) + wrong + (['outputs of other names'] if extra else [])
             checked[probe_id] = {'ok': False, 'error': 'the outputs of this test are malformed '
-                                 '(%s)' % ', '.join(sorted(extra | missing) + wrong)}
+                                 '(%s)' % ', '.join(names)}
         else:
             checked[probe_id] = result
     return checked

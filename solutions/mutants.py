@@ -84,7 +84,7 @@ MUTANTS = (
            ('train', 'sgd', 'predict', 'val_accuracy')),
     Mutant('predict_argmin', 'predict returns the lowest-scoring class',
            (('y_pred = np.argmax(self.loss(X), axis=1)', 'y_pred = np.argmin(self.loss(X), axis=1)'),),
-           ('sgd', 'predict')),
+           ('predict',)),
     Mutant('sample_without_replacement', 'batches drawn without replacement',
            ((SAMPLE, 'batch_indices = np.random.choice(num_train, batch_size, replace=False)'),),
            ('sgd',)),
@@ -122,7 +122,7 @@ MUTANTS = (
     Mutant('predict_clobbers_input', 'predict overwrites the array it is given',
            (('y_pred = np.argmax(self.loss(X), axis=1)',
              'y_pred = np.argmax(self.loss(X), axis=1)\n        X *= 0  # frees nothing'),),
-           ('sgd', 'no_mutation')),
+           ('no_mutation',)),
 )
 BY_NAME = {mutant.name: mutant for mutant in MUTANTS}
 

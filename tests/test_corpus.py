@@ -99,7 +99,7 @@ EXPECTED = {
     # accuracies appended every iteration (decay still per epoch)
     'acc_every_iteration': (lose('sgd'), {}),
     # np.argmin; the accuracy histories of the epoch run differ too
-    'predict_argmin': (lose('predict', 'sgd'), {'predict': 'lowest score'}),
+    'predict_argmin': (lose('predict'), {'predict': 'lowest score'}),
     # measure: X -= mean inside loss; still learns: 0.836
     'mutates_X_in_loss': (lose('scores', 'loss', 'grads', 'stability', 'no_mutation'),
                           {'no_mutation': 'changed X'}),

@@ -23,7 +23,8 @@ from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import isolation, warm
 from autograder.sandbox.child import channel, syscalls
-from autograder.sandbox.service import LossService, ProbeBudget
+from autograder.sandbox.child.probes import PARAM_NAMES
+from autograder.sandbox.service import AnswerCache, LossService, ProbeBudget
 from helpers import (SYSTEM_PYTHON, UNGUARD, grader_tmpdir, uid_drop_missing, own_processes, reference_text, run_cli,
                      write_submission)
 
@@ -273,7 +274,7 @@ def call(probe, **changes):
     arrays = probe['arrays']
     message = {'event': 'loss_call', 'id': probe['id'], 'reg': 0.1,
                'X': channel.encode_arrays({'X': arrays['X']})['X'],
-               'y': channel.encode_arrays({'y': arrays['y']})['y'],
+               'y': channel.encode_arrays({'y': arrays['y']})['y'] if 'y' in arrays else None,
                'params': channel.encode_arrays({n: arrays[n] for n in ('W1', 'b1', 'W2', 'b2')})}
     message.update(changes)
     return message
@@ -293,8 +294,59 @@ def test_service_answers_only_after_the_gate_and_within_budget():
     assert 'too many calls' in service.answer(call(probe), reported_ids=['loss_toy_reg'])['error']
 
 
+def served_pair():
+    """Two served probes of one grade (predict_hidden runs first, then train_hidden)."""
+    probes = {p['id']: p for p in build_probes()}
+    return probes['predict_hidden'], probes['train_hidden']
+
+
+def test_service_answers_only_the_running_probe_and_names_the_others():
+    predict, train = served_pair()
+    service = LossService(Reference, {predict['id']: ProbeBudget(predict),
+                                      train['id']: ProbeBudget(train)}, ['loss_toy_reg'])
+    gate = ['loss_toy_reg']
+    # While predict_hidden runs, a call under train_hidden's id (answers of the right
+    # shapes, asked ahead) or under a reported probe's id is refused and counted.
+    for claimed in (train['id'], 'loss_hidden_reg', 'loss_toy_reg'):
+        reply = service.answer(call(predict, id=claimed, y=None), reported_ids=gate)
+        assert reply['ok'] is False and 'only the test that is running' in reply['error']
+    assert service.foreign_calls == {train['id']: 1, 'loss_hidden_reg': 1, 'loss_toy_reg': 1}
+    assert service.answer(call(predict, y=None), reported_ids=gate)['ok'] is True
+    # predict asks for scores only: a labelled call is no part of it.
+    labels = channel.encode_arrays({'y': np.zeros(predict['arrays']['X'].shape[0])})['y']
+    labelled = service.answer(call(predict, y=labels), reported_ids=gate)
+    assert labelled['ok'] is False and 'without labels' in labelled['error']
+    # Once predict_hidden has reported, train_hidden runs and predict_hidden's id is refused.
+    gate = gate + [predict['id']]
+    assert service.answer(call(train), reported_ids=gate)['ok'] is True
+    assert service.answer(call(predict, y=None), reported_ids=gate)['ok'] is False
+    assert service.foreign_calls[predict['id']] == 1
+    assert service.record()['foreign_calls'] == service.foreign_calls
+    assert service.served_losses == {predict['id']: [], train['id']: [1.5]}
+
+
+def test_a_replay_under_another_probes_id_is_refused_and_counted_once():
+    predict, train = served_pair()
+    budgets = {predict['id']: ProbeBudget(predict), train['id']: ProbeBudget(train)}
+    cache = AnswerCache()
+    first = LossService(Reference, budgets, [], cache=cache)
+    payload = channel.Payload()
+    arrays = train['arrays']
+    message = {'event': 'loss_call', 'id': train['id'], 'reg': 0.1,
+               'X': payload.add(arrays['X']), 'y': payload.add(arrays['y']),
+               'params': channel.encode_arrays({n: arrays[n] for n in PARAM_NAMES}, payload)}
+    header, data = channel.read_frame(io.BytesIO(channel.encode_message(message, payload)),
+                                      10 ** 6)
+    first.reply_frame(channel.decode_message(header), [predict['id']], header, data)
+    second = LossService(Reference, budgets, [], cache=cache)
+    assert second.replay(header, data, []) is None      # predict_hidden is running
+    refused = second.reply_frame(channel.decode_message(header), [], header, data)
+    assert b'only the test that is running' in refused
+    assert second.foreign_calls == {train['id']: 1}
+
+
 @pytest.mark.parametrize('changes, words', [
-    ({'id': 'loss_toy_reg'}, 'only while train and predict'),
+    ({'id': 'loss_toy_reg'}, 'only the test that is running'),
     ({'X': channel.encode_arrays({'X': np.zeros((500, 4))})['X']}, 'at most'),
     ({'y': channel.encode_arrays({'y': np.full(5, 7.0)})['y']}, 'integer labels'),
     ({'y': channel.encode_arrays({'y': np.array([0, 1, np.nan, 1, 0])})['y']}, 'integer labels'),

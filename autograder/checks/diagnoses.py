@@ -61,6 +61,7 @@ LABELS = {
     'timeout': 'time limit reached',
     'crashed': 'process killed or exited',
     'markers': 'START/END marker lines missing or edited',
+    'foreign_loss_calls': "asked the grader's reference loss under another test's id",
 }
 
 

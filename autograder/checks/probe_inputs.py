@@ -11,6 +11,9 @@ DEFAULT_SEED = 20231
 NO_DECAY = '_no_decay'
 # Suffix of a served probe's twin that runs with the student's own loss.
 OWN_LOSS = '_own_loss'
+# Probes on the notebook's public toy data (every other probe's inputs are hidden).
+PUBLIC_PROBES = ('init_toy', 'scores_toy', 'loss_toy_noreg', 'loss_toy_reg', 'train_toy',
+                 'train_toy' + OWN_LOSS)
 # The stability probe: every score near STABILITY_OFFSET (exp overflows above
 # about 709), with within-row gaps of a few units, so the row-max shift,
 # log-sum-exp and a global-max shift all stay finite and exact.
@@ -33,17 +36,17 @@ TRAIN_BATCH = 5
 
 def toy_data():
     """The notebook's toy data: X (5, 4), y (5,)."""
-    np.random.seed(1)
-    X = 10 * np.random.randn(TOY_SAMPLES, TOY_INPUT_SIZE)
+    draws = np.random.RandomState(1)   # np.random.seed(1)'s stream, no global state
+    X = 10 * draws.randn(TOY_SAMPLES, TOY_INPUT_SIZE)
     y = np.array([0, 1, 2, 2, 1])
     return X, y
 
 
 def toy_params():
     """The notebook's toy model parameters (seed 0, std 1e-1)."""
-    np.random.seed(0)
-    W1 = 1e-1 * np.random.randn(TOY_INPUT_SIZE, TOY_HIDDEN_SIZE)
-    W2 = 1e-1 * np.random.randn(TOY_HIDDEN_SIZE, TOY_CLASSES)
+    draws = np.random.RandomState(0)   # the grader may train a reference meanwhile
+    W1 = 1e-1 * draws.randn(TOY_INPUT_SIZE, TOY_HIDDEN_SIZE)
+    W2 = 1e-1 * draws.randn(TOY_HIDDEN_SIZE, TOY_CLASSES)
     return {'W1': W1, 'b1': np.zeros(TOY_HIDDEN_SIZE), 'W2': W2, 'b2': np.zeros(TOY_CLASSES)}
 
 
@@ -57,8 +60,18 @@ def _problem(rng, N, D, H, C, scale=0.3, x_scale=1.0):
     """A random classification problem: params plus X (N, D), y (N,)."""
     arrays = _random_params(rng, D, H, C, scale)
     arrays['X'] = x_scale * rng.standard_normal((N, D))
-    arrays['y'] = rng.integers(0, C, size=N).astype(np.float64)
+    arrays['y'] = _labels(rng, N, C)
     return arrays
+
+
+def _labels(rng, N, C):
+    """N labels (float) in which every one of the C classes occurs, in random order, so
+    every draw of the seed exercises the same things; with fewer rows than classes (the
+    class probes, which set their own labels) N distinct classes."""
+    if N < C:
+        return rng.permutation(C)[:N].astype(np.float64)
+    labels = np.concatenate([np.arange(C), rng.integers(0, C, size=N - C)])
+    return rng.permutation(labels).astype(np.float64)
 
 
 def _scores(problem):
@@ -135,8 +148,10 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
     rng = np.random.default_rng(seed)
     X_toy, y_toy = toy_data()
     toy = dict(toy_params(), X=X_toy, y=y_toy.astype(np.float64))
+    # Hidden sizes never equal the toy sizes (4, 10, 3), so sizes written as
+    # numbers fail on every draw; N >= C, so every class occurs in every probe.
     D, H, C, N = (int(rng.integers(low, high)) for low, high in
-                  ((6, 15), (7, 13), (3, 7), (8, 16)))
+                  ((6, 15), (11, 16), (4, 7), (8, 16)))
     hidden = _problem(rng, N, D, H, C)
     hidden_reg = float(np.round(rng.uniform(0.05, 0.5), 3))
     large = _stability_problem(rng, N, D, H, C)
@@ -145,7 +160,7 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
     hidden_train = _problem(rng, N, D, H, C)
     sgd = _problem(rng, 30, D, H, C)
     sgd.update(X_val=rng.standard_normal((12, D)),
-               y_val=rng.integers(0, C, size=12).astype(np.float64))
+               y_val=_labels(rng, 12, C))
     tiny = _problem(rng, 6, D, H, C)
     tiny.update(X_val=tiny['X'].copy(), y_val=tiny['y'].copy())
     sgd_args = {'learning_rate': 0.05, 'learning_rate_decay': 0.5, 'reg': 0.01,

@@ -295,6 +295,18 @@ class ProbePack:
                       for spec in self.specs]
         return view
 
+    def with_inline(self, probes):
+        """A view of this pack (the same array file) that runs probes, in their order:
+        those of this pack by their id, the others with their arrays carried in plan.json
+        itself (small per-submission inputs, base64). Closing the view is not needed."""
+        shared = {spec['id']: spec for spec in self.specs}
+        view = copy.copy(self)
+        view.specs = [shared.get(probe['id']) or {
+            'id': probe['id'], 'kind': probe['kind'], 'args': probe['args'], 'array_keys': {},
+            'inline': wire.encode_arrays(probe['arrays']),
+            'served': bool(self.served and probe.get('served'))} for probe in probes]
+        return view
+
     def close(self):
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -384,8 +396,11 @@ class ChannelSession:
                     'problems': wire.decode_problems(message.get('problems', {})),
                     'dtypes': wire.decode_problems(message.get('dtypes', {}))}
             else:
+                line = message.get('line')
                 run.probe_results[probe_id] = {
-                    'ok': False, 'error': str(message.get('error', ''))[:2000]}
+                    'ok': False, 'error': str(message.get('error', ''))[:2000],
+                    'exception': str(message.get('exception', ''))[:100],
+                    'line': line if type(line) is int and 0 < line < 10 ** 6 else None}
         elif event == 'done':
             run.finished = True
         else:

@@ -7,15 +7,18 @@ answers with the reference solution's result. The reference code never
 enters the student's process (a student's own ``loss`` could otherwise call
 it and pass the loss and grads checks, or print its source in an exception).
 
-The grader trusts nothing in a call: it answers only for the probes that are
-meant to be served, only after every probe judged on the student's own loss
-has reported (so no answer can feed those results), never after the probe
-itself has reported, with inputs no larger than the probe's, parameters of
-the probe's shapes, integer labels in range, and at most a fixed number of
-calls. Every loss it returns is recorded (the train check compares the
-student's ``loss_history`` with them), and so is every minibatch of each run
-(the train check replays the reference update on them; the sgd check
-compares the first with the specified sampling).
+The grader trusts nothing in a call: it answers only after every probe
+judged on the student's own loss has reported (so no answer can feed those
+results), and then only the probe that is running (the first served probe
+that has not reported; the child names its probe in each call, and a call
+naming any other is refused, counted and named in the result), with inputs
+no larger than the probe's, parameters of the probe's shapes, integer
+labels in range, calls of the probe's kind (a predict probe asks for scores
+only), and at most a fixed number of calls. Every loss it returns is
+recorded (the train check compares the student's ``loss_history`` with
+them), and so is every minibatch of each run (the train check replays the
+reference update on them; the sgd check compares the first with the
+specified sampling).
 
 Students whose SGD loop is right ask the same questions in the same order
 (the reference loss drives their parameters alike), so every answer is kept
@@ -127,7 +130,8 @@ class ProbeBudget:
         rows = [np.shape(arrays[key])[0] for key in ('X', 'X_val') if key in arrays]
         self.max_rows = max(rows + [int(args.get('batch_size', 0))])
         steps = int(args.get('num_iters', 0))
-        self.max_loss_calls = steps + 1
+        # predict calls loss(X) without labels: a labelled call is no part of it.
+        self.max_loss_calls = 0 if probe['kind'] == 'predict' else steps + 1
         self.max_score_calls = SCORE_CALLS_PER_STEP * (steps + 1) + 2
 
     @property
@@ -152,6 +156,11 @@ class ProbeBudget:
                                      % (name, shape, self.shapes[name]))
 
 
+# Distinct ids of refused calls kept by name (the rest are counted under OTHER_ID).
+MAX_NAMED_REFUSALS = 16
+OTHER_ID = '?'
+
+
 class LossService:
     """Answers one child run's loss calls with the reference loss.
 
@@ -174,6 +183,8 @@ class LossService:
         self.served_losses = {probe_id: [] for probe_id in budgets}
         self.first_batches = {}
         self.minibatches = {probe_id: [] for probe_id in budgets}
+        # Calls made under the id of a probe that was not running: {id: count}.
+        self.foreign_calls = {}
 
     def spec(self):
         """What another process needs to serve like this one: (reference file, budgets, gate)."""
@@ -183,7 +194,7 @@ class LossService:
         """What serving one run left behind (calls counted, losses served, first batches)."""
         return {'loss_calls': self._loss_calls, 'score_calls': self._score_calls,
                 'served_losses': self.served_losses, 'first_batches': self.first_batches,
-                'minibatches': self.minibatches}
+                'minibatches': self.minibatches, 'foreign_calls': self.foreign_calls}
 
     def adopt(self, record):
         """Take over the record of a run served in another process (serving.py)."""
@@ -192,6 +203,7 @@ class LossService:
         self.served_losses = record['served_losses']
         self.first_batches = record['first_batches']
         self.minibatches = record['minibatches']
+        self.foreign_calls = record['foreign_calls']
 
     def reference_loss(self, params, X, y, reg):
         """(loss, grads) of the reference at params (copied) on X, y: the grader's replay."""
@@ -201,6 +213,14 @@ class LossService:
             loss, grads = net.loss(np.array(X), y=np.array(y), reg=reg)
         return float(loss), {name: np.asarray(grads[name], dtype=np.float64)
                              for name in PARAM_NAMES}
+
+    def running(self, reported_ids):
+        """The id of the served probe running now (the first not reported), or None
+        before the gate is passed and after the last served probe."""
+        if not self._gate_ids.issubset(reported_ids):
+            return None
+        return next((probe_id for probe_id in self._budgets if probe_id not in reported_ids),
+                    None)
 
     def answer(self, message, reported_ids, payload=None, reply_payload=None):
         """The reply (a dict) to one 'loss_call' message.
@@ -231,7 +251,7 @@ class LossService:
             return None
         call, frame = found
         try:
-            budget = self._admit(call.probe_id, reported_ids)
+            budget = self._admit(call.probe_id, reported_ids, count_foreign=False)
             budget.check_x(call.x_shape)
             budget.check_params(call.param_shapes)
             self._record(call, budget)
@@ -248,15 +268,32 @@ class LossService:
         except ServiceRefused as refusal:
             return {'event': 'loss_reply', 'ok': False, 'error': str(refusal)}, None
 
-    def _admit(self, probe_id, reported_ids):
-        """The budget of a call for probe_id at this point of the run (else refused)."""
+    def _admit(self, probe_id, reported_ids, count_foreign=True):
+        """The budget of a call for probe_id at this point of the run (else refused).
+
+        Only the running probe is answered; a call under any other id (a probe
+        that has reported, one still to come, one never served) is refused
+        and, with count_foreign, counted in foreign_calls.
+        """
         budget = self._budgets.get(probe_id) if isinstance(probe_id, str) else None
+        running = self.running(reported_ids)
+        if running is not None and probe_id != running:
+            if count_foreign:
+                self._count_foreign(probe_id)
+            raise ServiceRefused('the reference loss answers only the test that is running')
         if budget is None:
             raise ServiceRefused('the reference loss is served only while train and predict '
                                  'are graded')
-        if not self._gate_ids.issubset(reported_ids) or probe_id in reported_ids:
+        if running is None:
             raise ServiceRefused('the reference loss is not available at this point')
         return budget
+
+    def _count_foreign(self, probe_id):
+        named = (isinstance(probe_id, str) and len(probe_id) <= 64
+                 and (probe_id in self.foreign_calls
+                      or len(self.foreign_calls) < MAX_NAMED_REFUSALS))
+        key = probe_id if named else OTHER_ID
+        self.foreign_calls[key] = self.foreign_calls.get(key, 0) + 1
 
     def _record(self, call, budget):
         """Count one call against its budget, then keep what it served."""
@@ -268,6 +305,8 @@ class LossService:
         counter, limit = ((self._loss_calls, budget.max_loss_calls) if with_labels
                           else (self._score_calls, budget.max_score_calls))
         if counter[probe_id] >= limit:
+            if with_labels and limit == 0:
+                raise ServiceRefused('this test calls loss(X) without labels only')
             raise ServiceRefused('too many calls of loss() in one run (at most %d)' % limit)
         counter[probe_id] += 1
 

@@ -74,6 +74,14 @@ def describe_exception(error, student_file):
     return text[:2000]
 
 
+def exception_facts(error, student_file):
+    """What the grader may say about an exception of a hidden probe: its type's name and
+    the last line of the student's file in its traceback (None if none)."""
+    own = [frame for frame in traceback.extract_tb(error.__traceback__)
+           if os.path.realpath(frame.filename) == student_file]
+    return {'exception': type(error).__name__, 'line': own[-1].lineno if own else None}
+
+
 def load_plan(staged_dir):
     """The plan as the grader wrote it into STAGED_DIR/plan.json, with its input arrays."""
     with open(os.path.join(staged_dir, 'plan.json'), encoding='utf-8') as handle:
@@ -85,6 +93,7 @@ def load_plan(staged_dir):
 def attach_arrays(plan, array_fd):
     """Give every probe of plan its input arrays, from the array file open at array_fd.
 
+    Arrays a probe carries inline (base64 in plan.json) are decoded instead.
     The file is mapped copy-on-write, not read: its pages are shared
     with the other children through the page cache, and each probe's arrays
     are views of their own part of it, writable, whose changes stay in this
@@ -100,6 +109,8 @@ def attach_arrays(plan, array_fd):
                                     offset=place['offset']).reshape(shape)
     for probe in plan['probes']:
         probe['arrays'] = {name: arrays[key] for name, key in probe['array_keys'].items()}
+        # Per-submission inputs come in plan.json itself (fresh, writable copies).
+        probe['arrays'].update(channel.decode_arrays(probe.pop('inline', {})))
     return plan
 
 
@@ -277,6 +288,31 @@ def load_filter(program_file):
         os._exit(70)
 
 
+def run_probes(module, plan_probes, send, served_loss, student_file):
+    """Run each probe of the plan on module and send its result (one frame each).
+
+    plan_probes: the plan's probes with their arrays (this run's own: the
+    student may change them); served_loss: the ServedLoss of served probes,
+    or None; student_file: the real path of the student's file.
+    """
+    for probe in plan_probes:
+        serve = served_loss if probe.get('served') else None
+        if serve is not None:
+            serve.probe_id = probe['id']
+        try:
+            outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
+        except BaseException as error:  # noqa: B036
+            send(dict(exception_facts(error, student_file), event='probe', id=probe['id'],
+                      ok=False, error=describe_exception(error, student_file)))
+        else:
+            problems = outputs.pop(probes.PROBLEMS, {})
+            dtypes = outputs.pop(probes.NARROW_DTYPES, {})
+            payload = channel.Payload()
+            send({'event': 'probe', 'id': probe['id'], 'ok': True,
+                  'outputs': channel.encode_arrays(outputs, payload), 'problems': problems,
+                  'dtypes': dtypes}, payload)
+
+
 def run_plan(plan, staged_dir, writer, reader):
     """Import the student's module and run the probes; never returns.
 
@@ -310,23 +346,7 @@ def run_plan(plan, staged_dir, writer, reader):
         writer.close()
         os._exit(0)
     send({'event': 'imported'})
-
-    for probe in plan['probes']:
-        serve = served_loss if probe.get('served') else None
-        if serve is not None:
-            serve.probe_id = probe['id']
-        try:
-            outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
-        except BaseException as error:  # noqa: B036
-            send({'event': 'probe', 'id': probe['id'], 'ok': False,
-                  'error': describe_exception(error, student_file)})
-        else:
-            problems = outputs.pop(probes.PROBLEMS, {})
-            dtypes = outputs.pop(probes.NARROW_DTYPES, {})
-            payload = channel.Payload()
-            send({'event': 'probe', 'id': probe['id'], 'ok': True,
-                  'outputs': channel.encode_arrays(outputs, payload), 'problems': problems,
-                  'dtypes': dtypes}, payload)
+    run_probes(module, plan['probes'], send, served_loss, student_file)
     send({'event': 'done'})
     writer.close()
     # Skip atexit handlers and finalizers the student may have registered.

@@ -126,10 +126,15 @@ def _shapes(params):
     return {name: np.shape(params[name]) for name in PARAM_NAMES}
 
 
-def _unchanged(inputs, pristine):
-    """1.0 for every input array that still equals its pristine copy, else 0.0."""
-    return np.array([float(np.array_equal(inputs[key], pristine[key]))
-                     for key in sorted(pristine)])
+# Prefix of the outputs that carry a probe's input arrays as they are after the call.
+INPUT_AFTER = 'input_'
+
+
+def _inputs_after(inputs):
+    """The input arrays as the student's call left them, flattened, for the grader to
+    compare with its own copies (no comparison is made here, in the student's process)."""
+    return {INPUT_AFTER + key: np.array(value, dtype=np.float64).reshape(-1)
+            for key, value in inputs.items()}
 
 
 def probe_init(module, args, arrays):
@@ -145,10 +150,9 @@ def probe_scores(module, args, arrays):
     """Scores of a net with given params: outputs 'scores' (N, C)."""
     net = _make_net(module, arrays)
     X = arrays['X']
-    pristine = {'X': X.copy()}
     scores = net.loss(X)
     out = {'scores': as_float_array(scores, 'scores', (X.shape[0], arrays['W2'].shape[1]))}
-    out['unchanged'] = _unchanged({'X': X}, pristine)
+    out.update(_inputs_after({'X': X}))
     _note_dtypes(out, {'scores': scores})
     return out
 
@@ -157,7 +161,6 @@ def probe_loss(module, args, arrays):
     """Loss and gradients: outputs 'loss' (1,), 'dW1', 'db1', 'dW2', 'db2'."""
     net = _make_net(module, arrays)
     X, y = arrays['X'], arrays['y'].astype(np.int64)
-    pristine = {'X': X.copy(), 'y': y.copy()}
     result = net.loss(X, y=y, reg=args['reg'])
     if not isinstance(result, tuple) or len(result) != 2:
         raise ProbeOutputError('loss(X, y) should return a tuple (loss, grads), got %s'
@@ -165,7 +168,7 @@ def probe_loss(module, args, arrays):
     loss, grads = result
     out = {'loss': as_float_array(loss, 'the loss', ()).reshape(1)}
     out.update(_grads_out(grads, _shapes(arrays)))
-    out['unchanged'] = _unchanged({'X': X, 'y': y}, pristine)
+    out.update(_inputs_after({'X': X, 'y': y}))
     raw = {'loss': loss}
     if isinstance(grads, dict):
         raw.update({'d' + name: grads.get(name) for name in PARAM_NAMES})
@@ -181,10 +184,9 @@ def probe_predict(module, args, arrays, served_loss=None):
     """
     net = _make_net(module, arrays, served_loss)
     X = arrays['X']
-    pristine = {'X': X.copy()}
     y_pred = net.predict(X)
     out = {'y_pred': as_float_array(y_pred, 'predict(X)', (X.shape[0],))}
-    out['unchanged'] = _unchanged({'X': X}, pristine)
+    out.update(_inputs_after({'X': X}))
     return out
 
 
@@ -193,7 +195,7 @@ def probe_train(module, args, arrays, served_loss=None):
 
     Outputs 'loss_history' (num_iters,), 'train_acc_history' and
     'val_acc_history' (one entry per epoch), the final parameters
-    ('final_W1', ...) and 'unchanged' for the four input arrays.
+    ('final_W1', ...) and the four input arrays as the call left them ('input_X', ...).
 
     With served_loss, the net's loss method is replaced by it (the grader's
     reference loss), so the SGD loop is judged apart from the student's loss.
@@ -201,7 +203,6 @@ def probe_train(module, args, arrays, served_loss=None):
     net = _make_net(module, arrays, served_loss)
     X, y = arrays['X'], arrays['y'].astype(np.int64)
     X_val, y_val = arrays['X_val'], arrays['y_val'].astype(np.int64)
-    pristine = {'X': X.copy(), 'y': y.copy(), 'X_val': X_val.copy(), 'y_val': y_val.copy()}
     np.random.seed(args['seed'])
     # Advance the generator as a seeded __init__ would have, so a toy run
     # reproduces the notebook's "seed, build the net, train" figures.
@@ -217,7 +218,7 @@ def probe_train(module, args, arrays, served_loss=None):
             raise ProbeOutputError('the dict returned by train has no key %r' % key)
         out[key] = as_float_array(stats[key], key).reshape(-1)
     out.update(_params_out(net, _shapes(arrays), prefix='final_'))
-    out['unchanged'] = _unchanged({'X': X, 'y': y, 'X_val': X_val, 'y_val': y_val}, pristine)
+    out.update(_inputs_after({'X': X, 'y': y, 'X_val': X_val, 'y_val': y_val}))
     return out
 
 

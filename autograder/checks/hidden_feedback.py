@@ -1,0 +1,103 @@
+"""What the feedback may say about a probe whose inputs or answers are the grader's.
+
+A hidden probe's inputs are the grader's secret, and a served probe's loss
+answers are the reference's: nothing of either may reach the feedback. What
+the child says about such a probe is text the student's code can fill with
+anything it holds (an exception's message, a forged frame), so the grader
+keeps none of it: a failure is described from a fixed vocabulary (the
+exception type's name if it is a built-in one, the line of the student's file
+where it was raised, with that line and its function as the grader reads them
+from the submission's own bytes, and fixed sentences), and so is a malformed
+output. Probes on the public toy data that received no served answer keep the
+child's full description (the visible checks' helpful messages).
+"""
+import ast
+import builtins
+
+from ..sandbox.child.main import PYTHON2_NAMES
+from ..sandbox.child.probes import PARAM_NAMES
+
+BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
+                               if isinstance(value, type) and issubclass(value, BaseException))
+# The child's own exception for outputs that are not what the API promises.
+OUTPUT_ERROR = 'ProbeOutputError'
+OUTPUT_SENTENCE = ('the value it returned is not what the API promises (a wrong type or shape, '
+                   'or not numbers)')
+OWN_CLASS = 'an exception of a class defined in neural_net.py'
+UNKNOWN = 'an exception'
+GRADIENT_PROBLEM = '%s is missing or not an array of the expected shape'
+NARROW_DTYPES = ('float16', 'float32')
+MAX_LINE_CHARS = 160
+
+
+class SourceLines:
+    """Lines and enclosing functions of the submission, read from its bytes (lazily)."""
+
+    def __init__(self, source):
+        self._text = source.decode('utf-8', errors='replace')
+        self._lines = None
+        self._functions = None
+
+    def line(self, number):
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        if not 0 < number <= len(self._lines):
+            return None
+        return self._lines[number - 1].strip()[:MAX_LINE_CHARS]
+
+    def function(self, number):
+        """Name of the innermost function of the file that holds line number, or None."""
+        if self._functions is None:
+            try:
+                tree = ast.parse(self._text)
+            except (SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            self._functions = [(node.lineno, node.end_lineno, node.name) for node in ast.walk(tree)
+                               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        inside = [(start, name) for start, end, name in self._functions if start <= number <= end]
+        return max(inside)[1] if inside else None
+
+
+def describe_failure(result, lines):
+    """A failed hidden probe's description, in the fixed vocabulary."""
+    name = result.get('exception')
+    if name == OUTPUT_ERROR:
+        return OUTPUT_SENTENCE
+    text = name if name in BUILTIN_EXCEPTIONS else (OWN_CLASS if name else UNKNOWN)
+    number = result.get('line')
+    code = lines.line(number) if isinstance(number, int) else None
+    if code is None:
+        return text
+    function = lines.function(number)
+    where = 'neural_net.py line %d%s' % (number, ', in %s' % function if function else '')
+    text += ' (%s: %s)' % (where, code)
+    if name == 'NameError':
+        old = [word for word in PYTHON2_NAMES if word in code.replace('(', ' ').split()]
+        if old:
+            text += ('; %s is Python 2: this assignment runs on Python 3, use %s'
+                     % (old[0], PYTHON2_NAMES[old[0]]))
+    return text
+
+
+def restrict(results, open_ids, source):
+    """The child's probe results with what it said about hidden probes replaced.
+
+    results: {probe id: result} as the channel decoded them; open_ids: probes
+    whose free text may be shown; source: the submission's bytes.
+    """
+    lines = SourceLines(source)
+    kept = {}
+    for probe_id, result in results.items():
+        result = dict(result)
+        if 'dtypes' in result:
+            result['dtypes'] = {key: value for key, value in result['dtypes'].items()
+                                if value in NARROW_DTYPES}
+        if probe_id not in open_ids:
+            if not result.get('ok'):
+                result = {'ok': False, 'error': describe_failure(result, lines)}
+            elif result.get('problems'):
+                gradients = {'d' + name for name in PARAM_NAMES}
+                result['problems'] = {key: GRADIENT_PROBLEM % key for key in result['problems']
+                                      if key in gradients}
+        kept[probe_id] = result
+    return kept
