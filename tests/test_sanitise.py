@@ -112,3 +112,4 @@ def test_outputs_import_no_layer_above_them():
                 if node.level == 2 and node.module is None:     # from .. import X
                     top = next((a.name for a in node.names if a.name in above), None)
                 assert top not in above, (name, node.module)
+

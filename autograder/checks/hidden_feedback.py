@@ -15,6 +15,7 @@ import ast
 import builtins
 
 from ..sandbox.child.main import PYTHON2_NAMES
+from .markers import not_written_in
 from ..sandbox.child.probes import PARAM_NAMES
 
 BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
@@ -45,6 +46,12 @@ class SourceLines:
             return None
         return self._lines[number - 1].strip()[:MAX_LINE_CHARS]
 
+    def statement(self, number, lines=3):
+        """The text of lines number to number + lines - 1 (a statement split over lines)."""
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        return ' '.join(line.strip() for line in self._lines[max(number - 1, 0):number - 1 + lines])
+
     def function(self, number):
         """Name of the innermost function of the file that holds line number, or None."""
         if self._functions is None:
@@ -70,6 +77,10 @@ def describe_failure(result, lines):
         return text
     function = lines.function(number)
     where = 'neural_net.py line %d%s' % (number, ', in %s' % function if function else '')
+    # A stub region still to write: its message is the file's own text (no run's data).
+    todo = lines.statement(number) if name == 'NotImplementedError' else ''
+    if not_written_in(todo):
+        return '%s: %s (%s)' % (name, not_written_in(todo), where)
     text += ' (%s: %s)' % (where, code)
     if name == 'NameError':
         old = [word for word in PYTHON2_NAMES if word in code.replace('(', ' ').split()]

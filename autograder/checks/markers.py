@@ -56,6 +56,8 @@ _TODO_NAME = re.compile(r'^\s*#\s*TODO\s*\(([^)]+)\)')
 # The stub's words for a region not written yet; todo_block reads them back.
 NOT_WRITTEN = 'TwoLayerNet.%s: %s not written yet (see its TODO in neural_net.py)'
 _NOT_WRITTEN = re.compile(r'TwoLayerNet\.\w+: ([\w ]+?) not written yet')
+_NOT_WRITTEN_WHOLE = re.compile(_NOT_WRITTEN.pattern + re.escape(NOT_WRITTEN[NOT_WRITTEN.index(
+    ' not written yet') + len(' not written yet'):]))
 # Regions whose stub does something useful instead of raising: with the
 # backward pass still a TODO, loss() returns the loss and no gradients, so
 # the loss can be checked before the backward pass is written.
@@ -85,6 +87,13 @@ def todo_block(text):
     """The region name in a message of a stub region not written yet, or None."""
     match = _NOT_WRITTEN.search(text)
     return match.group(1) if match else None
+
+
+def not_written_in(text):
+    """The whole not-written message of a stub found in text (letters, digits and spaces
+    between the template's words only), or None."""
+    match = _NOT_WRITTEN_WHOLE.search(text)
+    return match.group(0) if match else None
 
 
 def blank_regions(text):
