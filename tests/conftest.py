@@ -10,6 +10,37 @@ import pytest
 from autograder.grading import Grader
 from helpers import HAVE_FASHION_MNIST, run_cli
 
+# Tests marked `machine` run alone beside the other xdist workers (tests/machine_lock.py).
+pytest_plugins = ['machine_lock']
+
+# A session fixture too dear to build on each xdist worker (the graded class).
+ONE_WORKER_FIXTURES = ('report_class',)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (--dist loadgroup), the tests sharing a fixture that is built once
+    per process go to one worker, so it is built once: a module-scoped fixture (a graded
+    class, an nbgrader course, a fresh venv) keeps its module's tests together, and the
+    tests of ONE_WORKER_FIXTURES keep together across modules."""
+    for item in items:
+        group = _shared_fixture_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_fixture_group(item):
+    names = getattr(item, 'fixturenames', ())
+    for name in ONE_WORKER_FIXTURES:
+        if name in names:
+            return name
+    definitions = getattr(item, '_fixtureinfo', None)
+    definitions = definitions.name2fixturedefs if definitions else {}
+    if any(defs and defs[-1].scope == 'module' for name, defs in definitions.items()
+           if name in names):
+        return item.module.__name__
+    return None
+
 
 @pytest.fixture(scope='session')
 def grader():

@@ -3,6 +3,7 @@
 Test modules import from here (`from helpers import ...`); pytest puts tests/
 on sys.path (pyproject.toml: pythonpath), so this works in every import mode.
 """
+import functools
 import importlib.util
 import json
 import os
@@ -224,6 +225,7 @@ def grade_in_cgroups(klass, controllers, settings=None, env=None, python=None, r
 SYSTEM_PYTHON = '/usr/bin/python3'
 
 
+@functools.lru_cache(maxsize=None)       # skipif marks ask at import: one probe per process
 def uid_drop_missing():
     """Why the uid-drop layer cannot be tested here, or ''.
 

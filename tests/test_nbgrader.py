@@ -28,9 +28,13 @@ pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 
 ASSIGNMENT = 'two_layer_net'
 CELL_TIMEOUT = 60
-CHECK_TIMEOUT = 10
+# The course's own check timeout, and twice the old 60 s for best_net: with the suite on two
+# xdist workers on a busy machine (load 10), the correct student scored 15/18 at 10 s and 60 s.
+CHECK_TIMEOUT = 30
+BEST_NET_TIMEOUT = 120
 ENV = {'TLN_DATASET': 'fashion_mnist', 'TLN_QUICK': '1', 'TLN_CELL_TIMEOUT': str(CELL_TIMEOUT),
-       'TLN_CHECK_TIMEOUT': str(CHECK_TIMEOUT), 'TLN_BEST_NET_TIMEOUT': '60', 'TLN_SEED': '4711'}
+       'TLN_CHECK_TIMEOUT': str(CHECK_TIMEOUT), 'TLN_BEST_NET_TIMEOUT': str(BEST_NET_TIMEOUT),
+       'TLN_SEED': '4711'}
 # The kernels' hidden tests import `autograder`: from this checkout, not from wherever
 # the kit happens to be installed.
 KIT_PATH = os.pathsep.join(filter(None, [REPO_DIR, os.environ.get('PYTHONPATH')]))

@@ -493,6 +493,7 @@ def test_every_layer_gives_the_same_grade(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.machine        # children as the sandbox user: no other test's beside them
 def test_uid_drop_layer_under_a_dedicated_user(tmp_path):
     """Where namespaces are forbidden (Gradescope's Docker) the child runs as
     tln-student: with the guards off it still cannot write another student's

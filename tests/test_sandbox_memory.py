@@ -26,7 +26,8 @@ import pytest
 
 from helpers import assert_unhurt, grade_in_cgroups, memory_missing, neighbours_class
 
-pytestmark = pytest.mark.slow
+# In cgroups of its own, beside no other test (tests/machine_lock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.machine]
 
 # 2 jobs x Limits.memory_mb (4096) + 1 GB for the grader and its helpers.
 LIMIT_MB = 2 * 4096 + 1024

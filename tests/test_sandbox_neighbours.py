@@ -18,7 +18,8 @@ import pytest
 
 from helpers import assert_unhurt, cgroups_missing, grade_in_cgroups, neighbours_class
 
-pytestmark = pytest.mark.slow
+# In cgroups of its own, beside no other test (tests/machine_lock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.machine]
 
 HOG = '''import hashlib
 import os

@@ -41,7 +41,9 @@ from helpers import (GRADE_ENV, REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, ass
                      grade_argv, grade_in_cgroups, memory_missing, neighbours_class,
                      uid_drop_missing)
 
-pytestmark = pytest.mark.slow
+# Children as the sandbox user, in cgroups of their own: beside no other test
+# (tests/machine_lock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.machine]
 
 # 2 jobs x Limits.memory_mb (4096) + 1 GB for the grader and its helpers.
 LIMIT_MB = 2 * 4096 + 1024

@@ -296,6 +296,7 @@ def test_channels_are_served_by_a_worker_process(warm_only):
         assert second is not worker and serving.POOL.broken is None
 
 
+@pytest.mark.machine            # a time bound: beside no other test
 def test_a_serving_worker_that_dies_mid_job_is_the_graders_failure(warm_only):
     """Not the student's doing: the grade raises (a batch reports the grader's failure
     for that submission and grades the rest), no score is made up."""
