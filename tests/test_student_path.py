@@ -297,10 +297,11 @@ WALK = [
     ('0.5 * reg', REGION_NAMES[:4], HALF_REG,
      {'loss': {'reg_halved'}, 'grads': {'reg_grad_factor_2'}}, {'init', 'scores'},
      'missing the factor 2 of the L2 gradient'),
-    # The toy set has fewer samples than a batch: numpy refuses, and the feedback quotes the
-    # line (no diagnosis id is attached to this mistake today).
+    # train is judged on a run whose accuracy histories call predict, still a TODO here:
+    # the self-check says so under train (the sampling mistake costs at sgd, once predict
+    # is written; a hidden check).
     ('sampling without replacement', REGION_NAMES[:6], NO_REPLACEMENT, {},
-     {'init', 'scores', 'loss', 'grads'}, 'replace=False'),
+     {'init', 'scores', 'loss', 'grads'}, 'prediction not written yet'),
     ('predict last', REGION_NAMES, [], {}, {'init', 'scores', 'loss', 'grads', 'train', 'predict'},
      'All visible checks pass'),
 ]

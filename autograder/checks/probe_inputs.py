@@ -94,7 +94,14 @@ def _stability_problem(rng, N, D, H, C):
     problem['W2'] = problem['W2'] * (STABILITY_GAP / spread.max())
     problem['b2'] = np.full(C, STABILITY_OFFSET)
     widest = int(np.argmax(spread))
-    problem['y'][widest] = float(np.argmin(scores[widest]))
+    labels = problem['y']
+    labels[widest] = float(np.argmin(scores[widest]))
+    # That label may have taken the only row of a class: give each class missing now a
+    # row of a class that occurs twice (never the widest), so every class still occurs.
+    for missing in sorted(set(range(C)) - set(labels.astype(int).tolist())):
+        counts = np.bincount(labels.astype(int), minlength=C)
+        row = next(row for row in range(N) if row != widest and counts[int(labels[row])] > 1)
+        labels[row] = float(missing)
     return problem
 
 
