@@ -218,8 +218,11 @@ def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name, requ
     env = dict(os.environ, TMPDIR=scratch)
     command = [sys.executable, '-m', 'autograder', 'grade', str(klass), '--out', str(out),
                '--jobs', '2', '--dataset', 'none', '--public-seed']
+    # As from a terminal: SIGINT at its default (a pytest-xdist worker ignores it, and a
+    # program started with SIGINT ignored keeps ignoring it).
     proc = subprocess.Popen(command, cwd=REPO_DIR, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_for_results(out, 2, proc)
     proc.send_signal(getattr(signal, signal_name))
     _, stderr = proc.communicate(timeout=60)
