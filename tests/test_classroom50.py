@@ -30,14 +30,17 @@ def test_points_scale():
     assert classroom50.points(1.5) == 6 and classroom50.points(0.3) == 1
 
 
-@pytest.fixture(scope='module')
-def bundle(tmp_path_factory):
-    """The built folder, copied elsewhere (as Classroom 50 extracts it)."""
-    base = tmp_path_factory.mktemp('c50')
+def built_bundle(base):
+    """`classroom50 build` into base, copied elsewhere (as Classroom 50 extracts it)."""
     done = run_cli('classroom50', 'build', '--out', str(base / 'built'))
     assert done.returncode == 0, done.stderr
     shutil.copytree(str(base / 'built'), str(base / 'runtime' / 'two-layer-net'))
     return base / 'runtime' / 'two-layer-net'
+
+
+@pytest.fixture(scope='module')
+def bundle(tmp_path_factory):
+    return built_bundle(tmp_path_factory.mktemp('c50'))
 
 
 def test_bundle_holds_nothing_private(bundle):

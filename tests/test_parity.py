@@ -205,12 +205,8 @@ def test_the_whole_corpus_gets_the_same_points_from_grade_and_the_bundle(bundle,
 
 @pytest.fixture(scope='module')
 def classroom50_bundle(tmp_path_factory):
-    """The built Classroom 50 folder, copied elsewhere (as Classroom 50 extracts it)."""
-    base = tmp_path_factory.mktemp('c50')
-    done = run_cli('classroom50', 'build', '--out', str(base / 'built'))
-    assert done.returncode == 0, done.stderr
-    shutil.copytree(str(base / 'built'), str(base / 'runtime' / 'two-layer-net'))
-    return base / 'runtime' / 'two-layer-net'
+    from test_classroom50 import built_bundle
+    return built_bundle(tmp_path_factory.mktemp('c50'))
 
 
 # Known gap: the public bundle (like a student copy) has no reference to serve the loss
