@@ -39,18 +39,21 @@ class SourceLines:
         self._lines = None
         self._functions = None
 
-    def line(self, number):
+    def _all_lines(self):
         if self._lines is None:
             self._lines = self._text.splitlines()
-        if not 0 < number <= len(self._lines):
-            return None
-        return self._lines[number - 1].strip()[:MAX_LINE_CHARS]
+        return self._lines
 
-    def statement(self, number, lines=3):
-        """The text of lines number to number + lines - 1 (a statement split over lines)."""
-        if self._lines is None:
-            self._lines = self._text.splitlines()
-        return ' '.join(line.strip() for line in self._lines[max(number - 1, 0):number - 1 + lines])
+    def line(self, number):
+        lines = self._all_lines()
+        if not 0 < number <= len(lines):
+            return None
+        return lines[number - 1].strip()[:MAX_LINE_CHARS]
+
+    def statement(self, number, count=3):
+        """The text of lines number to number + count - 1 (a statement split over lines)."""
+        return ' '.join(line.strip()
+                        for line in self._all_lines()[max(number - 1, 0):number - 1 + count])
 
     def function(self, number):
         """Name of the innermost function of the file that holds line number, or None."""
