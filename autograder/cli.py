@@ -19,7 +19,8 @@ import sys
 
 from .commands import (classroom, classroom50, demo, grade, gradescope, nbgrader, release,
                        report, self_check)
-from .errors import KitError, UsageError
+from .commands.options import with_exit_statuses
+from .errors import EXIT_INTERRUPTED, KitError, UsageError
 from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
 from .sandbox import secrecy
@@ -41,6 +42,7 @@ def build_parser(student=False):
     for name, module in COMMANDS.items():
         if not student or name in STUDENT_COMMANDS:
             module.add_parser(verbs)
+            with_exit_statuses(verbs.choices[name], name)   # errors.EXIT_CODES
     return parser
 
 
@@ -56,7 +58,8 @@ def main(argv=None):
 
     The one place errors reach the user: a KitError (autograder/errors.py)
     becomes one line, ``error: <message>``, on stderr and its exit_code.
-    Usage errors argparse finds exit with 2 as well.
+    Usage errors argparse finds exit with 2 as well. What each verb returns
+    otherwise is errors.EXIT_CODES (its --help shows it).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     # Student code under the weaker layers shares the process namespace: nothing of this
@@ -82,4 +85,4 @@ def main(argv=None):
     except KeyboardInterrupt:
         print('\ninterrupted: finished results are kept; run the same command again to resume.',
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import FIT_SETTINGS
 from .paths import kit_path, load_module, require_kit
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
@@ -95,10 +94,13 @@ def held_out_rows(seed, pool=HELD_OUT_POOL, size=HELD_OUT_SIZE):
     return np.sort(draws.choice(pool, size, replace=False))
 
 
-def load_fit_data(dataset, seed):
+def load_fit_data(dataset, seed, settings):
     """The split the val_accuracy check trains on (pooled if its settings say), and the
-    held-out images the seed draws from the test split."""
-    settings = FIT_SETTINGS[dataset]
+    held-out images the seed draws from the test split.
+
+    settings: the check's settings for this dataset (checks.FIT_SETTINGS[dataset]:
+    'num_training', 'pool', 'args'); the judges own them, this module only loads data.
+    """
     splits = data_utils().get_data(dataset, num_training=settings['num_training'],
                                    num_validation=FIT_VALIDATION_SIZE, num_test=HELD_OUT_POOL)
     rows = held_out_rows(seed)

@@ -2,10 +2,10 @@
 
 A KitError's message is one sentence for the person at the keyboard (what is
 wrong and what to do); ``cli.main`` catches it once, prints
-``error: <message>`` on stderr and exits with its ``exit_code`` (2 unless a
-subclass says otherwise: usage errors and the grader itself failing, as
-``grade --help`` documents). The commands never print an error and return a
-code themselves. An exception raised while handling another is raised
+``error: <message>`` on stderr and exits with its ``exit_code`` (EXIT_USAGE,
+2: usage errors and the grader itself failing). The commands never print an
+error and return a code themselves; what each verb returns is in EXIT_CODES
+below. An exception raised while handling another is raised
 ``from`` it, so a traceback (when there is one) shows both.
 
 Each class is importable where it is raised, too (e.g.
@@ -20,7 +20,70 @@ child package depends on numpy and the standard library only).
 ``sandbox.Aborted`` is control flow for Ctrl-C.
 """
 
-EXIT_USAGE = 2   # usage errors, unusable outputs, the grader itself cannot run
+# Exit statuses, the same number meaning the same thing in every verb.
+EXIT_OK = 0            # the verb did what it was asked (students may still lose points)
+EXIT_NOT_YET = 1       # a verdict, not an error: the thing checked is not there yet
+EXIT_USAGE = 2         # a KitError: usage errors, unusable outputs, the grader itself cannot run
+EXIT_INCOMPLETE = 3    # done for all but some submissions, students or repositories (listed)
+EXIT_INTERRUPTED = 130   # Ctrl-C: finished results are kept (cli.main)
+
+KIT_ERROR = ('an error of the kit, `error: <message>` on stderr: a usage error, or the kit, '
+             'an output or the grader itself cannot be used')
+# The exit statuses of each verb (docs/architecture.md, "Exit statuses", repeats this
+# table; a test compares them and runs each verb's failure modes). Every verb also
+# exits EXIT_INTERRUPTED on Ctrl-C.
+EXIT_CODES = {
+    'grade': {
+        EXIT_OK: 'every submission was graded (students may lose points; a file that does '
+                 'not run still gets its grade)',
+        EXIT_USAGE: KIT_ERROR + ' (or it failed on some submission: the others are graded, '
+                    'that one is left out of --out so a re-run retries it)',
+        EXIT_INCOMPLETE: 'some submission had no gradable neural_net.py (missing, a notebook '
+                         'only, an empty student folder, a damaged zip, a link, FIFO or '
+                         'device, a file over 1 MB...): it got 0 with the reason, the others '
+                         'were graded; their paths are listed on stderr',
+    },
+    'check': {
+        EXIT_OK: 'every visible check run passes',
+        EXIT_NOT_YET: 'not yet: some visible check loses points (or the file could not be '
+                      'graded: the reason is printed)',
+        EXIT_USAGE: KIT_ERROR,
+    },
+    'gradescope': {
+        EXIT_OK: 'build: the zip is written; run: results.json holds the grade',
+        EXIT_USAGE: KIT_ERROR + ' (run: results.json still says what failed)',
+    },
+    'classroom': {
+        EXIT_OK: 'every repository was fetched and (grade) every submission graded',
+        EXIT_USAGE: KIT_ERROR + ', or no repository could be fetched at all',
+        EXIT_INCOMPLETE: 'some repository could not be fetched (listed; never graded), or '
+                         'some submission had no gradable neural_net.py (as grade)',
+    },
+    'classroom50': {
+        EXIT_OK: 'the public autograder folder is written',
+        EXIT_USAGE: KIT_ERROR,
+    },
+    'nbgrader': {
+        EXIT_OK: 'every student was autograded',
+        EXIT_USAGE: KIT_ERROR + ' (no course folder, no submitted/ folder in it, or bubblewrap '
+                    'cannot run here and no weaker layer was chosen explicitly)',
+        EXIT_INCOMPLETE: 'some student was not autograded (each is listed with why)',
+    },
+    'release': {
+        EXIT_OK: 'the generated files are written, or (--check) up to date',
+        EXIT_NOT_YET: '--check: some generated file is out of date (listed)',
+        EXIT_USAGE: KIT_ERROR,
+    },
+    'demo': {
+        EXIT_OK: 'the reference got full marks, the stub zero, each sample mistake in between',
+        EXIT_NOT_YET: 'some sample was not graded as expected',
+        EXIT_USAGE: KIT_ERROR,
+    },
+    'report': {
+        EXIT_OK: 'the class report is written',
+        EXIT_USAGE: KIT_ERROR,
+    },
+}
 
 
 class KitError(Exception):

@@ -16,18 +16,16 @@ import signal
 
 from . import __version__
 from . import checks as catalog
-from . import datasets, student_imports
+from . import datasets, stored_outputs, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
 from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
-from .release import stored_outputs
 from .results import CheckResult, SubmissionResult
 from .sandbox import Limits, ProbePack, required_layer, run_submission, serving, warm
 from .sandbox.service import LossService, ProbeBudget, load_reference_class
-
-MAX_SOURCE_BYTES = 1024 * 1024
+from .submissions.source_rule import read_source, source_problem
 
 # Why a file could not be loaded, by the child's failure kind: one sentence
 # for the whole submission ({error} is the child's description).
@@ -54,22 +52,6 @@ def _not_graded(selected, name, problem, diagnoses=()):
                             problem=problem, diagnoses=tuple(diagnoses))
 
 
-def source_problem(source):
-    """Why the bytes of a neural_net.py cannot be graded at all, or None."""
-    if len(source) > MAX_SOURCE_BYTES:
-        return ('neural_net.py is %.1f MB; the grader accepts files up to %d KB. Submit only '
-                'your neural_net.py.' % (len(source) / 1e6, MAX_SOURCE_BYTES // 1024))
-    if not source.strip():
-        return 'neural_net.py is empty.'
-    return None
-
-
-def read_source(path):
-    """The first MAX_SOURCE_BYTES + 1 bytes of path (enough to tell it is too large)."""
-    with open(path, 'rb') as handle:
-        return handle.read(MAX_SOURCE_BYTES + 1)
-
-
 def code_fingerprint():
     """Hash of the grader package's code: a changed check never reuses old results."""
     digest = hashlib.sha256()
@@ -91,7 +73,7 @@ class Grader:
       class folder).
     - require_markers: None (markers cost nothing), or the points of an
       extra 'markers' check for this year's START/END lines kept intact.
-    - expected_file: stored reference outputs (release/stored_outputs.py format) to use
+    - expected_file: stored reference outputs (stored_outputs.py format) to use
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
     - reference_file: the reference module (default: the kit's solutions/neural_net.py).
@@ -115,7 +97,8 @@ class Grader:
             try:
                 self.dataset = datasets.resolve(dataset)
                 if self.dataset:
-                    fit = datasets.load_fit_data(self.dataset, seed)
+                    fit = datasets.load_fit_data(self.dataset, seed,
+                                                 catalog.FIT_SETTINGS[self.dataset])
             except (ValueError, datasets.data_utils().DatasetError) as error:
                 raise GraderError(str(error)) from error
         self.fit = fit
@@ -196,7 +179,7 @@ class Grader:
         """Reference outputs for self.probes: run the reference, or use stored ones.
 
         A student distribution has no solutions/ folder; there the stored
-        outputs of the visible checks (release/stored_outputs.py) serve the self-check, and
+        outputs of the visible checks (stored_outputs.py) serve the self-check, and
         the student's own loss stands in for the served reference loss.
         """
         if self.expected_file is None and os.path.isfile(self.reference_file):
@@ -206,24 +189,24 @@ class Grader:
             return self._run_reference()
         stored = stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
         needed = {probe['id'] for probe in self.probes}
-        if self.expected_file is not None and (stored is None or stored[0] != self.seed
-                                               or not needed <= set(stored[2])):
+        covered = stored is not None and stored.covers(self.seed, needed)
+        if self.expected_file is not None and not covered:
             raise GraderError('the stored reference outputs %s do not cover seed %s and '
                               'every probe of this grade; rebuild them.'
                               % (self.expected_file, self.seed))
-        if stored is None or stored[0] != self.seed or not needed <= set(stored[2]):
+        if not covered:
             if not is_student_copy():
                 require_kit('grade')   # an installed wheel: names the folder, says --kit
             raise GraderError(
                 'this copy of the kit has no reference solution (%s): it is a student '
                 'distribution, where only the self-check (python -m autograder check) works. '
                 'Grade with the instructor\'s copy of the kit.' % self.reference_file)
-        self.reference_hash = stored[1]
+        self.reference_hash = stored.reference_sha256
         if self.expected_file is not None and os.path.isfile(self.reference_file):
             # A Gradescope bundle keeps the reference in its root-only folder: the
             # grader serves its loss to train, sgd and predict (never to the child).
             self.reference_class = load_reference_class(self.reference_file)
-        return {probe_id: stored[2][probe_id] for probe_id in needed}
+        return {probe_id: stored.results[probe_id] for probe_id in needed}
 
     def _run_reference(self):
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)

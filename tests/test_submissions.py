@@ -22,7 +22,8 @@ import pytest
 
 from autograder import cli
 from autograder.commands import grade as grade_command
-from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, SubmissionResult
+from autograder.grading import CheckResult, Grader, SubmissionResult
+from autograder.submissions.source_rule import MAX_SOURCE_BYTES
 from autograder.paths import REPO_DIR
 from autograder.submissions import discovery as submissions
 from autograder.outputs import names as output_names

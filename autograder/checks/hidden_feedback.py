@@ -14,9 +14,8 @@ child's full description (the visible checks' helpful messages).
 import ast
 import builtins
 
-from ..sandbox.child.main import PYTHON2_NAMES
 from .markers import not_written_in
-from ..sandbox.child.probes import PARAM_NAMES
+from ..sandbox.child.vocabulary import PARAM_NAMES, PYTHON2_NAMES
 
 BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                if isinstance(value, type) and issubclass(value, BaseException))

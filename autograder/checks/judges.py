@@ -8,7 +8,7 @@ its check's name, points and probes.
 """
 import numpy as np
 
-from ..sandbox.child.probes import GRADS_NOT_WRITTEN, INPUT_AFTER, PARAM_NAMES
+from ..sandbox.child.vocabulary import GRADS_NOT_WRITTEN, INPUT_AFTER, PARAM_NAMES
 from .markers import not_written_message
 from .evidence import StudentError, Verdict
 from .probe_inputs import CLASS_PROBES, NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels

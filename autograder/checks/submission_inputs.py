@@ -22,7 +22,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import GraderError
-from ..sandbox.child.probes import NARROW_DTYPES, PROBLEMS, run_probe
+from ..sandbox.child.probes import run_probe
+from ..sandbox.child.vocabulary import NARROW_DTYPES, PROBLEMS
 from .probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 
 # The reference's training runs seed numpy's global generator: one at a time.

@@ -16,32 +16,22 @@ fills the gradebook's timestamp column and ``--deadline`` marks late commits. Wi
 ``--classroom`` and ``--assignment`` (Classroom 50) the grades are also written as
 ``scores.json`` override entries (points x 4).
 """
-import argparse
 import datetime
 import os
 import sys
 
 from ..checks.probe_inputs import DEFAULT_SEED
-from ..errors import ClassroomError, UsageError
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, ClassroomError, UsageError
 from ..paths import require_kit
 from ..platforms import classroom, classroom50
 from ..outputs.gradebook import Submitted
 from ..outputs.sanitise import terminal
 from ..sandbox import isolation, secrecy
 from . import grade
-from .options import add_actions, add_grading_options, add_kit_option, take_seed
+from .options import (add_actions, add_grading_options, add_kit_option, take_seed,
+                      with_exit_statuses)
 
 NAME = 'classroom'
-EXIT_DONE = 0              # every repository fetched and graded
-# 2 (errors.EXIT_USAGE): usage error, no repository fetched at all, the grader failed
-EXIT_INCOMPLETE = 3        # some repository not fetched, or some submission not gradable
-
-EPILOG = """exit status:
-  0  every repository was fetched (and, for grade, every submission was graded)
-  2  usage error, no repository could be fetched, or the grader itself failed
-  3  some repository could not be fetched (listed on stderr; never graded nor
-     written to the gradebook), or some submission had no gradable neural_net.py
-"""
 
 
 def _sources(parser):
@@ -61,11 +51,10 @@ def _sources(parser):
 def add_parser(verbs):
     actions = add_actions(verbs, NAME, 'fetch and grade the student repositories on GitHub',
                           __doc__)
-    formatter = argparse.RawDescriptionHelpFormatter
-    _sources(actions.add_parser('fetch', help='clone or update every student repository',
-                                epilog=EPILOG, formatter_class=formatter))
-    grading = actions.add_parser('grade', help='fetch, then grade with your private seed',
-                                 epilog=EPILOG, formatter_class=formatter)
+    _sources(with_exit_statuses(actions.add_parser(
+        'fetch', help='clone or update every student repository'), NAME))
+    grading = with_exit_statuses(actions.add_parser(
+        'grade', help='fetch, then grade with your private seed'), NAME)
     _sources(grading)
     grading.add_argument('--out', required=True, metavar='DIR',
                          help='gradebook folder (grades.csv, feedback/, results/)')
@@ -139,7 +128,7 @@ def run(args):
         isolation.refuse_weak('classroom grade')   # and the kernel layer, or a chosen one
     fetched, failed = _fetch(args)
     if args.action == 'fetch':
-        return EXIT_INCOMPLETE if failed else EXIT_DONE
+        return EXIT_INCOMPLETE if failed else EXIT_OK
     if not fetched:
         raise ClassroomError('no repository could be fetched, nothing was graded (see the '
                              'reasons above).')
@@ -148,7 +137,7 @@ def run(args):
         print('%d repositories could not be fetched and are not in the gradebook: %s '
               '(exit status %d).' % (len(failed), ', '.join(sorted(failed)), EXIT_INCOMPLETE),
               file=sys.stderr)
-    return EXIT_INCOMPLETE if failed or status != grade.EXIT_GRADED else EXIT_DONE
+    return EXIT_INCOMPLETE if failed or status != EXIT_OK else EXIT_OK
 
 
 def grade_fetched(args, fetched):

@@ -9,6 +9,7 @@ solution and no private seed. Classroom 50 runs its ``autograder.py`` on every
 submission; it writes ``result.json`` (visible checks, points x 4: 44 at most) and
 ``release-body.md``. Grade for real with ``classroom grade`` (docs/ci.md).
 """
+from ..errors import EXIT_OK
 from ..platforms import classroom50
 from .options import add_actions
 
@@ -27,4 +28,4 @@ def run(args):
     print('wrote the Classroom 50 autograder (%d files) to %s: copy it to '
           '<classroom>/autograders/<slug>/ of your classroom50 repository'
           % (len(written), args.out))
-    return 0
+    return EXIT_OK

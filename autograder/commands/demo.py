@@ -12,6 +12,7 @@ import shutil
 import tempfile
 
 from .. import datasets
+from ..errors import EXIT_NOT_YET, EXIT_OK
 from ..paths import GRADING_PARTS, STUDENT_FILE, kit_path, load_mutants, require_kit
 from ..outputs.feedback import table
 from ..submissions.batch import Batch
@@ -78,6 +79,6 @@ def run(args):
               and all(0 < scores['mutant_' + n] < results[0].max_score for n in SAMPLE_MUTANTS))
         print('Reference full marks, stub zero, sample mistakes in between: %s'
               % ('yes' if ok else 'NO'))
-        return 0 if ok else 1
+        return EXIT_OK if ok else EXIT_NOT_YET
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

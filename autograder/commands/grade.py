@@ -6,13 +6,12 @@
 With --json, stdout is exactly one JSON array (one object per submission);
 progress and messages go to stderr.
 """
-import argparse
 import json
 import os
 import sys
 
 from .. import sandbox
-from ..errors import GraderError, SubmissionError
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, GraderError, SubmissionError
 from ..outputs.feedback import markdown, table
 from ..outputs.sanitise import step_summary, terminal
 from ..submissions.batch import Batch
@@ -22,26 +21,11 @@ from .options import (add_grading_options, add_kit_option, add_seed_guard, make_
                       refuse_public_seed, refuse_seed_on_command_line, take_seed)
 
 NAME = 'grade'
-EXIT_GRADED = 0          # every submission got a grade (a syntax error is a grade)
-# 2 (errors.EXIT_USAGE): bad arguments, unusable --out folder, grader error: a KitError
-EXIT_NOT_GRADABLE = 3    # some submission had no gradable neural_net.py (each got 0 with why)
-
-EPILOG = """exit status:
-  0  every submission was graded (a file that does not run still gets its grade)
-  2  usage error (an empty folder given: "no submissions found"), an unusable
-     --out folder, or the grader itself cannot run (or failed on some
-     submission: the others are still graded)
-  3  some submission had no gradable neural_net.py (missing, a notebook only, an
-     empty student folder, a damaged zip, a link, FIFO or device, a file over 1 MB...):
-     it got 0 with the reason, the others were graded; their paths are listed on
-     stderr
-"""
 
 
 def add_parser(verbs):
     parser = verbs.add_parser(NAME, help='grade submissions',
-                              description=__doc__.split('\n')[0], epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=__doc__.split('\n')[0])
     parser.add_argument('submissions', nargs='+', metavar='SUBMISSION',
                         help='neural_net.py, a folder holding one, a .zip, or a class folder')
     output = parser.add_mutually_exclusive_group()
@@ -75,8 +59,8 @@ def run(args):
 
 def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress=None,
                       report=True, exclude=(), submitted=None):
-    """Grade the submissions at paths; returns (exit status: EXIT_GRADED or
-    EXIT_NOT_GRADABLE, the result dicts); KitError for the rest. The one way to grade a class, for
+    """Grade the submissions at paths; returns (exit status: EXIT_OK or
+    EXIT_INCOMPLETE of errors.EXIT_CODES['grade'], the result dicts); KitError for the rest. The one way to grade a class, for
     ``grade`` and for the verbs that gather submissions first (``classroom grade``).
 
     grading: the parsed grading options (options.add_grading_options, add_seed_guard,
@@ -138,6 +122,6 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
             file=sys.stderr)
     if missing:
         print('%d submission(s) had no gradable %s and got 0 (exit status %d).'
-              % (len(missing), 'neural_net.py', EXIT_NOT_GRADABLE), file=sys.stderr)
-        return EXIT_NOT_GRADABLE, data
-    return EXIT_GRADED, data
+              % (len(missing), 'neural_net.py', EXIT_INCOMPLETE), file=sys.stderr)
+        return EXIT_INCOMPLETE, data
+    return EXIT_OK, data

@@ -6,7 +6,7 @@
 See autograder/platforms/gradescope.py for what the bundle holds.
 """
 from .. import datasets
-from ..errors import BundleError
+from ..errors import EXIT_OK, BundleError
 from ..platforms import gradescope
 from ..sandbox import Limits
 from .options import add_kit_option
@@ -62,6 +62,6 @@ def run(args):
     if args.action == 'build':
         gradescope.build_zip(args.out, args.seed, args.dataset or course_dataset(),
                              args.cifar10_archive)
-        return 0
+        return EXIT_OK
     return gradescope.run(args.submission, args.results, args.private,
                           Limits(timeout=args.timeout, memory_mb=args.memory_mb))

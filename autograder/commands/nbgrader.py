@@ -9,37 +9,26 @@ limit, after refusing submissions that hold links, FIFOs or devices. A
 notebook that kills nbgrader, hangs or cannot be graded costs only its own
 student; the summary names why. See autograder/platforms/nbgrader_batch.py.
 """
-import argparse
 import os
 import sys
 
-from ..errors import IsolationError, UsageError
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, IsolationError, UsageError
 from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_ID
 from ..platforms import nbgrader_batch
 from ..sandbox import isolation
+from .options import with_exit_statuses
 
 NAME = 'nbgrader'
-EXIT_NOT_GRADED = 3      # some student was not autograded (each is listed with why)
-
-EPILOG = """exit status:
-  0  every student was autograded
-  2  usage error (no course folder, no submitted/ folder in it), or bubblewrap
-     cannot run here and no weaker layer was chosen explicitly (the fix is named)
-  3  some student was not autograded (a link or device in the submission, nbgrader
-     killed or failed, the time limit): listed with the reason; the others were graded
-"""
 
 
 def add_parser(verbs):
     parser = verbs.add_parser(NAME, help='autograde an nbgrader class, one student at a time',
-                              description=__doc__.split('\n')[0], epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=__doc__.split('\n')[0])
     actions = parser.add_subparsers(dest='action', metavar='ACTION')
     actions.required = True
-    autograde = actions.add_parser('autograde', help='nbgrader autograde, one process per '
-                                                     'student', epilog=EPILOG,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    autograde = with_exit_statuses(actions.add_parser(
+        'autograde', help='nbgrader autograde, one process per student'), NAME)
     autograde.add_argument('--course', default='.',
                            help='the nbgrader course folder (default: the current folder)')
     autograde.add_argument('--student', action='append', default=[], metavar='ID',
@@ -84,4 +73,4 @@ def run(args):
     print('%d of %d students autograded%s' % (len(ids) - len(failed), len(ids),
           '' if not failed else '; not: ' + terminal(', '.join(r.student for r in failed),
                                                     one_line=True)))
-    return EXIT_NOT_GRADED if failed else 0
+    return EXIT_INCOMPLETE if failed else EXIT_OK

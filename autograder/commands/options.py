@@ -1,10 +1,31 @@
 """Options shared by the verbs that grade (and --kit, shared by the instructor's verbs)."""
+import argparse
+import textwrap
+
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
-from ..errors import UsageError
+from ..errors import EXIT_CODES, EXIT_INTERRUPTED, UsageError
 from ..grading import Grader
 from ..paths import KIT_ENV, require_kit
 from ..sandbox import Limits, secrecy
+
+
+def exit_status_help(verb):
+    """The exit statuses of verb as its --help shows them (errors.EXIT_CODES)."""
+    rows = sorted(EXIT_CODES[verb].items()) + [
+        (EXIT_INTERRUPTED, 'interrupted (Ctrl-C): finished results are kept')]
+    lines = ['exit status:']
+    for code, meaning in rows:
+        lines += textwrap.wrap(meaning, 79, initial_indent='  %3d  ' % code,
+                               subsequent_indent=' ' * 7)
+    return '\n'.join(lines) + '\n'
+
+
+def with_exit_statuses(parser, verb):
+    """Show verb's exit statuses at the end of parser's --help; returns parser."""
+    parser.epilog = exit_status_help(verb)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
 
 
 def add_actions(verbs, name, help_text, doc):

@@ -1,7 +1,7 @@
 """``release``: regenerate the student files and the nbgrader source from solutions/.
 
     python -m autograder release           # write assignment/ and the course source
-    python -m autograder release --check   # list files that differ; exit 1 if any
+    python -m autograder release --check   # list files that differ; exit 1 (EXIT_NOT_YET) if any
     python -m autograder release --student-repo DIR [--platform github|classroom50]
                                            # a student distribution, no solutions
 
@@ -11,7 +11,7 @@ checkout, never from an installed wheel, and ignores TLN_KIT.
 """
 import sys
 
-from ..errors import KitMissing, UsageError
+from ..errors import EXIT_NOT_YET, EXIT_OK, KitMissing, UsageError
 from ..paths import PACKAGE_DIR, REPO_DIR, in_checkout, use_kit
 from ..release import generate as release
 
@@ -48,19 +48,19 @@ def run(args):
         written = release.export_student_repo(args.student_repo, args.platform)
         print('wrote %d files of the student repository to %s' % (len(written),
                                                                  args.student_repo))
-        return 0
+        return EXIT_OK
     if args.check:
         drifted = release.drifted_files()
         for path in drifted:
             print('out of date: %s' % path)
         if drifted:
             print('run `python -m autograder release` and commit the result', file=sys.stderr)
-            return 1
+            return EXIT_NOT_YET
         print('all generated files are up to date')
-        return 0
+        return EXIT_OK
     written = release.write_release()
     for path in written:
         print('wrote %s' % path)
     if not written:
         print('all generated files were already up to date')
-    return 0
+    return EXIT_OK

@@ -11,7 +11,7 @@ which checks (and adds that list to the report).
 import sys
 
 from .. import report as class_report
-from ..errors import ReportError, UsageError
+from ..errors import EXIT_OK, ReportError, UsageError
 from ..paths import require_kit
 from .options import add_kit_option
 
@@ -53,7 +53,7 @@ def run(args):
         print('Grade changes since %s:' % args.compare)
         print('\n'.join(change_lines(report.changes)))
     print(summary_line(report, args.out), file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def summary_line(report, out):

@@ -14,11 +14,11 @@ import os
 
 from ..checks import CATALOG
 from ..checks.markers import todo_block
-from ..errors import UsageError
+from ..errors import EXIT_NOT_YET, EXIT_OK, UsageError
 from ..outputs.sanitise import terminal
 from ..platforms import github_actions
 from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
-from ..release import stored_outputs
+from .. import stored_outputs
 from ..results import PASSED
 from ..submissions.discovery import read_submission
 from .options import add_grading_options, make_grader
@@ -53,7 +53,7 @@ def seed_problem(seed):
     if seed is None or os.path.isfile(reference_path()):
         return None
     stored = stored_outputs.load()
-    public = stored[0] if stored else None
+    public = stored.seed if stored else None
     if seed == public:
         return None
     return ('--seed %s cannot be used in this copy: the self-check compares your code with the '
@@ -132,4 +132,4 @@ def run(args):
     print('\n%s: %g / %g points on the visible checks%s.' % (
         'All visible checks pass' if passed else 'Not yet', result.score, result.max_score,
         '' if not args.only else ' run (%s)' % ', '.join(args.only)))
-    return 0 if passed else 1
+    return EXIT_OK if passed else EXIT_NOT_YET

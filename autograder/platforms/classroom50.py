@@ -33,7 +33,7 @@ import urllib.parse
 from ..checks import CATALOG
 from ..errors import ClassroomError, KitError
 from ..paths import PACKAGE_DIR, REPO_DIR, RUNTIME_REQUIREMENTS_FILE, package_source_files
-from ..release import stored_outputs
+from .. import stored_outputs
 from ..results import PASSED, check_status
 from ..outputs.sanitise import markdown_code_block
 from . import github_actions

@@ -35,11 +35,11 @@ import zipfile
 import numpy as np
 
 from ..checks.probe_inputs import DEFAULT_SEED
-from ..errors import BundleError, GraderError, KitError
+from ..errors import EXIT_OK, BundleError, GraderError, KitError
 from ..grading import Grader
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,
                      require_kit, runtime_requirements)
-from ..release import stored_outputs
+from .. import stored_outputs
 from ..outputs.sanitise import GRADESCOPE_FORMATS, gradescope_output
 from ..results import PASSED
 from ..sandbox import Limits
@@ -456,7 +456,7 @@ def run(submission_dir, results_path, private_dir=None, limits=None, log=print):
            ': WEAK, not isolated from the grader by the kernel'))
     for warning in result.warnings:
         log('warning: %s' % warning)
-    return 0
+    return EXIT_OK
 
 
 def _grade(submission, submission_dir, private_dir, limits):

@@ -45,11 +45,12 @@ from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
 from ..checks.judges import trained_accuracy
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import IsolationError
-from ..grading import Grader, source_problem
+from ..grading import Grader
 from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
 from ..sandbox import Limits, ProbePack, isolation, run_submission, secrecy
 from ..submissions import discovery
+from ..submissions.source_rule import source_problem
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
               if check.name not in DATA_CHECKS}

@@ -28,7 +28,7 @@ from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_D
                     SUPPORT_FILES, package_source_files,
                     RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms import github_actions
-from . import stored_outputs
+from .. import stored_outputs
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)

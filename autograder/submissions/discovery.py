@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..errors import SubmissionError
-from ..grading import MAX_SOURCE_BYTES
-from ..paths import ASSIGNMENT_ID, STUDENT_FILE
 from ..outputs.output_folder import read_capped
+from ..paths import ASSIGNMENT_ID, STUDENT_FILE
+from .source_rule import MAX_SOURCE_BYTES
 
 IGNORED_DIRS = {'__pycache__', '.ipynb_checkpoints', '.git', '__MACOSX'}
 MAX_ZIP_MEMBERS = 10000

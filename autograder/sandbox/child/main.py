@@ -23,13 +23,11 @@ import traceback
 import numpy as np
 
 from . import channel, guards, landlock, probes, syscalls
+from .vocabulary import PYTHON2_NAMES
 
 MODULE_NAME = 'neural_net'
 # Largest reply of the grader's loss service the child reads.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
-# Names that exist in Python 2 only, with what to write in Python 3.
-PYTHON2_NAMES = {'xrange': 'range', 'unicode': 'str', 'raw_input': 'input',
-                 'basestring': 'str', 'long': 'int', 'unichr': 'chr', 'iteritems': 'items'}
 PYTHON2_SYNTAX = re.compile(r'^\s*(print\s+[^\s(=]|print\s*$|exec\s+["\'\w]|except\s+[\w.]+\s*,'
                             r'\s*\w+\s*:|raise\s+\w+\s*,)')
 

@@ -11,15 +11,7 @@ so it depends on numpy and the standard library only.
 """
 import numpy as np
 
-PARAM_NAMES = ('W1', 'b1', 'W2', 'b2')
-# Key of a probe's outputs holding {output name: why it is missing}.
-PROBLEMS = 'problems'
-# Key of a probe's outputs holding {output name: dtype} for outputs the
-# student computed in a float type narrower than float64 (e.g. float32).
-NARROW_DTYPES = 'dtypes'
-# Why every gradient is missing when loss(X, y) returns None for them: the
-# stub's backward pass, not written yet (the loss is still judged).
-GRADS_NOT_WRITTEN = 'backward pass not written yet: loss() returned None for the gradients'
+from .vocabulary import GRADS_NOT_WRITTEN, INPUT_AFTER, NARROW_DTYPES, PARAM_NAMES, PROBLEMS
 
 
 class ProbeOutputError(Exception):
@@ -124,10 +116,6 @@ def _grads_out(grads, shapes):
 
 def _shapes(params):
     return {name: np.shape(params[name]) for name in PARAM_NAMES}
-
-
-# Prefix of the outputs that carry a probe's input arrays as they are after the call.
-INPUT_AFTER = 'input_'
 
 
 def _inputs_after(inputs):

@@ -1,4 +1,4 @@
-"""Stored reference outputs for the visible checks, for copies without solutions/.
+"""Stored reference outputs: the reference's probe outputs as JSON, for graders without it.
 
 A student distribution of the kit (``python -m autograder release
 --student-repo DIR``) has no reference solution, yet students should run the
@@ -7,20 +7,39 @@ probes of the visible checks (default grader seed) and stores the outputs in
 ``autograder/release/expected_visible.json``; the grader uses them when
 ``solutions/neural_net.py`` is absent.
 
+The Gradescope bundle stores the outputs of every check the same way (its
+``private/expected.json``, under the instructor's seed).
+
 Only outputs are stored, never code. Graders should grade with their own
 ``--seed`` so that hidden inputs differ from the ones these outputs belong to.
+
+This module sits beside ``grading`` (which reads the outputs) below ``release``
+and ``platforms`` (which write them): docs/architecture.md, layers.
 """
 import hashlib
 import json
 import os
+from typing import NamedTuple
 
 import numpy as np
 
-from ..sandbox.child import channel as wire
+from .sandbox.child import channel as wire
 
-EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+# Written by the release verb (autograder/release/generate.py), shipped in the wheel.
+EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'release',
                              'expected_visible.json')
 TOLERANCE = 1e-10
+
+
+class StoredOutputs(NamedTuple):
+    """What a stored file holds."""
+    seed: int                # the grading seed the probes were drawn with
+    reference_sha256: str    # hash of the reference solution's bytes that computed them
+    results: dict            # probe id -> {'ok', 'outputs', 'problems'}, the grader's format
+
+    def covers(self, seed, probe_ids):
+        """True when these outputs belong to seed and hold every one of probe_ids."""
+        return self.seed == seed and set(probe_ids) <= set(self.results)
 
 
 def encode(seed, reference_results, reference_source):
@@ -34,15 +53,15 @@ def encode(seed, reference_results, reference_source):
 
 
 def decode(text):
-    """(seed, reference hash, results dict in the grader's format) from JSON text."""
+    """StoredOutputs from JSON text."""
     data = json.loads(text)
     results = {probe_id: {'ok': True, 'outputs': wire.decode_arrays(outputs), 'problems': {}}
                for probe_id, outputs in data['probes'].items()}
-    return data['seed'], data['reference_sha256'], results
+    return StoredOutputs(data['seed'], data['reference_sha256'], results)
 
 
 def load(path=EXPECTED_FILE):
-    """Stored expectations, or None if the file does not exist."""
+    """StoredOutputs of the file at path, or None if the file does not exist."""
     if not os.path.isfile(path):
         return None
     with open(path, encoding='utf-8') as handle:
@@ -55,12 +74,12 @@ def same(text_a, text_b):
     Values are compared numerically because another BLAS may round the last
     bits differently.
     """
-    seed_a, hash_a, results_a = decode(text_a)
-    seed_b, hash_b, results_b = decode(text_b)
-    if (seed_a, hash_a, sorted(results_a)) != (seed_b, hash_b, sorted(results_b)):
+    stored_a, stored_b = decode(text_a), decode(text_b)
+    if ((stored_a.seed, stored_a.reference_sha256, sorted(stored_a.results))
+            != (stored_b.seed, stored_b.reference_sha256, sorted(stored_b.results))):
         return False
-    for probe_id, result in results_a.items():
-        other = results_b[probe_id]['outputs']
+    for probe_id, result in stored_a.results.items():
+        other = stored_b.results[probe_id]['outputs']
         if sorted(result['outputs']) != sorted(other):
             return False
         for name, array in result['outputs'].items():
