@@ -27,8 +27,8 @@ EXIT_USAGE = 2         # a KitError: usage errors, unusable outputs, the grader 
 EXIT_INCOMPLETE = 3    # done for all but some submissions, students or repositories (listed)
 EXIT_INTERRUPTED = 130   # Ctrl-C: finished results are kept (cli.main)
 
-KIT_ERROR = ('an error of the kit, `error: <message>` on stderr: a usage error, or the kit, '
-             'an output or the grader itself cannot be used')
+KIT_ERROR = ('a KitError, `error: <message>` on stderr: a usage error, or the kit, an output '
+             'or the grader itself cannot be used')
 # The exit statuses of each verb (docs/architecture.md, "Exit statuses", repeats this
 # table; a test compares them and runs each verb's failure modes). Every verb also
 # exits EXIT_INTERRUPTED on Ctrl-C.

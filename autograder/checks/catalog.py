@@ -18,9 +18,10 @@ from .judges import (MUTATION_PROBES, judge_grads, judge_init, judge_loss, judge
 from .probe_inputs import CLASS_PROBES, OWN_LOSS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
-    """One entry of the catalog."""
+    """One entry of the catalog, built with keyword fields only (``visible=True``, never a
+    bare ``True``): visible checks run in the self-check and show before publication."""
     name: str
     max_score: float
     visible: bool
@@ -30,27 +31,36 @@ class Check:
 
 
 CATALOG = (
-    Check('init', 1, True, 'parameter shapes, zero biases, std scale and seeded draw order',
-          ('init_toy', 'init_hidden'), judge_init),
-    Check('scores', 2, True, 'forward pass scores on the toy model and on hidden sizes',
-          ('scores_toy', 'scores_hidden'), judge_scores),
-    Check('loss', 2, True, 'softmax loss with reg=0 and reg>0',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
-          + CLASS_PROBES, judge_loss),
-    Check('grads', 3, True, 'gradients dW1, db1, dW2, db2 against the reference',
-          ('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
-          + CLASS_PROBES, judge_grads),
-    Check('stability', 1, False, 'finite, correct loss for large scores',
-          ('loss_large', 'loss_extreme'), judge_stability),
-    Check('train', 2, True, 'the SGD update on hidden data (with the reference loss)',
-          ('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge_train),
-    Check('sgd', 2, False, 'sampling with replacement, epochs, learning-rate decay',
-          ('train_small_set', 'train_epochs'), judge_sgd),
-    Check('predict', 1, True, 'predicted labels', ('predict_hidden',), judge_predict),
-    Check('no_mutation', 1, False, 'loss, predict and train leave their inputs unchanged',
-          MUTATION_PROBES, judge_no_mutation),
-    Check('val_accuracy', 3, False, 'accuracy on held-out images after SGD training on real data',
-          ('fit', 'train_hidden'), judge_val_accuracy),
+    Check(name='init', max_score=1, visible=True,
+          summary='parameter shapes, zero biases, std scale and seeded draw order',
+          probes=('init_toy', 'init_hidden'), judge=judge_init),
+    Check(name='scores', max_score=2, visible=True,
+          summary='forward pass scores on the toy model and on hidden sizes',
+          probes=('scores_toy', 'scores_hidden'), judge=judge_scores),
+    Check(name='loss', max_score=2, visible=True, summary='softmax loss with reg=0 and reg>0',
+          probes=('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
+          + CLASS_PROBES, judge=judge_loss),
+    Check(name='grads', max_score=3, visible=True,
+          summary='gradients dW1, db1, dW2, db2 against the reference',
+          probes=('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
+          + CLASS_PROBES, judge=judge_grads),
+    Check(name='stability', max_score=1, visible=False,
+          summary='finite, correct loss for large scores',
+          probes=('loss_large', 'loss_extreme'), judge=judge_stability),
+    Check(name='train', max_score=2, visible=True,
+          summary='the SGD update on hidden data (with the reference loss)',
+          probes=('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge=judge_train),
+    Check(name='sgd', max_score=2, visible=False,
+          summary='sampling with replacement, epochs, learning-rate decay',
+          probes=('train_small_set', 'train_epochs'), judge=judge_sgd),
+    Check(name='predict', max_score=1, visible=True, summary='predicted labels',
+          probes=('predict_hidden',), judge=judge_predict),
+    Check(name='no_mutation', max_score=1, visible=False,
+          summary='loss, predict and train leave their inputs unchanged',
+          probes=MUTATION_PROBES, judge=judge_no_mutation),
+    Check(name='val_accuracy', max_score=3, visible=False,
+          summary='accuracy on held-out images after SGD training on real data',
+          probes=('fit', 'train_hidden'), judge=judge_val_accuracy),
 )
 CHECKS = {check.name: check for check in CATALOG}
 DATA_CHECKS = ('val_accuracy',)
@@ -60,8 +70,8 @@ DEFAULT_MARKER_POINTS = 1.0
 
 def markers_check(points=DEFAULT_MARKER_POINTS):
     """The optional check an instructor adds with --require-markers."""
-    return Check(MARKERS_CHECK, float(points), True, 'START/END marker lines kept', (),
-                 judge_markers)
+    return Check(name=MARKERS_CHECK, max_score=float(points), visible=True,
+                 summary='START/END marker lines kept', probes=(), judge=judge_markers)
 
 
 def select(visible_only=False, with_data=True):

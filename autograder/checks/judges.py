@@ -560,9 +560,9 @@ def _training_diagnosis(evidence, probe_id, got):
     return hints, found
 
 
-# What training produces apart from predict: the train check's scope.
-TRAINED_OUTPUTS = ('loss_history',) + tuple('final_' + name for name in PARAM_NAMES)
-TRAIN_OUTPUTS = TRAINED_OUTPUTS + ('train_acc_history', 'val_acc_history')
+# The outputs of a training run that its SGD alone decides (the train and sgd checks'
+# scope); the run's accuracy histories come from predict and are judged at predict.
+SGD_OUTPUTS = ('loss_history',) + tuple('final_' + name for name in PARAM_NAMES)
 
 
 def _specified_first_batch(evidence, probe_id):
@@ -578,18 +578,18 @@ def _sgd_matches(got, want):
     histories come from predict, judged at predict: how many labels a wrong predict gets
     right, and so whether its accuracies happen to equal the reference's, depends on the
     draw of the inputs."""
-    return not _train_differences(got, want, TRAINED_OUTPUTS)
+    return not _sgd_differences(got, want)
 
 
-def _train_differences(got, want, keys=TRAIN_OUTPUTS):
-    """Names of the training outputs (of keys) that differ from the reference's."""
-    return [key for key in keys if not close(got[key], want[key], VALUE_TOLERANCE)]
+def _sgd_differences(got, want):
+    """Names of the SGD_OUTPUTS of a run that differ from the reference's."""
+    return [key for key in SGD_OUTPUTS if not close(got[key], want[key], VALUE_TOLERANCE)]
 
 
 def _mismatch_note(got, want, what):
     """What differs in a training run, as a hint."""
     return '%s does not match the reference (%s differ)' % (
-        what, ', '.join(_train_differences(got, want, TRAINED_OUTPUTS)))
+        what, ', '.join(_sgd_differences(got, want)))
 
 
 def judge_sgd(evidence):

@@ -7,7 +7,7 @@ arrays. In the header an array is {'shape': [...], 'offset': n}, its bytes
 at payload[n:n + 8 * size]; the grader never unpickles anything that student
 code could have shaped, and no array is base64-encoded on the way.
 
-Without a payload (stored reference outputs, release/stored_outputs.py),
+Without a payload (stored reference outputs, autograder/stored_outputs.py),
 an array is {'shape': [...], 'data': base64 of the same bytes}.
 Decoding is strict: anything malformed raises WireError, sizes are
 computed with Python ints before anything is allocated, and every frame is
