@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from ..sandbox.child import channel as wire
+from ..sandbox.records import ProbeResult
 
 EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              'expected_visible.json')
@@ -24,11 +25,11 @@ TOLERANCE = 1e-10
 
 
 def encode(seed, reference_results, reference_source):
-    """JSON text for reference results (probe id -> {'ok', 'outputs'})."""
+    """JSON text for reference results (probe id -> ProbeResult)."""
     return json.dumps({
         'seed': seed,
         'reference_sha256': hashlib.sha256(reference_source).hexdigest(),
-        'probes': {probe_id: wire.encode_arrays(result['outputs'])
+        'probes': {probe_id: wire.encode_arrays(result.outputs)
                    for probe_id, result in sorted(reference_results.items())},
     }, indent=1, sort_keys=True) + '\n'
 
@@ -36,7 +37,7 @@ def encode(seed, reference_results, reference_source):
 def decode(text):
     """(seed, reference hash, results dict in the grader's format) from JSON text."""
     data = json.loads(text)
-    results = {probe_id: {'ok': True, 'outputs': wire.decode_arrays(outputs), 'problems': {}}
+    results = {probe_id: ProbeResult.success(wire.decode_arrays(outputs))
                for probe_id, outputs in data['probes'].items()}
     return data['seed'], data['reference_sha256'], results
 
@@ -60,10 +61,10 @@ def same(text_a, text_b):
     if (seed_a, hash_a, sorted(results_a)) != (seed_b, hash_b, sorted(results_b)):
         return False
     for probe_id, result in results_a.items():
-        other = results_b[probe_id]['outputs']
-        if sorted(result['outputs']) != sorted(other):
+        other = results_b[probe_id].outputs
+        if sorted(result.outputs) != sorted(other):
             return False
-        for name, array in result['outputs'].items():
+        for name, array in result.outputs.items():
             if array.shape != other[name].shape or not np.allclose(
                     array, other[name], rtol=TOLERANCE, atol=TOLERANCE):
                 return False

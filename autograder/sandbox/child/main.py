@@ -1,6 +1,6 @@
 """Sandbox child: imports one student's neural_net.py and runs the probes.
 
-Started by the grader (runner.py) as ``python -I start_child.py STAGED_DIR``,
+Started by the grader (cold.py) as ``python -I start_child.py STAGED_DIR``,
 inside the isolation layer it chose, never by hand. STAGED_DIR holds
 ``plan.json`` (probes, limits, paths), the student's ``submission/`` and the
 writable ``work/`` folder. The channel is the child's stdin (the grader's
@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import traceback
+import types
 
 import numpy as np
 
@@ -28,8 +29,9 @@ MODULE_NAME = 'neural_net'
 # Largest reply of the grader's loss service the child reads.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 # Names that exist in Python 2 only, with what to write in Python 3.
-PYTHON2_NAMES = {'xrange': 'range', 'unicode': 'str', 'raw_input': 'input',
-                 'basestring': 'str', 'long': 'int', 'unichr': 'chr', 'iteritems': 'items'}
+PYTHON2_NAMES = types.MappingProxyType({
+    'xrange': 'range', 'unicode': 'str', 'raw_input': 'input', 'basestring': 'str',
+    'long': 'int', 'unichr': 'chr', 'iteritems': 'items'})
 PYTHON2_SYNTAX = re.compile(r'^\s*(print\s+[^\s(=]|print\s*$|exec\s+["\'\w]|except\s+[\w.]+\s*,'
                             r'\s*\w+\s*:|raise\s+\w+\s*,)')
 
