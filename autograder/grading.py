@@ -106,21 +106,12 @@ class Grader:
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
                  weaker_layers=False, sandbox=None):
-        self._own_sandbox = sandbox is None
-        self.sandbox = Sandbox() if sandbox is None else sandbox
-        self._student_packs = {}
-        try:
-            self._set_up(dataset, visible_only, limits, seed, denied_roots, expected_file,
-                         reference_file, require_markers, weaker_layers)
-        except BaseException:
-            self.close()
-            raise
-
-    def _set_up(self, dataset, visible_only, limits, seed, denied_roots, expected_file,
-                reference_file, require_markers, weaker_layers):
         self.limits = limits or Limits()
         self.seed = seed
-        self.isolation = self.sandbox.required_layer(weaker_layers)   # IsolationError
+        # A Sandbox of its own is closed by close() (or, if this fails, when collected).
+        self._own_sandbox = sandbox is None
+        self.sandbox = Sandbox() if sandbox is None else sandbox
+        self.isolation = self.sandbox.required_layer(weaker_layers)  # IsolationError: a GraderError
         self.expected_file = expected_file
         self.reference_file = reference_file or reference_path()
         self.dataset = None
@@ -143,6 +134,7 @@ class Grader:
                                                       'args': fit.args}
         self.probes = self._needed_probes(build_probes(seed, self._fit_inputs))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
+        self._student_packs = {}
         self.reference_class = None
         self.reference = self._reference_results()
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).

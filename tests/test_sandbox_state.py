@@ -124,3 +124,26 @@ def test_no_module_state_in_the_sandbox(path):
 def test_every_module_is_scanned():
     names = {os.path.relpath(path, PACKAGE) for path in modules()}
     assert {'session.py', 'warm.py', 'cpus.py', os.path.join('child', 'probes.py')} <= names
+
+
+NO_CLASS = b'import numpy as np\nclass TwoLayerNet:\n    pass\n'
+
+
+@pytest.mark.slow    # three children (seconds): beside the interrupted batch of test_hostile.py
+def test_two_sandboxes_keep_their_own_state():
+    """What was module state is each Sandbox's: aborting one stops its runs only, and
+    closing one removes its scratch folder only."""
+    from autograder.sandbox import Aborted, Limits, Sandbox
+    with Sandbox() as stopped, Sandbox() as other:
+        stopped.abort_all()
+        pack = stopped.probe_pack([])
+        with pytest.raises(Aborted):
+            stopped.run(NO_CLASS, pack, Limits(timeout=30))
+        assert other.run(NO_CLASS, other.probe_pack([]), Limits(timeout=30)).imported
+        stopped.reset_abort()
+        assert stopped.run(NO_CLASS, pack, Limits(timeout=30)).imported
+        folders = stopped.scratch_folder(), other.scratch_folder()
+        assert folders[0] != folders[1]
+        stopped.close()
+        assert not os.path.exists(folders[0]) and os.path.isdir(folders[1])
+    assert not os.path.exists(folders[1])
