@@ -5,8 +5,10 @@ and the raw bytes of its arrays). A ChannelSession turns each into the
 grader's records (records.ChildRun, records.ProbeResult), checking every
 field as untrusted data, and answers loss calls through the LossService;
 serve_channel reads the frames, with caps on each and on the total, in a
-thread of the grader or in a serving worker (serving.py).
+thread of the grader (start_reader) or in a serving worker (serving.py).
 """
+import threading
+
 from .child import channel as wire
 from .records import MAX_ERROR_CHARS, ProbeResult
 
@@ -111,3 +113,12 @@ def serve_channel(channel, replies, session, stop_child, caps):
                 stream.close()
             except OSError:
                 pass
+
+
+def start_reader(run, channel, replies, service, stop_child, limits):
+    """A thread of the grader serving one child's channel into run."""
+    reader = threading.Thread(
+        target=serve_channel, daemon=True,
+        args=(channel, replies, ChannelSession(run, service), stop_child, limits.channel_caps))
+    reader.start()
+    return reader

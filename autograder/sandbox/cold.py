@@ -14,11 +14,10 @@ import os
 import select
 import signal
 import subprocess
-import threading
 import time
 
 from . import staging
-from .channel_session import ChannelSession, serve_channel
+from .channel_session import start_reader
 
 
 def uses_group(layer):
@@ -58,15 +57,6 @@ def ended_within(proc, timeout):
         return bool(poller.poll(max(0, int(timeout * 1000))))
     finally:
         os.close(fd)
-
-
-def start_reader(run, channel, replies, service, stop_child, limits):
-    """A thread of the grader serving one child's channel into run."""
-    reader = threading.Thread(
-        target=serve_channel, daemon=True,
-        args=(channel, replies, ChannelSession(run, service), stop_child, limits.channel_caps))
-    reader.start()
-    return reader
 
 
 def run_cold(box, staged, run, layer, source, pack, limits, denied_roots, service):

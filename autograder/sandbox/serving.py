@@ -165,8 +165,8 @@ class _Collector(threading.Thread):
 
 def worker_main(fd):
     """The worker's loop: one job at a time until the grader hangs up."""
-    from .child.main import pin_to, watch_grader
     from .channel_session import ChannelSession, serve_channel
+    from .child.main import pin_to, watch_grader
     from .records import ChildRun
     from .service import AnswerCache, LossService, load_reference_class
 

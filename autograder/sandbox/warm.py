@@ -18,7 +18,7 @@ import threading
 import time
 
 from . import isolation, staging
-from .cold import start_reader
+from .channel_session import start_reader
 from .pool import WarmStartFailed
 from .serving import ServingWorker
 from .zygotes import Zygote, ZygoteGone, job_descriptors
