@@ -23,7 +23,7 @@ from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_pr
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .results import CheckResult, SubmissionResult
-from .sandbox import Limits, ProbePack, required_layer, run_submission, serving, warm
+from .sandbox import Limits, ProbeResult, Sandbox
 from .sandbox.service import LossService, ProbeBudget, load_reference_class
 from .submissions.source_rule import read_source, source_problem
 
@@ -80,15 +80,20 @@ class Grader:
     - weaker_layers: True where only the user's own file or the kit's code runs (the
       self-check, release, demo, the Gradescope build): the sandbox may fall back to
       a weaker layer than bubblewrap by itself. False (grading students): bubblewrap,
-      or the layer TLN_ISOLATION names, else IsolationError (runner.required_layer).
+      or the layer TLN_ISOLATION names, else IsolationError (Sandbox.required_layer).
+    - sandbox: the Sandbox that runs the children (session.py), shared with the caller,
+      who closes it; default: one of the Grader's own, closed by close().
     """
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
-                 weaker_layers=False):
+                 weaker_layers=False, sandbox=None):
         self.limits = limits or Limits()
         self.seed = seed
-        self.isolation = required_layer(weaker_layers)   # IsolationError: a GraderError
+        # A Sandbox of its own is closed by close() (or, if this fails, when collected).
+        self._own_sandbox = sandbox is None
+        self.sandbox = Sandbox() if sandbox is None else sandbox
+        self.isolation = self.sandbox.required_layer(weaker_layers)  # IsolationError: a GraderError
         self.expected_file = expected_file
         self.reference_file = reference_file or reference_path()
         self.dataset = None
@@ -163,7 +168,8 @@ class Grader:
             gate = [p['id'] for p in chosen[:first_served]]
             if self.per_submission:   # hidden probes go inline, per submission
                 chosen = [p for p in chosen if submission_inputs.is_shared(p)]
-            self._student_packs[key] = (ProbePack(chosen, served=serve), gate, budgets)
+            self._student_packs[key] = (self.sandbox.probe_pack(chosen, served=serve), gate,
+                                        budgets)
         return self._student_packs[key]
 
     def loss_service(self, checks, probes):
@@ -172,7 +178,8 @@ class Grader:
         _, gate, budgets = self._student_pack(checks)
         budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
                    if p['id'] in budgets}
-        return (LossService(self.reference_class, budgets, gate, self.reference_file)
+        return (LossService(self.reference_class, budgets, gate, self.reference_file,
+                            self.sandbox.answer_cache(self.reference_class))
                 if budgets else None)
 
     def _reference_results(self):
@@ -210,13 +217,12 @@ class Grader:
 
     def _run_reference(self):
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)
-        pack = ProbePack(self.probes)
+        pack = self.sandbox.probe_pack(self.probes)
         try:
-            run = run_submission(read_source(self.reference_file), pack, limits)
+            run = self.sandbox.run(read_source(self.reference_file), pack, limits)
         finally:
             pack.close()
-        failed = [run.probe_results[pid]['error'] for pid in run.probe_results
-                  if not run.probe_results[pid]['ok']]
+        failed = [result.error for result in run.probe_results.values() if not result.ok]
         if not run.finished or failed:
             why = (run.import_error or run.channel_error or '; '.join(failed)
                    or ('timed out' if run.timed_out else 'stopped early: ' + run.stderr))
@@ -236,8 +242,8 @@ class Grader:
         for pack, _, _ in self._student_packs.values():
             pack.close()
         self._student_packs.clear()
-        warm.POOL.close_all()     # idle warm-start zygotes (sandbox/warm.py)
-        serving.POOL.close_all()  # and serving workers (sandbox/serving.py)
+        if self._own_sandbox:
+            self.sandbox.close()   # idle zygotes and serving workers, the scratch folder
 
     def __enter__(self):
         return self
@@ -278,7 +284,7 @@ class Grader:
         if self.per_submission:
             pack = pack.with_inline(self._chosen(checks, probes))
         service = self.loss_service(checks, probes)
-        run = run_submission(source, pack, self.limits, self.denied_roots, service)
+        run = self.sandbox.run(source, pack, self.limits, self.denied_roots, service)
         result = self.judge(run, name, checks, (intact, warning), service, source,
                             probes, reference)
         result.seconds = run.seconds
@@ -390,12 +396,12 @@ def _validated(student_results, reference_results):
     checked = {}
     for probe_id, result in student_results.items():
         reference = reference_results.get(probe_id)
-        if reference is None or not result.get('ok'):
+        if reference is None or not result.ok:
             checked[probe_id] = result
             continue
-        want = reference['outputs']
-        got = result['outputs']
-        excused = set(result.get('problems', {}))
+        want = reference.outputs
+        got = result.outputs
+        excused = set(result.problems)
         extra = set(got) - set(want)
         missing = set(want) - set(got) - excused
         wrong = sorted(name for name in set(got) & set(want)
@@ -404,8 +410,8 @@ def _validated(student_results, reference_results):
         if extra or missing or wrong:
             # Names the reference's outputs only: an extra one's name is the child's text.
             names = sorted(missing) + wrong + (['outputs of other names'] if extra else [])
-            checked[probe_id] = {'ok': False, 'error': 'the outputs of this test are malformed '
-                                 '(%s)' % ', '.join(names)}
+            checked[probe_id] = ProbeResult.failure('the outputs of this test are malformed '
+                                                    '(%s)' % ', '.join(names))
         else:
             checked[probe_id] = result
     return checked

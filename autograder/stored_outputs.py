@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .sandbox.child import channel as wire
+from .sandbox.records import ProbeResult
 
 # Written by the release verb (autograder/release/generate.py), shipped in the wheel.
 EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'release',
@@ -43,11 +44,11 @@ class StoredOutputs(NamedTuple):
 
 
 def encode(seed, reference_results, reference_source):
-    """JSON text for reference results (probe id -> {'ok', 'outputs'})."""
+    """JSON text for reference results (probe id -> ProbeResult)."""
     return json.dumps({
         'seed': seed,
         'reference_sha256': hashlib.sha256(reference_source).hexdigest(),
-        'probes': {probe_id: wire.encode_arrays(result['outputs'])
+        'probes': {probe_id: wire.encode_arrays(result.outputs)
                    for probe_id, result in sorted(reference_results.items())},
     }, indent=1, sort_keys=True) + '\n'
 
@@ -55,7 +56,7 @@ def encode(seed, reference_results, reference_source):
 def decode(text):
     """StoredOutputs from JSON text."""
     data = json.loads(text)
-    results = {probe_id: {'ok': True, 'outputs': wire.decode_arrays(outputs), 'problems': {}}
+    results = {probe_id: ProbeResult.success(wire.decode_arrays(outputs))
                for probe_id, outputs in data['probes'].items()}
     return StoredOutputs(data['seed'], data['reference_sha256'], results)
 
@@ -79,10 +80,10 @@ def same(text_a, text_b):
             != (stored_b.seed, stored_b.reference_sha256, sorted(stored_b.results))):
         return False
     for probe_id, result in stored_a.results.items():
-        other = stored_b.results[probe_id]['outputs']
-        if sorted(result['outputs']) != sorted(other):
+        other = stored_b.results[probe_id].outputs
+        if sorted(result.outputs) != sorted(other):
             return False
-        for name, array in result['outputs'].items():
+        for name, array in result.outputs.items():
             if array.shape != other[name].shape or not np.allclose(
                     array, other[name], rtol=TOLERANCE, atol=TOLERANCE):
                 return False

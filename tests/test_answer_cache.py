@@ -11,7 +11,8 @@ import pytest
 
 from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox.child import channel
-from autograder.sandbox.runner import ChannelSession, ChildRun
+from autograder.sandbox.channel_session import ChannelSession
+from autograder.sandbox.records import ChildRun, ProbeResult
 from autograder.sandbox.service import (AnswerCache, LossService, ProbeBudget,
                                         load_reference_class)
 from helpers import REFERENCE
@@ -47,7 +48,7 @@ def service_for(reference, probe, cache, gate=(), budget_probe=None):
 def answer(service, frame, reported=()):
     """The reply frame (bytes) to one call, the probes in reported having reported."""
     run = ChildRun()
-    run.probe_results.update({probe_id: {'ok': False, 'error': ''} for probe_id in reported})
+    run.probe_results.update({probe_id: ProbeResult.failure('') for probe_id in reported})
     return ChannelSession(run, service).feed(*frame)
 
 

@@ -7,6 +7,7 @@ outputs, or outputs a known mistake gives, written in this module with numpy:
 right answers earn 1.0, each recognised mistake its fraction and its
 diagnosis id.
 """
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,7 @@ from autograder import checks
 from autograder.checks import diagnoses, judges
 from autograder.checks import Evidence, StudentError
 from autograder.checks.probe_inputs import CLASS_PROBES, OWN_LOSS, build_probes
+from autograder.sandbox import ProbeResult
 from helpers import REFERENCE, load_module
 
 PARAMS = ('W1', 'b1', 'W2', 'b2')
@@ -108,7 +110,7 @@ def world(nn):
     """Probes, reference results and what a loss service records for a right student."""
     probes = build_probes()
     by_id = {probe['id']: probe for probe in probes}
-    reference = {probe['id']: {'ok': True, 'outputs': reference_outputs(nn, probe)}
+    reference = {probe['id']: ProbeResult.success(reference_outputs(nn, probe))
                  for probe in probes}
     served, batches = {}, {}
     for probe in probes:
@@ -135,8 +137,8 @@ class Case:
 
     def __init__(self, world):
         self.world = world
-        self.results = {pid: {'ok': True, 'outputs': {k: np.array(v) for k, v in
-                                                      result['outputs'].items()}}
+        self.results = {pid: ProbeResult.success({k: np.array(v) for k, v in
+                                                  result.outputs.items()})
                         for pid, result in world.reference.items()
                         if not world.by_id[pid].get('reference_only')}
         self.service = SimpleNamespace(
@@ -152,22 +154,22 @@ class Case:
         return self.world.by_id[probe_id]['args']
 
     def reference(self, probe_id):
-        return self.world.reference[probe_id]['outputs']
+        return self.world.reference[probe_id].outputs
 
     def outputs(self, probe_id):
-        return self.results[probe_id]['outputs']
+        return self.results[probe_id].outputs
 
     def set(self, probe_id, **outputs):
-        self.results[probe_id]['outputs'].update(outputs)
+        self.results[probe_id].outputs.update(outputs)
 
     def fail(self, probe_id, error):
-        self.results[probe_id] = {'ok': False, 'error': error}
+        self.results[probe_id] = ProbeResult.failure(error)
 
     def train_as(self, probe_id, frozen=None, **changes):
         """The student's run of a training probe is the reference's with other settings."""
         outputs, losses, batches = train_run(self.world.nn, self.world.by_id[probe_id], frozen,
                                              **changes)
-        self.results[probe_id] = {'ok': True, 'outputs': outputs}
+        self.results[probe_id] = ProbeResult.success(outputs)
         self.service.served_losses[probe_id] = losses
         self.service.first_batches[probe_id] = batches[0][0]
         self.service.minibatches[probe_id] = batches
@@ -283,8 +285,8 @@ def with_loss_mistake(case, mistake, probe_ids=LOSS_PROBES):
     dtypes = {'loss': 'float32', **{'d' + name: 'float32' for name in PARAMS}} if (
         mistake == 'float32') else {}
     for probe_id in probe_ids:
-        case.results[probe_id] = {'ok': True, 'outputs': loss_outputs(case, probe_id, mistake),
-                                  'dtypes': dtypes}
+        case.results[probe_id] = ProbeResult.success(loss_outputs(case, probe_id, mistake),
+                                                     dtypes=dtypes)
     return case
 
 
@@ -328,9 +330,9 @@ def test_judge_scores_hardcoded_sizes(case):
     case.fail('scores_hidden', 'ValueError: shapes (9,6) and (4,10) not aligned')
     assert_verdict(judges.judge_scores(case.evidence()), 0.5, ('hardcoded_sizes',),
                    ('never fixed numbers', 'not aligned'))
-    case.results['scores_hidden'] = {'ok': True, 'outputs': {
+    case.results['scores_hidden'] = ProbeResult.success({
         'scores': case.reference('scores_hidden')['scores'] + 1.0,
-        'input_X': np.ravel(case.inputs('scores_hidden')['X'])}}
+        'input_X': np.ravel(case.inputs('scores_hidden')['X'])})
     assert_verdict(judges.judge_scores(case.evidence()), 0.5, ('hardcoded_sizes',))
 
 
@@ -339,7 +341,7 @@ def test_judge_scores_nonfinite_and_float32(case):
     scores[0, 0] = np.nan
     case.set('scores_toy', scores=scores)
     case.set('scores_hidden', scores=case.reference('scores_hidden')['scores'] * 1.01)
-    case.results['scores_hidden']['dtypes'] = {'scores': 'float32'}
+    case.results['scores_hidden'].dtypes = {'scores': 'float32'}
     assert_verdict(judges.judge_scores(case.evidence()), 0.0, ('scores_nonfinite', 'float32'),
                    ('NaN or inf', 'float32'))
 
@@ -381,7 +383,7 @@ def test_judge_loss_data_loss_mistakes(case, mistake, found, words):
 def test_judge_loss_names_a_float32_computation(case):
     with_loss_mistake(case, 'wrong_class')
     for probe_id in LOSS_PROBES:
-        case.results[probe_id]['dtypes'] = {'loss': 'float32'}
+        case.results[probe_id].dtypes = {'loss': 'float32'}
     assert_verdict(judges.judge_loss(case.evidence()), 0.0, ('loss_wrong', 'float32'),
                    ('loss is computed in float32',))
 
@@ -415,7 +417,7 @@ def test_judge_grads_float32_rounding(case):
             outputs[name] = outputs[name] * (1 + 2e-6)
     assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('float32',),
                    ('float32 rounding', 'keep every array in float64'))
-    case.results['loss_toy_noreg']['dtypes'] = {'dW1': 'float32', 'db1': 'float32'}
+    case.results['loss_toy_noreg'].dtypes = {'dW1': 'float32', 'db1': 'float32'}
     assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('float32',))
 
 
@@ -425,7 +427,7 @@ def test_judge_grads_shape_missing_and_nonfinite(case):
         outputs = case.outputs(probe_id)
         H = outputs.pop('db1').shape[0]
         del outputs['dW1']
-        case.results[probe_id]['problems'] = {
+        case.results[probe_id].problems = {
             'db1': "grads['b1'] has shape (1, %d), expected (%d,)" % (H, H),
             'dW1': "grads has no key 'W1'"}
         outputs['dW2'] = outputs['dW2'] * np.nan
@@ -440,7 +442,7 @@ def test_judge_grads_shape_alone(case):
         outputs = case.outputs(probe_id)
         for name in ('db1', 'db2'):
             n = outputs.pop(name).shape[0]
-            case.results[probe_id].setdefault('problems', {})[name] = (
+            case.results[probe_id].problems[name] = (
                 "grads['%s'] has shape (1, %d), expected (%d,)" % (name[1:], n, n))
     assert_verdict(judges.judge_grads(case.evidence()), 0.5, ('grad_shape',), ('keepdims',))
 
@@ -487,8 +489,8 @@ def test_judge_grads_class_count_taken_from_the_labels(case):
             case.fail(probe_id, 'IndexError: index 2 is out of bounds')
         else:
             case.set(probe_id, **outputs)
-    assert case.results['loss_missing_class']['ok'] is False     # (N, C-1) one-hot
-    assert case.results['loss_one_sample']['ok'] is True         # (1, 1) broadcasts
+    assert case.results['loss_missing_class'].ok is False     # (N, C-1) one-hot
+    assert case.results['loss_one_sample'].ok is True         # (1, 1) broadcasts
     evidence = case.evidence()
     C = case.inputs('loss_missing_class')['W2'].shape[1]
     assert_verdict(judges.judge_grads(evidence), 0.0, ('classes_from_labels',),
@@ -496,7 +498,8 @@ def test_judge_grads_class_count_taken_from_the_labels(case):
                     'len(set(y)) is %d here' % (C - 1)))
     # The loss itself is right wherever it returned: nothing lost at loss.
     assert_verdict(judges.judge_loss(evidence), 1.0)
-    case.results['loss_missing_class'] = dict(case.world.reference['loss_missing_class'])
+    case.results['loss_missing_class'] = dataclasses.replace(
+        case.world.reference['loss_missing_class'])
     assert_verdict(judges.judge_grads(case.evidence()), 0.0, ('classes_from_labels',),
                    ('the gradients are wrong on a single sample', 'len(set(y)) is 1 here'))
 
@@ -735,8 +738,8 @@ def accuracy_evidence(world, dataset, right):
     W2 = np.eye(classes)
     for label in range(classes - int(round((1 - right) * classes)), classes):
         W2[label] = np.roll(np.eye(classes)[label], 1)
-    reference = dict(world.reference, fit={'ok': True, 'outputs': trained})
-    student = {'fit': {'ok': True, 'outputs': dict(trained, final_W2=W2)}}
+    reference = dict(world.reference, fit=ProbeResult.success(trained))
+    student = {'fit': ProbeResult.success(dict(trained, final_W2=W2))}
     return Evidence(student, reference, build_probes(fit=fit),
                     {'held_out': (X_val, y_val), 'dataset': dataset})
 
@@ -758,7 +761,7 @@ def test_judge_val_accuracy_thresholds(world, dataset, right, fraction, found):
 
 def test_judge_val_accuracy_failed_fit_is_the_students_error(world):
     evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
-    evidence._student['fit'] = {'ok': False, 'error': 'MemoryError'}
+    evidence._student['fit'] = ProbeResult.failure('MemoryError')
     with pytest.raises(StudentError, match='MemoryError'):
         judges.judge_val_accuracy(evidence)
 

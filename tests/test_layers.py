@@ -45,15 +45,13 @@ LAYERS = (
 # Counted as a package of its own in the cycles between packages (it is one under bubblewrap).
 OWN_PACKAGES = ('sandbox.child',)
 # What the rest of the kit does not import from sandbox/ (the package re-exports what it needs).
-SANDBOX_INTERNALS = ('sandbox.runner', 'sandbox.warm', 'sandbox.serving', 'sandbox.cpus')
-# Known exceptions, each an arrow (importer, imported). Both are the "sandbox" helper's work
-# of issue 24 item 3 (a per-process Sandbox object; runner split so serving no longer needs
-# it): until then serving imports runner back, and grading reaches into the warm pools.
-ALLOWED = {
-    ('sandbox.serving', 'sandbox.runner'): 'runner <-> serving cycle (issue 24 item 3)',
-    ('grading', 'sandbox.warm'): 'grading reaches into warm.POOL (issue 24 item 3)',
-    ('grading', 'sandbox.serving'): 'grading reaches into serving.POOL (issue 24 item 3)',
-}
+SANDBOX_INTERNALS = ('sandbox.staging', 'sandbox.channel_session', 'sandbox.cold', 'sandbox.warm',
+                     'sandbox.zygotes', 'sandbox.serving', 'sandbox.pool', 'sandbox.cpus',
+                     'sandbox.users')
+# Known exceptions, each an arrow (importer, imported) with the reason it is allowed. None
+# today: the runner <-> serving cycle and grading's reach into the warm pools went with the
+# per-process Sandbox object (issue 24 item 3).
+ALLOWED = {}
 
 
 # --- reading the imports --------------------------------------------------------------

@@ -165,7 +165,7 @@ def lookup_file(table):
 def test_answers_learned_under_the_class_seed_are_worthless(tmp_path):
     from autograder.grading import Grader
     with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
-        table = {probe_id: {name: value.tolist() for name, value in result['outputs'].items()
+        table = {probe_id: {name: value.tolist() for name, value in result.outputs.items()
                             if not name.startswith('input_')}
                  for probe_id, result in grader.reference.items()
                  if probe_id.startswith(('scores_', 'loss_', 'predict_'))}

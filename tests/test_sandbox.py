@@ -21,7 +21,7 @@ import pytest
 from autograder.grading import _validated
 from autograder.paths import REPO_DIR, SOLUTIONS_DIR
 from autograder.checks.probe_inputs import build_probes
-from autograder.sandbox import isolation, warm
+from autograder.sandbox import ProbeResult, isolation, zygotes
 from autograder.sandbox.child import channel, syscalls
 from autograder.sandbox.child.probes import PARAM_NAMES
 from autograder.sandbox.service import AnswerCache, LossService, ProbeBudget
@@ -371,7 +371,7 @@ def test_a_job_whose_file_cannot_be_opened_leaves_no_descriptor_open(tmp_path):
     present.write_bytes(b'x')
     before = sorted(os.listdir('/proc/self/fd'))
     with pytest.raises(FileNotFoundError):
-        warm.job_descriptors(str(present), str(present), str(tmp_path / 'gone'), 0, 0, 2)
+        zygotes.job_descriptors(str(present), str(present), str(tmp_path / 'gone'), 0, 0, 2)
     assert sorted(os.listdir('/proc/self/fd')) == before
 
 
@@ -457,12 +457,12 @@ def test_service_answers_a_framed_call_with_a_framed_reply():
 
 
 def test_outputs_are_validated_against_the_reference():
-    reference = {'p': {'ok': True, 'outputs': {'scores': np.zeros((5, 3))}}}
-    forged = {'p': {'ok': True, 'outputs': {'scores': np.zeros((2, 2)), 'extra': np.zeros(1)}}}
+    reference = {'p': ProbeResult.success({'scores': np.zeros((5, 3))})}
+    forged = {'p': ProbeResult.success({'scores': np.zeros((2, 2)), 'extra': np.zeros(1)})}
     checked = _validated(forged, reference)
-    assert checked['p']['ok'] is False and 'malformed' in checked['p']['error']
-    fine = {'p': {'ok': True, 'outputs': {'scores': np.ones((5, 3))}}}
-    assert _validated(fine, reference)['p']['ok'] is True
+    assert checked['p'].ok is False and 'malformed' in checked['p'].error
+    fine = {'p': ProbeResult.success({'scores': np.ones((5, 3))})}
+    assert _validated(fine, reference)['p'].ok is True
 
 
 def test_unknown_or_unavailable_layer_is_an_error(monkeypatch):

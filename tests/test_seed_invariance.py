@@ -24,7 +24,8 @@ from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import Grader
 from autograder.paths import REPO_DIR
 from autograder.sandbox.child import channel, main
-from autograder.sandbox.runner import ChannelSession, ChildRun
+from autograder.sandbox.channel_session import ChannelSession
+from autograder.sandbox.records import ChildRun
 from helpers import REFERENCE, STUB, load_module, mutants
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings('ignore::RuntimeWarning')]

@@ -612,7 +612,7 @@ def test_safe_names_of_long_ids_do_not_clash():
 
 @pytest.fixture
 def fake_cli(monkeypatch):
-    monkeypatch.setattr(grade_command, 'make_grader', lambda args, denied_roots=(): FakeGrader())
+    monkeypatch.setattr(grade_command, 'make_grader', lambda args, **options: FakeGrader())
     return lambda *args: cli.main(public_seed(['grade', *args]))
 
 
@@ -651,7 +651,7 @@ def test_a_grader_failure_on_one_submission_does_not_stop_the_batch(tmp_path, mo
             if name == 'bob':
                 raise ValueError('probe exploded')
             return FakeGrader.grade_source(self, source, name, only)
-    monkeypatch.setattr(grade_command, 'make_grader', lambda args, denied_roots=(): Failing())
+    monkeypatch.setattr(grade_command, 'make_grader', lambda args, **options: Failing())
     for student in ('alice', 'bob', 'carol'):
         put(tmp_path / 'class' / student / 'neural_net.py')
     out = tmp_path / 'out'

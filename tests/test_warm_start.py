@@ -15,7 +15,7 @@ import pytest
 
 from autograder.grading import Grader
 from autograder.paths import REPO_DIR
-from autograder.sandbox import Limits, ProbePack, isolation, run_submission, serving, warm
+from autograder.sandbox import Limits, Sandbox, isolation, warm, zygotes
 from helpers import UNGUARD, mutants
 
 pytestmark = pytest.mark.slow
@@ -93,18 +93,16 @@ def warm_only(monkeypatch):
     if not warm_start_possible():
         pytest.skip('bubblewrap cannot run here (tests/test_sandbox.py fails that under CI)')
     monkeypatch.setenv('TLN_WARM_START', '1')
-    monkeypatch.setattr(warm, 'POOL', warm.Pool())
-    monkeypatch.setattr(serving, 'POOL', warm.Pool())
-    yield warm.POOL
-    warm.POOL.close_all()
-    serving.POOL.close_all()
+    with Sandbox() as box:    # this test's zygotes, workers and CPU slots
+        yield box
 
 
-def facts_of(source, limits=None):
-    """What PROBE (in source) saw, from the exception text it raised at import."""
-    pack = ProbePack([])
+def facts_of(box, source, limits=None):
+    """What PROBE (in source) saw, from the exception text it raised at import (box: the
+    Sandbox)."""
+    pack = box.probe_pack([])
     try:
-        run = run_submission(source.encode(), pack, limits or Limits(timeout=20))
+        run = box.run(source.encode(), pack, limits or Limits(timeout=20))
     finally:
         pack.close()
     assert 'FACTS' in run.import_error, (run.import_error, run.stderr)
@@ -113,18 +111,18 @@ def facts_of(source, limits=None):
 
 
 def test_warm_start_is_used_where_bubblewrap_runs(warm_only):
-    with Grader(dataset='none', seed=4711) as grader:
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         result = grader.grade_file(os.path.join(REPO_DIR, 'solutions', 'neural_net.py'), 'ref')
         assert result.score == result.max_score
-        assert warm_only.broken is None
-        assert len(warm_only._idle) == 1     # the zygote went back to the pool
+        assert warm_only.zygotes.broken is None
+        assert len(warm_only.zygotes._idle) == 1     # the zygote went back to the pool
 
 
 def test_a_fork_is_confined_like_a_fresh_sandbox(warm_only):
     """Process 2 of its own PID namespace with nothing else in view, a fresh empty
     work folder and nothing else writable in the whole tree, no fork, thread or CPU move, no
     namespaces or mounts of its own, no capabilities, no network."""
-    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
+    facts = facts_of(warm_only, 'import numpy as np\n' + UNGUARD + PROBE)
     assert facts['pid'] == 2 and facts['ppid'] == 1      # under an init, as in bubblewrap
     assert facts['proc'] == ['ok', []]
     assert facts['work_before'] == ['ok', []]
@@ -153,8 +151,8 @@ def test_a_cold_child_loads_the_same_filter(warm_only, monkeypatch):
     CPU move or anonymous file for the student either, and nothing writable but
     the work folder."""
     monkeypatch.setenv('TLN_WARM_START', '0')
-    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
-    assert warm_only._idle == []                          # no zygote was started
+    facts = facts_of(warm_only, 'import numpy as np\n' + UNGUARD + PROBE)
+    assert warm_only.zygotes._idle == []                          # no zygote was started
     assert facts['fork'][0] == 'PermissionError'
     assert facts['thread'][0] == 'RuntimeError'
     assert facts['affinity'][0] == 'PermissionError'
@@ -172,9 +170,9 @@ def test_a_call_of_another_abi_ends_the_process_at_once(warm_only, monkeypatch, 
     """An x32 system call (the filter's wrong-architecture action) ends the whole process
     by SIGSYS; killing only the calling thread left it to hang until its timeout."""
     monkeypatch.setenv('TLN_WARM_START', warm_start)
-    pack = ProbePack([])
+    pack = warm_only.probe_pack([])
     try:
-        run = run_submission((UNGUARD + 'import ctypes\nctypes.CDLL(None).syscall(0x40000039)\n')
+        run = warm_only.run((UNGUARD + 'import ctypes\nctypes.CDLL(None).syscall(0x40000039)\n')
                              .encode(), pack, Limits(timeout=20))
     finally:
         pack.close()
@@ -186,10 +184,10 @@ def test_nothing_carries_over_from_the_previous_student(warm_only):
     same zygote (the zygote never reads a job's data; each fork gets a fresh tmpfs)."""
     first = ('import numpy as np\nSECRET = %r\nopen("left_behind", "w").write(SECRET)\n'
              'raise RuntimeError("FACTS{}")\n' % SECRET)
-    facts_of(first)
-    assert len(warm_only._idle) == 1
-    facts = facts_of('import numpy as np\n' + UNGUARD + PROBE)
-    assert len(warm_only._idle) == 1, 'the same zygote served both'
+    facts_of(warm_only, first)
+    assert len(warm_only.zygotes._idle) == 1
+    facts = facts_of(warm_only, 'import numpy as np\n' + UNGUARD + PROBE)
+    assert len(warm_only.zygotes._idle) == 1, 'the same zygote served both'
     assert facts['work_before'] == ['ok', []]
     assert facts['control_seen'] is True
     assert facts['secret_seen'] is False
@@ -197,15 +195,15 @@ def test_nothing_carries_over_from_the_previous_student(warm_only):
 
 
 def test_a_timed_out_fork_costs_only_its_zygote(warm_only):
-    pack = ProbePack([])
+    pack = warm_only.probe_pack([])
     try:
-        run = run_submission(b'while True:\n    pass\n', pack, Limits(timeout=2))
+        run = warm_only.run(b'while True:\n    pass\n', pack, Limits(timeout=2))
         assert run.timed_out and not run.imported
-        assert warm_only._idle == [] and warm_only.broken is None
-        run = run_submission(b'import numpy as np\nclass TwoLayerNet:\n    pass\n', pack,
+        assert warm_only.zygotes._idle == [] and warm_only.zygotes.broken is None
+        run = warm_only.run(b'import numpy as np\nclass TwoLayerNet:\n    pass\n', pack,
                              Limits(timeout=20))
         assert run.imported and run.finished and not run.timed_out
-        assert len(warm_only._idle) == 1
+        assert len(warm_only.zygotes._idle) == 1
     finally:
         pack.close()
 
@@ -213,11 +211,11 @@ def test_a_timed_out_fork_costs_only_its_zygote(warm_only):
 def test_without_nested_namespaces_children_start_cold(warm_only, monkeypatch):
     """A zygote that cannot confine its forks switches the warm start off for the
     process; the grade is the same, from a cold start."""
-    monkeypatch.setattr(warm.Zygote, '__init__', _refusing_zygote)
-    with Grader(dataset='none', seed=4711) as grader:
+    monkeypatch.setattr(zygotes.Zygote, '__init__', _refusing_zygote)
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         result = grader.grade_file(os.path.join(REPO_DIR, 'solutions', 'neural_net.py'), 'ref')
     assert result.score == result.max_score
-    assert warm_only.broken == 'nested user namespaces refused (test)'
+    assert warm_only.zygotes.broken == 'nested user namespaces refused (test)'
 
 
 def _refusing_zygote(self, *args, **kwargs):
@@ -248,7 +246,7 @@ def test_warm_and_cold_starts_grade_identically(warm_only, monkeypatch, tmp_path
     results = {}
     for mode in ('1', '0'):
         monkeypatch.setenv('TLN_WARM_START', mode)
-        with Grader(dataset='none', seed=4711) as grader:
+        with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
             results[mode] = [grader.grade_file(path, name).to_json(timing=False)
                              for name, path in files]
     assert results['1'] == results['0']
@@ -263,18 +261,18 @@ def test_a_zygote_outlives_its_thread_and_a_dead_one_is_replaced(warm_only):
     import signal
     import threading
     reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
-    with Grader(dataset='none', seed=4711) as grader:
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         worker = threading.Thread(target=grader.grade_file, args=(reference, 'in a thread'))
         worker.start()
         worker.join()
-        [first] = warm_only._idle
+        [first] = warm_only.zygotes._idle
         assert grader.grade_file(reference, 'after the thread').score == grader.max_score
-        assert warm_only._idle == [first]
+        assert warm_only.zygotes._idle == [first]
         os.killpg(first.proc.pid, signal.SIGKILL)
         first.proc.wait(timeout=10)
         assert grader.grade_file(reference, 'after its death').score == grader.max_score
-        assert warm_only.broken is None
-        [second] = warm_only._idle
+        assert warm_only.zygotes.broken is None
+        [second] = warm_only.zygotes._idle
         assert second is not first and second.alive()
 
 
@@ -284,16 +282,16 @@ def test_channels_are_served_by_a_worker_process(warm_only):
     died while idle is replaced."""
     import signal
     reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
-    with Grader(dataset='none', seed=4711) as grader:
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         result = grader.grade_file(reference, 'ref')
         assert result.score == result.max_score
-        [worker] = serving.POOL._idle
+        [worker] = warm_only.workers._idle
         assert worker.proc.pid != os.getpid() and worker.alive()
         os.kill(worker.proc.pid, signal.SIGKILL)
         worker.proc.wait(timeout=10)
         assert grader.grade_file(reference, 'again').score == grader.max_score
-        [second] = serving.POOL._idle
-        assert second is not worker and serving.POOL.broken is None
+        [second] = warm_only.workers._idle
+        assert second is not worker and warm_only.workers.broken is None
 
 
 @pytest.mark.machine            # a time bound: beside no other test
@@ -304,9 +302,9 @@ def test_a_serving_worker_that_dies_mid_job_is_the_graders_failure(warm_only):
     import threading
     import time
     slow = reference_with_import_code('import time\ntime.sleep(3)')
-    with Grader(dataset='none', seed=4711) as grader:
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         grader.grade_source(slow.encode(), 'warm-up')
-        [worker] = serving.POOL._idle
+        [worker] = warm_only.workers._idle
         killer = threading.Timer(1.0, os.kill, (worker.proc.pid, signal.SIGKILL))
         killer.start()
         started = time.monotonic()
@@ -332,16 +330,16 @@ def test_a_job_and_its_serving_worker_share_the_cpu_the_grader_chose(warm_only, 
     if len(allowed) < 2:
         pytest.skip('one CPU: nothing to place')
     slots = cpus.CpuSlots(allowed)
-    monkeypatch.setattr(cpus, 'SLOTS', slots)
+    monkeypatch.setattr(warm_only, 'cpus', slots)
     held = slots.acquire()           # another job runs on the first CPU
     expected = slots.acquire()
     slots.release(expected)
-    assert facts_of(AFFINITY) == [expected]
-    with Grader(dataset='none', seed=4711) as grader:
+    assert facts_of(warm_only, AFFINITY) == [expected]
+    with Grader(dataset='none', seed=4711, sandbox=warm_only) as grader:
         reference = os.path.join(REPO_DIR, 'solutions', 'neural_net.py')
         assert grader.grade_file(reference, 'ref').score == grader.max_score
-        [worker] = serving.POOL._idle
+        [worker] = warm_only.workers._idle
         assert sorted(os.sched_getaffinity(worker.proc.pid)) == [expected]
     slots.release(held)
     monkeypatch.setenv('TLN_PIN_CPUS', '0')
-    assert facts_of(AFFINITY) == allowed
+    assert facts_of(warm_only, AFFINITY) == allowed

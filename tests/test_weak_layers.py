@@ -267,10 +267,10 @@ def test_the_seed_is_taken_out_of_the_environment(monkeypatch):
 def test_two_jobs_never_share_a_uid_drop_user(monkeypatch):
     """A job takes a user no running job has and waits while every user is taken."""
     import threading
-    from autograder.sandbox import runner
+    from autograder.sandbox.users import UserSlots
     users = [('tln-student-0', 2000, 3000), ('tln-student-1', 2001, 3000)]
     monkeypatch.setattr(isolation, 'sandbox_users', lambda: users)
-    slots = runner.UserSlots()
+    slots = UserSlots()
     first, second = slots.acquire(), slots.acquire()
     assert {first[1], second[1]} == {2000, 2001} and slots.group() == 3000
     taken = []
@@ -284,9 +284,10 @@ def test_two_jobs_never_share_a_uid_drop_user(monkeypatch):
 
 
 def test_grade_says_when_uid_drop_has_fewer_users_than_jobs(monkeypatch):
-    from autograder.sandbox import runner
-    monkeypatch.setattr(runner, 'isolation_layer', lambda: 'uid-drop')
+    from autograder.sandbox import Sandbox
+    box = Sandbox()
+    monkeypatch.setattr(box, 'isolation_layer', lambda: 'uid-drop')
     monkeypatch.setattr(isolation, 'sandbox_users', lambda: [('tln-student', 2000, 3000)])
-    note = runner.concurrency_note(4)
+    note = box.concurrency_note(4)
     assert '1 submission(s) run at once, not 4' in note and 'tln-student-0..3' in note
-    assert runner.concurrency_note(1) == ''
+    assert box.concurrency_note(1) == ''

@@ -70,16 +70,16 @@ class Evidence:
 
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""
-        result = self._student.get(probe_id) or {}
-        return result.get('dtypes', {}).get(output, '')
+        result = self._student.get(probe_id)
+        return '' if result is None else result.dtypes.get(output, '')
 
     def student(self, probe_id):
         result = self._student.get(probe_id)
         if result is None:
             raise StudentError(self._missing_reason or 'this test did not run')
-        if not result['ok']:
-            raise StudentError(result['error'])
-        return result['outputs']
+        if not result.ok:
+            raise StudentError(result.error)
+        return result.outputs
 
     def student_or_none(self, probe_id):
         try:
@@ -89,14 +89,14 @@ class Evidence:
 
     def problem(self, probe_id, output):
         """Why the student's probe lacks an output, or ''."""
-        return self._student[probe_id].get('problems', {}).get(output, '')
+        return self._student[probe_id].problems.get(output, '')
 
     def reference(self, probe_id):
-        return self._reference[probe_id]['outputs']
+        return self._reference[probe_id].outputs
 
     def reference_or_none(self, probe_id):
         result = self._reference.get(probe_id)
-        return result['outputs'] if result and result['ok'] else None
+        return result.outputs if result is not None and result.ok else None
 
     def inputs(self, probe_id):
         return self._probes[probe_id]['arrays']

@@ -13,9 +13,11 @@ child's full description (the visible checks' helpful messages).
 """
 import ast
 import builtins
+import dataclasses
 
 from .markers import not_written_in
 from ..sandbox.child.vocabulary import PARAM_NAMES, PYTHON2_NAMES
+from ..sandbox.records import ProbeResult
 
 BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                if isinstance(value, type) and issubclass(value, BaseException))
@@ -69,11 +71,11 @@ class SourceLines:
 
 def describe_failure(result, lines):
     """A failed hidden probe's description, in the fixed vocabulary."""
-    name = result.get('exception')
+    name = result.exception
     if name == OUTPUT_ERROR:
         return OUTPUT_SENTENCE
     text = name if name in BUILTIN_EXCEPTIONS else (OWN_CLASS if name else UNKNOWN)
-    number = result.get('line')
+    number = result.line
     code = lines.line(number) if isinstance(number, int) else None
     if code is None:
         return text
@@ -95,22 +97,20 @@ def describe_failure(result, lines):
 def restrict(results, open_ids, source):
     """The child's probe results with what it said about hidden probes replaced.
 
-    results: {probe id: result} as the channel decoded them; open_ids: probes
+    results: {probe id: ProbeResult} as the channel decoded them; open_ids: probes
     whose free text may be shown; source: the submission's bytes.
     """
     lines = SourceLines(source)
     kept = {}
     for probe_id, result in results.items():
-        result = dict(result)
-        if 'dtypes' in result:
-            result['dtypes'] = {key: value for key, value in result['dtypes'].items()
-                                if value in NARROW_DTYPES}
+        result = dataclasses.replace(result, dtypes={
+            key: value for key, value in result.dtypes.items() if value in NARROW_DTYPES})
         if probe_id not in open_ids:
-            if not result.get('ok'):
-                result = {'ok': False, 'error': describe_failure(result, lines)}
-            elif result.get('problems'):
+            if not result.ok:
+                result = ProbeResult(False, error=describe_failure(result, lines))
+            elif result.problems:
                 gradients = {'d' + name for name in PARAM_NAMES}
-                result['problems'] = {key: GRADIENT_PROBLEM % key for key in result['problems']
-                                      if key in gradients}
+                result.problems = {key: GRADIENT_PROBLEM % key for key in result.problems
+                                   if key in gradients}
         kept[probe_id] = result
     return kept

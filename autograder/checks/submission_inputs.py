@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import GraderError
 from ..sandbox.child.probes import run_probe
 from ..sandbox.child.vocabulary import NARROW_DTYPES, PROBLEMS
+from ..sandbox.records import ProbeResult
 from .probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 
 # The reference's training runs seed numpy's global generator: one at a time.
@@ -50,7 +51,7 @@ def is_shared(probe):
 
 
 def reference_outputs(reference_class, probes):
-    """{probe id: {'ok': True, 'outputs': ...}} of the reference on probes, in-process.
+    """{probe id: ProbeResult} of the reference on probes, in-process.
 
     A mapping: the reference-only variants (only feedback on a wrong run reads
     them) are computed when first read, the others at once.
@@ -77,7 +78,7 @@ class ReferenceResults(Mapping):
                               % (probe['id'], type(error).__name__, error)) from error
         outputs.pop(PROBLEMS, None)
         outputs.pop(NARROW_DTYPES, None)
-        return {'ok': True, 'outputs': outputs}
+        return ProbeResult.success(outputs)
 
     def __getitem__(self, probe_id):
         if probe_id not in self._results and probe_id in self._pending:

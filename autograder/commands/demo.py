@@ -67,8 +67,8 @@ def run(args):
         with make_grader(args, denied_roots=[class_dir], weaker_layers=True) as grader:
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
-            results = Batch(grader, out, args.jobs).run(discover([class_dir]),
-                                                        grader.fingerprint())
+            results = Batch(grader, out, args.jobs, sandbox=grader.sandbox).run(
+                discover([class_dir]), grader.fingerprint())
         print(table([result.to_json() for result in results]))
         with open(os.path.join(out, 'grades.csv'), encoding='utf-8') as handle:
             print('grades.csv:\n' + handle.read())

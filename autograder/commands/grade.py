@@ -78,17 +78,21 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
     if out:
         denied.append(os.path.abspath(out))
     refuse_public_seed(grading)
-    refuse_seed_on_command_line(grading, sandbox.required_layer())
-    grader = make_grader(grading, denied_roots=denied)
-    layer = sandbox.isolation_layer()
-    print(sandbox.isolation.describe(layer), file=sys.stderr)
-    note = sandbox.runner.concurrency_note(jobs)
-    if note:
-        print(note, file=sys.stderr)
-    progress = progress if progress is not None else (
-        sys.stderr.isatty() and len(submissions) > 1)
-    with grader:
-        batch = Batch(grader, out, jobs, progress, submitted=submitted)
+    box = sandbox.Sandbox()    # this grade's children, warm pools and scratch folder
+    try:
+        refuse_seed_on_command_line(grading, box.required_layer())
+        grader = make_grader(grading, denied_roots=denied, sandbox=box)
+    except BaseException:
+        box.close()
+        raise
+    with box, grader:
+        print(sandbox.isolation.describe(box.isolation_layer()), file=sys.stderr)
+        note = box.concurrency_note(jobs)
+        if note:
+            print(note, file=sys.stderr)
+        progress = progress if progress is not None else (
+            sys.stderr.isatty() and len(submissions) > 1)
+        batch = Batch(grader, out, jobs, progress, submitted=submitted, sandbox=box)
         results = batch.run(submissions, grader.fingerprint())
     data = [result.to_json(timing=False) for result in results]
     if output == 'json':

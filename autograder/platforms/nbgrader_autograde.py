@@ -48,7 +48,7 @@ from ..errors import IsolationError
 from ..grading import Grader
 from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
-from ..sandbox import Limits, ProbePack, isolation, run_submission, secrecy
+from ..sandbox import Limits, Sandbox, isolation, secrecy
 from ..submissions import discovery
 from ..submissions.source_rule import source_problem
 
@@ -159,17 +159,18 @@ class BestNetTraining:
     held-out test images the seed draws (datasets.held_out_rows), never sent to the child:
     the accuracy is measured on those, not on the validation labels the student has."""
 
-    def __init__(self, dataset, limits, seed=DEFAULT_SEED):
+    def __init__(self, dataset, limits, sandbox, seed=DEFAULT_SEED):
         splits = datasets.data_utils().get_data(dataset, num_test=datasets.HELD_OUT_POOL)
         self.dataset = dataset
         self.limits = limits
+        self.sandbox = sandbox
         self.X_val = splits['X_val']             # (M, D): the tuning split the child trains with
         rows = datasets.held_out_rows(seed)
         self.X_held = splits['X_test'][rows]     # (HELD_OUT_SIZE, D): never sent to the child
         self.y_held = splits['y_test'][rows]
         self.num_train, self.input_size = splits['X_train'].shape      # X_train is (N, D)
         self.num_classes = len(datasets.data_utils().CLASS_NAMES[dataset])
-        self.pack = ProbePack([{'id': 'best_net', 'kind': 'fit', 'args': {},
+        self.pack = sandbox.probe_pack([{'id': 'best_net', 'kind': 'fit', 'args': {},
                                 'arrays': {'X': splits['X_train'],
                                            'y': splits['y_train'].astype(np.float64),
                                            'X_val': self.X_val}}])
@@ -187,18 +188,18 @@ class BestNetTraining:
         args = dict(hyper, batch_size=min(hyper['batch_size'], self.num_train), num_classes=C)
         limits = Limits(timeout=self.limits.timeout, memory_mb=self.limits.memory_mb,
                         file_size_mb=self.limits.file_size_mb, output_mb=_output_mb(D, H, C))
-        run = run_submission(source, self.pack.with_args('best_net', args), limits)
+        run = self.sandbox.run(source, self.pack.with_args('best_net', args), limits)
         result = run.probe_results.get('best_net')
-        if result is None or not result.get('ok'):
+        if result is None or not result.ok:
             if result is not None:
-                why = result.get('error') or 'it failed'
+                why = result.error or 'it failed'
             elif run.timed_out:
                 why = 'it did not finish within %g s' % limits.timeout
             else:
                 why = run.import_error or run.channel_error or 'it stopped early'
             return 0.0, 'Training a fresh network with your best_hyperparameters failed: %s.' % why
         want = {'final_W1': (D, H), 'final_b1': (H,), 'final_W2': (H, C), 'final_b2': (C,)}
-        outputs = result['outputs']
+        outputs = result.outputs
         if set(outputs) != set(want) or any(outputs[name].shape != shape
                                             for name, shape in want.items()):
             return 0.0, ('Training a fresh network with your best_hyperparameters gave '
@@ -238,7 +239,9 @@ class NotebookGrader:
 
     def __init__(self, seed=DEFAULT_SEED, dataset=None, check_timeout=30.0,
                  best_net_limits=None):
-        self.grader = Grader(dataset='none', limits=Limits(timeout=check_timeout), seed=seed)
+        self.sandbox = Sandbox()    # the children of both, closed by close()
+        self.grader = Grader(dataset='none', limits=Limits(timeout=check_timeout), seed=seed,
+                             sandbox=self.sandbox)
         self.seed = seed
         self.dataset = dataset or datasets.data_utils().selected_dataset()
         self.best_net_limits = best_net_limits or Limits(timeout=600.0, memory_mb=8192)
@@ -248,10 +251,12 @@ class NotebookGrader:
         self.grader.close()
         if self._training is not None:
             self._training.close()
+        self.sandbox.close()
 
     def training(self):
         if self._training is None:
-            self._training = BestNetTraining(self.dataset, self.best_net_limits, self.seed)
+            self._training = BestNetTraining(self.dataset, self.best_net_limits, self.sandbox,
+                                             self.seed)
         return self._training
 
     def cell_grades(self, student_file, notebook):

@@ -10,7 +10,7 @@ On one CPU the sender blocks and the receiver runs at once. Measured on a
 2-core virtual machine, a class of 100 correct submissions, one job: 16.0
 and 16.5 s with everything on one CPU, 18.5 and 19.4 s unpinned.
 
-The grader hands each warm job the least-used CPU of those it may run on
+The Sandbox (session.py) hands each warm job the least-used CPU of those it may run on
 (os.sched_getaffinity); the keeper of the job's sandbox (child/zygote.py)
 and the serving worker pin themselves to it (child/main.pin_to), and the student's process
 inherits the keeper's. Where there is one CPU, or no affinity call
@@ -43,5 +43,3 @@ class CpuSlots:
             with self._lock:
                 self._jobs[cpu] -= 1
 
-
-SLOTS = CpuSlots()

@@ -26,7 +26,7 @@ layer, and the grader's validation of everything that comes back.
 otherwise picks the first that works here. The choice is probed once per
 process and recorded with every result. Grading other people's code takes
 the kernel layer: where bubblewrap cannot start, ``refusal`` says why and
-what fixes it, and a route that grades students stops (runner.required_layer)
+what fixes it, and a route that grades students stops (Sandbox.required_layer)
 unless the instructor chose a weaker layer in ``TLN_ISOLATION``; only the
 routes that run the user's own or the kit's code fall back by themselves.
 """
@@ -231,7 +231,7 @@ def sandbox_users():
 
     tln-student-0, tln-student-1, ... (consecutive, as the Gradescope setup.sh and
     .ci/run create them); where there are none, the single tln-student, else nobody;
-    [] without any (or without pwd). Two children never share a user (runner.USERS):
+    [] without any (or without pwd). Two children never share a user (users.UserSlots):
     one user could read the other's staged file (its path is in the other's command
     line) and, without Landlock, its /proc descriptors and working folder.
     """

@@ -15,7 +15,7 @@ process layers), it can read ``/proc/PID/cmdline`` of every process and
   environment the grader was started with stays out of reach; the flag is
   reset by ``execve``, so the sandbox children and the zygotes get their own;
 - every sandbox child gets an environment built from an allow-list
-  (runner.PASSTHROUGH_ENV and the child's own settings), never the grader's.
+  (staging.PASSTHROUGH_ENV and the child's own settings), never the grader's.
 """
 import ctypes
 import os

@@ -30,12 +30,11 @@ import collections
 import importlib.util
 import math
 import threading
-import weakref
 
 import numpy as np
 
 from .child import channel as wire
-from .child.probes import PARAM_NAMES
+from .child.vocabulary import PARAM_NAMES
 
 # Calls with y (training steps) allowed per served probe: num_iters + 1.
 # Calls without y (scores, for predict) allowed: twice per step plus two.
@@ -67,8 +66,8 @@ class AnswerCache:
     service still applies every check (gate, budget, shapes) and records
     the loss and minibatch before it replays one (LossService.replay).
     Refusals are never stored. Bounded: past max_bytes, calls are answered
-    as before without being stored. Shared by the runs one process serves
-    (threads of the grader, or the jobs of one serving worker).
+    as before without being stored. Shared by the runs of one Sandbox
+    (Sandbox.answer_cache: threads of the grader) or of one serving worker.
 
     Every frame of a channel may be looked up (before it is decoded); one
     with a longer payload than any stored call (a probe's outputs, say) is
@@ -97,19 +96,6 @@ class AnswerCache:
             self.used += size
             self._entries[(header, payload)] = (call, frame)
             self._longest_payload = max(self._longest_payload, len(payload))
-
-
-_CACHES = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def answer_cache(reference_class):
-    """The AnswerCache of this process for one reference class (made on first use)."""
-    with _CACHES_LOCK:
-        cache = _CACHES.get(reference_class)
-        if cache is None:
-            cache = _CACHES[reference_class] = AnswerCache()
-        return cache
 
 
 class ServiceRefused(Exception):
@@ -169,12 +155,13 @@ class LossService:
     - budgets: {probe id: ProbeBudget} for the probes that are served.
     - gate_ids: ids of the probes that must have reported before any call
       is answered.
-    - cache: the AnswerCache to use (default: this process's for reference_class).
+    - cache: the AnswerCache to use, shared by the runs of one reference class
+      (Sandbox.answer_cache; default: a new one, for this run alone).
     """
 
     def __init__(self, reference_class, budgets, gate_ids, reference_file=None, cache=None):
         self._reference_class = reference_class
-        self._cache = answer_cache(reference_class) if cache is None else cache
+        self._cache = AnswerCache() if cache is None else cache
         self._budgets = budgets
         self._gate_ids = frozenset(gate_ids)
         self.reference_file = reference_file   # where reference_class came from, if a file

@@ -7,7 +7,7 @@ answers share one interpreter lock however many jobs run, and the grader,
 not the machine, sets the pace. Under the warm start each job's channel is
 served by a worker instead: a Python process of the grader's own (trusted,
 outside the sandbox, started once and reused), which runs the same
-ChannelSession and LossService code (runner.py, service.py) on the
+ChannelSession and LossService code (channel_session.py, service.py) on the
 channel's descriptors and, when the channel closes, sends back what a
 thread of the grader would have recorded: the run (import status, probe
 results, why the channel was cut) and the service's record (losses served,
@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 
-from .warm import Pool, WarmStartFailed
+from .pool import WarmStartFailed
 
 LENGTH = struct.Struct('<Q')
 READY_TIMEOUT = 60.0
@@ -160,21 +160,20 @@ class _Collector(threading.Thread):
         return self.answer
 
 
-POOL = Pool()
-
 
 # ----------------------------------------------------------- worker side ---
 
 def worker_main(fd):
     """The worker's loop: one job at a time until the grader hangs up."""
+    from .channel_session import ChannelSession, serve_channel
     from .child.main import pin_to, watch_grader
-    from .runner import ChannelSession, ChildRun, _serve_channel
-    from .service import LossService, load_reference_class
+    from .records import ChildRun
+    from .service import AnswerCache, LossService, load_reference_class
 
     sock = socket.socket(fileno=fd)
     watch_grader(sock)     # ends this worker when the grader is gone, even mid-job
     _send(sock, 'ready')
-    classes = {}
+    classes, caches = {}, {}    # by reference file: the class, its AnswerCache
     while True:
         try:
             job, fds = _receive(sock, max_fds=2)
@@ -186,8 +185,10 @@ def worker_main(fd):
             reference_file, budgets, gate = job['service']
             if reference_file not in classes:
                 classes[reference_file] = load_reference_class(reference_file)
-            service = LossService(classes[reference_file], budgets, gate, reference_file)
+                caches[reference_file] = AnswerCache()
+            service = LossService(classes[reference_file], budgets, gate, reference_file,
+                                  caches[reference_file])
         run = ChildRun()
-        _serve_channel(os.fdopen(fds[0], 'rb'), os.fdopen(fds[1], 'wb'),
+        serve_channel(os.fdopen(fds[0], 'rb'), os.fdopen(fds[1], 'wb'),
                        ChannelSession(run, service), lambda: _send(sock, 'stop'), job['caps'])
         _send(sock, (run, None if service is None else service.record()))

@@ -1,218 +1,135 @@
-"""Warm start under bubblewrap: the grader's side of child/zygote.py.
+"""The warm path under bubblewrap: a submission runs in a fork of a warm-start zygote.
 
-A zygote is one bubblewrap sandbox (the same binds, hidden folders and
-limits as a cold child's, minus the seccomp filter, which each student's
-process loads itself) in which Python has started and imported numpy and
-the child package once. For each submission the grader hands it the job's
-descriptors over a private socket: the plan, the source, the probe inputs
-(each opened read-only here), the two ends of the channel and the stderr
-file. The zygote forks a process confined in namespaces of its own
-(zygote.py) and reports how it ended. Nothing comes back from the zygote but
-that status; the results come over the channel exactly as from a cold child.
+The zygote (zygotes.py, child/zygote.py) has started Python and imported numpy
+and the child package once, in a bubblewrap sandbox; each submission is a
+fork of it confined in namespaces of its own. Its channel is served by a
+serving worker (serving.py) where the loss service has a reference file,
+else by a thread of the grader (channel_session.py). The results are the
+same as a cold run's (cold.py). Zygotes, workers and CPUs come from the
+Sandbox (session.py) that runs the job.
 
-Zygotes are pooled per grader process, one per job running at once, and
-closed by Grader.close(); a zygote also ends when the grader's end of its
-socket closes (the grader exited or died). A zygote whose job timed out,
-sent a malformed frame or was interrupted is killed with its whole sandbox
-and replaced, as is one found dead while idle. If a zygote cannot start or
-cannot confine a job on this machine (nested user namespaces refused), the
-warm start is switched off for the process and every child starts cold,
-under the same bubblewrap layer; ``TLN_WARM_START=0`` switches it off too.
+``TLN_WARM_START=0`` switches the warm start off (pool.Pool.acquire).
 """
 import json
 import os
-import select
 import signal
-import socket
-import subprocess
+import sys
 import threading
+import time
 
-from . import isolation
-from .child.zygote import JOB_FDS
+from . import isolation, staging
+from .channel_session import start_reader
+from .pool import WarmStartFailed
+from .serving import ServingWorker
+from .zygotes import Zygote, ZygoteGone, job_descriptors
 
-READY_TIMEOUT = 60.0
-ZYGOTE_WORK_MB = 1
-
-
-class WarmStartFailed(Exception):
-    """The warm start cannot run this job here; the child is started cold instead."""
-
-
-class ZygoteGone(WarmStartFailed):
-    """This zygote ended while idle; a new one may work."""
+__all__ = ('WarmStartFailed', 'ZygoteGone', 'acquire', 'run_warm', 'start_zygote')
 
 
-class Zygote:
-    """One sandboxed zygote process and the grader's end of its control socket.
-
-    - code: start_child.py to run (the byte-compiled copy, runner._child_code).
-    - binds: (outside, inside) read-only binds of that code.
-    - hidden: folders to hide (datasets).
-    - env: the child environment.
-    - scratch: a private folder for the zygote's log.
-    """
-
-    def __init__(self, code, binds, hidden, env, scratch):
-        self.killed = False
-        self.log = os.path.join(scratch, 'zygote-%d.log' % id(self))
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv, fds = isolation.bwrap_command(
-            ['-E', '-s', code, '--zygote', str(theirs.fileno()), isolation.SECCOMP_FILE], {},
-            ZYGOTE_WORK_MB, binds=binds, hidden=hidden,
-            dirs=(isolation.INSIDE_ROOT + '/submission',))
-        try:
-            with open(self.log, 'wb') as log:
-                self.proc = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                    env=env, pass_fds=tuple(fds) + (theirs.fileno(),), start_new_session=True)
-        finally:
-            theirs.close()
-            for fd in fds:
-                os.close(fd)
-        self.control = ours
-        try:
-            reply = self._receive(READY_TIMEOUT)
-        except WarmStartFailed:
-            self.kill()
-            raise
-        if reply is None or reply.get('ready') is not True:
-            self.kill()
-            raise WarmStartFailed((reply or {}).get('reason') or 'the zygote did not start')
-
-    def submit(self, fds, cpu=None):
-        """Hand one job's descriptors (in JOB_FDS order) to the zygote; cpu: where the
-        job is to run (cpus.py), or None."""
-        try:
-            socket.send_fds(self.control, [json.dumps({'job': 1, 'cpu': cpu}).encode()], fds)
-        except OSError as error:
-            raise ZygoteGone('the zygote is gone (%s)' % error) from error
-
-    def alive(self):
-        return not self.killed and self.proc.poll() is None
-
-    def wait(self, timeout):
-        """The job's exit code (negative: a signal), or None when it ran past timeout.
-
-        Raises WarmStartFailed when the job could not be confined (before any
-        student code ran). A zygote that ended during the job, killed by the
-        grader or otherwise, gives -9 (SIGKILL) and is not used again.
-        """
-        reply = self._receive(timeout, during_job=True)
-        if reply is None:
-            return None
-        if 'exit' in reply and isinstance(reply['exit'], int):
-            return reply['exit']
-        raise WarmStartFailed(str(reply.get('error') or 'malformed zygote reply'))
-
-    def _receive(self, timeout, during_job=False):
-        """Next control message (dict), or None after timeout seconds. A zygote that
-        ends during a job gives {'exit': -9}; one that ends otherwise, WarmStartFailed."""
-        poller = select.poll()
-        poller.register(self.control.fileno(), select.POLLIN)
-        if not poller.poll(max(0, int(timeout * 1000))):
-            return None
-        try:
-            data = self.control.recv(65536)
-        except OSError:
-            data = b''
-        if not data:
-            if not during_job:
-                raise WarmStartFailed('the zygote ended (see %s)' % self.log)
-            self.killed = True
-            return {'exit': -signal.SIGKILL}
-        try:
-            reply = json.loads(data)
-        except ValueError as error:
-            raise WarmStartFailed('malformed zygote reply') from error
-        if not isinstance(reply, dict):
-            raise WarmStartFailed('malformed zygote reply')
-        return reply
-
-    def kill(self):
-        """Kill the zygote's sandbox, and with it any job running in it."""
-        self.killed = True
-        if self.proc.returncode is None:   # not yet reaped: the pid is still the zygote's
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-
-    def close(self):
-        self.kill()
-        self.proc.wait()
-        self.control.close()
+def start_zygote(box):
+    """A new warm-start zygote (zygotes.Zygote) under bwrap, with box's child code."""
+    inside = isolation.INSIDE_ROOT
+    return Zygote(os.path.join(inside, 'start_child.py'), staging.code_binds(box.child_code()),
+                  staging.hidden_folders(), staging.child_environment(inside + '/work'),
+                  box.scratch_folder())
 
 
-class Pool:
-    """Idle helper processes of this grader (zygotes, serving workers), started on demand.
-
-    An item has alive() and close(); start() makes a new one or raises
-    WarmStartFailed (or OSError), which switches the pool off for the process.
-    """
-
-    def __init__(self):
-        self._idle = []
-        self._lock = threading.Lock()
-        self.broken = None    # why the pool is off, once it is
-
-    def acquire(self, start):
-        """An idle item, or a new one from start(); None when the warm start is off."""
-        if os.environ.get('TLN_WARM_START', '1') == '0':
-            return None
-        with self._lock:
-            if self.broken is not None:
-                return None
-            while self._idle:
-                item = self._idle.pop()
-                if item.alive():
-                    return item
-                item.close()
-        try:
-            return start()
-        except (WarmStartFailed, OSError) as error:
-            self.disable(str(error))
-            return None
-
-    def has_idle(self):
-        with self._lock:
-            return bool(self._idle)
-
-    def release(self, item, reusable):
-        if reusable and item.alive():
-            with self._lock:
-                self._idle.append(item)
-                return
-        item.close()
-
-    def disable(self, reason):
-        with self._lock:
-            self.broken = reason
-        self.close_all()
-
-    def close_all(self):
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for item in idle:
-            item.close()
+def acquire(box, service):
+    """(zygote or None, serving worker or None) of box for one run; a new worker starts
+    beside a new zygote rather than after it. The worker is None where the channel is
+    served by the grader (a loss service without a reference file)."""
+    def new_zygote():
+        return start_zygote(box)
+    if service is not None and service.reference_file is None:
+        return box.zygotes.acquire(new_zygote), None
+    found = {}
+    starter = None
+    if not box.workers.has_idle():
+        starter = threading.Thread(target=lambda: found.update(
+            worker=box.workers.acquire(ServingWorker)))
+        starter.start()
+    zygote = box.zygotes.acquire(new_zygote)
+    if starter is None:
+        found['worker'] = box.workers.acquire(ServingWorker)
+    else:
+        starter.join()
+    return zygote, found.get('worker')
 
 
-POOL = Pool()
-
-
-def job_descriptors(plan_path, source_path, array_path, channel_out, channel_in, stderr):
-    """The descriptors of one job in JOB_FDS order (files opened read-only here).
-
-    If one of the files cannot be opened, those opened before it are closed
-    again and the OSError propagates.
-    """
-    opened = []
+def _serve_elsewhere(box, worker, channel_fd, replies_fd, service, stop_child, limits, cpu):
+    """Hand the channel to a serving worker (serving.py); its collector, or None (serve here)."""
+    if worker is None:
+        return None
     try:
-        for path in (plan_path, source_path, array_path):
-            opened.append(os.open(path, os.O_RDONLY))
-    except OSError:
-        for fd in opened:
-            os.close(fd)
-        raise
-    fds = opened + [channel_out, channel_in, stderr]
-    assert len(fds) == len(JOB_FDS)
-    return fds
+        collector = worker.serve(channel_fd, replies_fd, service, limits.channel_caps, stop_child,
+                                 cpu)
+    except WarmStartFailed:
+        box.workers.release(worker, False)
+        return None
+    return collector
+
+
+def _adopt(box, run, service, collector):
+    """Take the served run's results from the worker, and give the worker back."""
+    try:
+        served, record = collector.result(timeout=10)
+    finally:
+        box.workers.release(collector.worker, collector.answer is not None)
+    for name in ('imported', 'import_error', 'import_kind', 'probe_results', 'finished',
+                 'channel_error'):
+        setattr(run, name, getattr(served, name))
+    if service is not None:
+        service.adopt(record)
+
+
+def run_warm(box, staged, run, zygote, worker, source, pack, limits, denied_roots, service):
+    """This submission in a fork of a warm-start zygote (box: the Sandbox; staged: its
+    staging folder; results go into run). Raises WarmStartFailed before any student code
+    runs when the fork cannot be confined."""
+    plan_path, source_path = os.path.join(staged, 'plan.json'), os.path.join(staged, 'source')
+    with open(plan_path, 'wb') as handle:
+        handle.write(json.dumps(staging.plan(pack, limits, denied_roots, 'bwrap', None)).encode())
+    with open(source_path, 'wb') as handle:
+        handle.write(source)
+    channel_in, channel_out = os.pipe()
+    replies_in, replies_out = os.pipe()
+    reusable = False
+    cpu = box.cpus.acquire()
+    started = time.monotonic()
+    with open(os.path.join(staged, 'stderr'), 'wb') as err:
+        fds = [channel_out, replies_in]
+        collector = _serve_elsewhere(box, worker, channel_in, replies_out, service, zygote.kill,
+                                     limits, cpu)
+        reader = None
+        if collector is None:
+            reader = start_reader(run, os.fdopen(channel_in, 'rb'),
+                                  os.fdopen(replies_out, 'wb'), service, zygote.kill, limits)
+        try:
+            with box.running(zygote.proc):
+                try:
+                    try:
+                        fds = job_descriptors(plan_path, source_path, pack.array_file,
+                                              channel_out, replies_in, err.fileno())
+                        zygote.submit(fds, cpu)
+                    finally:
+                        for fd in fds:
+                            if fd != err.fileno():
+                                os.close(fd)
+                    code = zygote.wait(limits.timeout)
+                    run.timed_out = code is None
+                    run.returncode = -signal.SIGKILL if code is None else code
+                    reusable = code is not None
+                finally:
+                    box.cpus.release(cpu)
+                    if not reusable:
+                        zygote.kill()
+        finally:
+            if reader is not None:
+                reader.join(timeout=10)
+            box.zygotes.release(zygote, reusable)
+            if collector is not None and sys.exc_info()[0] is not None:
+                collector.join(timeout=10)    # the job failed: give the worker back
+                box.workers.release(collector.worker, collector.answer is not None)
+        if collector is not None:
+            _adopt(box, run, service, collector)
+    run.seconds = time.monotonic() - started

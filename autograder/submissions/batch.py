@@ -30,7 +30,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .. import sandbox
+from ..sandbox import Aborted
 from ..errors import BatchError
 from ..outputs import feedback, gradebook, names
 from ..outputs.output_folder import OutputError, TEMPORARY_PREFIX, kind_name, read_regular, write_atomic
@@ -64,10 +64,13 @@ class Batch:
 
     warn: called with each warning (default: print it on stderr).
     submitted: {submission id: gradebook.Submitted} for the gradebook's time columns.
+    sandbox: the grader's Sandbox: an interrupted run kills its children (abort_all).
     """
 
-    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None, submitted=None):
+    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None, submitted=None,
+                 sandbox=None):
         self.grader = grader
+        self.sandbox = sandbox    # whose children an interruption kills (None: no children)
         self.submitted = submitted
         self.out_dir = out_dir
         self.jobs = max(1, int(jobs))
@@ -184,7 +187,7 @@ class Batch:
         else:
             try:
                 result = self.grader.grade_source(submission.source, submission.id)
-            except sandbox.Aborted:
+            except Aborted:
                 raise
             except Exception as error:  # noqa: BLE001 - the grader's fault, reported
                 # Not the student's doing: this one is left out of the outputs (a
@@ -237,7 +240,8 @@ class Batch:
     def run(self, submissions, fingerprint):
         """Grade every submission; returns results in submission order."""
         self._order = [submission.id for submission in submissions]
-        sandbox.reset_abort()
+        if self.sandbox is not None:
+            self.sandbox.reset_abort()
         if self.out_dir:
             self._earlier = self._load_earlier()
             self._names, collisions = names.assign(self._order, self._earlier_names)
@@ -262,7 +266,8 @@ class Batch:
                     # children still running; their results are not written.
                     for future in futures:
                         future.cancel()
-                    sandbox.abort_all()
+                    if self.sandbox is not None:
+                        self.sandbox.abort_all()
                     raise
         finally:
             if bar is not None:

@@ -17,7 +17,7 @@ uid-drop, the neighbours that run as the same user.
 
 Unprivileged; where the kernel has no Landlock (older kernels, some
 containers) the child goes on with its other layers, and the grader refuses
-to run neighbours side by side as one user (runner.UserSlots).
+to run neighbours side by side as one user (users.UserSlots).
 
 Test switch: TLN_TEST_LANDLOCK_OFF=1 makes the grader act as on a kernel
 without Landlock (``available`` is False and no child is confined), so that
@@ -44,12 +44,12 @@ TRUNCATE = 1 << 14     # ABI 3
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [('handled_access_fs', ctypes.c_uint64)]
+    _fields_ = (('handled_access_fs', ctypes.c_uint64),)
 
 
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1
-    _fields_ = [('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32)]
+    _fields_ = (('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32))
 
 
 TEST_SWITCH = 'TLN_TEST_LANDLOCK_OFF'

@@ -1,6 +1,6 @@
 """Sandbox child: imports one student's neural_net.py and runs the probes.
 
-Started by the grader (runner.py) as ``python -I start_child.py STAGED_DIR``,
+Started by the grader (cold.py) as ``python -I start_child.py STAGED_DIR``,
 inside the isolation layer it chose, never by hand. STAGED_DIR holds
 ``plan.json`` (probes, limits, paths), the student's ``submission/`` and the
 writable ``work/`` folder. The channel is the child's stdin (the grader's

@@ -91,12 +91,12 @@ def remount_read_only(path):
 
 
 class _CapHeader(ctypes.Structure):
-    _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+    _fields_ = (('version', ctypes.c_uint32), ('pid', ctypes.c_int))
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
-                ('inheritable', ctypes.c_uint32)]
+    _fields_ = (('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
+                ('inheritable', ctypes.c_uint32))
 
 
 def drop_capabilities():
@@ -112,7 +112,7 @@ def drop_capabilities():
 
 
 class _SockFprog(ctypes.Structure):
-    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+    _fields_ = (('len', ctypes.c_ushort), ('filter', ctypes.c_void_p))
 
 
 def read_seccomp_program(path):

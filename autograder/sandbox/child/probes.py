@@ -9,6 +9,8 @@ reference module inside the grader, so both see exactly the same calls.
 This module is imported by the sandbox child before any student code runs,
 so it depends on numpy and the standard library only.
 """
+import types
+
 import numpy as np
 
 from .vocabulary import GRADS_NOT_WRITTEN, INPUT_AFTER, NARROW_DTYPES, PARAM_NAMES, PROBLEMS
@@ -231,14 +233,14 @@ def probe_fit(module, args, arrays):
                        prefix='final_')
 
 
-PROBE_KINDS = {
+PROBE_KINDS = types.MappingProxyType({
     'init': probe_init,
     'scores': probe_scores,
     'loss': probe_loss,
     'predict': probe_predict,
     'train': probe_train,
     'fit': probe_fit,
-}
+})
 
 
 # Probe kinds that can run with the grader's reference loss in place of the

@@ -36,6 +36,7 @@ limit counts); the child's channel is open before the filter.
 """
 import errno
 import os
+import types
 
 DENIED = ('fork', 'vfork', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'kcmp',
           'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'setns', 'unshare', 'mount',
@@ -51,9 +52,10 @@ SIGNALLING = ('kill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo')
 # Calls Linux added since its numbering became one for all architectures (5.1):
 # the same number everywhere, so a libseccomp too old to know a name still
 # gets the rule by number.
-UNIFIED_NUMBERS = {'pidfd_send_signal': 424, 'io_uring_setup': 425, 'io_uring_enter': 426,
-                   'io_uring_register': 427, 'pidfd_open': 434, 'clone3': 435,
-                   'pidfd_getfd': 438, 'memfd_secret': 447}
+UNIFIED_NUMBERS = types.MappingProxyType({
+    'pidfd_send_signal': 424, 'io_uring_setup': 425, 'io_uring_enter': 426,
+    'io_uring_register': 427, 'pidfd_open': 434, 'clone3': 435, 'pidfd_getfd': 438,
+    'memfd_secret': 447})
 
 
 def _add_rule(rules, action, name):
