@@ -5,6 +5,7 @@ import pytest
 
 from autograder import stored_outputs
 from autograder.checks import CATALOG, Check
+from autograder.sandbox import ProbeResult
 
 
 def test_a_check_is_built_with_keyword_fields_only():
@@ -18,11 +19,11 @@ def test_a_check_is_built_with_keyword_fields_only():
 
 def test_stored_outputs_read_back_as_a_named_tuple():
     outputs = {'scores': np.arange(6, dtype=np.float64).reshape(2, 3)}
-    text = stored_outputs.encode(7, {'scores_toy': {'ok': True, 'outputs': outputs}}, b'ref')
+    text = stored_outputs.encode(7, {'scores_toy': ProbeResult.success(outputs)}, b'ref')
     stored = stored_outputs.decode(text)
     assert isinstance(stored, stored_outputs.StoredOutputs)
     assert stored.seed == 7 and len(stored.reference_sha256) == 64
-    assert np.array_equal(stored.results['scores_toy']['outputs']['scores'], outputs['scores'])
+    assert np.array_equal(stored.results['scores_toy'].outputs['scores'], outputs['scores'])
     assert stored.covers(7, {'scores_toy'})
     assert not stored.covers(8, {'scores_toy'}) and not stored.covers(7, {'scores_toy', 'x'})
     assert stored_outputs.same(text, text)
