@@ -105,7 +105,8 @@ def attach_arrays(plan, array_fd):
     arrays = {}
     for key, place in plan['arrays'].items():
         shape = tuple(place['shape'])
-        arrays[key] = np.frombuffer(mapped, dtype='<f8', count=math.prod(shape),
+        arrays[key] = np.frombuffer(mapped, dtype=place.get('dtype', '<f8'),
+                                    count=math.prod(shape),
                                     offset=place['offset']).reshape(shape)
     for probe in plan['probes']:
         probe['arrays'] = {name: arrays[key] for name, key in probe['array_keys'].items()}
