@@ -52,7 +52,8 @@ def test_results_json_output_has_no_escapes():
                               problem=hostile, warnings=[hostile])
     data = gradescope.results_json(result, {'scores'}, 1.0)
     for text in (data['output'], data['tests'][0]['output']):
-        assert 'boom&lt;b&gt;evil' in text and not set(text) & set('\x1b\x07\r\u202e')
+        assert not set(text) & set('\x1b\x07\r\u202e')
+    assert 'boom&lt;b&gt;evil' in data['tests'][0]['output']   # the reason, stated once
     assert gradescope.failure_json(hostile)['output'] == 'boom&lt;b&gt;evil'
 
 
@@ -68,8 +69,8 @@ def test_results_json_is_escaped_markdown():
     assert 'in &lt;module&gt;' in scores['output'] and '<module>' not in scores['output']
     assert '\\[link\\]' in scores['output'] and '\\*' in scores['output']
     assert '\\|' in scores['output'] and '  \n' in scores['output']   # lines kept
-    assert '\\*boom\\* in &lt;module&gt;' in data['output']
     file_test = data['tests'][0]
+    assert '\\*boom\\* in &lt;module&gt;' in file_test['output']
     assert file_test['visibility'] == 'visible' and file_test['status'] == 'failed'
     assert file_test['output'].startswith('Not graded: neural_net.py fails when it is loaded')
 
@@ -436,11 +437,21 @@ def test_correct_wrong_and_broken_submissions(gradescope_root):
     broken = grade_in_gradescope(gradescope_root,
                                  'import a_module_nobody_has\n' + reference_text())
     assert broken['tests'] and all(t['score'] == 0 for t in broken['tests'])
-    assert 'imports a module the grader does not provide' in broken['output']
-    assert 'a_module_nobody_has' in broken['output']
-    assert broken['tests'][0]['output'].startswith('Not graded')
-    assert broken['output'].startswith('Not graded: ')   # the one reason, stated first
+    assert_one_reason_first(broken, 'imports a module the grader does not provide')
+    assert 'a_module_nobody_has' in broken['tests'][0]['output']
     assert 'Visible checks: 0 / 11 points.' in broken['output']
+    syntax = grade_in_gradescope(gradescope_root, reference_text() + '\ndef broken(:\n')
+    assert_one_reason_first(syntax, 'has a syntax error')
+    assert syntax['tests'][0]['output'].count('line ') == 1      # its location, named once
+
+
+def assert_one_reason_first(results, reason):
+    """Nothing graded: the output opens with that, the reason is stated once, in the
+    first (visible) test, and no test points at text elsewhere."""
+    assert results['output'].startswith('Not graded: neural\\_net.py could not be loaded')
+    text = json.dumps(results)
+    assert text.count(reason) == 1 and reason in results['tests'][0]['output']
+    assert 'above' not in text and 'below' not in text
 
 
 @pytest.mark.slow

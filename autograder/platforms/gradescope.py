@@ -36,7 +36,7 @@ import numpy as np
 
 from ..checks.probe_inputs import DEFAULT_SEED
 from ..errors import BundleError, GraderError, KitError
-from ..grading import Grader
+from ..grading import Grader, not_graded_line
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,
                      require_kit, runtime_requirements)
 from ..release import stored_outputs
@@ -324,7 +324,7 @@ STAFF_TEST = 'autograder configuration (staff only)'
 
 def _file_test(result, note):
     """The visible test naming the graded file, or the reason there is none."""
-    if result.problem:
+    if result.problem:     # the one place that states the reason
         text, status = 'Not graded: %s' % result.problem, 'failed'
     else:
         text, status = note or 'Graded %s.' % result.submission, 'passed'
@@ -356,7 +356,9 @@ def results_json(result, visible_names, seconds, note=''):
     if hidden:
         visible_line += (' %d more check(s) are graded now and shown, with your total, when '
                          'grades are published.' % hidden)
-    lines = ['Not graded: %s' % result.problem] if result.problem else []
+    # Where nothing was graded the output opens with that (the visible file test, first
+    # of the tests, states the reason once).
+    lines = [not_graded_line(result.diagnoses)] if result.problem else []
     lines.append(visible_line)
     lines.extend('Warning: %s' % warning for warning in result.warnings)
     return {'execution_time': round(seconds, 1),
