@@ -160,12 +160,8 @@ def fashion_mnist_dir():
     return FASHION_MNIST_SYSTEM_DIR
 
 
-def load_cifar10_batch(path):
-    """Read one CIFAR-10 python batch.
-
-    Returns X, shape (N, 32, 32, 3) float64 in [0, 255], and y, shape (N,)
-    int64 in [0, 10).
-    """
+def _read_cifar10_batch(path):
+    """Read and check one CIFAR-10 python batch as stored: data (N, 3072) uint8, labels (N,) int64."""
     if not os.path.isfile(path):
         raise DatasetError('%s: file not found (CIFAR-10). %s' % (path, HOW_TO_GET))
     try:
@@ -188,23 +184,68 @@ def load_cifar10_batch(path):
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise DatasetError('%s: labels must lie in 0..9, found %d..%d.'
                            % (path, labels.min(), labels.max()))
-    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
-    return images, labels.astype(np.int64)
+    return data, labels.astype(np.int64)
 
 
-def load_cifar10(root=None):
-    """Load all of CIFAR-10 from root (default: cifar10_dir()).
+def _cifar10_images(batches):
+    """Stack (data, labels) batches of _read_cifar10_batch as float32 images.
+
+    The float32 array is allocated once and each batch is converted into its
+    rows (no float64 copy, no concatenation); the list is emptied as it goes,
+    so each uint8 batch is freed once copied.
+    Returns X (N, 32, 32, 3) float32 in [0, 255] and y (N,) int64.
+    """
+    rows = sum(data.shape[0] for data, _ in batches)
+    X = np.empty((rows, 32, 32, 3), dtype=np.float32)
+    y = np.empty(rows, dtype=np.int64)
+    start = 0
+    while batches:
+        data, labels = batches.pop(0)
+        stop = start + data.shape[0]
+        X[start:stop] = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        y[start:stop] = labels
+        start = stop
+    return X, y
+
+
+def load_cifar10_batch(path):
+    """Read one CIFAR-10 python batch.
+
+    Returns X, shape (N, 32, 32, 3) float32 in [0, 255], and y, shape (N,)
+    int64 in [0, 10).
+    """
+    return _cifar10_images([_read_cifar10_batch(path)])
+
+
+def _first_rows(batches, rows):
+    """The first rows of a sequence of (data, labels) batches (all of them for None)."""
+    kept, count = [], 0
+    for data, labels in batches:
+        if rows is not None:
+            data, labels = data[:rows - count], labels[:rows - count]
+        kept.append((data, labels))
+        count += data.shape[0]
+        if rows is not None and count >= rows:
+            break       # the batches after it are never read
+    return kept
+
+
+def load_cifar10(root=None, train_rows=None, test_rows=None):
+    """Load CIFAR-10 from root (default: cifar10_dir()).
 
     Returns X_train (50000, 32, 32, 3), y_train (50000,), X_test (10000, 32,
-    32, 3), y_test (10000,) for the real data; smaller for smaller batches.
+    32, 3), y_test (10000,) for the real data (smaller for smaller batches);
+    images float32 in [0, 255], labels int64. train_rows / test_rows: keep
+    only the first that many images of each split (None: all); the training
+    batches are read one at a time, and those past train_rows not at all.
     """
     root = root or cifar10_dir()
     if not os.path.isdir(root):
         raise DatasetError('%s: folder not found (CIFAR-10). %s' % (root, HOW_TO_GET))
-    parts = [load_cifar10_batch(os.path.join(root, name)) for name in CIFAR10_TRAIN_FILES]
-    X_train = np.concatenate([images for images, _ in parts])
-    y_train = np.concatenate([labels for _, labels in parts])
-    X_test, y_test = load_cifar10_batch(os.path.join(root, CIFAR10_TEST_FILE))
+    train = (_read_cifar10_batch(os.path.join(root, name)) for name in CIFAR10_TRAIN_FILES)
+    X_train, y_train = _cifar10_images(_first_rows(train, train_rows))
+    test = [_read_cifar10_batch(os.path.join(root, CIFAR10_TEST_FILE))]
+    X_test, y_test = _cifar10_images(_first_rows(test, test_rows))
     return X_train, y_train, X_test, y_test
 
 
@@ -238,11 +279,12 @@ def _read_idx(path, expected_dims):
     return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(shape)
 
 
-def load_fashion_mnist(root=None):
+def load_fashion_mnist(root=None, train_rows=None, test_rows=None):
     """Load Fashion-MNIST from root (default: fashion_mnist_dir()).
 
     Returns X_train (60000, 28, 28), y_train (60000,), X_test (10000, 28,
-    28), y_test (10000,); images float64 in [0, 255], labels int64.
+    28), y_test (10000,); images float32 in [0, 255], labels int64.
+    train_rows / test_rows: keep only the first that many of each split.
     """
     root = root or fashion_mnist_dir()
     arrays = {}
@@ -254,16 +296,22 @@ def load_fashion_mnist(root=None):
         if images.shape[0] != labels.shape[0]:
             raise DatasetError('%s: %d %s images but %d labels.'
                                % (root, images.shape[0], part, labels.shape[0]))
-    return (arrays['train_images'].astype(np.float64), arrays['train_labels'].astype(np.int64),
-            arrays['test_images'].astype(np.float64), arrays['test_labels'].astype(np.int64))
+    train, test = slice(train_rows), slice(test_rows)
+    return (arrays['train_images'][train].astype(np.float32),
+            arrays['train_labels'][train].astype(np.int64),
+            arrays['test_images'][test].astype(np.float32),
+            arrays['test_labels'][test].astype(np.int64))
 
 
-def load_raw(dataset, root=None):
-    """Load a dataset by name; returns X_train, y_train, X_test, y_test."""
+def load_raw(dataset, root=None, train_rows=None, test_rows=None):
+    """Load a dataset by name; returns X_train, y_train, X_test, y_test (images float32).
+
+    train_rows / test_rows: keep only the first that many images of each split (None: all).
+    """
     if dataset == 'cifar10':
-        return load_cifar10(root)
+        return load_cifar10(root, train_rows, test_rows)
     if dataset == 'fashion_mnist':
-        return load_fashion_mnist(root)
+        return load_fashion_mnist(root, train_rows, test_rows)
     raise DatasetError('unknown dataset %r; use one of %s.' % (dataset, ', '.join(DATASETS)))
 
 
@@ -276,8 +324,9 @@ def get_data(dataset=None, num_training=None, num_validation=None, num_test=None
     is subtracted from all three sets.
 
     Returns a dict with X_train (num_training, D), y_train (num_training,),
-    X_val (num_validation, D), y_val, X_test (num_test, D), y_test, and
-    mean_image (D,); D = 3072 for CIFAR-10, 784 for Fashion-MNIST.
+    X_val (num_validation, D), y_val, X_test (num_test, D), y_test (images
+    float32, labels int64), and mean_image (D,) float64; D = 3072 for
+    CIFAR-10, 784 for Fashion-MNIST.
     """
     dataset = dataset or selected_dataset()
     default_train, default_val, default_test = SPLITS[dataset]
@@ -285,22 +334,23 @@ def get_data(dataset=None, num_training=None, num_validation=None, num_test=None
     num_validation = default_val if num_validation is None else num_validation
     num_test = default_test if num_test is None else num_test
 
-    X_train, y_train, X_test, y_test = load_raw(dataset, root)
+    # Only the rows of the split are read and converted (float32: CIFAR-10's whole training
+    # set as float64 would be 1.2 GB), and the preprocessing works in place.
+    X_train, y_train, X_test, y_test = load_raw(dataset, root, num_training + num_validation,
+                                                num_test)
     if num_training + num_validation > X_train.shape[0] or num_test > X_test.shape[0]:
         raise DatasetError('%s has %d training and %d test samples; asked for %d + %d and %d.'
                            % (dataset, X_train.shape[0], X_test.shape[0],
                               num_training, num_validation, num_test))
-    val_rows = range(num_training, num_training + num_validation)
-    splits = {
+    D = int(np.prod(IMAGE_SHAPES[dataset]))
+    X_train = X_train.reshape(X_train.shape[0], D)   # views: the arrays are contiguous
+    X_test = X_test.reshape(X_test.shape[0], D)
+    mean_image = X_train[:num_training].mean(axis=0, dtype=np.float64)
+    X_train -= mean_image.astype(np.float32)
+    X_test -= mean_image.astype(np.float32)
+    return {
         'X_train': X_train[:num_training], 'y_train': y_train[:num_training],
-        'X_val': X_train[val_rows], 'y_val': y_train[val_rows],
-        'X_test': X_test[:num_test], 'y_test': y_test[:num_test],
+        'X_val': X_train[num_training:], 'y_val': y_train[num_training:],
+        'X_test': X_test, 'y_test': y_test,
+        'mean_image': mean_image,
     }
-    for key in ('X_train', 'X_val', 'X_test'):
-        rows = splits[key].shape[0]
-        splits[key] = splits[key].reshape(rows, int(np.prod(X_train.shape[1:])))
-    mean_image = splits['X_train'].mean(axis=0)
-    for key in ('X_train', 'X_val', 'X_test'):
-        splits[key] = splits[key] - mean_image
-    splits['mean_image'] = mean_image
-    return splits

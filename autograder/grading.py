@@ -44,9 +44,23 @@ IMPORT_REASONS = {
 NOT_GRADED = 'Not graded: %s'
 
 
+# Submission-level diagnoses of a file that exists but did not load.
+LOAD_FAILURES = ('python2', 'syntax_error', 'missing_import', 'no_class', 'import_failed',
+                 'timeout', 'crashed')
+
+
+def not_graded_line(diagnoses):
+    """What each check says when nothing could be graded: complete by itself (it points at
+    no other text, which a route may not show beside it); the reason is the result's
+    problem, stated once."""
+    if set(diagnoses) & set(LOAD_FAILURES):
+        return NOT_GRADED % 'neural_net.py could not be loaded, so no check ran.'
+    return NOT_GRADED % 'there was no neural_net.py that could be graded, so no check ran.'
+
+
 def _not_graded(selected, name, problem, diagnoses=()):
     """A result with every check at zero: the reason is stated once, in problem."""
-    short = NOT_GRADED % ('the submission could not be graded (see the reason above).')
+    short = not_graded_line(diagnoses)
     return SubmissionResult(name, [CheckResult(check.name, 0.0, float(check.max_score), short)
                                    for check in selected],
                             problem=problem, diagnoses=tuple(diagnoses))

@@ -8,9 +8,9 @@ only places it is written and read.
 Schema 2 (a dict)::
 
     {"schema": 2, "submission": str, "score": float, "max_score": float,
+     "problem": str,        # why the file could not be graded (stated once), or ""
      "checks": [{"name": str, "score": float, "max_score": float,
                  "feedback": str, "diagnoses": [str, ...]}, ...],
-     "problem": str,        # why the file could not be graded, or ""
      "diagnoses": [str],    # submission-level ids (python2, timeout, ...)
      "warnings": [str],     # e.g. edited marker lines (cost nothing)
      "isolation": str,      # the sandbox layer the child ran under
@@ -81,9 +81,10 @@ class SubmissionResult:
 
     def to_json(self, timing=True):
         """The schema's dict; timing=False leaves out the run time (stable output)."""
+        # problem (why nothing could be graded) before the checks: read first.
         data = {'schema': SCHEMA_VERSION, 'submission': self.submission, 'score': self.score,
-                'max_score': self.max_score, 'checks': [c.to_json() for c in self.checks],
-                'problem': self.problem, 'diagnoses': list(self.diagnoses),
+                'max_score': self.max_score, 'problem': self.problem,
+                'checks': [c.to_json() for c in self.checks], 'diagnoses': list(self.diagnoses),
                 'warnings': list(self.warnings), 'isolation': self.isolation}
         if timing:
             data['seconds'] = round(self.seconds, 3)

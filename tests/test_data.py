@@ -60,9 +60,26 @@ def test_get_data_splits_and_centres(cifar_dir, monkeypatch):
     data = data_utils.get_data('cifar10', num_training=100, num_validation=20, num_test=10)
     assert data['X_train'].shape == (100, 3072) and data['X_val'].shape == (20, 3072)
     assert data['X_test'].shape == (10, 3072) and data['y_val'].shape == (20,)
-    assert np.allclose(data['X_train'].mean(axis=0), 0.0)
+    assert data['X_train'].dtype == data['X_val'].dtype == data['X_test'].dtype == np.float32
+    # Centred in float32: the mean is zero up to float32 rounding of values in [-255, 255].
+    assert np.allclose(data['X_train'].mean(axis=0, dtype=np.float64), 0.0, atol=1e-4)
     raw = data_utils.load_cifar10(str(folder))[0].reshape(150, -1)
-    assert np.allclose(data['X_val'] + data['mean_image'], raw[100:120])
+    assert raw.dtype == np.float32
+    assert np.allclose(data['X_val'] + data['mean_image'], raw[100:120], atol=1e-4)
+    assert np.allclose(data['X_test'] + data['mean_image'],
+                       data_utils.load_cifar10(str(folder))[2].reshape(30, -1)[:10], atol=1e-4)
+
+
+def test_get_data_reads_only_the_training_batches_it_needs(cifar_dir, monkeypatch):
+    """The training batches are read one at a time, up to the rows the split asks for: a
+    split within the first two batches never opens the third."""
+    folder, _ = cifar_dir
+    (folder / 'data_batch_3').write_bytes(b'not a pickle')
+    monkeypatch.setenv('CIFAR10_DIR', str(folder))
+    data = data_utils.get_data('cifar10', num_training=50, num_validation=10, num_test=5)
+    assert data['X_train'].shape == (50, 3072) and data['X_val'].shape == (10, 3072)
+    with pytest.raises(data_utils.DatasetError, match='data_batch_3: not a readable'):
+        data_utils.get_data('cifar10', num_training=50, num_validation=11, num_test=5)
 
 
 def test_dataset_setting(monkeypatch):
@@ -227,3 +244,44 @@ def test_real_fashion_mnist_split():
     assert data['X_train'].shape == (59000, 784) and data['X_val'].shape == (1000, 784)
     assert data['X_test'].shape == (1000, 784)
     assert set(np.unique(data['y_train'])) == set(range(10))
+
+
+def float64_fit_data(fit, settings):
+    """fit's val_accuracy split rebuilt as 2.3.0's loader did: every image float64 from
+    the start, centred in float64 (then pooled as the grader pools it)."""
+    from autograder import datasets
+    X_train, _, X_test, _ = data_utils.load_fashion_mnist()
+    rows = settings['num_training']
+    train = X_train.reshape(X_train.shape[0], -1).astype(np.float64)
+    mean_image = train[:rows].mean(axis=0)
+    X = train[:rows] - mean_image
+    X_val = train[rows:rows + datasets.FIT_VALIDATION_SIZE] - mean_image
+    X_held = (X_test.reshape(X_test.shape[0], -1).astype(np.float64) - mean_image)[
+        datasets.held_out_rows(4242)]
+    pool = settings['pool']
+    return [datasets.sum_pool(array, pool) for array in (X, X_val, X_held)]
+
+
+@pytest.mark.slow
+@needs_fashion_mnist
+def test_float32_images_leave_the_reference_accuracy_on_fashion_mnist_unchanged():
+    """The loaders give float32 images (CIFAR-10 fits in 768 MB); the reference trained
+    the grader's way on them reaches the very accuracy it reaches on the float64 images
+    of 2.3.0, so the val_accuracy threshold stays."""
+    from autograder import datasets
+    from autograder.checks import FIT_SETTINGS
+    from autograder.checks.judges import trained_accuracy
+    from autograder.paths import load_module
+    from autograder.sandbox.child.probes import probe_fit
+    reference = load_module(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), '_reference_f32')
+    settings = FIT_SETTINGS['fashion_mnist']
+    fit = datasets.load_fit_data('fashion_mnist', 4242)
+    assert fit.X.dtype == fit.X_val.dtype == fit.X_held.dtype == np.float32
+    X, X_val, X_held = float64_fit_data(fit, settings)
+    assert np.allclose(fit.X, X, atol=1e-3) and not np.array_equal(fit.X, X)
+    accuracies = []
+    for images in ((fit.X, fit.X_val, fit.X_held), (X, X_val, X_held)):
+        arrays = {'X': images[0], 'y': fit.y, 'X_val': images[1]}
+        trained = probe_fit(reference, settings['args'], arrays)
+        accuracies.append(trained_accuracy(trained, images[2], fit.y_held))
+    assert accuracies[0] == accuracies[1] and accuracies[0] > settings['threshold']

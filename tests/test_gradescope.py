@@ -17,6 +17,7 @@ import pytest
 
 from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
+from autograder.outputs.sanitise import gradescope_output
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
 from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
@@ -52,7 +53,8 @@ def test_results_json_output_has_no_escapes():
                               problem=hostile, warnings=[hostile])
     data = gradescope.results_json(result, {'scores'}, 1.0)
     for text in (data['output'], data['tests'][0]['output']):
-        assert 'boom&lt;b&gt;evil' in text and not set(text) & set('\x1b\x07\r\u202e')
+        assert not set(text) & set('\x1b\x07\r\u202e')
+    assert 'boom&lt;b&gt;evil' in data['tests'][0]['output']   # the reason, stated once
     assert gradescope.failure_json(hostile)['output'] == 'boom&lt;b&gt;evil'
 
 
@@ -68,8 +70,8 @@ def test_results_json_is_escaped_markdown():
     assert 'in &lt;module&gt;' in scores['output'] and '<module>' not in scores['output']
     assert '\\[link\\]' in scores['output'] and '\\*' in scores['output']
     assert '\\|' in scores['output'] and '  \n' in scores['output']   # lines kept
-    assert '\\*boom\\* in &lt;module&gt;' in data['output']
     file_test = data['tests'][0]
+    assert '\\*boom\\* in &lt;module&gt;' in file_test['output']
     assert file_test['visibility'] == 'visible' and file_test['status'] == 'failed'
     assert file_test['output'].startswith('Not graded: neural_net.py fails when it is loaded')
 
@@ -237,16 +239,13 @@ def test_a_bundle_whose_dataset_is_missing_fails_loudly_for_staff(tmp_path):
 GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container memory
 
 
-@pytest.mark.slow
-@needs_fashion_mnist
-@pytest.mark.skipif(bool(memory_missing(GRADESCOPE_MEMORY_MB)),
-                    reason=memory_missing(GRADESCOPE_MEMORY_MB) or 'runs')
-def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
-    """The bundle's grading of a correct file, val_accuracy on Fashion-MNIST included, in a
-    memory cgroup of Gradescope's default 768 MB (grader and sandbox together, swap
-    included where the kernel counts it): full marks, and no allocation ever refused."""
+def full_grade_in_default_memory(tmp_path, dataset, seed, env=None):
+    """The bundle's grading of the reference (stored outputs of seed, val_accuracy on
+    dataset) in a memory cgroup of Gradescope's default 768 MB, grader and sandbox together
+    (swap included where the kernel counts it). Returns the graded tests of results.json
+    and the cgroup's readings (max usage, failcnt)."""
     private = tmp_path / 'private'
-    write_private(private, 4242, 'fashion_mnist')
+    write_private(private, seed, dataset)
     submission = tmp_path / 'submission'
     write_submission(str(submission), reference_text())
     results = tmp_path / 'results.json'
@@ -256,17 +255,65 @@ def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
         settings[('memory', 'memory.memsw.limit_in_bytes')] = limit
     readings = {('memory', 'memory.max_usage_in_bytes'): None,
                 ('memory', 'memory.failcnt'): None}
-    done = grade_in_cgroups(None, ['memory'], settings, readings=readings, argv=[
+    done = grade_in_cgroups(None, ['memory'], settings, readings=readings, env=env, argv=[
         sys.executable, '-m', 'autograder', 'gradescope', 'run', '--submission',
         str(submission), '--results', str(results), '--private', str(private)])
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     tests = json.loads(results.read_text())['tests']
-    graded = [test for test in tests if test['max_score']]
+    return [test for test in tests if test['max_score']], readings
+
+
+def assert_full_marks_within_the_limit(graded, readings):
     assert sum(t['max_score'] for t in graded) == 18
     assert all(t['score'] == t['max_score'] for t in graded), graded
     assert 'val_accuracy' in {t['name'] for t in graded}
-    assert readings[('memory', 'memory.failcnt')] == '0', readings
-    assert int(readings[('memory', 'memory.max_usage_in_bytes')]) < limit
+    assert readings[('memory', 'memory.failcnt')] == '0', readings   # no allocation refused
+    assert int(readings[('memory', 'memory.max_usage_in_bytes')]) < GRADESCOPE_MEMORY_MB * 2 ** 20
+
+
+needs_default_memory = pytest.mark.skipif(bool(memory_missing(GRADESCOPE_MEMORY_MB)),
+                                          reason=memory_missing(GRADESCOPE_MEMORY_MB) or 'runs')
+
+
+@pytest.mark.slow
+@needs_fashion_mnist
+@needs_default_memory
+def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
+    """A correct file, val_accuracy on Fashion-MNIST included, gets full marks in 768 MB
+    and no allocation is ever refused."""
+    assert_full_marks_within_the_limit(*full_grade_in_default_memory(tmp_path, 'fashion_mnist',
+                                                                     4242))
+
+
+def write_uncached_cifar(folder):
+    """Full-size CIFAR-10 batches in the real format (5 x 10000 training images, 10000
+    test images), flushed and dropped from the page cache: the grader's reads are then
+    charged to its own memory cgroup, as on a fresh Gradescope container."""
+    from test_cli import write_learnable_cifar
+    write_learnable_cifar(folder, per_batch=10000)
+    for path in folder.iterdir():
+        descriptor = os.open(str(path), os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(descriptor)
+
+
+@pytest.mark.slow
+@needs_default_memory
+def test_the_full_grade_on_cifar10_fits_in_768_mb(tmp_path, monkeypatch):
+    """CIFAR-10 at its real size (synthetic images: the tests cannot download it) fits in
+    Gradescope's default memory: the loader reads only the training batches the split
+    needs, one at a time, into float32, and the children map the images as float32."""
+    folder = tmp_path / 'cifar-10-batches-py'
+    write_uncached_cifar(folder)
+    monkeypatch.setenv('CIFAR10_DIR', str(folder))      # for the build of private/
+    graded, readings = full_grade_in_default_memory(tmp_path, 'cifar10', 4244,
+                                                    env={'CIFAR10_DIR': str(folder)})
+    assert_full_marks_within_the_limit(graded, readings)
+    [val] = [test for test in graded if test['name'] == 'val_accuracy']
+    assert 'on cifar10' in val['output']
 
 
 # --- end to end --------------------------------------------------------------
@@ -391,11 +438,22 @@ def test_correct_wrong_and_broken_submissions(gradescope_root):
     broken = grade_in_gradescope(gradescope_root,
                                  'import a_module_nobody_has\n' + reference_text())
     assert broken['tests'] and all(t['score'] == 0 for t in broken['tests'])
-    assert 'imports a module the grader does not provide' in broken['output']
-    assert 'a_module_nobody_has' in broken['output']
-    assert broken['tests'][0]['output'].startswith('Not graded')
-    assert broken['output'].startswith('Not graded: ')   # the one reason, stated first
+    assert_one_reason_first(broken, 'imports a module the grader does not provide')
+    assert 'a_module_nobody_has' in broken['tests'][0]['output']
     assert 'Visible checks: 0 / 11 points.' in broken['output']
+    syntax = grade_in_gradescope(gradescope_root, reference_text() + '\ndef broken(:\n')
+    assert_one_reason_first(syntax, 'has a syntax error')
+    assert syntax['tests'][0]['output'].count('line ') == 1      # its location, named once
+
+
+def assert_one_reason_first(results, reason):
+    """Nothing graded: the output opens with that, the reason is stated once, in the
+    first (visible) test, and no test points at text elsewhere."""
+    assert results['output'].startswith(
+        gradescope_output('Not graded: neural_net.py could not be loaded'))
+    text = json.dumps(results)
+    assert text.count(reason) == 1 and reason in results['tests'][0]['output']
+    assert 'above' not in text and 'below' not in text
 
 
 @pytest.mark.slow

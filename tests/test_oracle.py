@@ -162,13 +162,19 @@ def lookup_file(table):
     return text.replace('    def predict(self, X):', LOOKUP_PREDICT, 1)
 
 
-def test_answers_learned_under_the_class_seed_are_worthless(tmp_path):
+def learned_table():
+    """The answers of the scores, loss and predict probes under the class's private seed
+    (what a first submission could have carried out), by probe id."""
     from autograder.grading import Grader
     with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
-        table = {probe_id: {name: value.tolist() for name, value in result.outputs.items()
-                            if not name.startswith('input_')}
-                 for probe_id, result in grader.reference.items()
-                 if probe_id.startswith(('scores_', 'loss_', 'predict_'))}
+        return {probe_id: {name: value.tolist() for name, value in result.outputs.items()
+                           if not name.startswith('input_')}
+                for probe_id, result in grader.reference.items()
+                if probe_id.startswith(('scores_', 'loss_', 'predict_'))}
+
+
+def test_answers_learned_under_the_class_seed_are_worthless(tmp_path):
+    table = learned_table()
     write_submission(str(tmp_path / 'lookup'), lookup_file(table))
     done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none',
                    '--seed', str(PRIVATE_SEED), check=True)
@@ -200,3 +206,56 @@ def test_the_same_file_gets_the_same_inputs_and_results_another_file_others(tmp_
         assert same[0], probe_id
         assert same[1] == (probe_id.replace('_no_decay', '') in PUBLIC_PROBES
                            or probe['kind'] == 'fit'), probe_id
+
+
+# --- the same attackers against the built Gradescope bundle ----------------------
+
+@pytest.fixture(scope='module')
+def bundle_root(tmp_path_factory):
+    """The Gradescope zip built with the class's private seed, unzipped alone into a
+    simulated /autograder and installed by its own setup.sh."""
+    import shutil
+    from autograder.platforms import gradescope
+    from helpers import install_gradescope_bundle
+    zipped = str(tmp_path_factory.mktemp('oracle-bundle') / 'autograder.zip')
+    gradescope.build_zip(zipped, PRIVATE_SEED, dataset='none', log=lambda *_: None)
+    root = install_gradescope_bundle(zipped)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def bundle_points(root, text):
+    """{check: points} and the results.json text of the bundle's run_autograder on text."""
+    from test_gradescope import grade_in_gradescope
+    results = grade_in_gradescope(root, text)
+    return {test['name']: test['score'] for test in results['tests']
+            if test['max_score']}, json.dumps(results)
+
+
+def grade_points(tmp_path, text):
+    """{check: points} of `grade` with the class's private seed: the honest work."""
+    write_submission(str(tmp_path / 'honest'), text)
+    done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none',
+                   '--seed', str(PRIVATE_SEED), check=True)
+    return {check['name']: check['score'] for check in json.loads(done.stdout)[0]['checks']}
+
+
+@pytest.mark.parametrize('name', sorted(ATTACKERS))
+def test_the_bundle_pays_the_attackers_their_honest_work_only(bundle_root, tmp_path, name):
+    """Each first-stage attacker (asks the service ahead, leaks a hidden input, patches
+    the child's helpers) gets on the built bundle the points `grade` gives it (its honest
+    work: asserted above), and nothing it tried to carry out reaches results.json."""
+    points, text = bundle_points(bundle_root, ATTACKERS[name])
+    assert 'ORACLE_ANSWER' not in text and 'HIDDEN_INPUT' not in text
+    assert points == grade_points(tmp_path, ATTACKERS[name])
+    if name == 'asks_ahead':
+        assert sum(points.values()) == 15      # the reference's work, no more
+
+
+def test_the_bundle_pays_the_lookup_file_nothing_it_did_not_compute(bundle_root):
+    """The second stage: a file that computes nothing and looks answers up in a table
+    learned under the bundle's own private seed."""
+    table = learned_table()
+    points, _ = bundle_points(bundle_root, lookup_file(table))
+    assert points['scores'] <= 1.0
+    assert all(points[name] == 0 for name in ('loss', 'grads', 'stability', 'predict'))

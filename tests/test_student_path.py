@@ -74,6 +74,38 @@ def test_check_states_why_a_file_cannot_be_loaded_first_and_once(tmp_path, kind,
     assert all('not graded' in text for text in lines.values()), result.stdout
 
 
+@pytest.mark.parametrize('kind, text, reason, line', UNLOADABLE, ids=[u[0] for u in UNLOADABLE])
+def test_grade_json_and_gradescope_state_why_a_file_cannot_be_loaded_once(tmp_path, kind, text,
+                                                                          reason, line):
+    """grade --json: the reason once, in problem, ahead of the checks, its location named
+    once; each check's line is complete by itself (it used to say "see the reason above",
+    text no JSON reader has above it). Gradescope's results of that result: the reason
+    once, in the visible file test; the output opens with "Not graded"."""
+    from autograder.outputs.sanitise import gradescope_output
+    from autograder.platforms import gradescope
+    from autograder.results import SubmissionResult
+    write_submission(str(tmp_path / 'one'), text)
+    done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none', '--public-seed',
+                   check=True)
+    [data] = json.loads(done.stdout)
+    assert reason in data['problem'] and done.stdout.count(reason) == 1, done.stdout
+    assert list(data).index('problem') < list(data).index('checks')
+    if line:
+        assert data['problem'].count(line) == 1 and data['problem'].count('line ') == 1, \
+            data['problem']
+    feedback = {check['feedback'] for check in data['checks']}
+    assert feedback == {'Not graded: neural_net.py could not be loaded, so no check ran.'}
+    results = gradescope.results_json(SubmissionResult.from_json(data), {'scores'}, 1.0)
+    first = results['tests'][0]
+    assert first['visibility'] == 'visible' and first['output'].startswith('Not graded: ')
+    shown = gradescope_output(reason)
+    outputs = [results['output']] + [test['output'] for test in results['tests']]
+    assert shown in first['output'] and sum(text.count(shown) for text in outputs) == 1
+    assert results['output'].startswith(gradescope_output(
+        'Not graded: neural_net.py could not be loaded'))
+    assert 'above' not in json.dumps(results) and 'above' not in done.stdout
+
+
 def test_stub_regions_name_themselves():
     stub = _text(STUB)
     regions = markers.code_regions(stub.splitlines())

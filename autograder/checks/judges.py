@@ -705,7 +705,7 @@ def trained_accuracy(outputs, X_val, y_val):
 def judge_val_accuracy(evidence):
     """Accuracy on held-out images (never sent to the child) of the network the student's
     train trained, counted only when that train is SGD (the train check's criteria)."""
-    not_sgd = _not_sgd_reason(evidence)
+    not_sgd = _not_sgd_reason(evidence) or _untrained_on_real_data(evidence)
     if not_sgd:
         return Verdict(0.0, 'The accuracy counts only a network trained by SGD, and your train '
                        'is not: %s.' % not_sgd, ('sgd_not_followed',))
@@ -716,6 +716,26 @@ def judge_val_accuracy(evidence):
     return accuracy_verdict(accuracy, settings['threshold'],
                             'Training with fixed settings on %s, measured on held-out images'
                             % evidence.extra['dataset'], reference_accuracy)
+
+
+# TwoLayerNet's default std: the real-data run builds its net as TwoLayerNet(D, H, C).
+FIT_INIT_STD = 1e-4
+
+
+def _untrained_on_real_data(evidence):
+    """Why the real-data run itself was not SGD, or '': its first layer W1 left exactly at
+    the values the seeded TwoLayerNet(D, H, C) starts from. SGD moves W1 at every step; a
+    fit of the output layer alone (on the real data only, SGD on the small runs) leaves it
+    where it started. The grader rebuilds that start from the seed (the reference's first
+    draw), not from anything the child reports. Only W1: a file that leaves a bias out of
+    its update is charged at train and sgd, not here."""
+    got, args = evidence.student('fit'), evidence.args('fit')
+    shape = (evidence.inputs('fit')['X'].shape[1], args['hidden_size'])
+    start = FIT_INIT_STD * np.random.RandomState(args['seed']).randn(*shape)
+    if not np.array_equal(got['final_W1'], start):
+        return ''
+    return ('on the real-data run W1 never left its initial values, and SGD updates it at '
+            'every step')
 
 
 def _not_sgd_reason(evidence):

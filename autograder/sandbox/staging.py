@@ -70,12 +70,32 @@ def make_scratch(shared):
 # Offsets of the probe input arrays in their file: a multiple of a cache line
 # and of numpy's alignment for float64.
 ARRAY_ALIGNMENT = 64
+# Rows of a probe input written at a time: the file gets no whole copy of an array.
+WRITE_CHUNK_BYTES = 2 ** 24
+
+
+def wire_dtype(array):
+    """How an input array is stored for the children: float32 stays float32 (real images:
+    half the pages of float64, the same values), anything else is float64."""
+    return '<f4' if np.asarray(array).dtype == np.float32 else '<f8'
+
+
+def write_rows(out, array, dtype):
+    """Write array to out as raw dtype bytes, a block of rows at a time."""
+    array = np.asarray(array)
+    if array.ndim == 0 or not array.size:
+        out.write(np.ascontiguousarray(array, dtype=dtype).tobytes())
+        return
+    step = max(1, WRITE_CHUNK_BYTES // max(1, array[0].size * 8))
+    for start in range(0, array.shape[0], step):
+        out.write(np.ascontiguousarray(array[start:start + step], dtype=dtype).tobytes())
 
 
 class ProbePack:
     """Probe inputs written once to disk, shared by every child of a run.
 
-    The arrays are stored raw (little-endian float64, each at an offset
+    The arrays are stored raw (little-endian float64, or float32 for float32
+    inputs such as the real images, each at an offset
     aligned to ARRAY_ALIGNMENT) in one file that every child maps
     copy-on-write (child/main.py): the pages stay in the page cache, shared
     by the children, and a child that writes to its inputs changes its own
@@ -98,11 +118,11 @@ class ProbePack:
                 keys = {}
                 for name, array in probe['arrays'].items():
                     key = '%s__%s' % (probe['id'], name)
-                    data = np.ascontiguousarray(array, dtype='<f8')
                     offset = -out.tell() % ARRAY_ALIGNMENT
                     out.write(bytes(offset))
-                    self.layout[key] = {'offset': out.tell(), 'shape': list(data.shape)}
-                    out.write(data.tobytes())
+                    self.layout[key] = {'offset': out.tell(), 'shape': list(np.shape(array)),
+                                        'dtype': wire_dtype(array)}
+                    write_rows(out, array, self.layout[key]['dtype'])
                     keys[name] = key
                 self.specs.append({'id': probe['id'], 'kind': probe['kind'],
                                    'args': probe['args'], 'array_keys': keys,

@@ -56,7 +56,9 @@ def describe_exception(error, student_file):
     text = '%s: %s' % (type(error).__name__, error)
     frames = traceback.extract_tb(error.__traceback__)
     if isinstance(error, SyntaxError) and error.lineno:
-        text += ' (neural_net.py line %d: %s)' % (error.lineno, (error.text or '').strip())
+        # str(error) ends with "(file, line N)": the location is named once, with its line.
+        text = '%s: %s (neural_net.py line %d: %s)' % (
+            type(error).__name__, error.msg, error.lineno, (error.text or '').strip())
     # Resolved on both sides: a staging folder under a symlink (macOS /var is
     # /private/var) or a short 8.3 name on Windows must still match its frames.
     resolved = os.path.realpath(student_file)
@@ -103,7 +105,8 @@ def attach_arrays(plan, array_fd):
     arrays = {}
     for key, place in plan['arrays'].items():
         shape = tuple(place['shape'])
-        arrays[key] = np.frombuffer(mapped, dtype='<f8', count=math.prod(shape),
+        arrays[key] = np.frombuffer(mapped, dtype=place.get('dtype', '<f8'),
+                                    count=math.prod(shape),
                                     offset=place['offset']).reshape(shape)
     for probe in plan['probes']:
         probe['arrays'] = {name: arrays[key] for name, key in probe['array_keys'].items()}
