@@ -18,6 +18,7 @@ from . import __version__
 from . import checks as catalog
 from . import datasets, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
+from .checks.stand_in_loss import SERVED_IN_COPIES, stand_in_class
 from .checks.judges import sentence
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
 from .errors import GraderError
@@ -131,9 +132,11 @@ class Grader:
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
         self.reference_class = None
+        self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
         self.reference = self._reference_results()
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
-        self.per_submission = submission_inputs.per_submission(seed, self.reference_class)
+        self.per_submission = submission_inputs.per_submission(
+            seed, None if self.stand_in else self.reference_class)
 
     def _needed_probes(self, probes):
         """The probes of build_probes that this grader's checks read (with their
@@ -172,7 +175,7 @@ class Grader:
         """(ProbePack, gate ids, budgets) for the probes the given checks read (built once)."""
         key = tuple(check.name for check in checks)
         if key not in self._student_packs:
-            chosen = self._chosen(checks, self.probes)
+            chosen = [self._served_here(p) for p in self._chosen(checks, self.probes)]
             serve = self.reference_class is not None
             budgets = {p['id']: ProbeBudget(p) for p in chosen if serve and p.get('served')}
             first_served = next((i for i, p in enumerate(chosen) if p['id'] in budgets),
@@ -183,13 +186,21 @@ class Grader:
             self._student_packs[key] = (ProbePack(chosen, served=serve), gate, budgets)
         return self._student_packs[key]
 
+    def _served_here(self, probe):
+        """probe as this grader runs it: without the reference, only the probes of
+        SERVED_IN_COPIES are served (the stand-in loss); the others run on the student's own."""
+        if self.stand_in and probe.get('served') and probe['id'] not in SERVED_IN_COPIES:
+            return dict(probe, served=False)
+        return probe
+
     def loss_service(self, checks, probes):
         """The LossService of one run of the given checks on probes (a submission's), or
         None where nothing is served."""
         _, gate, budgets = self._student_pack(checks)
         budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
                    if p['id'] in budgets}
-        return (LossService(self.reference_class, budgets, gate, self.reference_file)
+        return (LossService(self.reference_class, budgets, gate,
+                            None if self.stand_in else self.reference_file)
                 if budgets else None)
 
     def _reference_results(self):
@@ -197,7 +208,8 @@ class Grader:
 
         A student distribution has no solutions/ folder; there the stored
         outputs of the visible checks (release/stored_outputs.py) serve the self-check, and
-        the student's own loss stands in for the served reference loss.
+        checks/stand_in_loss.py answers the served probes' loss calls (train's update rule
+        is judged as with the reference; predict gets the reference's stored scores).
         """
         if self.expected_file is None and os.path.isfile(self.reference_file):
             with open(self.reference_file, 'rb') as handle:
@@ -223,6 +235,9 @@ class Grader:
             # A Gradescope bundle keeps the reference in its root-only folder: the
             # grader serves its loss to train, sgd and predict (never to the child).
             self.reference_class = load_reference_class(self.reference_file)
+        else:
+            self.reference_class = stand_in_class(self.probes, stored[2])
+            self.stand_in = True
         return {probe_id: stored[2][probe_id] for probe_id in needed}
 
     def _run_reference(self):

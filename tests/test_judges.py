@@ -542,26 +542,27 @@ def test_judge_train_right(case):
                    ('follows params -= learning_rate * grads', 'follows the reference exactly'))
 
 
-def test_judge_train_self_check_and_own_loss_notes(case):
-    """Information only: the self-check's note, and a twin run with the student's loss."""
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 1.0, (), ('Self-check',))
+def test_judge_train_own_loss_note(case):
+    """Information only: a twin run with the student's loss."""
     case.fail('train_toy' + OWN_LOSS, 'NotImplementedError: loss')
     assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
                    ('with your own loss() this run fails',))
 
 
-def test_judge_train_self_check_judges_the_toy_run(case):
-    """Without a loss service (the self-check) the toy run is compared with the stored one."""
-    history = case.outputs('train_toy')['loss_history']
-    case.set('train_toy', loss_history=history[::10])
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.0, ('history_length',),
-                   ('loss_history has 10 entries, expected 100',))
-    case.train_as('train_toy', learning_rate_decay=1.0)
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('no_lr_decay',),
-                   ('learning rate never decays',))
+def test_judge_train_in_a_copy_judges_the_update_and_reports_the_own_loss_toy_run(case):
+    """A copy without the reference serves train_hidden only (the stand-in loss): train is
+    judged on it as graded, and the toy run, on the student's own loss, is information."""
+    del case.service.served_losses['train_toy']
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('follows params -= learning_rate * grads',
+                    'Toy training with your own loss() follows the reference exactly'))
     case.train_as('train_toy', seed=1)
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('train_wrong',),
-                   ('np.random.choice(num_train, batch_size)',))
+    del case.service.served_losses['train_toy']
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ("with your own loss() the notebook's toy run ends at loss",))
+    case.fail('train_toy', 'NotImplementedError: loss')
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('failed with your own loss()',))
 
 
 @pytest.mark.parametrize('changes', [{'seed': 1}, {'learning_rate_decay': 1.0}])

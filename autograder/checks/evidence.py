@@ -34,7 +34,7 @@ class Evidence:
     - extra: data the grader holds back from the child (e.g. y_val).
     - service: the LossService that answered the student's served probes
       (its served_losses, first_batches and minibatches), or None where no loss was
-      served (the self-check).
+      served (checks that read no served probe).
     """
 
     def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
@@ -51,6 +51,11 @@ class Evidence:
         if self._service is None:
             return None
         return self._service.served_losses.get(probe_id, [])
+
+    def was_served(self, probe_id):
+        """Whether probe_id's run was served a loss (the reference's, or the stand-in's
+        of a copy without it: stand_in_loss.py)."""
+        return self._service is not None and probe_id in self._service.served_losses
 
     def first_batch(self, probe_id):
         """X of the first training call of probe_id's run (N, D), or None."""

@@ -12,7 +12,6 @@ import numpy as np
 VALUE_TOLERANCE = 1e-6      # scores, loss, trained histories
 GRAD_TOLERANCE = 1e-7       # analytic gradients against the reference's
 INIT_TOLERANCE = 1e-12      # seeded initial weights must match exactly
-TOY_FINAL_LOSS_BAR = 0.02   # the notebook's "loss below 0.02" bar for toy training
 # A gradient wrong by less than this (but above GRAD_TOLERANCE) is off by
 # rounding, as float32 arithmetic (eps 1.2e-7) gives, not by a formula.
 FLOAT32_ERROR = 1e-4
