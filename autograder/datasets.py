@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import FIT_SETTINGS
 from .paths import kit_path, load_module, require_kit
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
@@ -98,6 +97,7 @@ def held_out_rows(seed, pool=HELD_OUT_POOL, size=HELD_OUT_SIZE):
 def load_fit_data(dataset, seed):
     """The split the val_accuracy check trains on (pooled if its settings say), and the
     held-out images the seed draws from the test split."""
+    from .checks.thresholds import FIT_SETTINGS   # instructor only: not in a student copy
     settings = FIT_SETTINGS[dataset]
     splits = data_utils().get_data(dataset, num_training=settings['num_training'],
                                    num_validation=FIT_VALIDATION_SIZE, num_test=HELD_OUT_POOL)

@@ -20,7 +20,7 @@ from . import datasets, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
 from .checks.stand_in_loss import SERVED_IN_COPIES, stand_in_class
 from .checks.judges import sentence
-from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
+from .checks.probe_ids import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
@@ -128,7 +128,7 @@ class Grader:
         self.require_markers = require_markers
         self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val,
                                                       'args': fit.args}
-        self.probes = self._needed_probes(build_probes(seed, self._fit_inputs))
+        self.probes = self._needed_probes(self._all_probes(seed))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
         self.reference_class = None
@@ -137,6 +137,17 @@ class Grader:
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
         self.per_submission = submission_inputs.per_submission(
             seed, None if self.stand_in else self.reference_class)
+
+    def _all_probes(self, seed):
+        """Every probe of a grade with this seed: drawn (checks/probe_inputs.py), or in a
+        copy without the reference, those stored with the visible outputs for its seed
+        (a student copy has no probe_inputs.py)."""
+        if not os.path.isfile(self.reference_file):
+            stored = stored_outputs.load_probes(self.expected_file or stored_outputs.EXPECTED_FILE)
+            if stored is not None and stored[0] == seed and stored[1]:
+                return stored[1]
+        from .checks.probe_inputs import build_probes
+        return build_probes(seed, self._fit_inputs)
 
     def _needed_probes(self, probes):
         """The probes of build_probes that this grader's checks read (with their
@@ -159,6 +170,7 @@ class Grader:
 
     def probes_for_seed(self, hidden_seed):
         """(probes, reference results) with the hidden inputs drawn from hidden_seed."""
+        from .checks.probe_inputs import build_probes
         probes = self._needed_probes(build_probes(hidden_seed, self._fit_inputs))
         hidden = [probe for probe in probes if not submission_inputs.is_shared(probe)]
         shared = {probe['id']: self.reference[probe['id']] for probe in probes

@@ -7,6 +7,9 @@ their grader reads the stored outputs and serves the stand-in loss
 from both.
 """
 import os
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from autograder.checks import stand_in_loss
 from autograder.grading import Grader
 from autograder.release import stored_outputs
-from helpers import REFERENCE, REPO_DIR, STUB, mutants
+from helpers import REFERENCE, REPO_DIR, STUB, mutants, run_cli
 
 CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
 
@@ -109,3 +112,97 @@ def test_every_mutant_and_corpus_file_gets_the_same_points_in_a_copy():
     assert len(both) > 80
     differ = {name: pair for name, pair in both.items() if pair[0] != pair[1]}
     assert not differ, differ
+
+
+# ------------------------------------------------------------ what a copy holds ---
+
+# Definitions a public copy must not hold: the hidden checks' judges and bars, the code
+# that draws the probes (with its forward passes), the class report, the instructor's verbs.
+HIDDEN_DEFINITIONS = (
+    'def judge_stability', 'def judge_sgd', 'def judge_no_mutation', 'def judge_val_accuracy',
+    'def accuracy_verdict', 'def trained_accuracy', 'FIT_SETTINGS = ', 'BEST_NET_THRESHOLDS = ',
+    'CHANCE_ACCURACY = ', 'def build_probes', 'def forward_labels', 'def _scores',
+    'def _stability_problem', "Check('stability'", "Check('sgd'", "Check('no_mutation'",
+    "Check('val_accuracy'", 'import copydetect')
+INSTRUCTOR_MODULES = (
+    'checks/hidden_judges.py', 'checks/thresholds.py', 'checks/probe_inputs.py',
+    'checks/diagnoses.py', 'report', 'release/generate.py', 'submissions/batch.py',
+    'platforms/gradescope.py', 'platforms/nbgrader.py', 'platforms/nbgrader_autograde.py',
+    'platforms/classroom.py') + tuple('commands/%s.py' % verb for verb in (
+        'grade', 'gradescope', 'nbgrader', 'classroom', 'classroom50', 'release', 'report',
+        'demo'))
+HIDDEN_PROBES = ('loss_large', 'loss_extreme', 'train_epochs', 'train_small_set', '"fit"')
+
+
+def package_files(root):
+    """{path under root ('/'-separated): text} of a copy's grader package."""
+    files = {}
+    for folder, _, names in os.walk(os.path.join(str(root), 'autograder')):
+        for name in names:
+            if name.endswith(('.py', '.json')):
+                path = os.path.join(folder, name)
+                with open(path, encoding='utf-8') as handle:
+                    files[os.path.relpath(path, str(root)).replace(os.sep, '/')] = handle.read()
+    return files
+
+
+def assert_public(root):
+    files = package_files(root)
+    assert 'autograder/checks/judges.py' in files and 'autograder/sandbox/runner.py' in files
+    for module in INSTRUCTOR_MODULES:
+        assert not [rel for rel in files if rel == 'autograder/' + module
+                    or rel.startswith('autograder/%s/' % module)], module
+    for rel, text in files.items():
+        for definition in HIDDEN_DEFINITIONS:
+            assert definition not in text, (rel, definition)
+    stored = files['autograder/release/expected_visible.json']
+    for probe_id in HIDDEN_PROBES:
+        assert probe_id not in stored, probe_id
+
+
+CHECK_LINE = re.compile(r'^\[(PASS|PART|FAIL)\] (\S+)\s+([0-9.]+)/([0-9.]+) ', re.M)
+
+
+def check_marks(python, cwd, path, env):
+    done = subprocess.run([python, '-m', 'autograder', 'check', path], cwd=str(cwd), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    marks = CHECK_LINE.findall(done.stdout)
+    assert len(marks) == 6, done.stdout
+    return marks
+
+
+@pytest.mark.slow
+def test_the_student_copy_holds_only_what_check_needs_and_check_runs_from_it_alone(tmp_path):
+    repo = tmp_path / 'repo'
+    assert run_cli('release', '--student-repo', str(repo)).returncode == 0
+    assert_public(repo)
+    # A venv of its own (the system's packages for numpy, as pip may be offline here),
+    # the export as the working folder: the kit is nowhere on the path.
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages', str(venv)],
+                   check=True, timeout=300)
+    python = str(venv / 'bin' / 'python')
+    env = {key: value for key, value in os.environ.items()
+           if key not in ('TLN_KIT', 'PYTHONPATH', 'PYTHONHOME')}
+    where = subprocess.run([python, '-c', 'import autograder; print(autograder.__file__)'],
+                           cwd=str(repo), env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.startswith(str(repo)), where.stdout + where.stderr
+    sources = {'reference': read(REFERENCE), 'stub': read(STUB)}
+    for name in ('relu_mask_missing', 'sample_without_replacement', 'no_relu',
+                 'predict_argmin', 'b2_never_updated'):
+        sources[name] = mutants.apply(mutants.BY_NAME[name]).encode()
+    for name, source in sources.items():
+        path = str(tmp_path / name / 'neural_net.py')
+        os.makedirs(os.path.dirname(path))
+        with open(path, 'wb') as handle:
+            handle.write(source)
+        in_copy = check_marks(python, repo, path, env)
+        assert in_copy == check_marks(sys.executable, REPO_DIR, path,
+                                      dict(env, PYTHONPATH=REPO_DIR)), name
+
+
+@pytest.mark.slow
+def test_the_classroom50_bundle_holds_only_the_visible_checks(tmp_path):
+    assert run_cli('classroom50', 'build', '--out', str(tmp_path / 'bundle')).returncode == 0
+    assert_public(tmp_path / 'bundle' / 'lib')

@@ -73,6 +73,12 @@ class Evidence:
         """(loss, grads) of the reference solution (the service's) at params on X, y."""
         return self._service.reference_loss(params, X, y, reg)
 
+    def reference_scores(self, probe_id):
+        """The reference's scores (N, C) on probe_id's parameters and X, from the loss
+        service (the reference class, or in a copy the stored scores: stand_in_loss.py)."""
+        arrays = self.inputs(probe_id)
+        return self._service.reference_scores(arrays, arrays['X'])
+
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""
         result = self._student.get(probe_id) or {}

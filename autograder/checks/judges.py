@@ -1,4 +1,7 @@
-"""The judges: one function per check, from Evidence to a Verdict.
+"""The judges of the visible checks: one function per check, from Evidence to a Verdict.
+
+(The hidden checks' judges are in hidden_judges.py: a student copy ships this module
+only.)
 
 Each judge compares the student's probe outputs with the reference's
 (within the tolerances of tolerances.py), recognises known mistakes (their
@@ -8,13 +11,12 @@ its check's name, points and probes.
 """
 import numpy as np
 
-from ..sandbox.child.probes import GRADS_NOT_WRITTEN, INPUT_AFTER, PARAM_NAMES
+from ..sandbox.child.probes import GRADS_NOT_WRITTEN, PARAM_NAMES
 from .markers import not_written_message
 from .evidence import StudentError, Verdict
-from .probe_inputs import CLASS_PROBES, NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
-from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
-                         INIT_TOLERANCE, VALUE_TOLERANCE, close, finite,
-                         fmt_error, relative_error)
+from .probe_ids import CLASS_PROBES, OWN_LOSS
+from .tolerances import (FLOAT32_ERROR, GRAD_TOLERANCE, INIT_TOLERANCE, VALUE_TOLERANCE, close,
+                         finite, fmt_error, relative_error)
 
 
 def sentence(text):
@@ -332,38 +334,6 @@ def judge_grads(evidence):
                    _unique(found))
 
 
-def judge_stability(evidence):
-    got = evidence.student('loss_large')
-    want = evidence.reference('loss_large')
-    if not finite(got['loss']) or not all(finite(got.get('d' + n, 0.0)) for n in PARAM_NAMES):
-        return Verdict(0.0, 'Overflow: with scores around %g the loss or its gradients become '
-                       'NaN or inf, because np.exp of such scores is inf. Subtract each row\'s '
-                       'maximum score (scores - scores.max(axis=1, keepdims=True)) before '
-                       'np.exp.' % STABILITY_OFFSET, ('softmax_overflow',))
-    if not close(got['loss'], want['loss'], VALUE_TOLERANCE):
-        return Verdict(0.0, 'With scores around %g (a few units apart) the loss stays finite but '
-                       'is wrong (relative error %s): compute the softmax loss of the shifted '
-                       'scores exactly, without clipping or adding a small constant (if the loss '
-                       'check fails too, fix that first).'
-                       % (STABILITY_OFFSET, fmt_error(relative_error(got['loss'], want['loss']))),
-                       ('stability_wrong_value',))
-    feedback = 'Loss stays finite and correct for scores around %g.' % STABILITY_OFFSET
-    extreme = evidence.student_or_none('loss_extreme')
-    if extreme is not None and not finite(extreme['loss']):
-        return Verdict(1.0, feedback + ' Tip (no points lost): when scores differ by thousands, '
-                       'the loss becomes inf or NaN because probabilities underflow to 0 before '
-                       'the log; shifting each row by its own maximum and using log-sum-exp, '
-                       'shifted[y] - log(sum(exp(shifted))), stays finite.',
-                       ('softmax_log_underflow',))
-    return Verdict(1.0, feedback)
-
-
-def _history_note(got, want, label):
-    if got.shape != want.shape:
-        return '%s has %d entries, expected %d' % (label, got.size, want.size)
-    return None
-
-
 def _own_loss_note(evidence, probe_id):
     """Information on the student's run with their own loss, when it differs from the
     same run with the reference loss (the student's own, else the reference's)."""
@@ -515,201 +485,18 @@ def _replays(evidence, probe_id, got, learning_rate, frozen):
                for name in PARAM_NAMES)
 
 
-def _training_diagnosis(evidence, probe_id, got):
-    """(hints, diagnosis ids) of known training mistakes recognisable from a run's outputs."""
-    hints, found = [], []
-    start = evidence.inputs(probe_id)
-    stuck = [name for name in PARAM_NAMES if np.array_equal(got['final_' + name], start[name])]
-    if stuck:
-        hints.append('%s never changes: update every parameter in self.params'
-                     % ', '.join(stuck))
-        found.append('param_not_updated')
-    batch = evidence.first_batch(probe_id)
-    if batch is not None and not np.array_equal(batch, _specified_first_batch(evidence,
-                                                                              probe_id)):
-        hints.append('the minibatches differ from X[np.random.choice(num_train, batch_size)] '
-                     '(sampling with replacement, one call per iteration, before anything else '
-                     'draws from np.random)')
-        found.append('sampling')
-    no_decay = evidence.reference_or_none(probe_id + NO_DECAY)
-    if no_decay is not None and close(got['loss_history'], no_decay['loss_history'],
-                                      VALUE_TOLERANCE):
-        hints.append('the learning rate never decays: multiply it by learning_rate_decay '
-                     'once per epoch')
-        found.append('no_lr_decay')
-    return hints, found
-
-
-# What training produces apart from predict: the train check's scope.
-TRAINED_OUTPUTS = ('loss_history',) + tuple('final_' + name for name in PARAM_NAMES)
-TRAIN_OUTPUTS = TRAINED_OUTPUTS + ('train_acc_history', 'val_acc_history')
-
-
-def _specified_first_batch(evidence, probe_id):
-    """The first minibatch the specified sampling draws in probe_id's run (B, D)."""
-    args, X = evidence.args(probe_id), evidence.inputs(probe_id)['X']
-    draws = np.random.RandomState(args['seed'])   # the stream np.random.seed(seed) gives
-    draws.randn(args.get('skip_normals', 0))
-    return X[draws.choice(X.shape[0], args['batch_size'])]
-
-
-def _sgd_matches(got, want):
-    """Whether a run's training matches (loss history, final weights). Its accuracy
-    histories come from predict, judged at predict: how many labels a wrong predict gets
-    right, and so whether its accuracies happen to equal the reference's, depends on the
-    draw of the inputs."""
-    return not _train_differences(got, want, TRAINED_OUTPUTS)
-
-
-def _train_differences(got, want, keys=TRAIN_OUTPUTS):
-    """Names of the training outputs (of keys) that differ from the reference's."""
-    return [key for key in keys if not close(got[key], want[key], VALUE_TOLERANCE)]
-
-
-def _mismatch_note(got, want, what):
-    """What differs in a training run, as a hint."""
-    return '%s does not match the reference (%s differ)' % (
-        what, ', '.join(_train_differences(got, want, TRAINED_OUTPUTS)))
-
-
-def judge_sgd(evidence):
-    notes = []
-    found = []
-    points = 0.0
-    try:
-        small = evidence.student('train_small_set')
-    except StudentError as failure:
-        notes.append('training on fewer samples than batch_size failed (%s): sample with '
-                     'replacement, np.random.choice(num_train, batch_size)' % failure)
-        found.append('sampling')
-    else:
-        if _sgd_matches(small, evidence.reference('train_small_set')):
-            points += 0.5
-        else:
-            hints, ids = _training_diagnosis(evidence, 'train_small_set', small)
-            notes.extend(hints or [_mismatch_note(small, evidence.reference('train_small_set'),
-                                                  'training with fewer samples than batch_size')])
-            found.extend(ids or ['train_wrong'])
-    epochs = evidence.student('train_epochs')
-    want = evidence.reference('train_epochs')
-    per_epoch = False
-    for key in ('train_acc_history', 'val_acc_history'):
-        note = _history_note(epochs[key], want[key], key)
-        if note:
-            per_epoch = True
-            notes.append('%s: record accuracies once per epoch (every max(num_train / '
-                         'batch_size, 1) iterations)' % note)
-            found.append('history_length')
-    if not per_epoch and _sgd_matches(epochs, want):
-        points += 0.5
-    elif not per_epoch:
-        hints, ids = _training_diagnosis(evidence, 'train_epochs', epochs)
-        notes.extend(hints or [_mismatch_note(epochs, want, 'multi-epoch training')])
-        found.extend(ids or ['train_wrong'])
-    if not notes:
-        return Verdict(1.0, 'Minibatch sampling, epochs and learning-rate decay behave as '
-                       'specified.')
-    return Verdict(points, 'SGD details: %s.' % '; '.join(dict.fromkeys(notes)), _unique(found))
-
-
 def judge_predict(evidence):
     got = evidence.student('predict_hidden')['y_pred']
     want = evidence.reference('predict_hidden')['y_pred']
     if np.array_equal(got, want):
         return Verdict(1.0, 'Predictions match the reference.')
-    arrays = evidence.inputs('predict_hidden')
-    lowest = forward_labels(dict(arrays, W2=-arrays['W2'], b2=-arrays['b2']))
+    lowest = np.argmin(evidence.reference_scores('predict_hidden'), axis=1)
     if np.array_equal(got, lowest):
         return Verdict(0.0, 'predict returns the class with the lowest score: use np.argmax.',
                        ('predict_argmin',))
     return Verdict(0.0, 'predict disagrees with the reference on %d of %d samples: return '
                    'np.argmax(scores, axis=1).' % (int(np.sum(got != want)), got.size),
                    ('predict_wrong',))
-
-
-MUTATION_PROBES = ('scores_toy', 'loss_toy_reg', 'predict_hidden', 'train_toy')
-MUTATION_INPUTS = {
-    'scores': ('X',), 'loss': ('X', 'y'), 'predict': ('X',), 'train': ('X', 'X_val', 'y', 'y_val'),
-}
-
-
-def judge_no_mutation(evidence):
-    """Compares the inputs as the student's calls left them (sent back as data) with the
-    grader's own copies: no comparison is made in the student's process."""
-    changed = []
-    observed = [probe_id for probe_id in MUTATION_PROBES
-                if evidence.student_or_none(probe_id) is not None]
-    if not observed:
-        raise StudentError('none of loss, predict or train ran without an error, so their '
-                           'effect on the inputs could not be observed')
-    for probe_id in observed:
-        after = evidence.student(probe_id)
-        method = probe_id.split('_')[0]
-        changed.extend('%s() changed %s' % (method, name)
-                       for name in sorted(MUTATION_INPUTS[method])
-                       if not np.array_equal(after[INPUT_AFTER + name],
-                                             np.ravel(evidence.inputs(probe_id)[name])))
-    if changed:
-        return Verdict(0.0, 'Inputs were modified in place: %s. Work on new arrays (e.g. '
-                       'X - m rather than X -= m).' % ', '.join(changed), ('input_mutated',))
-    return Verdict(1.0, 'No input array is modified.')
-
-
-def accuracy_verdict(accuracy, threshold, what, reference_accuracy=None):
-    """Full marks at or above threshold, half above the midpoint from chance."""
-    detail = '%s: validation accuracy %.3f (needs %.2f' % (what, accuracy, threshold)
-    if reference_accuracy is not None:
-        detail += '; the reference reaches %.3f' % reference_accuracy
-    detail += ')'
-    if accuracy >= threshold:
-        return Verdict(1.0, detail + '.')
-    if accuracy >= (CHANCE_ACCURACY + threshold) / 2:
-        return Verdict(0.5, detail + ': the network learns, but not well enough.',
-                       ('low_accuracy',))
-    return Verdict(0.0, detail + ': the network does not learn; fix the checks above first.',
-                   ('low_accuracy',))
-
-
-def trained_accuracy(outputs, X_val, y_val):
-    """Validation accuracy of trained parameters ('final_W1'...) with the grader's forward pass.
-
-    The student's predict plays no part: a predict that looks labels up or
-    memorises the training set cannot raise it.
-    """
-    params = {name: outputs['final_' + name] for name in PARAM_NAMES}
-    with np.errstate(all='ignore'):
-        y_pred = forward_labels(dict(params, X=X_val))
-    return float(np.mean(y_pred == y_val))
-
-
-def judge_val_accuracy(evidence):
-    """Accuracy on held-out images (never sent to the child) of the network the student's
-    train trained, counted only when that train is SGD (the train check's criteria)."""
-    not_sgd = _not_sgd_reason(evidence)
-    if not_sgd:
-        return Verdict(0.0, 'The accuracy counts only a network trained by SGD, and your train '
-                       'is not: %s.' % not_sgd, ('sgd_not_followed',))
-    X_held, y_held = evidence.extra['held_out']
-    accuracy = trained_accuracy(evidence.student('fit'), X_held, y_held)
-    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
-    settings = FIT_SETTINGS[evidence.extra['dataset']]
-    return accuracy_verdict(accuracy, settings['threshold'],
-                            'Training with fixed settings on %s, measured on held-out images'
-                            % evidence.extra['dataset'], reference_accuracy)
-
-
-def _not_sgd_reason(evidence):
-    """Why the student's train is not SGD on the train check's hidden run, or '' (also
-    '' where no loss was served, so nothing can be replayed)."""
-    if evidence.served_losses('train_hidden') is None:
-        return ''
-    try:
-        got = evidence.student('train_hidden')
-    except StudentError:
-        return 'train failed on the train check\'s hidden run'
-    issue = sgd_issue(evidence, 'train_hidden', got,
-                      stuck_parameters(evidence, 'train_hidden', got))
-    return issue[0] if issue else ''
 
 
 def judge_markers(evidence):

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import GraderError
 from ..sandbox.child.probes import NARROW_DTYPES, PROBLEMS, run_probe
-from .probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
+from .probe_ids import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 
 # The reference's training runs seed numpy's global generator: one at a time.
 _GLOBAL_RANDOM = threading.Lock()

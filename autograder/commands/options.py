@@ -1,5 +1,5 @@
 """Options shared by the verbs that grade (and --kit, shared by the instructor's verbs)."""
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.probe_ids import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
 from ..errors import UsageError
 from ..grading import Grader

@@ -34,7 +34,7 @@ import zipfile
 
 import numpy as np
 
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.probe_ids import DEFAULT_SEED
 from ..errors import BundleError, GraderError, KitError
 from ..grading import Grader
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,

@@ -7,8 +7,10 @@ probes of the visible checks (default grader seed) and stores the outputs in
 ``autograder/release/expected_visible.json``; the grader uses them when
 ``solutions/neural_net.py`` is absent.
 
-Only outputs are stored, never code. Graders should grade with their own
-``--seed`` so that hidden inputs differ from the ones these outputs belong to.
+Only outputs and inputs are stored, never code: with the outputs, the inputs of
+those probes (``inputs``), so a copy needs no code that draws them
+(checks/probe_inputs.py stays with the instructor). Graders should grade with their
+own ``--seed`` so that hidden inputs differ from the ones these outputs belong to.
 """
 import hashlib
 import json
@@ -23,14 +25,34 @@ EXPECTED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 TOLERANCE = 1e-10
 
 
-def encode(seed, reference_results, reference_source):
-    """JSON text for reference results (probe id -> {'ok', 'outputs'})."""
-    return json.dumps({
+def encode(seed, reference_results, reference_source, probes=()):
+    """JSON text for reference results (probe id -> {'ok', 'outputs'}) and the probes
+    they belong to (in the order the grader runs them)."""
+    data = {
         'seed': seed,
         'reference_sha256': hashlib.sha256(reference_source).hexdigest(),
         'probes': {probe_id: wire.encode_arrays(result['outputs'])
                    for probe_id, result in sorted(reference_results.items())},
-    }, indent=1, sort_keys=True) + '\n'
+    }
+    if probes:
+        data['inputs'] = [dict({key: value for key, value in probe.items() if key != 'arrays'},
+                               arrays=wire.encode_arrays(probe['arrays'])) for probe in probes]
+    return json.dumps(data, indent=1, sort_keys=True) + '\n'
+
+
+def decode_probes(text):
+    """(seed, [probe dicts as build_probes makes them]) from JSON text; [] if none stored."""
+    data = json.loads(text)
+    return data['seed'], [dict(probe, arrays=wire.decode_arrays(probe['arrays']))
+                          for probe in data.get('inputs', ())]
+
+
+def load_probes(path=EXPECTED_FILE):
+    """(seed, stored probes) of the file, or None if it does not exist."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as handle:
+        return decode_probes(handle.read())
 
 
 def decode(text):
@@ -59,12 +81,23 @@ def same(text_a, text_b):
     seed_b, hash_b, results_b = decode(text_b)
     if (seed_a, hash_a, sorted(results_a)) != (seed_b, hash_b, sorted(results_b)):
         return False
-    for probe_id, result in results_a.items():
-        other = results_b[probe_id]['outputs']
-        if sorted(result['outputs']) != sorted(other):
-            return False
-        for name, array in result['outputs'].items():
-            if array.shape != other[name].shape or not np.allclose(
-                    array, other[name], rtol=TOLERANCE, atol=TOLERANCE):
-                return False
-    return True
+    probes_a, probes_b = decode_probes(text_a)[1], decode_probes(text_b)[1]
+    if [_without_arrays(probe) for probe in probes_a] != [_without_arrays(probe)
+                                                          for probe in probes_b]:
+        return False
+    pairs = [(result['outputs'], results_b[probe_id]['outputs'])
+             for probe_id, result in results_a.items()]
+    pairs += [(probe['arrays'], other['arrays']) for probe, other in zip(probes_a, probes_b)]
+    return all(_same_arrays(arrays, other) for arrays, other in pairs)
+
+
+def _without_arrays(probe):
+    return {key: value for key, value in probe.items() if key != 'arrays'}
+
+
+def _same_arrays(arrays, other):
+    """Same names, shapes and values (to TOLERANCE)."""
+    if sorted(arrays) != sorted(other):
+        return False
+    return all(array.shape == other[name].shape and np.allclose(
+        array, other[name], rtol=TOLERANCE, atol=TOLERANCE) for name, array in arrays.items())
