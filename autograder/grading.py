@@ -20,7 +20,7 @@ from . import datasets, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
 from .checks.stand_in_loss import SERVED_IN_COPIES, stand_in_class
 from .checks.judges import sentence
-from .checks.probe_ids import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
+from .checks.probe_ids import DEFAULT_SEED, NO_DECAY, NO_RELU, PUBLIC_PROBES
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .release import stored_outputs
@@ -250,7 +250,9 @@ class Grader:
         else:
             self.reference_class = stand_in_class(self.probes, stored[2])
             self.stand_in = True
-        return {probe_id: stored[2][probe_id] for probe_id in needed}
+        # With the scores without the ReLU that a copy stores (the scores judge's hint).
+        return {probe_id: stored[2][probe_id] for probe_id in stored[2]
+                if probe_id.replace(NO_RELU, '') in needed}
 
     def _run_reference(self):
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)

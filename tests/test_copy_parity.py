@@ -96,6 +96,12 @@ def test_a_gradient_and_a_sampling_mistake_cost_train_nowhere_in_a_copy():
             assert got['train'] == 2.0, (name, got)
         no_relu = points(copy, mutants.apply(mutants.BY_NAME['no_relu']).encode())
         assert no_relu['predict'] == 1.0 and no_relu['scores'] == 0.0, no_relu
+        # The hints that need a forward pass come from the stored outputs there.
+        for name, check, diagnosis in (('no_relu', 'scores', 'relu_missing'),
+                                       ('predict_argmin', 'predict', 'predict_argmin')):
+            result = copy.grade_source(mutants.apply(mutants.BY_NAME[name]).encode(), name)
+            assert diagnosis in {check_.name: check_.diagnoses
+                                 for check_ in result.checks}[check], name
         assert points(copy, read(STUB)) == dict.fromkeys(no_relu, 0.0)
 
 
@@ -122,7 +128,7 @@ HIDDEN_DEFINITIONS = (
     'def judge_stability', 'def judge_sgd', 'def judge_no_mutation', 'def judge_val_accuracy',
     'def accuracy_verdict', 'def trained_accuracy', 'FIT_SETTINGS = ', 'BEST_NET_THRESHOLDS = ',
     'CHANCE_ACCURACY = ', 'def build_probes', 'def forward_labels', 'def _scores',
-    'def _stability_problem', "Check('stability'", "Check('sgd'", "Check('no_mutation'",
+    'def _stability_problem', 'def no_relu_scores', 'def _linear_scores', "Check('stability'", "Check('sgd'", "Check('no_mutation'",
     "Check('val_accuracy'", 'import copydetect')
 INSTRUCTOR_MODULES = (
     'checks/hidden_judges.py', 'checks/thresholds.py', 'checks/probe_inputs.py',

@@ -11,6 +11,8 @@ kit: it never reaches the command line (see autograder/errors.py).
 from dataclasses import dataclass
 from typing import Tuple
 
+from .probe_ids import NO_RELU
+
 
 class StudentError(Exception):
     """A probe the check needs did not produce outputs (raised, timed out...)."""
@@ -78,6 +80,15 @@ class Evidence:
         service (the reference class, or in a copy the stored scores: stand_in_loss.py)."""
         arrays = self.inputs(probe_id)
         return self._service.reference_scores(arrays, arrays['X'])
+
+    def no_relu_scores(self, probe_id):
+        """Scores of probe_id's network without the ReLU: stored with the outputs in a copy,
+        else computed from its inputs (probe_inputs.py, which a copy does not hold)."""
+        stored = self._reference.get(probe_id + NO_RELU)
+        if stored is not None:
+            return stored['outputs']['scores']
+        from .probe_inputs import no_relu_scores
+        return no_relu_scores(self.inputs(probe_id))
 
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""

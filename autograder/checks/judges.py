@@ -24,11 +24,6 @@ def sentence(text):
     return text[:1].upper() + text[1:] + '.'
 
 
-def _linear_scores(arrays):
-    """Scores without the ReLU: a frequent slip."""
-    return (arrays['X'].dot(arrays['W1']) + arrays['b1']).dot(arrays['W2']) + arrays['b2']
-
-
 # ---------------------------------------------------------------- judges ---
 
 def judge_init(evidence):
@@ -100,7 +95,7 @@ def judge_scores(evidence):
             if not finite(got):
                 notes.append('scores on %s contain NaN or inf' % label)
                 found.append('scores_nonfinite')
-            elif close(got, _linear_scores(evidence.inputs(probe_id)), VALUE_TOLERANCE):
+            elif close(got, evidence.no_relu_scores(probe_id), VALUE_TOLERANCE):
                 notes.append('scores on %s match a network without the ReLU: apply '
                              'np.maximum(0, ...) to the hidden layer' % label)
                 found.append('relu_missing')

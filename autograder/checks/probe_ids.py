@@ -17,3 +17,7 @@ PUBLIC_PROBES = ('init_toy', 'scores_toy', 'loss_toy_noreg', 'loss_toy_reg', 'tr
 CLASS_PROBES = ('loss_missing_class', 'loss_one_sample', 'loss_top_class')
 # The probes whose calls the no_mutation check observes.
 MUTATION_PROBES = ('scores_toy', 'loss_toy_reg', 'predict_hidden', 'train_toy')
+# The probes whose scores the scores judge compares with a network without the ReLU, and
+# the suffix of those scores in the stored outputs of a copy (which draws no inputs).
+SCORES_PROBES = ('scores_toy', 'scores_hidden')
+NO_RELU = '_no_relu_scores'

@@ -22,6 +22,8 @@ import os
 import re
 
 from ..checks import markers
+from ..checks.probe_ids import NO_RELU, SCORES_PROBES
+from ..checks.probe_inputs import no_relu_scores
 from ..checks.stand_in_loss import reference_scores
 from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_DIR, REPO_DIR,
@@ -91,13 +93,16 @@ def _notebook_text(notebook):
 
 def expected_outputs_text():
     """Stored reference outputs of the visible checks (see stored_outputs.py), with the
-    reference's scores a copy serves to predict (checks/stand_in_loss.py) and the inputs
-    of those probes."""
+    reference's scores a copy serves to predict (checks/stand_in_loss.py), the scores
+    without the ReLU the scores judge compares with, and the inputs of those probes."""
     from ..grading import Grader
     with Grader(dataset='none', visible_only=True, weaker_layers=True) as grader:
         with open(grader.reference_file, 'rb') as handle:
             results = dict(grader.reference, **reference_scores(grader.reference_class,
                                                                  grader.probes))
+            results.update((probe['id'] + NO_RELU, {'ok': True, 'outputs': {
+                'scores': no_relu_scores(probe['arrays'])}})
+                for probe in grader.probes if probe['id'] in SCORES_PROBES)
             return stored_outputs.encode(grader.seed, results, handle.read(), grader.probes)
 
 
