@@ -18,7 +18,7 @@ from . import __version__
 from . import checks as catalog
 from . import datasets, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
-from .checks.stand_in_loss import SERVED_IN_COPIES, stand_in_class
+from .checks.stand_in_loss import served_ids, stand_in_class
 from .checks.judges import sentence
 from .checks.probe_ids import DEFAULT_SEED, NO_DECAY, NO_RELU, PUBLIC_PROBES
 from .errors import GraderError
@@ -133,6 +133,7 @@ class Grader:
         self._student_packs = {}
         self.reference_class = None
         self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
+        self._stand_in_ids = ()   # the probes it serves
         self.reference = self._reference_results()
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
         self.per_submission = submission_inputs.per_submission(
@@ -199,9 +200,9 @@ class Grader:
         return self._student_packs[key]
 
     def _served_here(self, probe):
-        """probe as this grader runs it: without the reference, only the probes of
-        SERVED_IN_COPIES are served (the stand-in loss); the others run on the student's own."""
-        if self.stand_in and probe.get('served') and probe['id'] not in SERVED_IN_COPIES:
+        """probe as this grader runs it: without the reference, only the probes the stand-in
+        loss serves (stand_in_loss.served_ids); the others run on the student's own."""
+        if self.stand_in and probe.get('served') and probe['id'] not in self._stand_in_ids:
             return dict(probe, served=False)
         return probe
 
@@ -250,6 +251,7 @@ class Grader:
         else:
             self.reference_class = stand_in_class(self.probes, stored[2])
             self.stand_in = True
+            self._stand_in_ids = served_ids(stored[2])
         # With the scores without the ReLU that a copy stores (the scores judge's hint).
         return {probe_id: stored[2][probe_id] for probe_id in stored[2]
                 if probe_id.replace(NO_RELU, '') in needed}

@@ -212,3 +212,15 @@ def test_the_student_copy_holds_only_what_check_needs_and_check_runs_from_it_alo
 def test_the_classroom50_bundle_holds_only_the_visible_checks(tmp_path):
     assert run_cli('classroom50', 'build', '--out', str(tmp_path / 'bundle')).returncode == 0
     assert_public(tmp_path / 'bundle' / 'lib')
+
+
+def test_the_student_copy_installs_only_the_packages_it_holds():
+    """pip install of the export builds from its pyproject.toml: every package named there is
+    in the export (autograder.report, left out, stopped the install)."""
+    from autograder.release import generate
+    files = generate.student_repo_files()
+    setting = re.search(r'^packages = \[([^\]]*)\]', files['pyproject.toml'], re.M).group(1)
+    packages = re.findall(r'"([\w.]+)"', setting)
+    held = {os.path.dirname(rel).replace(os.sep, '.') for rel in files
+            if rel.startswith('autograder') and rel.endswith('__init__.py')}
+    assert sorted(packages) == sorted(held) and 'autograder.sandbox.child' in packages

@@ -115,6 +115,8 @@ def world(nn):
     for probe in probes:
         if probe.get('served') and probe['kind'] == 'train':
             _, served[probe['id']], batches[probe['id']] = train_run(nn, probe)
+        elif probe.get('served'):
+            served[probe['id']] = []      # predict: scores calls only, no loss recorded
     return SimpleNamespace(nn=nn, probes=probes, by_id=by_id, reference=reference,
                            served=served, batches=batches)
 

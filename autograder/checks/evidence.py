@@ -77,7 +77,10 @@ class Evidence:
 
     def reference_scores(self, probe_id):
         """The reference's scores (N, C) on probe_id's parameters and X, from the loss
-        service (the reference class, or in a copy the stored scores: stand_in_loss.py)."""
+        service (the reference class, or in a copy the stored scores: stand_in_loss.py);
+        None where probe_id was not served."""
+        if not self.was_served(probe_id):
+            return None
         arrays = self.inputs(probe_id)
         return self._service.reference_scores(arrays, arrays['X'])
 

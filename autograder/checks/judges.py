@@ -485,8 +485,8 @@ def judge_predict(evidence):
     want = evidence.reference('predict_hidden')['y_pred']
     if np.array_equal(got, want):
         return Verdict(1.0, 'Predictions match the reference.')
-    lowest = np.argmin(evidence.reference_scores('predict_hidden'), axis=1)
-    if np.array_equal(got, lowest):
+    scores = evidence.reference_scores('predict_hidden')
+    if scores is not None and np.array_equal(got, np.argmin(scores, axis=1)):
         return Verdict(0.0, 'predict returns the class with the lowest score: use np.argmax.',
                        ('predict_argmin',))
     return Verdict(0.0, 'predict disagrees with the reference on %d of %d samples: return '

@@ -94,6 +94,13 @@ class StandInNet:
         return X.dot(params['W1']).dot(params['W2']) + params['b2']
 
 
+def served_ids(stored_results):
+    """The probes of SERVED_IN_COPIES a copy serves with these stored results: a predict
+    probe only with its stored scores (else it runs on the student's own loss)."""
+    return tuple(probe_id for probe_id in SERVED_IN_COPIES if probe_id not in SCORED_PROBES
+                 or probe_id + STORED_SCORES in stored_results)
+
+
 def stand_in_class(probes, stored_results):
     """A StandInNet class answering the scores of SCORED_PROBES from stored_results (the
     stored outputs' results: probe id + STORED_SCORES -> {'outputs': {'scores'}})."""

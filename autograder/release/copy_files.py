@@ -13,6 +13,7 @@ without the hidden checks' entries and the import of their judges.
 """
 import ast
 import os
+import re
 
 from ..errors import ReleaseError
 from ..paths import PACKAGE_DIR
@@ -92,3 +93,30 @@ def copy_package_files(extra=()):
     files = {rel: _read(rel) for rel in names}
     files[CATALOG_MODULE] = student_catalog_text(files[CATALOG_MODULE])
     return files
+
+
+PACKAGES_SETTING = re.compile(r'^packages = \[[^\]]*\]', re.M)
+
+
+def copy_packages(files):
+    """The dotted names of the packages among a copy's files, sorted."""
+    return sorted('autograder' + ('.' + os.path.dirname(rel).replace('/', '.')
+                                  if os.path.dirname(rel) else '')
+                  for rel in files if os.path.basename(rel) == '__init__.py')
+
+
+def copy_pyproject_text(text, files):
+    """pyproject.toml of a copy: its [tool.setuptools] packages are the copy's own (a
+    package the copy leaves out, autograder.report say, would stop pip install)."""
+    names = copy_packages(files)
+    if len(PACKAGES_SETTING.findall(text)) != 1:
+        raise ReleaseError('pyproject.toml: expected one "packages = [...]" setting.')
+    lines, line = [], 'packages = ['
+    for index, name in enumerate(names):
+        item = '"%s"' % name + (', ' if index < len(names) - 1 else ']')
+        if len(line) + len(item.rstrip()) > 99:
+            lines.append(line.rstrip())
+            line = ' ' * 12
+        line += item
+    lines.append(line)
+    return PACKAGES_SETTING.sub(lambda _: '\n'.join(lines), text)

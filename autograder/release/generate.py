@@ -31,7 +31,7 @@ from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_D
                     SUPPORT_FILES, RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms import github_actions
 from . import stored_outputs
-from .copy_files import copy_package_files
+from .copy_files import copy_package_files, copy_pyproject_text
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)
@@ -308,10 +308,12 @@ def student_repo_files(platform='github'):
     files = {rel: text for rel, text in generated_files().items()
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
     package = os.path.relpath(PACKAGE_DIR, REPO_DIR)
-    for rel, text in copy_package_files().items():    # what `check` needs (copy_files.py)
+    package_files = copy_package_files()        # what `check` needs (copy_files.py)
+    for rel, text in package_files.items():
         if os.path.join(package, *rel.split('/')) != EXPECTED_REL:
             files[os.path.join(package, *rel.split('/'))] = text
-    files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
+    files['pyproject.toml'] = copy_pyproject_text(
+        _read(os.path.join(REPO_DIR, 'pyproject.toml')), package_files)
     files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)
     if platform == 'github':
         files[os.path.join(*github_actions.WORKFLOW_PATH.split('/'))] = \
