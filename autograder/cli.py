@@ -15,21 +15,45 @@ A student distribution (``release --student-repo``) offers ``check`` only;
 the other verbs say so instead of failing halfway. Errors: see main().
 """
 import argparse
+import importlib
 import sys
+from collections.abc import Mapping
 
-from .commands import (classroom, classroom50, demo, grade, gradescope, nbgrader, release,
-                       report, self_check)
-from .commands.options import with_exit_statuses
 from .errors import EXIT_INTERRUPTED, KitError, UsageError
 from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
 from .sandbox import secrecy
 
-# The verbs in the order --help lists them; each module's NAME is its verb.
-VERBS = (grade, self_check, gradescope, classroom, classroom50, nbgrader, release, demo,
-         report)
-COMMANDS = {module.NAME: module for module in VERBS}
-STUDENT_COMMANDS = (self_check.NAME,)
+# The verbs in the order --help lists them, and the module of autograder/commands/ of each
+# (its NAME is the verb). A module is imported when its verb is used or listed: a student
+# copy holds the `check` module alone (release/generate.py).
+VERB_MODULES = (('grade', 'grade'), ('check', 'self_check'), ('gradescope', 'gradescope'),
+                ('classroom', 'classroom'), ('classroom50', 'classroom50'),
+                ('nbgrader', 'nbgrader'), ('release', 'release'), ('demo', 'demo'),
+                ('report', 'report'))
+STUDENT_COMMANDS = ('check',)
+
+
+class Commands(Mapping):
+    """verb -> its command module, imported on first use."""
+
+    def __init__(self, verb_modules):
+        self._modules = dict(verb_modules)
+
+    def __getitem__(self, verb):
+        return importlib.import_module('.commands.' + self._modules[verb], __package__)
+
+    def __contains__(self, verb):
+        return verb in self._modules      # without importing it
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __len__(self):
+        return len(self._modules)
+
+
+COMMANDS = Commands(VERB_MODULES)
 
 
 def build_parser(student=False):
@@ -39,9 +63,10 @@ def build_parser(student=False):
             ' This is a student copy: it offers the self-check only.' if student else ''))
     verbs = parser.add_subparsers(dest='verb', metavar='VERB')
     verbs.required = True
-    for name, module in COMMANDS.items():
+    from .commands.options import with_exit_statuses   # a student copy holds it too
+    for name in COMMANDS:
         if not student or name in STUDENT_COMMANDS:
-            module.add_parser(verbs)
+            COMMANDS[name].add_parser(verbs)
             with_exit_statuses(verbs.choices[name], name)   # errors.EXIT_CODES
     return parser
 

@@ -18,8 +18,9 @@ from . import __version__
 from . import checks as catalog
 from . import datasets, stored_outputs, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
+from .checks.stand_in_loss import served_ids, stand_in_class
 from .checks.judges import sentence
-from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
+from .checks.probe_ids import DEFAULT_SEED, NO_DECAY, NO_RELU, PUBLIC_PROBES
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
 from .results import CheckResult, SubmissionResult
@@ -129,13 +130,29 @@ class Grader:
         self.require_markers = require_markers
         self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val,
                                                       'args': fit.args}
-        self.probes = self._needed_probes(build_probes(seed, self._fit_inputs))
+        self.probes = self._needed_probes(self._all_probes(seed))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
         self.reference_class = None
+        self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
+        self._stand_in_ids = ()   # the probes it serves
         self.reference = self._reference_results()
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
-        self.per_submission = submission_inputs.per_submission(seed, self.reference_class)
+        self.per_submission = submission_inputs.per_submission(
+            seed, None if self.stand_in else self.reference_class)
+
+    def _all_probes(self, seed):
+        """Every probe of a grade with this seed: drawn (checks/probe_inputs.py), or in a
+        copy without the reference, those stored with the visible outputs for its seed
+        (a student copy has no probe_inputs.py)."""
+        if not os.path.isfile(self.reference_file):
+            stored = stored_outputs.load_probes(self.expected_file or stored_outputs.EXPECTED_FILE)
+            if stored is not None:
+                stored_seed, stored_probes = stored
+                if stored_seed == seed and stored_probes:
+                    return stored_probes
+        from .checks.probe_inputs import build_probes
+        return build_probes(seed, self._fit_inputs)
 
     def _needed_probes(self, probes):
         """The probes of build_probes that this grader's checks read (with their
@@ -158,6 +175,7 @@ class Grader:
 
     def probes_for_seed(self, hidden_seed):
         """(probes, reference results) with the hidden inputs drawn from hidden_seed."""
+        from .checks.probe_inputs import build_probes
         probes = self._needed_probes(build_probes(hidden_seed, self._fit_inputs))
         hidden = [probe for probe in probes if not submission_inputs.is_shared(probe)]
         shared = {probe['id']: self.reference[probe['id']] for probe in probes
@@ -174,7 +192,7 @@ class Grader:
         """(ProbePack, gate ids, budgets) for the probes the given checks read (built once)."""
         key = tuple(check.name for check in checks)
         if key not in self._student_packs:
-            chosen = self._chosen(checks, self.probes)
+            chosen = [self._served_here(p) for p in self._chosen(checks, self.probes)]
             serve = self.reference_class is not None
             budgets = {p['id']: ProbeBudget(p) for p in chosen if serve and p.get('served')}
             first_served = next((i for i, p in enumerate(chosen) if p['id'] in budgets),
@@ -186,13 +204,21 @@ class Grader:
                                         budgets)
         return self._student_packs[key]
 
+    def _served_here(self, probe):
+        """probe as this grader runs it: without the reference, only the probes the stand-in
+        loss serves (stand_in_loss.served_ids); the others run on the student's own."""
+        if self.stand_in and probe.get('served') and probe['id'] not in self._stand_in_ids:
+            return dict(probe, served=False)
+        return probe
+
     def loss_service(self, checks, probes):
         """The LossService of one run of the given checks on probes (a submission's), or
         None where nothing is served."""
         _, gate, budgets = self._student_pack(checks)
         budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
                    if p['id'] in budgets}
-        return (LossService(self.reference_class, budgets, gate, self.reference_file,
+        return (LossService(self.reference_class, budgets, gate,
+                            None if self.stand_in else self.reference_file,
                             self.sandbox.answer_cache(self.reference_class))
                 if budgets else None)
 
@@ -201,7 +227,8 @@ class Grader:
 
         A student distribution has no solutions/ folder; there the stored
         outputs of the visible checks (stored_outputs.py) serve the self-check, and
-        the student's own loss stands in for the served reference loss.
+        checks/stand_in_loss.py answers the served probes' loss calls (train's update rule
+        is judged as with the reference; predict gets the reference's stored scores).
         """
         if self.expected_file is None and os.path.isfile(self.reference_file):
             with open(self.reference_file, 'rb') as handle:
@@ -227,7 +254,13 @@ class Grader:
             # A Gradescope bundle keeps the reference in its root-only folder: the
             # grader serves its loss to train, sgd and predict (never to the child).
             self.reference_class = load_reference_class(self.reference_file)
-        return {probe_id: stored.results[probe_id] for probe_id in needed}
+        else:
+            self.reference_class = stand_in_class(self.probes, stored.results)
+            self.stand_in = True
+            self._stand_in_ids = served_ids(stored.results)
+        # With the scores without the ReLU that a copy stores (the scores judge's hint).
+        return {probe_id: stored.results[probe_id] for probe_id in stored.results
+                if probe_id.replace(NO_RELU, '') in needed}
 
     def _run_reference(self):
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)

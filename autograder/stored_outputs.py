@@ -10,8 +10,10 @@ probes of the visible checks (default grader seed) and stores the outputs in
 The Gradescope bundle stores the outputs of every check the same way (its
 ``private/expected.json``, under the instructor's seed).
 
-Only outputs are stored, never code. Graders should grade with their own
-``--seed`` so that hidden inputs differ from the ones these outputs belong to.
+Only outputs and inputs are stored, never code: with the outputs, the inputs of
+those probes (``inputs``), so a copy needs no code that draws them
+(checks/probe_inputs.py stays with the instructor). Graders should grade with their
+own ``--seed`` so that hidden inputs differ from the ones these outputs belong to.
 
 This module sits beside ``grading`` (which reads the outputs) below ``release``
 and ``platforms`` (which write them): docs/architecture.md, layers.
@@ -36,21 +38,41 @@ class StoredOutputs(NamedTuple):
     """What a stored file holds."""
     seed: int                # the grading seed the probes were drawn with
     reference_sha256: str    # hash of the reference solution's bytes that computed them
-    results: dict            # probe id -> {'ok', 'outputs', 'problems'}, the grader's format
+    results: dict            # probe id -> ProbeResult
 
     def covers(self, seed, probe_ids):
         """True when these outputs belong to seed and hold every one of probe_ids."""
         return self.seed == seed and set(probe_ids) <= set(self.results)
 
 
-def encode(seed, reference_results, reference_source):
-    """JSON text for reference results (probe id -> ProbeResult)."""
-    return json.dumps({
+def encode(seed, reference_results, reference_source, probes=()):
+    """JSON text for reference results (probe id -> ProbeResult) and the probes they
+    belong to (in the order the grader runs them)."""
+    data = {
         'seed': seed,
         'reference_sha256': hashlib.sha256(reference_source).hexdigest(),
         'probes': {probe_id: wire.encode_arrays(result.outputs)
                    for probe_id, result in sorted(reference_results.items())},
-    }, indent=1, sort_keys=True) + '\n'
+    }
+    if probes:
+        data['inputs'] = [dict({key: value for key, value in probe.items() if key != 'arrays'},
+                               arrays=wire.encode_arrays(probe['arrays'])) for probe in probes]
+    return json.dumps(data, indent=1, sort_keys=True) + '\n'
+
+
+def decode_probes(text):
+    """(seed, [probe dicts as build_probes makes them]) from JSON text; [] if none stored."""
+    data = json.loads(text)
+    return data['seed'], [dict(probe, arrays=wire.decode_arrays(probe['arrays']))
+                          for probe in data.get('inputs', ())]
+
+
+def load_probes(path=EXPECTED_FILE):
+    """(seed, stored probes) of the file, or None if it does not exist."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as handle:
+        return decode_probes(handle.read())
 
 
 def decode(text):
@@ -79,12 +101,23 @@ def same(text_a, text_b):
     if ((stored_a.seed, stored_a.reference_sha256, sorted(stored_a.results))
             != (stored_b.seed, stored_b.reference_sha256, sorted(stored_b.results))):
         return False
-    for probe_id, result in stored_a.results.items():
-        other = stored_b.results[probe_id].outputs
-        if sorted(result.outputs) != sorted(other):
-            return False
-        for name, array in result.outputs.items():
-            if array.shape != other[name].shape or not np.allclose(
-                    array, other[name], rtol=TOLERANCE, atol=TOLERANCE):
-                return False
-    return True
+    probes_a, probes_b = decode_probes(text_a)[1], decode_probes(text_b)[1]
+    if [_without_arrays(probe) for probe in probes_a] != [_without_arrays(probe)
+                                                          for probe in probes_b]:
+        return False
+    pairs = [(result.outputs, stored_b.results[probe_id].outputs)
+             for probe_id, result in stored_a.results.items()]
+    pairs += [(probe['arrays'], other['arrays']) for probe, other in zip(probes_a, probes_b)]
+    return all(_same_arrays(arrays, other) for arrays, other in pairs)
+
+
+def _without_arrays(probe):
+    return {key: value for key, value in probe.items() if key != 'arrays'}
+
+
+def _same_arrays(arrays, other):
+    """Same names, shapes and values (to TOLERANCE)."""
+    if sorted(arrays) != sorted(other):
+        return False
+    return all(array.shape == other[name].shape and np.allclose(
+        array, other[name], rtol=TOLERANCE, atol=TOLERANCE) for name, array in arrays.items())

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from autograder import checks
-from autograder.checks import diagnoses, judges
+from autograder.checks import diagnoses, hidden_judges, judges
 from autograder.checks import Evidence, StudentError
-from autograder.checks.probe_inputs import CLASS_PROBES, OWN_LOSS, build_probes
+from autograder.checks.probe_ids import CLASS_PROBES, OWN_LOSS
+from autograder.checks.probe_inputs import build_probes
 from autograder.sandbox import ProbeResult
 from helpers import REFERENCE, load_module
 
@@ -116,6 +117,8 @@ def world(nn):
     for probe in probes:
         if probe.get('served') and probe['kind'] == 'train':
             _, served[probe['id']], batches[probe['id']] = train_run(nn, probe)
+        elif probe.get('served'):
+            served[probe['id']] = []      # predict: scores calls only, no loss recorded
     return SimpleNamespace(nn=nn, probes=probes, by_id=by_id, reference=reference,
                            served=served, batches=batches)
 
@@ -145,7 +148,8 @@ class Case:
             served_losses={pid: list(values) for pid, values in world.served.items()},
             first_batches={pid: batches[0][0].copy() for pid, batches in world.batches.items()},
             minibatches={pid: list(batches) for pid, batches in world.batches.items()},
-            reference_loss=reference_loss(world.nn))
+            reference_loss=reference_loss(world.nn),
+            reference_scores=lambda params, X: _net(world.nn, params).loss(np.array(X)))
 
     def inputs(self, probe_id):
         return self.world.by_id[probe_id]['arrays']
@@ -519,7 +523,7 @@ def test_judge_loss_class_count_taken_from_the_labels(case):
 
 def test_judge_stability_right(case):
     with_loss_mistake(case, None, ('loss_large', 'loss_extreme'))
-    assert_verdict(judges.judge_stability(case.evidence()), 1.0)
+    assert_verdict(hidden_judges.judge_stability(case.evidence()), 1.0)
 
 
 @pytest.mark.parametrize('mistake, fraction, found, words', [
@@ -529,13 +533,13 @@ def test_judge_stability_right(case):
 ])
 def test_judge_stability_mistakes(case, mistake, fraction, found, words):
     with_loss_mistake(case, mistake, ('loss_large', 'loss_extreme'))
-    assert_verdict(judges.judge_stability(case.evidence()), fraction, (found,), (words,))
+    assert_verdict(hidden_judges.judge_stability(case.evidence()), fraction, (found,), (words,))
 
 
 def test_judge_stability_overflow_in_the_gradients_only(case):
     grads = case.outputs('loss_large')
     grads['dW1'] = np.full_like(grads['dW1'], np.inf)
-    assert_verdict(judges.judge_stability(case.evidence()), 0.0, ('softmax_overflow',))
+    assert_verdict(hidden_judges.judge_stability(case.evidence()), 0.0, ('softmax_overflow',))
 
 
 # ------------------------------------------------------------------ train ---
@@ -545,26 +549,27 @@ def test_judge_train_right(case):
                    ('follows params -= learning_rate * grads', 'follows the reference exactly'))
 
 
-def test_judge_train_self_check_and_own_loss_notes(case):
-    """Information only: the self-check's note, and a twin run with the student's loss."""
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 1.0, (), ('Self-check',))
+def test_judge_train_own_loss_note(case):
+    """Information only: a twin run with the student's loss."""
     case.fail('train_toy' + OWN_LOSS, 'NotImplementedError: loss')
     assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
                    ('with your own loss() this run fails',))
 
 
-def test_judge_train_self_check_judges_the_toy_run(case):
-    """Without a loss service (the self-check) the toy run is compared with the stored one."""
-    history = case.outputs('train_toy')['loss_history']
-    case.set('train_toy', loss_history=history[::10])
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.0, ('history_length',),
-                   ('loss_history has 10 entries, expected 100',))
-    case.train_as('train_toy', learning_rate_decay=1.0)
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('no_lr_decay',),
-                   ('learning rate never decays',))
+def test_judge_train_in_a_copy_judges_the_update_and_reports_the_own_loss_toy_run(case):
+    """A copy without the reference serves train_hidden only (the stand-in loss): train is
+    judged on it as graded, and the toy run, on the student's own loss, is information."""
+    del case.service.served_losses['train_toy']
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('follows params -= learning_rate * grads',
+                    'Toy training with your own loss() follows the reference exactly'))
     case.train_as('train_toy', seed=1)
-    assert_verdict(judges.judge_train(case.evidence(service=False)), 0.5, ('train_wrong',),
-                   ('np.random.choice(num_train, batch_size)',))
+    del case.service.served_losses['train_toy']
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ("with your own loss() the notebook's toy run ends at loss",))
+    case.fail('train_toy', 'NotImplementedError: loss')
+    assert_verdict(judges.judge_train(case.evidence()), 1.0, (),
+                   ('failed with your own loss()',))
 
 
 @pytest.mark.parametrize('changes', [{'seed': 1}, {'learning_rate_decay': 1.0}])
@@ -629,34 +634,34 @@ def test_judge_train_parameter_not_updated(case):
 # -------------------------------------------------------------------- sgd ---
 
 def test_judge_sgd_right(case):
-    assert_verdict(judges.judge_sgd(case.evidence()), 1.0)
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 1.0)
 
 
 def test_judge_sgd_sampling_without_replacement(case):
     case.fail('train_small_set', "ValueError: Cannot take a larger sample than population "
               "when 'replace=False'")
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('sampling',),
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 0.5, ('sampling',),
                    ('sample with replacement',))
 
 
 def test_judge_sgd_sampling_from_the_first_batch(case):
     for probe_id in ('train_small_set', 'train_epochs'):
         case.train_as(probe_id, seed=case.args(probe_id)['seed'] + 1)
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.0, ('sampling',),
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 0.0, ('sampling',),
                    ('the minibatches differ',))
 
 
 def test_judge_sgd_no_lr_decay(case):
     for probe_id in ('train_small_set', 'train_epochs'):
         case.train_as(probe_id, learning_rate_decay=1.0)
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.0, ('no_lr_decay',),
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 0.0, ('no_lr_decay',),
                    ('multiply it by learning_rate_decay once per epoch',))
 
 
 def test_judge_sgd_accuracies_once_per_iteration(case):
     per_iteration = np.zeros(case.args('train_epochs')['num_iters'])
     case.set('train_epochs', train_acc_history=per_iteration, val_acc_history=per_iteration)
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('history_length',),
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 0.5, ('history_length',),
                    ('record accuracies once per epoch',))
 
 
@@ -665,12 +670,12 @@ def test_judge_sgd_accuracies_from_predict(case):
     (how many labels a wrong predict gets right depends on the draw of the inputs)."""
     accuracies = case.outputs('train_epochs')['val_acc_history']
     case.set('train_epochs', val_acc_history=1 - accuracies)
-    assert_verdict(judges.judge_sgd(case.evidence()), 1.0)
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 1.0)
 
 
 def test_judge_sgd_parameter_not_updated(case):
     case.train_as('train_epochs', frozen='b2')
-    assert_verdict(judges.judge_sgd(case.evidence()), 0.5, ('param_not_updated',),
+    assert_verdict(hidden_judges.judge_sgd(case.evidence()), 0.5, ('param_not_updated',),
                    ('b2 never changes',))
 
 
@@ -700,23 +705,23 @@ def test_judge_predict_wrong(case):
 # ------------------------------------------------------------ no_mutation ---
 
 def test_judge_no_mutation_right(case):
-    assert_verdict(judges.judge_no_mutation(case.evidence()), 1.0)
+    assert_verdict(hidden_judges.judge_no_mutation(case.evidence()), 1.0)
 
 
 def test_judge_no_mutation_input_mutated(case):
     case.set('loss_toy_reg', input_X=2 * np.ravel(case.inputs('loss_toy_reg')['X']))
     case.set('train_toy', input_X_val=np.ravel(case.inputs('train_toy')['X_val']) + 1)
-    assert_verdict(judges.judge_no_mutation(case.evidence()), 0.0, ('input_mutated',),
+    assert_verdict(hidden_judges.judge_no_mutation(case.evidence()), 0.0, ('input_mutated',),
                    ('loss() changed X', 'train() changed X_val', 'X - m rather than X -= m'))
 
 
 def test_judge_no_mutation_reads_the_probes_that_ran(case):
     for probe_id in ('scores_toy', 'loss_toy_reg', 'train_toy'):
         case.fail(probe_id, 'NotImplementedError')
-    assert_verdict(judges.judge_no_mutation(case.evidence()), 1.0)
+    assert_verdict(hidden_judges.judge_no_mutation(case.evidence()), 1.0)
     case.fail('predict_hidden', 'NotImplementedError')
     with pytest.raises(StudentError, match='could not be observed'):
-        judges.judge_no_mutation(case.evidence())
+        hidden_judges.judge_no_mutation(case.evidence())
 
 
 # ----------------------------------------------------------- val_accuracy ---
@@ -752,7 +757,7 @@ def accuracy_evidence(world, dataset, right):
     ('cifar10', 0.2, 0.5, ('low_accuracy',)),
 ])
 def test_judge_val_accuracy_thresholds(world, dataset, right, fraction, found):
-    verdict = judges.judge_val_accuracy(accuracy_evidence(world, dataset, right))
+    verdict = hidden_judges.judge_val_accuracy(accuracy_evidence(world, dataset, right))
     assert_verdict(verdict, fraction, found,
                    ('on %s, measured on held-out images: validation accuracy %.3f'
                     % (dataset, right),
@@ -763,7 +768,7 @@ def test_judge_val_accuracy_failed_fit_is_the_students_error(world):
     evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
     evidence._student['fit'] = ProbeResult.failure('MemoryError')
     with pytest.raises(StudentError, match='MemoryError'):
-        judges.judge_val_accuracy(evidence)
+        hidden_judges.judge_val_accuracy(evidence)
 
 
 def test_judge_val_accuracy_is_measured_on_the_held_out_images(world):
@@ -771,7 +776,7 @@ def test_judge_val_accuracy_is_measured_on_the_held_out_images(world):
     evidence = accuracy_evidence(world, 'fashion_mnist', 1.0)
     X_held, y_held = evidence.extra['held_out']
     evidence.extra['held_out'] = (X_held, (y_held + 1) % 10)
-    assert_verdict(judges.judge_val_accuracy(evidence), 0.0, ('low_accuracy',),
+    assert_verdict(hidden_judges.judge_val_accuracy(evidence), 0.0, ('low_accuracy',),
                    ('held-out images', 'validation accuracy 0.000'))
 
 
@@ -790,7 +795,7 @@ def test_judge_val_accuracy_needs_sgd(case, how, words):
     else:
         case.fail('train_hidden', 'ValueError: x')
     extra = {'held_out': (np.zeros((2, 2)), np.zeros(2)), 'dataset': 'fashion_mnist'}
-    assert_verdict(judges.judge_val_accuracy(case.evidence(extra)), 0.0, ('sgd_not_followed',),
+    assert_verdict(hidden_judges.judge_val_accuracy(case.evidence(extra)), 0.0, ('sgd_not_followed',),
                    ('counts only a network trained by SGD', words))
 
 

@@ -27,7 +27,7 @@ SKIPPED_DIRS = ('course', '__pycache__')
 LAYERS = (
     ('sandbox.child',),
     ('__init__', 'errors'),
-    ('paths',),
+    ('paths', 'public_copy'),
     ('student_imports',),
     ('sandbox',),
     ('results',),

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from autograder.checks.probe_inputs import PUBLIC_PROBES
+from autograder.checks.probe_ids import PUBLIC_PROBES
 
 from helpers import reference_text, run_cli, write_submission
 

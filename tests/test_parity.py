@@ -209,20 +209,9 @@ def classroom50_bundle(tmp_path_factory):
     return built_bundle(tmp_path_factory.mktemp('c50'))
 
 
-# Known gap: the public bundle (like a student copy) has no reference to serve the loss
-# from, so `train` is judged on the toy run's history alone, with the student's own loss
-# and sampling: a gradient or sampling bug costs `train` there as well; with the kit,
-# `check` and `grade` judge `train` on the served run (its update rule only).
-OWN_LOSS_IN_TRAIN = pytest.mark.xfail(
-    strict=True, reason='without the reference, Classroom 50 and a student copy judge train on '
-                        'the toy run with the student\'s own loss and sampling')
-
-
 @pytest.mark.parametrize('name', [
-    'reference', 'stub', pytest.param('mutant_relu_mask_missing', marks=OWN_LOSS_IN_TRAIN),
-    'mutant_unstable_softmax',
-    pytest.param('mutant_sample_without_replacement', marks=OWN_LOSS_IN_TRAIN),
-    'corpus_matplotlib_import', 'corpus_future_xrange'])
+    'reference', 'stub', 'mutant_relu_mask_missing', 'mutant_unstable_softmax',
+    'mutant_sample_without_replacement', 'corpus_matplotlib_import', 'corpus_future_xrange'])
 def test_check_and_classroom50_give_the_same_visible_points(classroom50_bundle, tmp_path, name):
     """Both routes a student's repository runs: the self-check and Classroom 50's bundle."""
     text = subset_texts()[name]

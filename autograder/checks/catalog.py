@@ -6,16 +6,18 @@ nbgrader test cells and the Gradescope bundle all grade through ``CATALOG``.
 
 A check reads the outputs of one or more probes (probe_inputs.py) run on the
 student's code in the sandbox and compares them with the same probes run on
-the reference solution; its judge (judges.py) turns that Evidence into a
-Verdict.
+the reference solution; its judge (judges.py; hidden_judges.py for the hidden
+checks) turns that Evidence into a Verdict.
 """
 from dataclasses import dataclass
 from typing import Callable, Tuple
 
-from .judges import (MUTATION_PROBES, judge_grads, judge_init, judge_loss, judge_markers,
-                     judge_no_mutation, judge_predict, judge_scores, judge_sgd, judge_stability,
-                     judge_train, judge_val_accuracy)
-from .probe_inputs import CLASS_PROBES, OWN_LOSS
+from .judges import (judge_grads, judge_init, judge_loss, judge_markers, judge_predict,
+                     judge_scores, judge_train)
+# The hidden checks' judges: the student copy's catalog is this file without this line and
+# without the hidden checks' entries (release/generate.py writes it).
+from .hidden_judges import judge_no_mutation, judge_sgd, judge_stability, judge_val_accuracy
+from .probe_ids import CLASS_PROBES, MUTATION_PROBES, OWN_LOSS
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,6 +11,8 @@ kit: it never reaches the command line (see autograder/errors.py).
 from dataclasses import dataclass
 from typing import Tuple
 
+from .probe_ids import NO_RELU
+
 
 class StudentError(Exception):
     """A probe the check needs did not produce outputs (raised, timed out...)."""
@@ -34,7 +36,7 @@ class Evidence:
     - extra: data the grader holds back from the child (e.g. y_val).
     - service: the LossService that answered the student's served probes
       (its served_losses, first_batches and minibatches), or None where no loss was
-      served (the self-check).
+      served (checks that read no served probe).
     """
 
     def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
@@ -52,6 +54,11 @@ class Evidence:
             return None
         return self._service.served_losses.get(probe_id, [])
 
+    def was_served(self, probe_id):
+        """Whether probe_id's run was served a loss (the reference's, or the stand-in's
+        of a copy without it: stand_in_loss.py)."""
+        return self._service is not None and probe_id in self._service.served_losses
+
     def first_batch(self, probe_id):
         """X of the first training call of probe_id's run (N, D), or None."""
         if self._service is None:
@@ -67,6 +74,24 @@ class Evidence:
     def reference_loss(self, params, X, y, reg):
         """(loss, grads) of the reference solution (the service's) at params on X, y."""
         return self._service.reference_loss(params, X, y, reg)
+
+    def reference_scores(self, probe_id):
+        """The reference's scores (N, C) on probe_id's parameters and X, from the loss
+        service (the reference class, or in a copy the stored scores: stand_in_loss.py);
+        None where probe_id was not served."""
+        if not self.was_served(probe_id):
+            return None
+        arrays = self.inputs(probe_id)
+        return self._service.reference_scores(arrays, arrays['X'])
+
+    def no_relu_scores(self, probe_id):
+        """Scores of probe_id's network without the ReLU: stored with the outputs in a copy,
+        else computed from its inputs (probe_inputs.py, which a copy does not hold)."""
+        stored = self._reference.get(probe_id + NO_RELU)
+        if stored is not None:
+            return stored.outputs['scores']
+        from .probe_inputs import no_relu_scores
+        return no_relu_scores(self.inputs(probe_id))
 
     def narrow_dtype(self, probe_id, output):
         """'float32' when the student computed that output in a narrower float, else ''."""

@@ -1,4 +1,7 @@
-"""The judges: one function per check, from Evidence to a Verdict.
+"""The judges of the visible checks: one function per check, from Evidence to a Verdict.
+
+(The hidden checks' judges are in hidden_judges.py: a student copy ships this module
+only.)
 
 Each judge compares the student's probe outputs with the reference's
 (within the tolerances of tolerances.py), recognises known mistakes (their
@@ -8,23 +11,17 @@ its check's name, points and probes.
 """
 import numpy as np
 
-from ..sandbox.child.vocabulary import GRADS_NOT_WRITTEN, INPUT_AFTER, PARAM_NAMES
+from ..sandbox.child.vocabulary import GRADS_NOT_WRITTEN, PARAM_NAMES
 from .markers import not_written_message
 from .evidence import StudentError, Verdict
-from .probe_inputs import CLASS_PROBES, NO_DECAY, OWN_LOSS, STABILITY_OFFSET, forward_labels
-from .tolerances import (CHANCE_ACCURACY, FIT_SETTINGS, FLOAT32_ERROR, GRAD_TOLERANCE,
-                         INIT_TOLERANCE, TOY_FINAL_LOSS_BAR, VALUE_TOLERANCE, close, finite,
-                         fmt_error, relative_error)
+from .probe_ids import CLASS_PROBES, OWN_LOSS
+from .tolerances import (FLOAT32_ERROR, GRAD_TOLERANCE, INIT_TOLERANCE, VALUE_TOLERANCE, close,
+                         finite, fmt_error, relative_error)
 
 
 def sentence(text):
     """text as a sentence: capitalised, with a full stop."""
     return text[:1].upper() + text[1:] + '.'
-
-
-def _linear_scores(arrays):
-    """Scores without the ReLU: a frequent slip."""
-    return (arrays['X'].dot(arrays['W1']) + arrays['b1']).dot(arrays['W2']) + arrays['b2']
 
 
 # ---------------------------------------------------------------- judges ---
@@ -98,7 +95,7 @@ def judge_scores(evidence):
             if not finite(got):
                 notes.append('scores on %s contain NaN or inf' % label)
                 found.append('scores_nonfinite')
-            elif close(got, _linear_scores(evidence.inputs(probe_id)), VALUE_TOLERANCE):
+            elif close(got, evidence.no_relu_scores(probe_id), VALUE_TOLERANCE):
                 notes.append('scores on %s match a network without the ReLU: apply '
                              'np.maximum(0, ...) to the hidden layer' % label)
                 found.append('relu_missing')
@@ -332,38 +329,6 @@ def judge_grads(evidence):
                    _unique(found))
 
 
-def judge_stability(evidence):
-    got = evidence.student('loss_large')
-    want = evidence.reference('loss_large')
-    if not finite(got['loss']) or not all(finite(got.get('d' + n, 0.0)) for n in PARAM_NAMES):
-        return Verdict(0.0, 'Overflow: with scores around %g the loss or its gradients become '
-                       'NaN or inf, because np.exp of such scores is inf. Subtract each row\'s '
-                       'maximum score (scores - scores.max(axis=1, keepdims=True)) before '
-                       'np.exp.' % STABILITY_OFFSET, ('softmax_overflow',))
-    if not close(got['loss'], want['loss'], VALUE_TOLERANCE):
-        return Verdict(0.0, 'With scores around %g (a few units apart) the loss stays finite but '
-                       'is wrong (relative error %s): compute the softmax loss of the shifted '
-                       'scores exactly, without clipping or adding a small constant (if the loss '
-                       'check fails too, fix that first).'
-                       % (STABILITY_OFFSET, fmt_error(relative_error(got['loss'], want['loss']))),
-                       ('stability_wrong_value',))
-    feedback = 'Loss stays finite and correct for scores around %g.' % STABILITY_OFFSET
-    extreme = evidence.student_or_none('loss_extreme')
-    if extreme is not None and not finite(extreme['loss']):
-        return Verdict(1.0, feedback + ' Tip (no points lost): when scores differ by thousands, '
-                       'the loss becomes inf or NaN because probabilities underflow to 0 before '
-                       'the log; shifting each row by its own maximum and using log-sum-exp, '
-                       'shifted[y] - log(sum(exp(shifted))), stays finite.',
-                       ('softmax_log_underflow',))
-    return Verdict(1.0, feedback)
-
-
-def _history_note(got, want, label):
-    if got.shape != want.shape:
-        return '%s has %d entries, expected %d' % (label, got.size, want.size)
-    return None
-
-
 def _own_loss_note(evidence, probe_id):
     """Information on the student's run with their own loss, when it differs from the
     same run with the reference loss (the student's own, else the reference's)."""
@@ -372,10 +337,6 @@ def _own_loss_note(evidence, probe_id):
     served_run = evidence.student_or_none(probe_id)
     if served_run is not None and evidence.served_losses(probe_id) is not None:
         want = served_run['loss_history']
-    if evidence.served_losses(probe_id) is None:
-        return (' (Self-check: training ran with your own loss(), so a loss or gradient '
-                'mistake shows here too; when you are graded, train runs with the reference '
-                'loss.)')
     if own is None:
         return ' For information: with your own loss() this run fails.'
     history = own['loss_history']
@@ -388,10 +349,8 @@ def _own_loss_note(evidence, probe_id):
 
 
 def judge_train(evidence):
-    """The update rule, replayed on the student's own minibatches (graded), or the toy
-    run against the reference's history (self-check: no loss service)."""
-    if evidence.served_losses('train_toy') is None:
-        return _judge_toy_train(evidence)
+    """The update rule, replayed on the student's own minibatches with the loss served
+    (the reference's, or in a copy without it the stand-in's: stand_in_loss.py)."""
     got = evidence.student('train_hidden')
     stuck = stuck_parameters(evidence, 'train_hidden', got)
     issue = sgd_issue(evidence, 'train_hidden', got, stuck)
@@ -417,6 +376,8 @@ def judge_train(evidence):
 def _toy_note(evidence):
     """Information on the notebook's toy run (no points: sampling, epochs and decay are sgd's)."""
     want = evidence.reference('train_toy')['loss_history']
+    if not evidence.was_served('train_toy'):
+        return _own_toy_note(evidence, want)
     info = _own_loss_note(evidence, 'train_toy')
     try:
         history = evidence.student('train_toy')['loss_history']
@@ -429,6 +390,23 @@ def _toy_note(evidence):
     return (' For information: the notebook\'s toy run ends at loss %.4g instead of %.4f; '
             'sampling, epochs and decay are graded by the sgd check.%s'
             % (history[-1] if history.size else float('nan'), want[-1], info))
+
+
+def _own_toy_note(evidence, want):
+    """Information on the notebook's toy run where it ran on the student's own loss (a copy
+    without the reference): no points, whatever the loss or the sampling does to it."""
+    own = evidence.student_or_none('train_toy')
+    if own is None:
+        return (' For information: the notebook\'s toy run (5 samples, batch_size 200) failed '
+                'with your own loss(); sampling, epochs and decay are graded by the sgd check.')
+    history = own['loss_history']
+    if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
+        return (' Toy training with your own loss() follows the reference exactly; final loss '
+                '%.4f.' % history[-1])
+    return (' For information (no points lost here): with your own loss() the notebook\'s toy '
+            'run ends at loss %.4g instead of %.4f; a loss or grads mistake shows there (fix '
+            'those checks first), and sampling, epochs and decay are graded by the sgd check.'
+            % (history[-1] if history.size else float('nan'), want[-1]))
 
 
 def stuck_parameters(evidence, probe_id, got):
@@ -502,254 +480,18 @@ def _replays(evidence, probe_id, got, learning_rate, frozen):
                for name in PARAM_NAMES)
 
 
-def _judge_toy_train(evidence):
-    """The self-check's train: the toy run (with the student's own loss) against the
-    reference's stored history."""
-    got = evidence.student('train_toy')
-    want = evidence.reference('train_toy')
-    history, expected = got['loss_history'], want['loss_history']
-    info = _own_loss_note(evidence, 'train_toy')
-    note = _history_note(history, expected, 'loss_history')
-    if note:
-        return Verdict(0.0, 'Toy training: %s: append the minibatch loss once per iteration.%s'
-                       % (note, info), ('history_length',))
-    if close(history, expected, VALUE_TOLERANCE):
-        return Verdict(1.0, 'Toy training follows the reference exactly; final loss %.4f.%s'
-                       % (history[-1], info))
-    hints, found = _training_diagnosis(evidence, 'train_toy', got)
-    if finite(history) and history[-1] < TOY_FINAL_LOSS_BAR:
-        detail = '; '.join(hints) if hints else (
-            'its loss history differs from the reference: sample batches with '
-            'np.random.choice(num_train, batch_size) and update every parameter with '
-            '-= learning_rate * grad')
-        return Verdict(0.5, 'Toy training reaches final loss %.4f (below %g), but %s.%s'
-                       % (history[-1], TOY_FINAL_LOSS_BAR, detail, info),
-                       found or ('train_wrong',))
-    if finite(history) and history[-1] > history[0]:
-        return Verdict(0.0, 'Toy training makes the loss grow (%.3g to %.3g): the update must '
-                       'go against the gradient (params -= learning_rate * grads).%s'
-                       % (history[0], history[-1], info), ('update_uphill',))
-    detail = ('; '.join(hints) + '. ') if hints else ''
-    return Verdict(0.0, 'Toy training ends at loss %.4g, expected %.4f: %scheck the parameter '
-                   'update and the batch sampling.%s' % (history[-1], expected[-1], detail, info),
-                   found or ('train_wrong',))
-
-
-def _training_diagnosis(evidence, probe_id, got):
-    """(hints, diagnosis ids) of known training mistakes recognisable from a run's outputs."""
-    hints, found = [], []
-    start = evidence.inputs(probe_id)
-    stuck = [name for name in PARAM_NAMES if np.array_equal(got['final_' + name], start[name])]
-    if stuck:
-        hints.append('%s never changes: update every parameter in self.params'
-                     % ', '.join(stuck))
-        found.append('param_not_updated')
-    batch = evidence.first_batch(probe_id)
-    if batch is not None and not np.array_equal(batch, _specified_first_batch(evidence,
-                                                                              probe_id)):
-        hints.append('the minibatches differ from X[np.random.choice(num_train, batch_size)] '
-                     '(sampling with replacement, one call per iteration, before anything else '
-                     'draws from np.random)')
-        found.append('sampling')
-    no_decay = evidence.reference_or_none(probe_id + NO_DECAY)
-    if no_decay is not None and close(got['loss_history'], no_decay['loss_history'],
-                                      VALUE_TOLERANCE):
-        hints.append('the learning rate never decays: multiply it by learning_rate_decay '
-                     'once per epoch')
-        found.append('no_lr_decay')
-    return hints, found
-
-
-# The outputs of a training run that its SGD alone decides (the train and sgd checks'
-# scope); the run's accuracy histories come from predict and are judged at predict.
-SGD_OUTPUTS = ('loss_history',) + tuple('final_' + name for name in PARAM_NAMES)
-
-
-def _specified_first_batch(evidence, probe_id):
-    """The first minibatch the specified sampling draws in probe_id's run (B, D)."""
-    args, X = evidence.args(probe_id), evidence.inputs(probe_id)['X']
-    draws = np.random.RandomState(args['seed'])   # the stream np.random.seed(seed) gives
-    draws.randn(args.get('skip_normals', 0))
-    return X[draws.choice(X.shape[0], args['batch_size'])]
-
-
-def _sgd_matches(got, want):
-    """Whether a run's training matches (loss history, final weights). Its accuracy
-    histories come from predict, judged at predict: how many labels a wrong predict gets
-    right, and so whether its accuracies happen to equal the reference's, depends on the
-    draw of the inputs."""
-    return not _sgd_differences(got, want)
-
-
-def _sgd_differences(got, want):
-    """Names of the SGD_OUTPUTS of a run that differ from the reference's."""
-    return [key for key in SGD_OUTPUTS if not close(got[key], want[key], VALUE_TOLERANCE)]
-
-
-def _mismatch_note(got, want, what):
-    """What differs in a training run, as a hint."""
-    return '%s does not match the reference (%s differ)' % (
-        what, ', '.join(_sgd_differences(got, want)))
-
-
-def judge_sgd(evidence):
-    notes = []
-    found = []
-    points = 0.0
-    try:
-        small = evidence.student('train_small_set')
-    except StudentError as failure:
-        notes.append('training on fewer samples than batch_size failed (%s): sample with '
-                     'replacement, np.random.choice(num_train, batch_size)' % failure)
-        found.append('sampling')
-    else:
-        if _sgd_matches(small, evidence.reference('train_small_set')):
-            points += 0.5
-        else:
-            hints, ids = _training_diagnosis(evidence, 'train_small_set', small)
-            notes.extend(hints or [_mismatch_note(small, evidence.reference('train_small_set'),
-                                                  'training with fewer samples than batch_size')])
-            found.extend(ids or ['train_wrong'])
-    epochs = evidence.student('train_epochs')
-    want = evidence.reference('train_epochs')
-    per_epoch = False
-    for key in ('train_acc_history', 'val_acc_history'):
-        note = _history_note(epochs[key], want[key], key)
-        if note:
-            per_epoch = True
-            notes.append('%s: record accuracies once per epoch (every max(num_train / '
-                         'batch_size, 1) iterations)' % note)
-            found.append('history_length')
-    if not per_epoch and _sgd_matches(epochs, want):
-        points += 0.5
-    elif not per_epoch:
-        hints, ids = _training_diagnosis(evidence, 'train_epochs', epochs)
-        notes.extend(hints or [_mismatch_note(epochs, want, 'multi-epoch training')])
-        found.extend(ids or ['train_wrong'])
-    if not notes:
-        return Verdict(1.0, 'Minibatch sampling, epochs and learning-rate decay behave as '
-                       'specified.')
-    return Verdict(points, 'SGD details: %s.' % '; '.join(dict.fromkeys(notes)), _unique(found))
-
-
 def judge_predict(evidence):
     got = evidence.student('predict_hidden')['y_pred']
     want = evidence.reference('predict_hidden')['y_pred']
     if np.array_equal(got, want):
         return Verdict(1.0, 'Predictions match the reference.')
-    arrays = evidence.inputs('predict_hidden')
-    lowest = forward_labels(dict(arrays, W2=-arrays['W2'], b2=-arrays['b2']))
-    if np.array_equal(got, lowest):
+    scores = evidence.reference_scores('predict_hidden')
+    if scores is not None and np.array_equal(got, np.argmin(scores, axis=1)):
         return Verdict(0.0, 'predict returns the class with the lowest score: use np.argmax.',
                        ('predict_argmin',))
     return Verdict(0.0, 'predict disagrees with the reference on %d of %d samples: return '
                    'np.argmax(scores, axis=1).' % (int(np.sum(got != want)), got.size),
                    ('predict_wrong',))
-
-
-MUTATION_PROBES = ('scores_toy', 'loss_toy_reg', 'predict_hidden', 'train_toy')
-MUTATION_INPUTS = {
-    'scores': ('X',), 'loss': ('X', 'y'), 'predict': ('X',), 'train': ('X', 'X_val', 'y', 'y_val'),
-}
-
-
-def judge_no_mutation(evidence):
-    """Compares the inputs as the student's calls left them (sent back as data) with the
-    grader's own copies: no comparison is made in the student's process."""
-    changed = []
-    observed = [probe_id for probe_id in MUTATION_PROBES
-                if evidence.student_or_none(probe_id) is not None]
-    if not observed:
-        raise StudentError('none of loss, predict or train ran without an error, so their '
-                           'effect on the inputs could not be observed')
-    for probe_id in observed:
-        after = evidence.student(probe_id)
-        method = probe_id.split('_')[0]
-        changed.extend('%s() changed %s' % (method, name)
-                       for name in sorted(MUTATION_INPUTS[method])
-                       if not np.array_equal(after[INPUT_AFTER + name],
-                                             np.ravel(evidence.inputs(probe_id)[name])))
-    if changed:
-        return Verdict(0.0, 'Inputs were modified in place: %s. Work on new arrays (e.g. '
-                       'X - m rather than X -= m).' % ', '.join(changed), ('input_mutated',))
-    return Verdict(1.0, 'No input array is modified.')
-
-
-def accuracy_verdict(accuracy, threshold, what, reference_accuracy=None):
-    """Full marks at or above threshold, half above the midpoint from chance."""
-    detail = '%s: validation accuracy %.3f (needs %.2f' % (what, accuracy, threshold)
-    if reference_accuracy is not None:
-        detail += '; the reference reaches %.3f' % reference_accuracy
-    detail += ')'
-    if accuracy >= threshold:
-        return Verdict(1.0, detail + '.')
-    if accuracy >= (CHANCE_ACCURACY + threshold) / 2:
-        return Verdict(0.5, detail + ': the network learns, but not well enough.',
-                       ('low_accuracy',))
-    return Verdict(0.0, detail + ': the network does not learn; fix the checks above first.',
-                   ('low_accuracy',))
-
-
-def trained_accuracy(outputs, X_val, y_val):
-    """Validation accuracy of trained parameters ('final_W1'...) with the grader's forward pass.
-
-    The student's predict plays no part: a predict that looks labels up or
-    memorises the training set cannot raise it.
-    """
-    params = {name: outputs['final_' + name] for name in PARAM_NAMES}
-    with np.errstate(all='ignore'):
-        y_pred = forward_labels(dict(params, X=X_val))
-    return float(np.mean(y_pred == y_val))
-
-
-def judge_val_accuracy(evidence):
-    """Accuracy on held-out images (never sent to the child) of the network the student's
-    train trained, counted only when that train is SGD (the train check's criteria)."""
-    not_sgd = _not_sgd_reason(evidence) or _untrained_on_real_data(evidence)
-    if not_sgd:
-        return Verdict(0.0, 'The accuracy counts only a network trained by SGD, and your train '
-                       'is not: %s.' % not_sgd, ('sgd_not_followed',))
-    X_held, y_held = evidence.extra['held_out']
-    accuracy = trained_accuracy(evidence.student('fit'), X_held, y_held)
-    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
-    settings = FIT_SETTINGS[evidence.extra['dataset']]
-    return accuracy_verdict(accuracy, settings['threshold'],
-                            'Training with fixed settings on %s, measured on held-out images'
-                            % evidence.extra['dataset'], reference_accuracy)
-
-
-# TwoLayerNet's default std: the real-data run builds its net as TwoLayerNet(D, H, C).
-FIT_INIT_STD = 1e-4
-
-
-def _untrained_on_real_data(evidence):
-    """Why the real-data run itself was not SGD, or '': its first layer W1 left exactly at
-    the values the seeded TwoLayerNet(D, H, C) starts from. SGD moves W1 at every step; a
-    fit of the output layer alone (on the real data only, SGD on the small runs) leaves it
-    where it started. The grader rebuilds that start from the seed (the reference's first
-    draw), not from anything the child reports. Only W1: a file that leaves a bias out of
-    its update is charged at train and sgd, not here."""
-    got, args = evidence.student('fit'), evidence.args('fit')
-    shape = (evidence.inputs('fit')['X'].shape[1], args['hidden_size'])
-    start = FIT_INIT_STD * np.random.RandomState(args['seed']).randn(*shape)
-    if not np.array_equal(got['final_W1'], start):
-        return ''
-    return ('on the real-data run W1 never left its initial values, and SGD updates it at '
-            'every step')
-
-
-def _not_sgd_reason(evidence):
-    """Why the student's train is not SGD on the train check's hidden run, or '' (also
-    '' where no loss was served, so nothing can be replayed)."""
-    if evidence.served_losses('train_hidden') is None:
-        return ''
-    try:
-        got = evidence.student('train_hidden')
-    except StudentError:
-        return 'train failed on the train check\'s hidden run'
-    issue = sgd_issue(evidence, 'train_hidden', got,
-                      stuck_parameters(evidence, 'train_hidden', got))
-    return issue[0] if issue else ''
 
 
 def judge_markers(evidence):

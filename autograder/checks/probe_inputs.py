@@ -6,14 +6,8 @@ submission). Probe ids are stable names the checks refer to.
 """
 import numpy as np
 
-DEFAULT_SEED = 20231
-# Suffix of the reference-only variant of a training probe without decay.
-NO_DECAY = '_no_decay'
-# Suffix of a served probe's twin that runs with the student's own loss.
-OWN_LOSS = '_own_loss'
-# Probes on the notebook's public toy data (every other probe's inputs are hidden).
-PUBLIC_PROBES = ('init_toy', 'scores_toy', 'loss_toy_noreg', 'loss_toy_reg', 'train_toy',
-                 'train_toy' + OWN_LOSS)
+from .probe_ids import CLASS_PROBES, DEFAULT_SEED, NO_DECAY, OWN_LOSS
+
 # The stability probe: every score near STABILITY_OFFSET (exp overflows above
 # about 709), with within-row gaps of a few units, so the row-max shift,
 # log-sum-exp and a global-max shift all stay finite and exact.
@@ -105,6 +99,11 @@ def _stability_problem(rng, N, D, H, C):
     return problem
 
 
+def no_relu_scores(arrays):
+    """Scores without the ReLU (a frequent slip, which the scores judge recognises)."""
+    return (arrays['X'].dot(arrays['W1']) + arrays['b1']).dot(arrays['W2']) + arrays['b2']
+
+
 def forward_labels(problem):
     """argmax of the two-layer scores for problem's params and X: (N,) ints."""
     return np.argmax(_scores(problem), axis=1)
@@ -116,12 +115,6 @@ def _varied_problem(rng, N, D, H, C):
         problem = _problem(rng, N, D, H, C, scale=1.0)
         if len(set(forward_labels(problem).tolist())) >= min(C, 3):
             return problem
-
-
-# Loss probes whose labels do not cover every class (hidden sizes, reg=0): a
-# class count taken from the labels (len(set(y)), y.max() + 1) instead of
-# from W2 is wrong on each of them, whatever the seed draws.
-CLASS_PROBES = ('loss_missing_class', 'loss_one_sample', 'loss_top_class')
 
 
 def _class_problems(rng, N, D, H, C):

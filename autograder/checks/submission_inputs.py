@@ -25,7 +25,7 @@ from ..errors import GraderError
 from ..sandbox.child.probes import run_probe
 from ..sandbox.child.vocabulary import NARROW_DTYPES, PROBLEMS
 from ..sandbox.records import ProbeResult
-from .probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
+from .probe_ids import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 
 # The reference's training runs seed numpy's global generator: one at a time.
 _GLOBAL_RANDOM = threading.Lock()

@@ -20,7 +20,7 @@ import datetime
 import os
 import sys
 
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.probe_ids import DEFAULT_SEED
 from ..errors import EXIT_INCOMPLETE, EXIT_OK, ClassroomError, UsageError
 from ..paths import require_kit
 from ..platforms import classroom, classroom50

@@ -2,7 +2,7 @@
 import argparse
 import textwrap
 
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.probe_ids import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
 from ..errors import EXIT_CODES, EXIT_INTERRUPTED, UsageError
 from ..grading import Grader

@@ -17,11 +17,11 @@ from typing import Optional
 
 from ..errors import ClassroomError
 from ..outputs.sanitise import terminal
+from .classroom50 import TIME_FORMAT
 
 STUDENT_ID = re.compile(r'[^A-Za-z0-9_.-]')
 SUBMIT_TAGS = 'refs/tags/submit/*'
 ORGANISATION = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})')
-TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'          # UTC, as Classroom 50 writes times
 
 
 def read_repo_list(path):

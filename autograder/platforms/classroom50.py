@@ -7,9 +7,10 @@ Two products, on the two sides of the trust boundary:
   organisation's ``classroom50`` configuration repository. Classroom 50 publishes it
   on a public Pages site as a tarball and, on every submission, runs
   ``python autograder.py`` with the student's checkout as working directory. So the
-  folder holds nothing private: ``autograder.py``, a copy of this grader package
-  (``lib/autograder/``, without the nbgrader course) and the reference outputs of the
-  visible checks that every student copy already holds
+  folder holds nothing private: ``autograder.py``, what a student copy holds of this
+  grader package (``lib/autograder/``: the visible checks only, public_copy.py)
+  with this module, and the reference outputs of the visible checks that every
+  student copy already holds
   (``autograder/release/expected_visible.json``, public seed). It runs the visible
   checks only and writes ``./result.json`` (``classroom50/result/v1``) and
   ``./release-body.md``. What it reports is what the student's self-check reports:
@@ -32,12 +33,13 @@ import urllib.parse
 
 from ..checks import CATALOG
 from ..errors import ClassroomError, KitError
-from ..paths import PACKAGE_DIR, REPO_DIR, RUNTIME_REQUIREMENTS_FILE, package_source_files
+from ..paths import PACKAGE_DIR, REPO_DIR, RUNTIME_REQUIREMENTS_FILE
 from .. import stored_outputs
 from ..results import PASSED, check_status
 from ..outputs.sanitise import markdown_code_block
 from . import github_actions
-from .classroom import TIME_FORMAT
+
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'          # UTC, as Classroom 50 writes times
 
 RESULT_SCHEMA = 'classroom50/result/v1'
 SCORES_SCHEMA = 'classroom50/scores/v1'
@@ -220,12 +222,14 @@ def build(out_dir):
             raise ClassroomError('%s holds other files (%s); give an empty folder or an '
                                  'earlier build.' % (out_dir, ', '.join(sorted(content))))
         shutil.rmtree(os.path.join(out_dir, LIBRARY), ignore_errors=True)
+    from ..public_copy import CLASSROOM50_MODULES, copy_package_files
     files = {ENTRYPOINT: ENTRYPOINT_TEXT}
-    for path in package_source_files() + [stored_outputs.EXPECTED_FILE,
-                                          RUNTIME_REQUIREMENTS_FILE]:
-        rel = os.path.relpath(path, REPO_DIR)
-        with open(path, encoding='utf-8') as handle:
-            files[os.path.join(LIBRARY, rel)] = handle.read()
+    package = os.path.relpath(PACKAGE_DIR, REPO_DIR)
+    for rel, text in copy_package_files(CLASSROOM50_MODULES).items():   # public: visible only
+        files[os.path.join(LIBRARY, package, *rel.split('/'))] = text
+    with open(RUNTIME_REQUIREMENTS_FILE, encoding='utf-8') as handle:
+        files[os.path.join(LIBRARY, os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR))] = \
+            handle.read()
     try:
         for rel, text in sorted(files.items()):
             path = os.path.join(out_dir, rel)

@@ -34,7 +34,7 @@ import zipfile
 
 import numpy as np
 
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.probe_ids import DEFAULT_SEED
 from ..errors import EXIT_OK, BundleError, GraderError, KitError
 from ..grading import Grader, not_graded_line
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,

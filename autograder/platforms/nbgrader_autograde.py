@@ -42,8 +42,8 @@ from traitlets import Float, Integer, Unicode
 
 from .. import datasets
 from ..checks import BEST_NET_THRESHOLDS, CATALOG, DATA_CHECKS, accuracy_verdict
-from ..checks.judges import trained_accuracy
-from ..checks.probe_inputs import DEFAULT_SEED
+from ..checks.hidden_judges import trained_accuracy
+from ..checks.probe_ids import DEFAULT_SEED
 from ..errors import IsolationError
 from ..grading import Grader
 from ..outputs.sanitise import notebook_output

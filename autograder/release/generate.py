@@ -22,13 +22,17 @@ import os
 import re
 
 from ..checks import markers
+from ..checks.probe_ids import NO_RELU, SCORES_PROBES
+from ..checks.probe_inputs import no_relu_scores
+from ..checks.stand_in_loss import reference_scores
 from ..errors import ReleaseError
 from ..paths import (ASSIGNMENT_DIR, COURSE_SOURCE_DIR, NOTEBOOK_FILE, PACKAGE_DIR, REPO_DIR,
                     SOLUTIONS_DIR, STUDENT_FILE, STUDENT_MARKER, STUDENT_PACKAGE_MARKER,
-                    SUPPORT_FILES, package_source_files,
-                    RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
+                    SUPPORT_FILES, RUNTIME_REQUIREMENTS_FILE, runtime_requirements)
 from ..platforms import github_actions
 from .. import stored_outputs
+from ..public_copy import copy_package_files, copy_pyproject_text
+from ..sandbox import ProbeResult
 
 SOLUTION_REGION = re.compile(r'^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*\n?',
                              re.MULTILINE | re.DOTALL)
@@ -89,11 +93,18 @@ def _notebook_text(notebook):
 
 
 def expected_outputs_text():
-    """Stored reference outputs of the visible checks (see stored_outputs.py)."""
+    """Stored reference outputs of the visible checks (see stored_outputs.py), with the
+    reference's scores a copy serves to predict (checks/stand_in_loss.py), the scores
+    without the ReLU the scores judge compares with, and the inputs of those probes."""
     from ..grading import Grader
     with Grader(dataset='none', visible_only=True, weaker_layers=True) as grader:
         with open(grader.reference_file, 'rb') as handle:
-            return stored_outputs.encode(grader.seed, grader.reference, handle.read())
+            results = dict(grader.reference, **reference_scores(grader.reference_class,
+                                                                 grader.probes))
+            results.update((probe['id'] + NO_RELU, ProbeResult.success({
+                'scores': no_relu_scores(probe['arrays'])}))
+                for probe in grader.probes if probe['id'] in SCORES_PROBES)
+            return stored_outputs.encode(grader.seed, results, handle.read(), grader.probes)
 
 
 def generated_files():
@@ -276,15 +287,6 @@ Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnis
 """
 
 
-# Modules of the package the student copy leaves out: the class report's similarity
-# screening and pages, and nbgrader's grading side. Nothing `check` runs imports them (a test
-# runs `check` from an export alone); the instructor's verbs that would are refused there.
-INSTRUCTOR_ONLY_MODULES = frozenset(os.path.join(*parts) for parts in (
-    ('report', 'similarity.py'), ('report', 'fingerprints.py'), ('report', 'html.py'),
-    ('report', 'markdown.py'), ('report', 'plots.py'), ('platforms', 'nbgrader.py'),
-    ('platforms', 'nbgrader_autograde.py'), ('platforms', 'nbgrader_kernel.py')))
-
-
 # Where the student repositories live: plain GitHub (the kit's self-check workflow) or a
 # Classroom 50 template (Classroom 50 adds its own .github/workflows/autograde.yaml when a
 # student accepts; its grading runs the bundle of `python -m autograder classroom50 build`).
@@ -296,9 +298,8 @@ EXPORTED_WORKFLOWS = (github_actions.WORKFLOW_PATH, '.github/workflows/classroom
 def student_repo_files(platform='github'):
     """What a student repository holds: dict of relative path -> text.
 
-    The assignment, the grader package without the nbgrader course (whose
-    source notebook holds the solutions), the stored outputs for the
-    self-check, a student README and requirements, and for ``github`` the
+    The assignment, the part of the grader package `check` needs (public_copy.py: no
+    hidden checks, no instructor verbs), the stored outputs for the self-check, a student README and requirements, and for ``github`` the
     self-check workflow (``classroom50``: no workflow, Classroom 50 writes its own).
     No file of solutions/ is included.
     """
@@ -307,10 +308,13 @@ def student_repo_files(platform='github'):
                            % (platform, ', '.join(PLATFORMS)))
     files = {rel: text for rel, text in generated_files().items()
              if rel.startswith('assignment' + os.sep) or rel == EXPECTED_REL}
-    for path in package_source_files():
-        if os.path.relpath(path, PACKAGE_DIR) not in INSTRUCTOR_ONLY_MODULES:
-            files[os.path.relpath(path, REPO_DIR)] = _read(path)
-    files['pyproject.toml'] = _read(os.path.join(REPO_DIR, 'pyproject.toml'))
+    package = os.path.relpath(PACKAGE_DIR, REPO_DIR)
+    package_files = copy_package_files()        # what `check` needs (copy_files.py)
+    for rel, text in package_files.items():
+        if os.path.join(package, *rel.split('/')) != EXPECTED_REL:
+            files[os.path.join(package, *rel.split('/'))] = text
+    files['pyproject.toml'] = copy_pyproject_text(
+        _read(os.path.join(REPO_DIR, 'pyproject.toml')), package_files)
     files[os.path.relpath(RUNTIME_REQUIREMENTS_FILE, REPO_DIR)] = _read(RUNTIME_REQUIREMENTS_FILE)
     if platform == 'github':
         files[os.path.join(*github_actions.WORKFLOW_PATH.split('/'))] = \

@@ -201,6 +201,13 @@ class LossService:
         return float(loss), {name: np.asarray(grads[name], dtype=np.float64)
                              for name in PARAM_NAMES}
 
+    def reference_scores(self, params, X):
+        """Scores (N, C) of the reference at params (copied) on X: for the predict judge."""
+        net = self._reference_class.__new__(self._reference_class)
+        net.params = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
+        with np.errstate(all='ignore'):
+            return np.asarray(net.loss(np.array(X)), dtype=np.float64)
+
     def running(self, reported_ids):
         """The id of the served probe running now (the first not reported), or None
         before the gate is passed and after the last served probe."""
