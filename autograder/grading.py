@@ -1,9 +1,9 @@
 """Grade neural_net.py files against the catalog: one grading session.
 
 A Grader is set up once per grading session: it builds the probes
-(checks/probe_inputs.py), runs them on the reference solution (through the
-same sandbox, so reference and students are computed the same way, or takes
-stored outputs) and then grades any number of files: each runs in the
+(checks/probe_inputs.py), runs them on the reference solution (the same probe
+code as a student's child runs: in this process, the val_accuracy training
+in the sandbox; or takes stored outputs) and then grades any number of files: each runs in the
 sandbox child (sandbox/), its validated outputs become the Evidence the
 judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
@@ -226,8 +226,21 @@ class Grader:
         return {probe_id: stored[2][probe_id] for probe_id in needed}
 
     def _run_reference(self):
+        """The reference's results on self.probes: computed in this process (trusted kit
+        code, as for every submission's hidden inputs: submission_inputs.py), except the
+        val_accuracy training run ('fit'), which runs in the sandbox as a student's does
+        (its BLAS threads and limits are the child's)."""
+        in_process = submission_inputs.reference_outputs(
+            self.reference_class, [p for p in self.probes if p['kind'] != 'fit'])
+        fit = [p for p in self.probes if p['kind'] == 'fit']
+        if not fit:
+            return in_process
+        return collections.ChainMap(self._run_in_sandbox(fit), in_process)
+
+    def _run_in_sandbox(self, probes):
+        """{probe id: result} of the reference run on probes in the sandbox child."""
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)
-        pack = ProbePack(self.probes)
+        pack = ProbePack(probes)
         try:
             run = run_submission(read_source(self.reference_file), pack, limits)
         finally:
