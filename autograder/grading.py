@@ -99,12 +99,16 @@ class Grader:
       self-check, release, demo, the Gradescope build): the sandbox may fall back to
       a weaker layer than bubblewrap by itself. False (grading students): bubblewrap,
       or the layer TLN_ISOLATION names, else IsolationError (runner.required_layer).
+    - one_file: the session grades a single file (the self-check): a thread of this
+      process serves the reference loss to it, as no serving worker process would pay
+      for its start (sandbox/serving.py serves the runs of a batch).
     """
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
-                 weaker_layers=False):
+                 weaker_layers=False, one_file=False):
         self.limits = limits or Limits()
+        self.one_file = one_file
         self.seed = seed
         self.isolation = required_layer(weaker_layers)   # IsolationError: a GraderError
         self.expected_file = expected_file
@@ -189,7 +193,9 @@ class Grader:
         _, gate, budgets = self._student_pack(checks)
         budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
                    if p['id'] in budgets}
-        return (LossService(self.reference_class, budgets, gate, self.reference_file)
+        # Without a reference file the runner serves the loss in a thread of this process.
+        return (LossService(self.reference_class, budgets, gate,
+                            None if self.one_file else self.reference_file)
                 if budgets else None)
 
     def _reference_results(self):

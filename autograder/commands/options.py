@@ -93,10 +93,11 @@ def refuse_public_seed(args):
             'for a demo or a test.' % (DEFAULT_SEED, secrecy.SEED_VARIABLE))
 
 
-def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False):
+def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False, one_file=False):
     """Grader from parsed options; all checks need the kit (KitMissing says which folder).
 
-    weaker_layers: the command runs only the user's own or the kit's files (Grader)."""
+    weaker_layers: the command runs only the user's own or the kit's files; one_file: it
+    grades a single file (Grader)."""
     if not visible_only:
         require_kit(args.verb)
     kwargs = {}
@@ -105,4 +106,4 @@ def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False):
     return Grader(dataset=args.dataset, visible_only=visible_only,
                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb),
                   denied_roots=denied_roots, require_markers=args.require_markers,
-                  weaker_layers=weaker_layers, **kwargs)
+                  weaker_layers=weaker_layers, one_file=one_file, **kwargs)
