@@ -13,12 +13,13 @@ import hashlib
 import json
 import os
 import signal
+import threading
 
 from . import __version__
 from . import checks as catalog
 from . import datasets, student_imports
 from .checks import hidden_feedback, markers, submission_inputs
-from .checks.judges import sentence
+from .checks.judges import sentence, trained_accuracy
 from .checks.probe_inputs import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES, build_probes
 from .errors import GraderError
 from .paths import is_student_copy, package_source_files, private_dirs, reference_path, require_kit
@@ -134,6 +135,8 @@ class Grader:
         self.probes = self._needed_probes(build_probes(seed, self._fit_inputs))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
+        self._held_out_accuracy = None
+        self._reference_accuracy_lock = threading.Lock()
         self.reference_class = None
         self.reference = self._reference_results()
         # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
@@ -354,7 +357,8 @@ class Grader:
         missing = self._missing_reason(run)
         extra = {'markers': marker_status}
         if self.fit is not None:
-            extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset)
+            extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset,
+                         reference_accuracy=self._reference_accuracy(reference))
         served = service.served_losses if service is not None else ()
         open_ids = {probe_id for probe_id in PUBLIC_PROBES if probe_id not in served}
         student = hidden_feedback.restrict(run.probe_results, open_ids, source)
@@ -376,6 +380,16 @@ class Grader:
         elif not run.finished:
             diagnoses = ('crashed',)
         return SubmissionResult(name, results, diagnoses=diagnoses)
+
+    def _reference_accuracy(self, reference):
+        """The reference network's accuracy on the held-out images (the val_accuracy
+        feedback quotes it), computed once: the 'fit' run is the same for every submission.
+        None where the reference has no fit result."""
+        with self._reference_accuracy_lock:
+            if self._held_out_accuracy is None and 'fit' in reference:
+                self._held_out_accuracy = trained_accuracy(
+                    reference['fit']['outputs'], self.fit.X_held, self.fit.y_held)
+            return self._held_out_accuracy
 
     def _import_failure(self, run):
         """(one-sentence reason, diagnosis id) for a file that did not load."""

@@ -439,6 +439,8 @@ def stuck_parameters(evidence, probe_id, got):
 
 def sgd_issue(evidence, probe_id, got, frozen=()):
     """None when probe_id's run is SGD on its own minibatches, else (hint, diagnosis id).
+    Worked out once per submission (the train and val_accuracy checks both ask); got is
+    the student's outputs of probe_id.
 
     SGD here: loss() called once per iteration on batch_size rows of X with
     their labels, loss_history holding the losses it returned, and every
@@ -446,6 +448,11 @@ def sgd_issue(evidence, probe_id, got, frozen=()):
     grads, which the grader replays with the reference loss on the same
     minibatches (the probe has no decay: learning_rate stays constant).
     """
+    return evidence.once(('sgd_issue', probe_id, tuple(frozen)),
+                         lambda: _sgd_issue(evidence, probe_id, got, frozen))
+
+
+def _sgd_issue(evidence, probe_id, got, frozen):
     args, arrays = evidence.args(probe_id), evidence.inputs(probe_id)
     batches, served = evidence.minibatches(probe_id), evidence.served_losses(probe_id)
     steps, size = args['num_iters'], args['batch_size']
@@ -711,7 +718,10 @@ def judge_val_accuracy(evidence):
                        'is not: %s.' % not_sgd, ('sgd_not_followed',))
     X_held, y_held = evidence.extra['held_out']
     accuracy = trained_accuracy(evidence.student('fit'), X_held, y_held)
-    reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
+    # The grader gives the reference's, the same for every submission, computed once.
+    reference_accuracy = evidence.extra.get('reference_accuracy')
+    if reference_accuracy is None:
+        reference_accuracy = trained_accuracy(evidence.reference('fit'), X_held, y_held)
     settings = FIT_SETTINGS[evidence.extra['dataset']]
     return accuracy_verdict(accuracy, settings['threshold'],
                             'Training with fixed settings on %s, measured on held-out images'
