@@ -1,9 +1,9 @@
 """Grade neural_net.py files against the catalog: one grading session.
 
 A Grader is set up once per grading session: it builds the probes
-(checks/probe_inputs.py), runs them on the reference solution (through the
-same sandbox, so reference and students are computed the same way, or takes
-stored outputs) and then grades any number of files: each runs in the
+(checks/probe_inputs.py), runs them on the reference solution (the same probe
+code as a student's child runs: in this process, the val_accuracy training
+in the sandbox; or takes stored outputs) and then grades any number of files: each runs in the
 sandbox child (sandbox/), its validated outputs become the Evidence the
 judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import signal
+import threading
 
 from . import __version__
 from . import checks as catalog
@@ -98,12 +99,16 @@ class Grader:
       or the layer TLN_ISOLATION names, else IsolationError (Sandbox.required_layer).
     - sandbox: the Sandbox that runs the children (session.py), shared with the caller,
       who closes it; default: one of the Grader's own, closed by close().
+    - one_file: the session grades a single file (the self-check): a thread of this
+      process serves the reference loss to it, as no serving worker process would pay
+      for its start (sandbox/serving.py serves the runs of a batch).
     """
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
-                 weaker_layers=False, sandbox=None):
+                 weaker_layers=False, sandbox=None, one_file=False):
         self.limits = limits or Limits()
+        self.one_file = one_file
         self.seed = seed
         # A Sandbox of its own is closed by close() (or, if this fails, when collected).
         self._own_sandbox = sandbox is None
@@ -133,6 +138,8 @@ class Grader:
         self.probes = self._needed_probes(self._all_probes(seed))
         self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
+        self._held_out_accuracy = None
+        self._reference_accuracy_lock = threading.Lock()
         self.reference_class = None
         self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
         self._stand_in_ids = ()   # the probes it serves
@@ -217,8 +224,10 @@ class Grader:
         _, gate, budgets = self._student_pack(checks)
         budgets = {p['id']: ProbeBudget(p) for p in self._chosen(checks, probes)
                    if p['id'] in budgets}
+        # Without a reference file the sandbox serves the loss in a thread of this process:
+        # the self-check (one_file) and a copy's stand-in loss.
         return (LossService(self.reference_class, budgets, gate,
-                            None if self.stand_in else self.reference_file,
+                            None if self.stand_in or self.one_file else self.reference_file,
                             self.sandbox.answer_cache(self.reference_class))
                 if budgets else None)
 
@@ -263,8 +272,21 @@ class Grader:
                 if probe_id.replace(NO_RELU, '') in needed}
 
     def _run_reference(self):
+        """The reference's results on self.probes: computed in this process (trusted kit
+        code, as for every submission's hidden inputs: submission_inputs.py), except the
+        val_accuracy training run ('fit'), which runs in the sandbox as a student's does
+        (its BLAS threads and limits are the child's)."""
+        in_process = submission_inputs.reference_outputs(
+            self.reference_class, [p for p in self.probes if p['kind'] != 'fit'])
+        fit = [p for p in self.probes if p['kind'] == 'fit']
+        if not fit:
+            return in_process
+        return collections.ChainMap(self._run_in_sandbox(fit), in_process)
+
+    def _run_in_sandbox(self, probes):
+        """{probe id: result} of the reference run on probes in the sandbox child."""
         limits = Limits(timeout=max(self.limits.timeout, 300), memory_mb=self.limits.memory_mb)
-        pack = self.sandbox.probe_pack(self.probes)
+        pack = self.sandbox.probe_pack(probes)
         try:
             run = self.sandbox.run(read_source(self.reference_file), pack, limits)
         finally:
@@ -371,7 +393,8 @@ class Grader:
         missing = self._missing_reason(run)
         extra = {'markers': marker_status}
         if self.fit is not None:
-            extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset)
+            extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset,
+                         reference_accuracy=self._reference_accuracy(reference))
         served = service.served_losses if service is not None else ()
         open_ids = {probe_id for probe_id in PUBLIC_PROBES if probe_id not in served}
         student = hidden_feedback.restrict(run.probe_results, open_ids, source)
@@ -393,6 +416,17 @@ class Grader:
         elif not run.finished:
             diagnoses = ('crashed',)
         return SubmissionResult(name, results, diagnoses=diagnoses)
+
+    def _reference_accuracy(self, reference):
+        """The reference network's accuracy on the held-out images (the val_accuracy
+        feedback quotes it), computed once: the 'fit' run is the same for every submission.
+        None where the reference has no fit result."""
+        with self._reference_accuracy_lock:
+            if self._held_out_accuracy is None and 'fit' in reference:
+                from .checks.hidden_judges import trained_accuracy   # instructor only
+                self._held_out_accuracy = trained_accuracy(
+                    reference['fit']['outputs'], self.fit.X_held, self.fit.y_held)
+            return self._held_out_accuracy
 
     def _import_failure(self, run):
         """(one-sentence reason, diagnosis id) for a file that did not load."""

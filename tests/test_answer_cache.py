@@ -60,7 +60,8 @@ def reply_of(frame_bytes):
 def test_a_replayed_answer_is_the_computed_one_and_is_recorded_alike(reference):
     probe = probe_named('train_toy')
     cache = AnswerCache()
-    first, second, uncached = (service_for(reference, probe, c)
+    replayed = dict(probe, replayed=True)    # its minibatches are kept, as train_hidden's
+    first, second, uncached = (service_for(reference, probe, c, budget_probe=replayed)
                                for c in (cache, cache, AnswerCache(max_bytes=0)))
     frames = [call_frame(probe), call_frame(probe, with_labels=False)]
     for frame in frames:
@@ -86,6 +87,19 @@ def test_a_replayed_answer_is_the_computed_one_and_is_recorded_alike(reference):
     assert np.array_equal(second.first_batches[probe['id']], probe['arrays']['X'])
     assert second.record()['score_calls'][probe['id']] == 1
     assert second.record()['loss_calls'][probe['id']] == 2
+
+
+def test_only_a_replayed_probes_minibatches_are_kept(reference):
+    """The train check replays train_hidden's minibatches only: no other run's are kept
+    (the toy run's 100 minibatches of 200 rows would be sent back for every grade)."""
+    probe = probe_named('train_toy')
+    assert not probe.get('replayed') and probe_named('train_hidden')['replayed']
+    service = service_for(reference, probe, AnswerCache())
+    answer(service, call_frame(probe))
+    record = service.record()
+    assert len(record['served_losses'][probe['id']]) == 1
+    assert np.array_equal(record['first_batches'][probe['id']], probe['arrays']['X'])
+    assert record['minibatches'][probe['id']] == []
 
 
 def test_a_replay_passes_the_gate_the_budget_and_the_shapes_again(reference):

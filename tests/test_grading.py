@@ -149,3 +149,15 @@ def test_accuracy_verdict_thresholds():
     assert checks.accuracy_verdict(0.80, 0.75, 'x').fraction == 1.0
     assert checks.accuracy_verdict(0.50, 0.75, 'x').fraction == 0.5
     assert checks.accuracy_verdict(0.20, 0.75, 'x').fraction == 0.0
+
+
+def test_a_one_file_session_serves_the_loss_itself():
+    """check grades one file: its loss service has no reference file, so the runner serves
+    it from a thread of the grader instead of starting a serving worker process."""
+    from autograder.grading import Grader
+    for one_file in (True, False):
+        with Grader(dataset='none', visible_only=True, weaker_layers=True,
+                    one_file=one_file) as grader:
+            service = grader.loss_service(grader.checks, grader.probes)
+            assert service is not None
+            assert (service.reference_file is None) == one_file

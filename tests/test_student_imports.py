@@ -8,6 +8,7 @@ matplotlib or past.builtins gets full marks: tests/test_corpus.py (grade),
 tests/test_student_repo.py (the student CI environment) and
 tests/test_parity.py (every route).
 """
+import importlib.metadata
 import json
 import re
 
@@ -31,6 +32,17 @@ def test_the_sandbox_shows_the_listed_distributions():
     shown = ' '.join(isolation.importable_entries())
     for name in ('numpy', 'matplotlib', 'past'):
         assert '/%s' % name in shown, name
+
+
+def test_the_quick_scan_of_installed_files_reads_what_importlib_reads():
+    """importable_entries reads RECORD and METADATA itself (importlib's parsing cost 0.1 s
+    at every start): for every installed distribution, the same top-level names and the
+    same requirements as importlib.metadata gives."""
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata['Name']
+        assert isolation._top_level_names(dist) == {
+            file.parts[0] for file in dist.files or () if file.parts}, name
+        assert list(isolation._requirements(dist)) == list(dist.requires or ()), name
 
 
 def test_every_install_list_carries_them():

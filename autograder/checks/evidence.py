@@ -37,6 +37,8 @@ class Evidence:
     - service: the LossService that answered the student's served probes
       (its served_losses, first_batches and minibatches), or None where no loss was
       served (checks that read no served probe).
+    - once(key, compute): compute() the first time key is asked, then the same value: what
+      several judges read (the replay of the train check's run) is worked out once.
     """
 
     def __init__(self, student_results, reference_results, probes, extra=None, missing_reason='',
@@ -47,6 +49,12 @@ class Evidence:
         self.extra = extra or {}
         self._missing_reason = missing_reason
         self._service = service
+        self._once = {}
+
+    def once(self, key, compute):
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def served_losses(self, probe_id):
         """Losses served to the student's run of probe_id, or None if not served."""

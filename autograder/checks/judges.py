@@ -417,6 +417,8 @@ def stuck_parameters(evidence, probe_id, got):
 
 def sgd_issue(evidence, probe_id, got, frozen=()):
     """None when probe_id's run is SGD on its own minibatches, else (hint, diagnosis id).
+    Worked out once per submission (the train and val_accuracy checks both ask); got is
+    the student's outputs of probe_id.
 
     SGD here: loss() called once per iteration on batch_size rows of X with
     their labels, loss_history holding the losses it returned, and every
@@ -424,6 +426,11 @@ def sgd_issue(evidence, probe_id, got, frozen=()):
     grads, which the grader replays with the reference loss on the same
     minibatches (the probe has no decay: learning_rate stays constant).
     """
+    return evidence.once(('sgd_issue', probe_id, tuple(frozen)),
+                         lambda: _sgd_issue(evidence, probe_id, got, frozen))
+
+
+def _sgd_issue(evidence, probe_id, got, frozen):
     args, arrays = evidence.args(probe_id), evidence.inputs(probe_id)
     batches, served = evidence.minibatches(probe_id), evidence.served_losses(probe_id)
     steps, size = args['num_iters'], args['batch_size']

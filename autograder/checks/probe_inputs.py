@@ -206,8 +206,9 @@ def build_probes(seed=DEFAULT_SEED, fit=None):
         # the public toy run cannot stand in for training): more samples than
         # batch_size and no decay, so sampling, epochs and decay (the sgd
         # check's) cannot change what it judges: the update on the student's
-        # own minibatches (judges.py).
-        {'id': 'train_hidden', 'kind': 'train', 'served': True,
+        # own minibatches (judges.py), which the loss service keeps for it ('replayed';
+        # no other run's minibatches are kept: the toy run's 100 would be 0.8 MB).
+        {'id': 'train_hidden', 'kind': 'train', 'served': True, 'replayed': True,
          'args': dict(TOY_TRAIN_ARGS, seed=int(rng.integers(1000)), skip_normals=0,
                       num_iters=30, batch_size=TRAIN_BATCH, learning_rate_decay=1.0),
          'arrays': dict(params_and(hidden_train, 'X', 'y'), X_val=hidden_train['X'],

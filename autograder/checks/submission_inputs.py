@@ -60,10 +60,13 @@ def reference_outputs(reference_class, probes):
 
 
 class ReferenceResults(Mapping):
-    """Reference results by probe id, each computed in this process (see reference_outputs)."""
+    """Reference results by probe id, each computed in this process (see reference_outputs).
+    The grading session's own is read by every grading thread: a reference-only variant is
+    computed once, under a lock."""
 
     def __init__(self, reference_class, probes):
         self._module = types.SimpleNamespace(TwoLayerNet=reference_class)
+        self._pending_lock = threading.Lock()
         self._pending = {probe['id']: probe for probe in probes if probe.get('reference_only')}
         self._results = {probe['id']: self._run(probe) for probe in probes
                          if not probe.get('reference_only')}
@@ -81,12 +84,17 @@ class ReferenceResults(Mapping):
         return ProbeResult.success(outputs)
 
     def __getitem__(self, probe_id):
-        if probe_id not in self._results and probe_id in self._pending:
-            self._results[probe_id] = self._run(self._pending.pop(probe_id))
+        if probe_id not in self._results:
+            with self._pending_lock:
+                if probe_id in self._pending:
+                    self._results[probe_id] = self._run(self._pending[probe_id])
+                    del self._pending[probe_id]
         return self._results[probe_id]
 
     def __iter__(self):
-        return iter(list(self._results) + list(self._pending))
+        with self._pending_lock:
+            return iter(list(self._results) + list(self._pending))
 
     def __len__(self):
-        return len(self._results) + len(self._pending)
+        with self._pending_lock:
+            return len(self._results) + len(self._pending)

@@ -114,11 +114,13 @@ def refuse_public_seed(args):
             'for a demo or a test.' % (DEFAULT_SEED, secrecy.SEED_VARIABLE))
 
 
-def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False, sandbox=None):
+def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False, sandbox=None,
+                one_file=False):
     """Grader from parsed options; all checks need the kit (KitMissing says which folder).
 
-    weaker_layers: the command runs only the user's own or the kit's files (Grader);
-    sandbox: the command's Sandbox, or None (the Grader makes its own)."""
+    weaker_layers: the command runs only the user's own or the kit's files; one_file: it
+    grades a single file; sandbox: the command's Sandbox, or None (the Grader makes its
+    own). See Grader."""
     if not visible_only:
         require_kit(args.verb)
     kwargs = {}
@@ -127,4 +129,4 @@ def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False, 
     return Grader(dataset=args.dataset, visible_only=visible_only,
                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb),
                   denied_roots=denied_roots, require_markers=args.require_markers,
-                  weaker_layers=weaker_layers, sandbox=sandbox, **kwargs)
+                  weaker_layers=weaker_layers, sandbox=sandbox, one_file=one_file, **kwargs)

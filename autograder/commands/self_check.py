@@ -115,7 +115,7 @@ def run(args):
     # A folder or zip: the file is chosen as every grading route chooses it. The
     # student's own file on their own machine: the portable layer is enough.
     submission = read_submission(path)
-    with make_grader(args, visible_only=True, weaker_layers=True) as grader:
+    with make_grader(args, visible_only=True, weaker_layers=True, one_file=True) as grader:
         if submission.source is None:
             result = grader.zero_result(path, submission.problem)
         else:

@@ -16,9 +16,9 @@ no larger than the probe's, parameters of the probe's shapes, integer
 labels in range, calls of the probe's kind (a predict probe asks for scores
 only), and at most a fixed number of calls. Every loss it returns is
 recorded (the train check compares the student's ``loss_history`` with
-them), and so is every minibatch of each run (the train check replays the
-reference update on them; the sgd check compares the first with the
-specified sampling).
+them), and so is the first minibatch of each run (the sgd check compares it
+with the specified sampling) and every minibatch of the run the train check
+replays the reference update on (its probe is marked 'replayed').
 
 Students whose SGD loop is right ask the same questions in the same order
 (the reference loss drives their parameters alike), so every answer is kept
@@ -108,6 +108,8 @@ class ProbeBudget:
     - shapes: the parameter shapes, e.g. {'W1': (D, H), ...}.
     - max_rows: largest number of samples in one call.
     - max_loss_calls / max_score_calls: call budgets.
+    - keeps_minibatches: whether the run's minibatches are kept (the probe is 'replayed':
+      the train check replays the reference update on them).
     """
 
     def __init__(self, probe):
@@ -119,6 +121,7 @@ class ProbeBudget:
         # predict calls loss(X) without labels: a labelled call is no part of it.
         self.max_loss_calls = 0 if probe['kind'] == 'predict' else steps + 1
         self.max_score_calls = SCORE_CALLS_PER_STEP * (steps + 1) + 2
+        self.keeps_minibatches = bool(probe.get('replayed'))
 
     @property
     def input_size(self):
@@ -292,7 +295,7 @@ class LossService:
     def _record(self, call, budget):
         """Count one call against its budget, then keep what it served."""
         self._count(call.probe_id, call.loss is not None, budget)
-        self._keep(call)
+        self._keep(call, budget)
 
     def _count(self, probe_id, with_labels, budget):
         """Count a loss call (with_labels) or a scores call; refused past the budget."""
@@ -304,16 +307,18 @@ class LossService:
             raise ServiceRefused('too many calls of loss() in one run (at most %d)' % limit)
         counter[probe_id] += 1
 
-    def _keep(self, call):
-        """Keep a loss call's loss and minibatch (X, y) (scores calls: nothing).
+    def _keep(self, call, budget):
+        """Keep a loss call's loss, its first minibatch's X and, where the budget says so,
+        every minibatch (X, y) (scores calls: nothing).
 
         The train check replays the reference update on the minibatches a
-        run asked for (checks/judges.py).
+        run asked for (checks/judges.py); the sgd check compares the first.
         """
         if call.loss is not None:
             self.served_losses[call.probe_id].append(call.loss)
             self.first_batches.setdefault(call.probe_id, call.batch)
-            self.minibatches[call.probe_id].append((call.batch, call.labels))
+            if budget.keeps_minibatches:
+                self.minibatches[call.probe_id].append((call.batch, call.labels))
 
     def _answer(self, message, reported_ids, payload, reply_payload):
         probe_id = message.get('id')
@@ -339,7 +344,7 @@ class LossService:
         X.flags.writeable = False      # kept as a minibatch, maybe by many runs
         y.flags.writeable = False
         call = ServedCall(probe_id, X.shape, param_shapes, float(loss), X, y)
-        self._keep(call)
+        self._keep(call, budget)
         return ({'event': 'loss_reply', 'ok': True, 'loss': call.loss,
                  'grads': wire.encode_arrays({name: np.asarray(grads[name], dtype=np.float64)
                                               for name in PARAM_NAMES}, reply_payload)}, call)
