@@ -1,6 +1,6 @@
 """Command line: ``python -m autograder VERB ...`` (also the ``tln-grader`` script).
 
-Verbs, one module each under autograder/commands/ (self_check.py is `check`):
+Verbs, one module each under autograder/commands/, named for its verb:
 - grade       grade submissions (files, folders, zips, a class) -> table / JSON / gradebook
 - check       the student self-check of neural_net.py (visible checks)
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
@@ -18,17 +18,17 @@ import argparse
 import sys
 
 from .commands import (classroom, classroom50, demo, grade, gradescope, nbgrader, release,
-                       report, self_check)
+                       report, check)
 from .errors import KitError, UsageError
 from .outputs.sanitise import terminal
 from .paths import is_student_copy, require_kit, use_kit
 from .sandbox import secrecy
 
 # The verbs in the order --help lists them; each module's NAME is its verb.
-VERBS = (grade, self_check, gradescope, classroom, classroom50, nbgrader, release, demo,
+VERBS = (grade, check, gradescope, classroom, classroom50, nbgrader, release, demo,
          report)
 COMMANDS = {module.NAME: module for module in VERBS}
-STUDENT_COMMANDS = (self_check.NAME,)
+STUDENT_COMMANDS = (check.NAME,)
 
 
 def build_parser(student=False):

@@ -465,7 +465,7 @@ class FakeGrader:
 
     zero_result = Grader.zero_result
 
-    def fingerprint(self):
+    def settings_key(self):
         return 'fake'
 
     def grade_source(self, source, name, only=None):
@@ -483,7 +483,7 @@ class FakeGrader:
 def run_batch(arguments, out, warnings=None):
     grader = FakeGrader()
     batch = Batch(grader, str(out), 2, warn=(warnings.append if warnings is not None else None))
-    return by_id_results(batch.run(discover(arguments), grader.fingerprint())), grader
+    return by_id_results(batch.run(discover(arguments), grader.settings_key())), grader
 
 
 def by_id_results(results):

@@ -105,7 +105,7 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
         sys.stderr.isatty() and len(submissions) > 1)
     with grader:
         batch = Batch(grader, out, jobs, progress, submitted=submitted)
-        results = batch.run(submissions, grader.fingerprint())
+        results = batch.run(submissions, grader.settings_key())
     data = [result.to_json(timing=False) for result in results]
     if output == 'json':
         print(json.dumps(data, indent=1))

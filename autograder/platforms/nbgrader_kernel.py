@@ -10,7 +10,7 @@ every kernel under bubblewrap instead, deny by default. The kernel sees:
   started by its resolved folder, so a venv reached through a link under
   /tmp still starts);
 - of the kit, the one module the hidden test cells import
-  (``autograder.platforms.nbgrader``) and the modules it imports, file by
+  (``autograder.platforms.nbgrader_cells``) and the modules it imports, file by
   file, read-only: no checkout, no ``.git``, no ``solutions/``, no course;
 - the datasets the notebook loads (CIFAR10_DIR, FASHION_MNIST_DIR, the
   system Fashion-MNIST folder), read-only;
@@ -61,7 +61,7 @@ from ..paths import PACKAGE_DIR
 from ..sandbox import isolation
 from . import kernel_syscalls
 
-HIDDEN_TEST_MODULE = 'autograder.platforms.nbgrader'
+HIDDEN_TEST_MODULE = 'autograder.platforms.nbgrader_cells'
 KERNEL_DISTRIBUTIONS = isolation.IMPORTABLE + ('ipykernel',)
 SCRATCH = '/tmp'
 # The kernel's channels: its copy of the connection file and its IPC sockets, in the scratch.

@@ -281,7 +281,7 @@ Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnis
 # runs `check` from an export alone); the instructor's verbs that would are refused there.
 INSTRUCTOR_ONLY_MODULES = frozenset(os.path.join(*parts) for parts in (
     ('report', 'similarity.py'), ('report', 'fingerprints.py'), ('report', 'html.py'),
-    ('report', 'markdown.py'), ('report', 'plots.py'), ('platforms', 'nbgrader.py'),
+    ('report', 'markdown.py'), ('report', 'plots.py'), ('platforms', 'nbgrader_cells.py'),
     ('platforms', 'nbgrader_autograde.py'), ('platforms', 'nbgrader_kernel.py')))
 
 
