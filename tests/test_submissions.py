@@ -24,13 +24,15 @@ from autograder import cli
 from autograder.commands import grade as grade_command
 from autograder.grading import MAX_SOURCE_BYTES, CheckResult, Grader, SubmissionResult
 from autograder.paths import REPO_DIR
-from autograder.submissions import discovery as submissions
+from autograder.submissions import discovery
 from autograder.outputs import names as output_names
 from autograder.outputs.names import safe_name
 from autograder.submissions.batch import Batch, BatchError, content_key
-from autograder.submissions.discovery import (SubmissionError, discover,
-                                              read_folder_submission, read_student_file,
-                                              read_zip_submission)
+from autograder.errors import SubmissionError
+from autograder.submissions.discovery import discover
+from autograder.submissions.folders import read_folder_submission
+from autograder.submissions.student_file import read_student_file
+from autograder.submissions.zips import MAX_ZIP_MEMBERS, read_zip_submission
 from autograder.outputs.output_folder import OutputError, read_regular, write_atomic
 from helpers import REFERENCE, public_seed, reference_text, run_cli
 
@@ -268,7 +270,7 @@ def test_an_unexpected_error_stays_with_its_submission(tmp_path, monkeypatch):
 
     def broken(*args):
         raise KeyError('surprise')
-    monkeypatch.setattr(submissions, '_read_zip', broken)
+    monkeypatch.setattr(discovery, 'read_zip', broken)
     found = by_id(discover([str(root)]))
     assert found['alice'].source == SOURCE
     assert found['bob'].problem == "bob.zip could not be read (KeyError: 'surprise')."
@@ -354,7 +356,7 @@ def hostile_zips(folder):
     zips['traversal'] = (zip_with(folder / 'traversal.zip', {
         '../../outside.py': 'x = 1', 'neural_net.py': SOURCE}), 'contains an unsafe path')
     with zipfile.ZipFile(str(folder / 'many.zip'), 'w') as archive:
-        for index in range(submissions.MAX_ZIP_MEMBERS + 1):
+        for index in range(MAX_ZIP_MEMBERS + 1):
             archive.writestr('f%05d' % index, b'')
     zips['many'] = (str(folder / 'many.zip'), 'holds 10001 files and folders (at most 10000)')
     zips['empty_zip'] = (zip_with(folder / 'empty_zip.zip', {}), 'this zip is empty')

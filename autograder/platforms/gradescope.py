@@ -420,7 +420,7 @@ def run(submission_dir, results_path, private_dir=None, limits=None, log=print):
 
     results.json is written whatever happens. The submission folder is one
     student's, never split into a class; its file is chosen by the rule of
-    every route (discovery.choose_student_file), and a submission that cannot
+    every route (file_choice.choose_student_file), and a submission that cannot
     be read gets the reason (exit 0: that is its grade). When the grader
     itself fails (a misconfigured bundle, e.g. its dataset missing on the
     image, or any exception while grading) students get a message that

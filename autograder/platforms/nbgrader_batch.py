@@ -14,13 +14,13 @@ described in docs/nbgrader.md.
 import os
 import re
 import signal
-import stat
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from ..outputs.output_folder import kind_name
+from ..errors import SubmissionError
+from ..safe_files import kind_name, walk_path
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
 
@@ -37,15 +37,12 @@ class StudentRun:
 def refused_entry(folder):
     """Path (relative to folder) and kind of the first entry nbgrader must not copy, or None.
 
-    Only regular files and folders are allowed; links are never followed.
+    Only regular files and folders are allowed; links are never followed
+    (safe_files.walk). SubmissionError when a folder cannot be read.
     """
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        for name in sorted(dirs + names):
-            path = os.path.join(root, name)
-            mode = os.lstat(path).st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                return os.path.relpath(path, folder), kind_name(mode)
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED)
+    for entry in walk_path(folder, SubmissionError, lambda entry: entry.name not in IGNORED):
+        if not (entry.is_file or entry.is_folder):
+            return os.path.join(*entry.parts), kind_name(entry.mode)
     return None
 
 

@@ -47,7 +47,6 @@ import os
 import resource
 import select
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -58,6 +57,7 @@ from traitlets import Integer
 
 from ..errors import SubmissionError
 from ..paths import PACKAGE_DIR
+from ..safe_files import open_regular_at, walk_path
 from ..sandbox import isolation
 from . import kernel_syscalls
 
@@ -125,37 +125,30 @@ def kernel_environment(environ, python_path):
 def open_scratch_copy(folder, limit_bytes):
     """[(path relative to folder, fd or None for a folder)] of the notebook's folder.
 
-    Regular files and folders only, each file opened without following a link
-    (O_NOFOLLOW, then fstat: no FIFO or device is read); at most
+    Regular files and folders only, walked and opened without following a link
+    (safe_files: from its folder's descriptor, O_NOFOLLOW, then fstat: no FIFO
+    or device is read, and a folder swapped for a link is not entered); at most
     MAX_COPIED_FILES files and limit_bytes in all. SubmissionError otherwise
     (the descriptors opened so far are closed).
     """
     entries, total = [], 0
     try:
-        for root, dirs, names in os.walk(folder, followlinks=False):
-            dirs.sort()
-            for name in sorted(dirs + names):
-                path = os.path.join(root, name)
-                relative = os.path.relpath(path, folder)
-                mode = os.lstat(path).st_mode
-                if stat.S_ISDIR(mode):
-                    entries.append((relative, None))
-                    continue
-                if not stat.S_ISREG(mode):
-                    raise SubmissionError('%s is not a regular file or folder: the kernel '
-                                          'gets regular files only' % relative)
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-                entries.append((relative, fd))
-                info = os.fstat(fd)
-                total += info.st_size
-                if not stat.S_ISREG(info.st_mode):
-                    raise SubmissionError('%s changed into something other than a regular '
-                                          'file' % relative)
-                if total > limit_bytes or sum(fd is not None for _, fd in entries) \
-                        > MAX_COPIED_FILES:
-                    raise SubmissionError(
-                        'the notebook\'s folder holds more than the kernel\'s scratch takes '
-                        '(%d MB, %d files)' % (limit_bytes // 2 ** 20, MAX_COPIED_FILES))
+        for entry in walk_path(folder, SubmissionError):
+            relative = os.path.join(*entry.parts)
+            if entry.is_folder:
+                entries.append((relative, None))
+                continue
+            if not entry.is_file:
+                raise SubmissionError('%s is not a regular file or folder: the kernel '
+                                      'gets regular files only' % relative)
+            fd = open_regular_at(entry.folder_fd, entry.name, SubmissionError, relative)
+            entries.append((relative, fd))
+            total += os.fstat(fd).st_size
+            if total > limit_bytes or sum(fd is not None for _, fd in entries) \
+                    > MAX_COPIED_FILES:
+                raise SubmissionError(
+                    'the notebook\'s folder holds more than the kernel\'s scratch takes '
+                    '(%d MB, %d files)' % (limit_bytes // 2 ** 20, MAX_COPIED_FILES))
     except BaseException:
         close_all(fd for _, fd in entries)
         raise

@@ -136,7 +136,7 @@ class Batch:
                     raise TypeError('not a result object')
                 result = SubmissionResult.from_json(stored['result'])
             except OutputError as error:
-                problem = '%s, not a result file' % error
+                problem = '%s, not a result file' % str(error).rstrip('.')
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
                 detail = str(error) if isinstance(error, (ValueError, TypeError)) else (
                     '%s %s' % (type(error).__name__, error))
