@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 from ..errors import SubmissionError
@@ -40,9 +41,11 @@ def refused_entry(folder):
     Only regular files and folders are allowed; links are never followed
     (safe_files.walk). SubmissionError when a folder cannot be read.
     """
-    for entry in walk_path(folder, SubmissionError, lambda entry: entry.name not in IGNORED):
-        if not (entry.is_file or entry.is_folder):
-            return os.path.join(*entry.parts), kind_name(entry.mode)
+    with closing(walk_path(folder, SubmissionError,
+                           lambda entry: entry.name not in IGNORED)) as entries:
+        for entry in entries:
+            if not (entry.is_file or entry.is_folder):
+                return os.path.join(*entry.parts), kind_name(entry.mode)
     return None
 
 
@@ -59,7 +62,10 @@ def autograde_student(course, assignment, student, timeout, extra_args=()):
     """Autograde one student in its own nbgrader process; returns a StudentRun."""
     started = time.monotonic()
     folder = os.path.join(course, 'submitted', student, assignment)
-    refused = refused_entry(folder)
+    try:
+        refused = refused_entry(folder)
+    except SubmissionError as error:
+        return StudentRun(student, False, str(error).rstrip('.'))
     if refused:
         return StudentRun(student, False, '%s is %s: nbgrader would follow it; the student '
                           'should submit regular files only' % refused)

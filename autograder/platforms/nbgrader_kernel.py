@@ -50,6 +50,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
@@ -133,22 +134,23 @@ def open_scratch_copy(folder, limit_bytes):
     """
     entries, total = [], 0
     try:
-        for entry in walk_path(folder, SubmissionError):
-            relative = os.path.join(*entry.parts)
-            if entry.is_folder:
-                entries.append((relative, None))
-                continue
-            if not entry.is_file:
-                raise SubmissionError('%s is not a regular file or folder: the kernel '
-                                      'gets regular files only' % relative)
-            fd = open_regular_at(entry.folder_fd, entry.name, SubmissionError, relative)
-            entries.append((relative, fd))
-            total += os.fstat(fd).st_size
-            if total > limit_bytes or sum(fd is not None for _, fd in entries) \
-                    > MAX_COPIED_FILES:
-                raise SubmissionError(
-                    'the notebook\'s folder holds more than the kernel\'s scratch takes '
-                    '(%d MB, %d files)' % (limit_bytes // 2 ** 20, MAX_COPIED_FILES))
+        with closing(walk_path(folder, SubmissionError)) as walk:
+            for entry in walk:
+                relative = os.path.join(*entry.parts)
+                if entry.is_folder:
+                    entries.append((relative, None))
+                    continue
+                if not entry.is_file:
+                    raise SubmissionError('%s is not a regular file or folder: the kernel '
+                                          'gets regular files only' % relative)
+                fd = open_regular_at(entry.folder_fd, entry.name, SubmissionError, relative)
+                entries.append((relative, fd))
+                total += os.fstat(fd).st_size
+                if total > limit_bytes or sum(fd is not None for _, fd in entries) \
+                        > MAX_COPIED_FILES:
+                    raise SubmissionError(
+                        'the notebook\'s folder holds more than the kernel\'s scratch takes '
+                        '(%d MB, %d files)' % (limit_bytes // 2 ** 20, MAX_COPIED_FILES))
     except BaseException:
         close_all(fd for _, fd in entries)
         raise

@@ -43,10 +43,10 @@ def folder_contents(folder, display, root=None):
         return True
 
     top = _open_submission_folder(folder, root, display)
+    walk = safe_files.walk(top, SubmissionError,
+                           lambda parts: '/'.join((display, shown_parts(parts))), descend)
     try:
-        for entry in safe_files.walk(top, SubmissionError,
-                                     lambda parts: '/'.join((display, shown_parts(parts))),
-                                     descend):
+        for entry in walk:
             count += 1
             if count > MAX_SCAN_ENTRIES:
                 raise SubmissionError('%s holds more than %d files and folders; submit only '
@@ -62,6 +62,7 @@ def folder_contents(folder, display, root=None):
             elif not entry.name.startswith('.'):
                 contents.others.append(entry.parts)
     finally:
+        walk.close()      # its open folders first, then the top
         os.close(top)
     return contents
 
