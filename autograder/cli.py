@@ -1,6 +1,6 @@
 """Command line: ``python -m autograder VERB ...`` (also the ``tln-grader`` script).
 
-Verbs, one module each under autograder/commands/ (self_check.py is `check`):
+Verbs, one module each under autograder/commands/, named for its verb:
 - grade       grade submissions (files, folders, zips, a class) -> table / JSON / gradebook
 - check       the student self-check of neural_net.py (visible checks)
 - gradescope  build the Gradescope autograder zip, or run inside Gradescope
@@ -27,7 +27,7 @@ from .sandbox import secrecy
 # The verbs in the order --help lists them, and the module of autograder/commands/ of each
 # (its NAME is the verb). A module is imported when its verb is used or listed: a student
 # copy holds the `check` module alone (release/generate.py).
-VERB_MODULES = (('grade', 'grade'), ('check', 'self_check'), ('gradescope', 'gradescope'),
+VERB_MODULES = (('grade', 'grade'), ('check', 'check'), ('gradescope', 'gradescope'),
                 ('classroom', 'classroom'), ('classroom50', 'classroom50'),
                 ('nbgrader', 'nbgrader'), ('release', 'release'), ('demo', 'demo'),
                 ('report', 'report'))

@@ -110,7 +110,7 @@ class IsolationError(GraderError):
 
 class SubmissionError(KitError):
     """A file or argument cannot be used as a submission; the message says why.
-    submissions/discovery.py (one student's problem becomes that student's 0 with the
+    submissions/ (one student's problem becomes that student's 0 with the
     reason; only a bad argument reaches the command line)."""
 
 

@@ -68,7 +68,7 @@ def _not_graded(selected, name, problem, diagnoses=()):
                             problem=problem, diagnoses=tuple(diagnoses))
 
 
-def code_fingerprint():
+def package_code_hash():
     """Hash of the grader package's code: a changed check never reuses old results."""
     digest = hashlib.sha256()
     for path in package_source_files():
@@ -299,12 +299,12 @@ class Grader:
                               'broken, not the submission.' % (self.reference_file, why))
         return run.probe_results
 
-    def fingerprint(self):
+    def settings_key(self):
         """Text that changes whenever the grader would grade differently."""
         return json.dumps({'version': __version__, 'seed': self.seed, 'dataset': self.dataset,
                            'checks': [[c.name, c.max_score] for c in self.checks],
                            'timeout': self.limits.timeout, 'memory_mb': self.limits.memory_mb,
-                           'reference': self.reference_hash, 'code': code_fingerprint()},
+                           'reference': self.reference_hash, 'code': package_code_hash()},
                           sort_keys=True)
 
     def close(self):

@@ -26,11 +26,14 @@ STUDENT_COPY_MODULES = (
     'checks/hidden_feedback.py', 'checks/judges.py', 'checks/markers.py',
     'checks/probe_ids.py', 'checks/stand_in_loss.py', 'checks/submission_inputs.py',
     'checks/tolerances.py',
-    'commands/__init__.py', 'commands/options.py', 'commands/self_check.py',
+    'commands/__init__.py', 'commands/options.py', 'commands/check.py',
     'outputs/__init__.py', 'outputs/output_folder.py', 'outputs/sanitise.py',
     'platforms/__init__.py', 'platforms/github_actions.py',
     'stored_outputs.py', 'release/__init__.py', 'release/expected_visible.json',
-    'submissions/__init__.py', 'submissions/discovery.py', 'submissions/source_rule.py',
+    'safe_files.py', 'submissions/__init__.py', 'submissions/class_layout.py',
+    'submissions/contents.py', 'submissions/discovery.py', 'submissions/file_choice.py',
+    'submissions/folders.py', 'submissions/notebooks.py', 'submissions/source_rule.py',
+    'submissions/student_file.py', 'submissions/submission.py', 'submissions/zips.py',
 )
 # Whole folders: the trust boundary (the sandbox and its child).
 STUDENT_COPY_PACKAGES = ('sandbox',)

@@ -102,12 +102,12 @@ def test_check_follows_the_rule(tmp_path):
 
 def test_nbgrader_follows_the_rule(tmp_path):
     draft_and_final(str(tmp_path / 'ambiguous'))
-    source, problem = nbgrader_autograde.read_student_file(str(tmp_path / 'ambiguous'))
+    source, problem = nbgrader_autograde.submitted_source(str(tmp_path / 'ambiguous'))
     assert source == b'' and 'Keep one neural_net.py' in problem
     folder = tmp_path / 'beside'
     write_submission(str(folder), reference_text())
     write_submission(str(folder / 'old'), stub_text())
-    assert nbgrader_autograde.read_student_file(str(folder)) == (REFERENCE_BYTES, None)
+    assert nbgrader_autograde.submitted_source(str(folder)) == (REFERENCE_BYTES, None)
 
 
 @pytest.fixture(scope='module')

@@ -28,6 +28,7 @@ LAYERS = (
     ('sandbox.child',),
     ('__init__', 'errors'),
     ('paths', 'public_copy'),
+    ('safe_files',),
     ('student_imports',),
     ('sandbox',),
     ('results',),

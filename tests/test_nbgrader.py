@@ -63,7 +63,7 @@ def solution_tuning_cell():
 # "network" whose predict looks the labels up, with settings that learn nothing.
 CHEATING_TUNE = """import os
 print('TLN_SEED=%s' % os.environ.get('TLN_SEED'))
-import autograder.platforms.nbgrader as hidden_tests
+import autograder.platforms.nbgrader_cells as hidden_tests
 hidden_tests.grade_check = lambda *args, **kwargs: 3.0
 hidden_tests.grade_best_net = lambda *args, **kwargs: 3.0
 

@@ -136,17 +136,17 @@ def test_the_seed_leaves_the_environment_and_is_remembered(monkeypatch):
 
 
 def test_what_cannot_be_graded_is_named(tmp_path):
-    assert autograde.read_student_file(str(tmp_path))[1] == (
+    assert autograde.submitted_source(str(tmp_path))[1] == (
         'the submitted folder: this folder is empty. Submit your neural_net.py')
     (tmp_path / 'neural_net.py').write_text('   \n')
-    assert autograde.read_student_file(str(tmp_path)) == (b'   \n', 'neural_net.py is empty.')
+    assert autograde.submitted_source(str(tmp_path)) == (b'   \n', 'neural_net.py is empty.')
     os.makedirs(str(tmp_path / 'linked'))
     os.symlink(str(tmp_path / 'neural_net.py'), str(tmp_path / 'linked' / 'neural_net.py'))
-    source, problem = autograde.read_student_file(str(tmp_path / 'linked'))
+    source, problem = autograde.submitted_source(str(tmp_path / 'linked'))
     assert source == b'' and 'symbolic link' in problem
     os.makedirs(str(tmp_path / 'piped'))
     os.mkfifo(str(tmp_path / 'piped' / 'neural_net.py'))
-    source, problem = autograde.read_student_file(str(tmp_path / 'piped'))
+    source, problem = autograde.submitted_source(str(tmp_path / 'piped'))
     assert source == b'' and 'FIFO' in problem
 
 
@@ -180,7 +180,7 @@ def test_cells_score_what_the_command_line_grader_gives(tmp_path):
     grader = autograde.NotebookGrader(seed=SEED)
     try:
         for name, folder in sorted(folders.items()):
-            cells = grader.cell_grades(autograde.read_student_file(folder),
+            cells = grader.cell_grades(autograde.submitted_source(folder),
                                        nbformat.v4.new_notebook())
             scores = {autograde.CODE_CELLS[cell]: points
                       for cell, (points, _, _) in cells.items() if cell in autograde.CODE_CELLS}
@@ -233,6 +233,42 @@ def test_the_scratch_copy_takes_regular_files_only(tmp_path):
     os.symlink('/etc/passwd', str(tmp_path / 'sub' / 'b.py'))
     with pytest.raises(SubmissionError, match='not a regular file'):
         open_scratch_copy(str(tmp_path), 10)
+
+
+def test_the_scratch_copy_never_follows_a_folder_swapped_for_a_link(tmp_path, monkeypatch):
+    """sub/ swapped for a link to another folder between the look at sub/b.py and its
+    open: the copy holds the real sub/b.py, nothing of the other folder. (The copy used
+    to open files by their path, whose folders were resolved again: it copied the other
+    folder's b.py. It now opens each file from its folder's descriptor.)"""
+    from autograder.platforms.nbgrader_kernel import close_all, open_scratch_copy
+    folder, outside = tmp_path / 'notebook', tmp_path / 'outside'
+    (folder / 'sub').mkdir(parents=True)
+    (folder / 'sub' / 'b.py').write_text('mine')
+    (folder / 'z.py').write_text('z')
+    outside.mkdir()
+    (outside / 'b.py').write_text('SECRET')
+    swapped = []
+
+    def then_swap(look):
+        def looked(path, *args, **kwargs):
+            info = look(path, *args, **kwargs)
+            if not swapped and os.fsdecode(path).endswith('b.py'):
+                os.rename(str(folder / 'sub'), str(tmp_path / 'moved'))
+                os.symlink(str(outside), str(folder / 'sub'))
+                swapped.append(path)
+            return info
+        return looked
+
+    monkeypatch.setattr(os, 'lstat', then_swap(os.lstat))
+    monkeypatch.setattr(os, 'stat', then_swap(os.stat))
+    copy = open_scratch_copy(str(folder), 2 ** 20)
+    monkeypatch.undo()
+    try:
+        contents = {relative: os.pread(fd, 100, 0) for relative, fd in copy if fd is not None}
+    finally:
+        close_all(fd for _, fd in copy)
+    assert swapped and b'SECRET' not in contents.values()
+    assert contents == {os.path.join('sub', 'b.py'): b'mine', 'z.py': b'z'}
 
 
 def test_dataset_folders_are_bound_where_the_notebook_looks(tmp_path):
@@ -290,7 +326,7 @@ def test_a_network_fitted_to_the_public_validation_labels_gets_nothing(tmp_path)
     notebook = executed_notebook(printed('best_hyperparameters = %s\n' % json.dumps(hyper)))
     grader = autograde.NotebookGrader(seed=SEED, dataset='fashion_mnist')
     try:
-        student = autograde.read_student_file(folder)
+        student = autograde.submitted_source(folder)
         points, _, feedback = grader.cell_grades(student, notebook)[autograde.BEST_NET_CELL]
         assert points == 0 and 'counts only a network trained by SGD' in feedback, feedback
         # Measured on held-out images, the memorised validation labels are worth little too.

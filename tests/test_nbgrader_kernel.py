@@ -113,10 +113,10 @@ def test_the_kit_and_the_grading_user_are_out_of_sight(notebook_folder, runtime_
     code = ATTEMPT + ''.join('attempt(%r, lambda: os.listdir(%r) if os.path.isdir(%r) else '
                              'open(%r).read(1))\n' % (label, path, path, path)
                              for label, path in targets.items() if os.path.exists(path))
-    code += ('import autograder.platforms.nbgrader as hidden\n'
+    code += ('import autograder.platforms.nbgrader_cells as hidden\n'
              'print("hidden tests:", hidden.grade_check.__name__)\n'
              'attempt("write kit", lambda: open(%r, "a").close())\n'
-             % os.path.join(PACKAGE_DIR, 'platforms', 'nbgrader.py'))
+             % os.path.join(PACKAGE_DIR, 'platforms', 'nbgrader_cells.py'))
     text = run_cell(notebook_folder, code)
     assert 'hidden tests: grade_check' in text
     found = outcomes(text)

@@ -400,7 +400,7 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
     from autograder.release import generate
     files = generate.student_repo_files()
     package = [rel for rel in files if rel.startswith('autograder' + os.sep)]
-    for module in ('report/similarity.py', 'report/html.py', 'platforms/nbgrader.py',
+    for module in ('report/similarity.py', 'report/html.py', 'platforms/nbgrader_cells.py',
                    'platforms/nbgrader_autograde.py', 'platforms/nbgrader_kernel.py'):
         assert os.path.join('autograder', *module.split('/')) not in files, module
     assert not any('similarity' in rel or 'fingerprint' in rel for rel in package), package

@@ -25,13 +25,15 @@ from autograder.commands import grade as grade_command
 from autograder.grading import CheckResult, Grader, SubmissionResult
 from autograder.submissions.source_rule import MAX_SOURCE_BYTES
 from autograder.paths import REPO_DIR
-from autograder.submissions import discovery as submissions
+from autograder.submissions import discovery
 from autograder.outputs import names as output_names
 from autograder.outputs.names import safe_name
 from autograder.submissions.batch import Batch, BatchError, content_key
-from autograder.submissions.discovery import (SubmissionError, discover,
-                                              read_folder_submission, read_student_file,
-                                              read_zip_submission)
+from autograder.errors import SubmissionError
+from autograder.submissions.discovery import discover
+from autograder.submissions.folders import read_folder_submission
+from autograder.submissions.student_file import read_student_file
+from autograder.submissions.zips import MAX_ZIP_MEMBERS, read_zip_submission
 from autograder.outputs.output_folder import OutputError, read_regular, write_atomic
 from helpers import REFERENCE, public_seed, reference_text, run_cli
 
@@ -269,7 +271,7 @@ def test_an_unexpected_error_stays_with_its_submission(tmp_path, monkeypatch):
 
     def broken(*args):
         raise KeyError('surprise')
-    monkeypatch.setattr(submissions, '_read_zip', broken)
+    monkeypatch.setattr(discovery, 'read_zip', broken)
     found = by_id(discover([str(root)]))
     assert found['alice'].source == SOURCE
     assert found['bob'].problem == "bob.zip could not be read (KeyError: 'surprise')."
@@ -355,7 +357,7 @@ def hostile_zips(folder):
     zips['traversal'] = (zip_with(folder / 'traversal.zip', {
         '../../outside.py': 'x = 1', 'neural_net.py': SOURCE}), 'contains an unsafe path')
     with zipfile.ZipFile(str(folder / 'many.zip'), 'w') as archive:
-        for index in range(submissions.MAX_ZIP_MEMBERS + 1):
+        for index in range(MAX_ZIP_MEMBERS + 1):
             archive.writestr('f%05d' % index, b'')
     zips['many'] = (str(folder / 'many.zip'), 'holds 10001 files and folders (at most 10000)')
     zips['empty_zip'] = (zip_with(folder / 'empty_zip.zip', {}), 'this zip is empty')
@@ -466,7 +468,7 @@ class FakeGrader:
 
     zero_result = Grader.zero_result
 
-    def fingerprint(self):
+    def settings_key(self):
         return 'fake'
 
     def grade_source(self, source, name, only=None):
@@ -484,7 +486,7 @@ class FakeGrader:
 def run_batch(arguments, out, warnings=None):
     grader = FakeGrader()
     batch = Batch(grader, str(out), 2, warn=(warnings.append if warnings is not None else None))
-    return by_id_results(batch.run(discover(arguments), grader.fingerprint())), grader
+    return by_id_results(batch.run(discover(arguments), grader.settings_key())), grader
 
 
 def by_id_results(results):

@@ -68,7 +68,7 @@ def run(args):
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
             results = Batch(grader, out, args.jobs, sandbox=grader.sandbox).run(
-                discover([class_dir]), grader.fingerprint())
+                discover([class_dir]), grader.settings_key())
         print(table([result.to_json() for result in results]))
         with open(os.path.join(out, 'grades.csv'), encoding='utf-8') as handle:
             print('grades.csv:\n' + handle.read())

@@ -93,7 +93,7 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
         progress = progress if progress is not None else (
             sys.stderr.isatty() and len(submissions) > 1)
         batch = Batch(grader, out, jobs, progress, submitted=submitted, sandbox=box)
-        results = batch.run(submissions, grader.fingerprint())
+        results = batch.run(submissions, grader.settings_key())
     data = [result.to_json(timing=False) for result in results]
     if output == 'json':
         print(json.dumps(data, indent=1))

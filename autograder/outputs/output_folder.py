@@ -6,31 +6,30 @@
   the target is replaced itself, never written through or opened. The
   folders between the trusted root (the output folder given on the command
   line) and the file are opened with O_NOFOLLOW: a linked folder is an error.
-- read_regular: reads a regular file only (O_NOFOLLOW | O_NONBLOCK, then
-  fstat), up to a size cap.
+- read_regular: reads a regular file only, up to a size cap.
+
+Both reach the file through safe_files (the kit's one link-safe reader);
+OutputError names the file and what is wrong.
 """
 import errno
 import os
 import secrets
-import stat
 
 from ..errors import OutputError
+from ..safe_files import kind_name, open_folder, read_regular as _read_regular
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+__all__ = ['OutputError', 'TEMPORARY_PREFIX', 'kind_name', 'read_regular', 'write_atomic']
 TEMPORARY_PREFIX = '.tmp-'
 
 
-def kind_name(mode):
-    """'a symbolic link', 'a FIFO', ... for a file mode that is not a regular file."""
-    for test, name in ((stat.S_ISLNK, 'a symbolic link'), (stat.S_ISDIR, 'a folder'),
-                       (stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISSOCK, 'a socket'),
-                       (stat.S_ISCHR, 'a device'), (stat.S_ISBLK, 'a device')):
-        if test(mode):
-            return name
-    return 'not a regular file'
+def _link_message(root):
+    def message(below):
+        return ('%s is a symbolic link or not a folder; the grader does not write through '
+                'links. Remove it or choose another --out folder.' % os.path.join(root, *below))
+    return message
 
 
-def _open_folder(root, parts, path, create):
+def _open_folder(root, parts, create):
     """Descriptor of root/parts...; every part a real folder (created if missing)."""
     if create:
         try:
@@ -38,30 +37,7 @@ def _open_folder(root, parts, path, create):
         except OSError as error:
             raise OutputError('cannot create the folder %s (%s).'
                               % (root, error.strerror)) from error
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError as error:
-        raise OutputError('cannot open the folder %s (%s).' % (root, error.strerror)) from error
-    for index, part in enumerate(parts):
-        shown = os.path.join(root, *parts[:index + 1])
-        try:
-            if create:
-                try:
-                    os.mkdir(part, dir_fd=fd)
-                except FileExistsError:
-                    pass
-            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-        except OSError as error:
-            os.close(fd)
-            if error.errno in (errno.ELOOP, errno.ENOTDIR):
-                raise OutputError('%s is a symbolic link or not a folder; the grader does not '
-                                  'write through links. Remove it or choose another --out '
-                                  'folder.' % shown) from error
-            raise OutputError('cannot open the folder %s (%s).'
-                              % (shown, error.strerror)) from error
-        os.close(fd)
-        fd = child
-    return fd
+    return open_folder(root, parts, OutputError, link_message=_link_message(root), create=create)
 
 
 def _split(path, root):
@@ -85,7 +61,7 @@ def write_atomic(path, text, root=None):
     """
     data = text.encode('utf-8') if isinstance(text, str) else text
     root, parts, name = _split(path, root)
-    dir_fd = _open_folder(root, parts, path, create=True)
+    dir_fd = _open_folder(root, parts, create=True)
     temporary = '%s%s-%s' % (TEMPORARY_PREFIX, secrets.token_hex(6), name)
     try:
         try:
@@ -114,18 +90,6 @@ def write_atomic(path, text, root=None):
         os.close(dir_fd)
 
 
-def read_capped(fd, limit):
-    """Up to limit + 1 bytes from fd (so a longer file is detected)."""
-    chunks, total = [], 0
-    while total <= limit:
-        chunk = os.read(fd, min(1 << 16, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b''.join(chunks)
-
-
 def read_regular(path, limit, root=None):
     """Bytes of the regular file at path (at most limit); OutputError saying why not.
 
@@ -133,26 +97,5 @@ def read_regular(path, limit, root=None):
     read; root as for write_atomic (folders below it must not be links).
     """
     root, parts, name = _split(path, root)
-    dir_fd = _open_folder(root, parts, path, create=False)
-    try:
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                         dir_fd=dir_fd)
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise OutputError('%s is a symbolic link' % path) from error
-            raise OutputError('%s cannot be read (%s)' % (path, error.strerror)) from error
-    finally:
-        os.close(dir_fd)
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise OutputError('%s is %s' % (path, kind_name(mode)))
-        data = read_capped(fd, limit)
-    except OSError as error:
-        raise OutputError('%s cannot be read (%s)' % (path, error.strerror)) from error
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise OutputError('%s is larger than %d bytes' % (path, limit))
-    return data
+    return _read_regular(os.path.join(root, *parts, name), limit, OutputError, root=root,
+                         shown=path)

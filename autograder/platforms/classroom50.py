@@ -172,7 +172,7 @@ def _identity_from_environment(environ):
 def _grade_checkout(checkout):
     """The visible checks' result dict for the neural_net.py of the checkout."""
     from ..grading import Grader
-    from ..submissions.discovery import read_folder_submission
+    from ..submissions.folders import read_folder_submission
     library = os.path.dirname(PACKAGE_DIR)
     grader = Grader(dataset='none', visible_only=True,
                     expected_file=stored_outputs.EXPECTED_FILE,

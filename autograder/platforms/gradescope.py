@@ -16,7 +16,7 @@ What the zip holds, all at its root::
     autograder/         the grader package (no course; the mutation catalog is in the kit)
     assignment/         the data loaders (data_utils.py, cifar10_download.py)
     private/            root-only after setup.sh (mode 700):
-      grader.json       seed, dataset, fingerprint and labels of the validation split
+      grader.json       seed, dataset, sha256 (fit_sha256) and labels of the validation split
       expected.json     the reference's outputs on every probe for that seed
       neural_net.py     the reference module, for the grader process only
       datasets/         CIFAR-10 (only for --dataset cifar10)
@@ -158,7 +158,7 @@ def default_cifar10_archive():
     return next((path for path in candidates if os.path.isfile(path)), candidates[-1])
 
 
-def fit_fingerprint(fit):
+def split_hash(fit):
     """sha256 over the val_accuracy split (training, validation and held-out data, labels)."""
     digest = hashlib.sha256()
     for array in (fit.X, fit.y, fit.X_val, fit.y_val, fit.X_held, fit.y_held):
@@ -177,7 +177,7 @@ def private_files(seed, dataset, limits=None):
         config = {'seed': seed, 'dataset': grader.dataset or 'none',
                   'reference_sha256': grader.reference_hash}
         if grader.fit is not None:
-            config['fit_sha256'] = fit_fingerprint(grader.fit)
+            config['fit_sha256'] = split_hash(grader.fit)
             config['y_val'] = [int(label) for label in grader.fit.y_val]
     return json.dumps(config, indent=1, sort_keys=True) + '\n', outputs
 
@@ -397,7 +397,7 @@ def make_grader(private_dir, submission_dir, limits):
                     expected_file=os.path.join(private_dir, EXPECTED_JSON),
                     reference_file=os.path.join(private_dir, REFERENCE_NAME))
     if grader.fit is not None:
-        if fit_fingerprint(grader.fit) != settings.get('fit_sha256') or [
+        if split_hash(grader.fit) != settings.get('fit_sha256') or [
                 int(label) for label in grader.fit.y_val] != settings.get('y_val'):
             grader.close()
             raise GraderError('the %s data on this machine differ from the data the bundle was '
@@ -418,7 +418,7 @@ def run(submission_dir, results_path, private_dir=None, limits=None, log=print):
 
     results.json is written whatever happens. The submission folder is one
     student's, never split into a class; its file is chosen by the rule of
-    every route (discovery.choose_student_file), and a submission that cannot
+    every route (file_choice.choose_student_file), and a submission that cannot
     be read gets the reason (exit 0: that is its grade). When the grader
     itself fails (a misconfigured bundle, e.g. its dataset missing on the
     image, or any exception while grading) students get a message that

@@ -219,12 +219,12 @@ def _output_mb(input_size, hidden_size, num_classes):
     return max(16, values * 8 // 2 ** 20 + 2)
 
 
-def read_student_file(folder):
+def submitted_source(folder):
     """(bytes, None) of the student's neural_net.py in folder, or (b'', why it
     cannot be graded).
 
     The file is chosen by the rule of every route
-    (discovery.choose_student_file: beside the notebook unless an assignment/
+    (file_choice.choose_student_file: beside the notebook unless an assignment/
     or two_layer_net/ folder holds one). Only a regular file is read (no
     symbolic link, FIFO or device), at most the grader's size limit.
     """
@@ -262,7 +262,7 @@ class NotebookGrader:
     def cell_grades(self, student_file, notebook):
         """{grade_id: (points, max_points, feedback)} for an executed notebook.
 
-        student_file: (bytes of neural_net.py, problem or None), from read_student_file
+        student_file: (bytes of neural_net.py, problem or None), from submitted_source
         before the notebook ran (its kernel could rewrite the file).
         """
         max_points = {check.name: float(check.max_score) for check in CATALOG}
@@ -321,7 +321,7 @@ class SnapshotStudentFile(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
-        resources[SNAPSHOT_KEY] = read_student_file(self._submitted_folder(resources))
+        resources[SNAPSHOT_KEY] = submitted_source(self._submitted_folder(resources))
         return nb, resources
 
     def _submitted_folder(self, resources):

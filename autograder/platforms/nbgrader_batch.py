@@ -14,13 +14,14 @@ described in docs/nbgrader.md.
 import os
 import re
 import signal
-import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
-from ..outputs.output_folder import kind_name
+from ..errors import SubmissionError
+from ..safe_files import kind_name, walk_path
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
 
@@ -37,15 +38,14 @@ class StudentRun:
 def refused_entry(folder):
     """Path (relative to folder) and kind of the first entry nbgrader must not copy, or None.
 
-    Only regular files and folders are allowed; links are never followed.
+    Only regular files and folders are allowed; links are never followed
+    (safe_files.walk). SubmissionError when a folder cannot be read.
     """
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        for name in sorted(dirs + names):
-            path = os.path.join(root, name)
-            mode = os.lstat(path).st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                return os.path.relpath(path, folder), kind_name(mode)
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED)
+    with closing(walk_path(folder, SubmissionError,
+                           lambda entry: entry.name not in IGNORED)) as entries:
+        for entry in entries:
+            if not (entry.is_file or entry.is_folder):
+                return os.path.join(*entry.parts), kind_name(entry.mode)
     return None
 
 
@@ -62,7 +62,10 @@ def autograde_student(course, assignment, student, timeout, extra_args=()):
     """Autograde one student in its own nbgrader process; returns a StudentRun."""
     started = time.monotonic()
     folder = os.path.join(course, 'submitted', student, assignment)
-    refused = refused_entry(folder)
+    try:
+        refused = refused_entry(folder)
+    except SubmissionError as error:
+        return StudentRun(student, False, str(error).rstrip('.'))
     if refused:
         return StudentRun(student, False, '%s is %s: nbgrader would follow it; the student '
                           'should submit regular files only' % refused)

@@ -10,7 +10,7 @@ every kernel under bubblewrap instead, deny by default. The kernel sees:
   started by its resolved folder, so a venv reached through a link under
   /tmp still starts);
 - of the kit, the one module the hidden test cells import
-  (``autograder.platforms.nbgrader``) and the modules it imports, file by
+  (``autograder.platforms.nbgrader_cells``) and the modules it imports, file by
   file, read-only: no checkout, no ``.git``, no ``solutions/``, no course;
 - the datasets the notebook loads (CIFAR10_DIR, FASHION_MNIST_DIR, the
   system Fashion-MNIST folder), read-only;
@@ -47,10 +47,10 @@ import os
 import resource
 import select
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
@@ -58,10 +58,11 @@ from traitlets import Integer
 
 from ..errors import SubmissionError
 from ..paths import PACKAGE_DIR
+from ..safe_files import open_regular_at, walk_path
 from ..sandbox import isolation
 from . import kernel_syscalls
 
-HIDDEN_TEST_MODULE = 'autograder.platforms.nbgrader'
+HIDDEN_TEST_MODULE = 'autograder.platforms.nbgrader_cells'
 KERNEL_DISTRIBUTIONS = isolation.IMPORTABLE + ('ipykernel',)
 SCRATCH = '/tmp'
 # The kernel's channels: its copy of the connection file and its IPC sockets, in the scratch.
@@ -125,32 +126,26 @@ def kernel_environment(environ, python_path):
 def open_scratch_copy(folder, limit_bytes):
     """[(path relative to folder, fd or None for a folder)] of the notebook's folder.
 
-    Regular files and folders only, each file opened without following a link
-    (O_NOFOLLOW, then fstat: no FIFO or device is read); at most
+    Regular files and folders only, walked and opened without following a link
+    (safe_files: from its folder's descriptor, O_NOFOLLOW, then fstat: no FIFO
+    or device is read, and a folder swapped for a link is not entered); at most
     MAX_COPIED_FILES files and limit_bytes in all. SubmissionError otherwise
     (the descriptors opened so far are closed).
     """
     entries, total = [], 0
     try:
-        for root, dirs, names in os.walk(folder, followlinks=False):
-            dirs.sort()
-            for name in sorted(dirs + names):
-                path = os.path.join(root, name)
-                relative = os.path.relpath(path, folder)
-                mode = os.lstat(path).st_mode
-                if stat.S_ISDIR(mode):
+        with closing(walk_path(folder, SubmissionError)) as walk:
+            for entry in walk:
+                relative = os.path.join(*entry.parts)
+                if entry.is_folder:
                     entries.append((relative, None))
                     continue
-                if not stat.S_ISREG(mode):
+                if not entry.is_file:
                     raise SubmissionError('%s is not a regular file or folder: the kernel '
                                           'gets regular files only' % relative)
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                fd = open_regular_at(entry.folder_fd, entry.name, SubmissionError, relative)
                 entries.append((relative, fd))
-                info = os.fstat(fd)
-                total += info.st_size
-                if not stat.S_ISREG(info.st_mode):
-                    raise SubmissionError('%s changed into something other than a regular '
-                                          'file' % relative)
+                total += os.fstat(fd).st_size
                 if total > limit_bytes or sum(fd is not None for _, fd in entries) \
                         > MAX_COPIED_FILES:
                     raise SubmissionError(

@@ -43,10 +43,10 @@ MAX_RESULT_BYTES = 8 * 1024 * 1024
 OUTPUT_FOLDERS = ('feedback', 'results', 'sources')
 
 
-def content_key(submission, fingerprint):
+def content_key(submission, settings_key):
     """Hash of what determines a grade: the bytes read at discovery (never the
     path again) and the grader settings."""
-    digest = hashlib.sha256(fingerprint.encode('utf-8'))
+    digest = hashlib.sha256(settings_key.encode('utf-8'))
     if submission.source is None:
         digest.update(b'problem:' + submission.problem.encode('utf-8', errors='replace'))
     else:
@@ -139,7 +139,7 @@ class Batch:
                     raise TypeError('not a result object')
                 result = SubmissionResult.from_json(stored['result'])
             except OutputError as error:
-                problem = '%s, not a result file' % error
+                problem = '%s, not a result file' % str(error).rstrip('.')
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
                 detail = str(error) if isinstance(error, (ValueError, TypeError)) else (
                     '%s %s' % (type(error).__name__, error))
@@ -172,8 +172,8 @@ class Batch:
             self._write(self._path('sources', submission.id, '.py'),
                         submission.source.decode('utf-8', errors='replace'))
 
-    def _grade_one(self, submission, fingerprint):
-        key = content_key(submission, fingerprint) if self.out_dir else ''
+    def _grade_one(self, submission, settings_key):
+        key = content_key(submission, settings_key) if self.out_dir else ''
         if self.out_dir:
             self._keep_source(submission)
         cached = self._cached(submission, key)
@@ -237,7 +237,7 @@ class Batch:
                         [check.name for check in self.grader.checks], ASSIGNMENT_ID,
                         root=self.out_dir, submitted=self.submitted)
 
-    def run(self, submissions, fingerprint):
+    def run(self, submissions, settings_key):
         """Grade every submission; returns results in submission order."""
         self._order = [submission.id for submission in submissions]
         if self.sandbox is not None:
@@ -255,7 +255,7 @@ class Batch:
             bar = tqdm(total=len(submissions), unit='submission', desc='grading')
         try:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                futures = [pool.submit(self._grade_one, s, fingerprint) for s in submissions]
+                futures = [pool.submit(self._grade_one, s, settings_key) for s in submissions]
                 try:
                     for future in as_completed(futures):
                         future.result()
