@@ -22,11 +22,30 @@ def pytest_collection_modifyitems(items):
     """Under pytest-xdist (--dist loadgroup), the tests sharing a fixture that is built once
     per process go to one worker, so it is built once: a module-scoped fixture (a graded
     class, an nbgrader course, a fresh venv) keeps its module's tests together, and the
-    tests of ONE_WORKER_FIXTURES keep together across modules."""
+    tests of ONE_WORKER_FIXTURES keep together across modules.
+
+    Then the order in which the workers take them (pyproject: --no-loadscope-reorder keeps
+    it): the `machine` tests first, then the slow tests that keep together (a group is one
+    unit of work, minutes long for the Gradescope bundle's parity tests or the nbgrader
+    course), then the other slow tests, the fast tier last. A `machine` test waits until
+    the other worker's running test has ended, which idles one core for as long as that
+    test has left; at the start the other worker runs machine tests too. The longest units
+    start early and the many short tests come last, so the two workers finish together."""
     for item in items:
         group = _shared_fixture_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+    items[:] = sorted(items, key=_run_order)
+
+
+def _run_order(item):
+    """0: machine tests, 1: slow tests kept together, 2: other slow tests, 3: the fast
+    tier (sorted() keeps the collection order within each)."""
+    if item.get_closest_marker('machine') is not None:
+        return 0
+    if item.get_closest_marker('slow') is None:
+        return 3
+    return 1 if item.get_closest_marker('xdist_group') is not None else 2
 
 
 def _shared_fixture_group(item):

@@ -131,9 +131,12 @@ def course(tmp_path_factory):
            tune=True)
     submit(course, 'wrong_mask', reference_text().replace(mutants.MASK, 'pass'), tune=True)
     # train() never returns for long runs (the tuning cell's), so one cell hits the limit.
+    # It waits rather than spins: the kernel has a wall-clock limit only (TLN_CELL_TIMEOUT),
+    # and a spinning loop would take a core from the other xdist worker for all that time.
     submit(course, 'endless', reference_text().replace(
         'for it in range(num_iters):',
-        'while num_iters >= 1000:\n            pass\n        for it in range(num_iters):'),
+        'while num_iters >= 1000:\n            __import__(\'time\').sleep(1)\n'
+        '        for it in range(num_iters):'),
         tune=True)
     submit(course, 'cheat_correct_code', reference_text(), tune=CHEATING_TUNE)
     # ... and one who also rewrites neural_net.py from the kernel, after submitting the stub.

@@ -203,7 +203,9 @@ def test_the_whole_corpus_gets_the_same_points_from_grade_and_the_bundle(bundle,
     assert not differ, differ
 
 
-@pytest.fixture(scope='module')
+# Session scope (built once per xdist worker, a few seconds): a module-scoped fixture would
+# keep these seven tests on the worker that also builds and runs the Gradescope bundle.
+@pytest.fixture(scope='session')
 def classroom50_bundle(tmp_path_factory):
     from test_classroom50 import built_bundle
     return built_bundle(tmp_path_factory.mktemp('c50'))

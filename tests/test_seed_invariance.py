@@ -107,19 +107,23 @@ def files():
 FILES = files()
 
 
-@pytest.fixture(scope='module')
-def grader():
+# Session scope, not module scope: tests/conftest.py keeps the tests of a module-scoped
+# fixture on one xdist worker, and these ~90 tests (a few CPU-seconds each, most of the
+# suite's CPU) spread over both workers instead; each worker builds the grader and the
+# draws once (seconds).
+@pytest.fixture(scope='session')
+def private_grader():
     with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
         assert grader.per_submission
         yield grader
 
 
-@pytest.fixture(scope='module')
-def draws(grader):
+@pytest.fixture(scope='session')
+def draws(private_grader):
     """(probes, reference) of the public seed and of DRAWS derived seeds."""
     seeds = [DEFAULT_SEED] + [submission_inputs.submission_seed(private, b'draw')
                               for private in range(1, DRAWS + 1)]
-    return [grader.probes_for_seed(seed) for seed in seeds]
+    return [private_grader.probes_for_seed(seed) for seed in seeds]
 
 
 def path_of(name, tmp_path):
@@ -134,7 +138,8 @@ def points(result):
 
 
 @pytest.mark.parametrize('name', sorted(FILES))
-def test_points_do_not_depend_on_the_draw(grader, draws, name, tmp_path):
+def test_points_do_not_depend_on_the_draw(private_grader, draws, name, tmp_path):
+    grader = private_grader
     path = path_of(name, tmp_path)
     with open(path, 'rb') as handle:
         source = handle.read()
@@ -154,7 +159,8 @@ def test_points_do_not_depend_on_the_draw(grader, draws, name, tmp_path):
     assert not differ, differ
 
 
-def test_the_in_process_path_agrees_with_a_real_grade(grader, tmp_path):
+def test_the_in_process_path_agrees_with_a_real_grade(private_grader, tmp_path):
+    grader = private_grader
     for name in ('reference', 'stub', 'mutant_no_relu', 'corpus_float32_in_loss'):
         path = path_of(name, tmp_path)
         with open(path, 'rb') as handle:
