@@ -425,7 +425,7 @@ class Grader:
             if self._held_out_accuracy is None and 'fit' in reference:
                 from .checks.hidden_judges import trained_accuracy   # instructor only
                 self._held_out_accuracy = trained_accuracy(
-                    reference['fit']['outputs'], self.fit.X_held, self.fit.y_held)
+                    reference['fit'].outputs, self.fit.X_held, self.fit.y_held)
             return self._held_out_accuracy
 
     def _import_failure(self, run):

@@ -81,10 +81,10 @@ class SubmissionResult:
 
     def to_json(self, timing=True):
         """The schema's dict; timing=False leaves out the run time (stable output)."""
-        # problem (why nothing could be graded) before the checks: read first.
+        # The contract's keys first (docs/architecture.md), then the schema's additions.
         data = {'schema': SCHEMA_VERSION, 'submission': self.submission, 'score': self.score,
-                'max_score': self.max_score, 'problem': self.problem,
-                'checks': [c.to_json() for c in self.checks], 'diagnoses': list(self.diagnoses),
+                'max_score': self.max_score, 'checks': [c.to_json() for c in self.checks],
+                'problem': self.problem, 'diagnoses': list(self.diagnoses),
                 'warnings': list(self.warnings), 'isolation': self.isolation}
         if timing:
             data['seconds'] = round(self.seconds, 3)

@@ -155,7 +155,7 @@ def package_files(root):
 
 def assert_public(root):
     files = package_files(root)
-    assert 'autograder/checks/judges.py' in files and 'autograder/sandbox/runner.py' in files
+    assert 'autograder/checks/judges.py' in files and 'autograder/sandbox/session.py' in files
     for module in INSTRUCTOR_MODULES:
         assert not [rel for rel in files if rel == 'autograder/' + module
                     or rel.startswith('autograder/%s/' % module)], module
