@@ -129,12 +129,14 @@ HIDDEN_DEFINITIONS = (
     'def judge_stability', 'def judge_sgd', 'def judge_no_mutation', 'def judge_val_accuracy',
     'def accuracy_verdict', 'def trained_accuracy', 'FIT_SETTINGS = ', 'BEST_NET_THRESHOLDS = ',
     'CHANCE_ACCURACY = ', 'def build_probes', 'def forward_labels', 'def _scores',
-    'def _stability_problem', 'def no_relu_scores', 'def _linear_scores', "Check('stability'", "Check('sgd'", "Check('no_mutation'",
-    "Check('val_accuracy'", 'import copydetect')
+    'def _stability_problem', '\ndef no_relu_scores', 'def _linear_scores',
+    "Check(name='stability'", "Check(name='sgd'", "Check(name='no_mutation'",
+    "Check(name='val_accuracy'",
+    'import copydetect')
 INSTRUCTOR_MODULES = (
     'checks/hidden_judges.py', 'checks/thresholds.py', 'checks/probe_inputs.py',
     'checks/diagnoses.py', 'report', 'release/generate.py', 'submissions/batch.py',
-    'platforms/gradescope.py', 'platforms/nbgrader.py', 'platforms/nbgrader_autograde.py',
+    'platforms/gradescope.py', 'platforms/nbgrader_cells.py', 'platforms/nbgrader_autograde.py',
     'platforms/classroom.py') + tuple('commands/%s.py' % verb for verb in (
         'grade', 'gradescope', 'nbgrader', 'classroom', 'classroom50', 'release', 'report',
         'demo'))
