@@ -269,13 +269,13 @@ def test_float32_images_leave_the_reference_accuracy_on_fashion_mnist_unchanged(
     the grader's way on them reaches the very accuracy it reaches on the float64 images
     of 2.3.0, so the val_accuracy threshold stays."""
     from autograder import datasets
-    from autograder.checks import FIT_SETTINGS
-    from autograder.checks.judges import trained_accuracy
+    from autograder.checks.thresholds import FIT_SETTINGS
+    from autograder.checks.hidden_judges import trained_accuracy
     from autograder.paths import load_module
     from autograder.sandbox.child.probes import probe_fit
     reference = load_module(os.path.join(SOLUTIONS_DIR, 'neural_net.py'), '_reference_f32')
     settings = FIT_SETTINGS['fashion_mnist']
-    fit = datasets.load_fit_data('fashion_mnist', 4242)
+    fit = datasets.load_fit_data('fashion_mnist', 4242, settings)
     assert fit.X.dtype == fit.X_val.dtype == fit.X_held.dtype == np.float32
     X, X_val, X_held = float64_fit_data(fit, settings)
     assert np.allclose(fit.X, X, atol=1e-3) and not np.array_equal(fit.X, X)
