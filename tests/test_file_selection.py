@@ -7,13 +7,15 @@ self-check, the Gradescope runner and nbgrader's autograde.
 """
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from autograder.platforms import gradescope, nbgrader_autograde
 from autograder.sandbox import Limits
 from autograder.submissions.discovery import discover, read_submission
-from helpers import STUB, reference_text, run_cli, write_submission
+from helpers import REPO_DIR, STUB, reference_text, run_cli, write_submission
 
 REFERENCE_BYTES = reference_text().encode()
 
@@ -98,6 +100,31 @@ def test_check_follows_the_rule(tmp_path):
     preferred = run_cli('check', backup_beside_assignment(str(tmp_path / 'repo')))
     assert preferred.returncode == 0, preferred.stdout + preferred.stderr
     assert 'ignored' in preferred.stdout and 'repo/backup/neural_net.py' in preferred.stdout
+
+
+def check_in(folder):
+    """`python -m autograder check` without a path, run in folder (the kit on the path)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [REPO_DIR] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
+    return subprocess.run([sys.executable, '-m', 'autograder', 'check'], cwd=str(folder),
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_check_without_a_path_grades_the_file_the_routes_grade(tmp_path):
+    # A finished file at the top of the repository beside the stub in assignment/: every
+    # route grades assignment/ (the one rule), so the self-check must too, and say so
+    # (it graded the top one, 11/11, while Classroom 50 gave 0/44).
+    repo = tmp_path / 'repo'
+    write_submission(str(repo / 'assignment'), stub_text())
+    write_submission(str(repo), reference_text())
+    done = check_in(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert 'Self-check of assignment/neural_net.py' in done.stdout, done.stdout
+    assert 'ignored neural_net.py' in done.stdout, done.stdout
+    # In the notebook's folder (assignment/ itself) its own file is the one.
+    inside = check_in(repo / 'assignment')
+    assert 'Self-check of neural_net.py' in inside.stdout and 'ignored' not in inside.stdout
 
 
 def test_nbgrader_follows_the_rule(tmp_path):

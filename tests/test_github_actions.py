@@ -42,6 +42,14 @@ def test_export_platforms(tmp_path):
     assert github[workflow] == github_actions.student_workflow()
     assert not [rel for rel in classroom50 if rel.startswith('.github')]
     assert set(github) - set(classroom50) == {workflow}
+    # Each README says how its repositories are submitted and checked: no Actions tab where
+    # no workflow runs, the submit tags where Classroom 50 grades.
+    assert 'the Actions tab' in github['README.md'] and 'submit/' not in github['README.md']
+    assert 'the Actions tab' not in classroom50['README.md']
+    assert 'Classroom 50 (this repository)' in classroom50['README.md']
+    assert 'submit/' in classroom50['README.md']
+    assert not [text for text in (github['README.md'], classroom50['README.md'])
+                if '{repository_route}' in text or '{push_checks}' in text]
     # Re-exporting an earlier export for the other platform leaves no stale workflow.
     old = tmp_path / 'repo' / '.github' / 'workflows'
     old.mkdir(parents=True)

@@ -2,14 +2,17 @@
 
     python -m autograder check [PATH] [--only CHECK] [--summary FILE]
 
-PATH defaults to ./neural_net.py when the current folder has one (the folder
-of the notebook, in a student repository or in nbgrader's release layout),
-else to assignment/neural_net.py. PATH may also be a folder or a .zip (what
-you submit): the file graded in it is chosen as on every grading route. Prints
+Without PATH, the current folder's neural_net.py is chosen as every grading
+route chooses it (submissions/file_choice.py): assignment/neural_net.py, else
+two_layer_net/neural_net.py, else ./neural_net.py (the folder of the notebook),
+saying which others were left out; with none of them, the kit's
+assignment/neural_net.py. PATH may also be a folder or a .zip (what you
+submit): the file graded in it is chosen the same way. Prints
 one line per check with what to fix, and exits non-zero when any check is not
 yet full marks. --summary FILE also appends the checks as a Markdown table to
 FILE (the GitHub Actions workflow gives ``$GITHUB_STEP_SUMMARY``).
 """
+import dataclasses
 import os
 
 from ..checks import CATALOG
@@ -21,17 +24,26 @@ from ..paths import ASSIGNMENT_DIR, STUDENT_FILE, reference_path
 from .. import stored_outputs
 from ..results import PASSED
 from ..submissions.discovery import read_submission
+from ..submissions.file_choice import PREFERRED_FOLDERS, choose_student_file
 from .options import add_grading_options, make_grader
 
 NAME = 'check'
 VISIBLE = [check.name for check in CATALOG if check.visible]
 
 
-def default_path():
-    """./neural_net.py if there is one, else the kit's assignment/neural_net.py."""
-    if os.path.isfile(STUDENT_FILE):
-        return STUDENT_FILE
-    return os.path.join(ASSIGNMENT_DIR, STUDENT_FILE)
+# Where a student's file can be in the current folder, as (folder..., file) parts.
+LOCAL_PLACES = tuple((folder, STUDENT_FILE) for folder in PREFERRED_FOLDERS) + ((STUDENT_FILE,),)
+
+
+def default_choice():
+    """(path, ignored): the neural_net.py of the current folder that a grading route would
+    grade (the one rule, among LOCAL_PLACES: a grading route would see the same files there)
+    and the display names of the others; else the kit's assignment/neural_net.py."""
+    found = [parts for parts in LOCAL_PLACES if os.path.isfile(os.path.join(*parts))]
+    if not found:
+        return os.path.join(ASSIGNMENT_DIR, STUDENT_FILE), ()
+    graded, ignored = choose_student_file(found, 'this folder')
+    return os.path.join(*graded), tuple('/'.join(parts) for parts in ignored)
 
 
 def add_parser(verbs):
@@ -106,7 +118,7 @@ def todo_feedback(check, todo_seen):
 
 
 def run(args):
-    path = args.path or default_path()
+    path, ignored = (args.path, ()) if args.path else default_choice()
     if not os.path.exists(path):
         raise UsageError('%s: no such file. Pass the path of your neural_net.py.' % path)
     problem = seed_problem(args.seed)
@@ -115,6 +127,9 @@ def run(args):
     # A folder or zip: the file is chosen as every grading route chooses it. The
     # student's own file on their own machine: the portable layer is enough.
     submission = read_submission(path)
+    if ignored and submission.source is not None:   # say so, as a grading route would
+        submission = dataclasses.replace(submission, file=path.replace(os.sep, '/'),
+                                         ignored=ignored)
     with make_grader(args, visible_only=True, weaker_layers=True, one_file=True) as grader:
         if submission.source is None:
             result = grader.zero_result(path, submission.problem)

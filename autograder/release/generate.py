@@ -207,8 +207,9 @@ autograder check`.
 
 Write your code in `assignment/neural_net.py`, only between the START and END marker
 lines. Each part can be checked as soon as it is written: the notebook's cells and
-`python -m autograder check --only loss` (or `scores`, `grads`, `train`, `predict`) check one
-part at a time, and a part still a TODO says so by name ("backward pass not written yet").
+`python -m autograder check --only loss` (or `init`, `scores`, `grads`, `train`, `predict`;
+repeat `--only` for several) check one part at a time, and a part still a TODO says so by
+name ("backward pass not written yet").
 
 ## How long it takes
 
@@ -234,11 +235,7 @@ the default threads can be as fast; try both on the default training cell.
 
 Your course uses one of these routes; it says which.
 
-- **GitHub (this repository)**: commit and push `assignment/neural_net.py`. Your
-  instructor grades the `neural_net.py` of your last push, on every check. Every push also
-  runs the visible checks here (the Actions tab). Committing the executed notebook is not
-  needed: no grade reads its saved outputs.
-- **Gradescope**: upload `neural_net.py` (the notebook is not graded there).
+{repository_route}- **Gradescope**: upload `neural_net.py` (the notebook is not graded there).
 - **nbgrader (JupyterHub)**: submit the assignment folder with `two_layer_net.ipynb` and
   `neural_net.py`. nbgrader runs the notebook again from the start (its saved outputs are
   not graded), so the whole notebook, tuning cell included, must run without an error within
@@ -256,8 +253,7 @@ python -m autograder check
 It grades your `neural_net.py` on the visible checks (against reference outputs stored in
 `autograder/release/expected_visible.json`), prints what to fix, and exits non-zero while
 anything fails. More checks (numerical stability, SGD details, inputs left unchanged, validation
-accuracy) run when you are graded. This copy of the grader offers only `check`. Every push
-also runs the visible checks on GitHub.
+accuracy) run when you are graded. This copy of the grader offers only `check`. {push_checks}
 
 ## Datasets
 
@@ -291,6 +287,29 @@ Windows `set TLN_DATASET=fashion_mnist` (cmd) or `$env:TLN_DATASET="fashion_mnis
 # Classroom 50 template (Classroom 50 adds its own .github/workflows/autograde.yaml when a
 # student accepts; its grading runs the bundle of `python -m autograder classroom50 build`).
 PLATFORMS = ('github', 'classroom50')
+
+# The student README's lines that depend on where the repositories live (PLATFORMS).
+REPOSITORY_ROUTES = {
+    'github': ("""- **GitHub (this repository)**: commit and push `assignment/neural_net.py`. Your
+  instructor grades the `neural_net.py` of your last push, on every check. Every push also
+  runs the visible checks here (the Actions tab). Committing the executed notebook is not
+  needed: no grade reads its saved outputs.
+""", 'Every push\nalso runs the visible checks on GitHub.'),
+    'classroom50': ("""- **Classroom 50 (this repository)**: commit and push `assignment/neural_net.py`, then
+  submit it as your course's Classroom 50 page says: each submission is a `submit/...` tag
+  of your repository, and Classroom 50 runs the visible checks on it and shows their result.
+  Your instructor grades the `neural_net.py` of your latest submission (or of your last push
+  if you never submitted) on every check. Committing the executed notebook is not needed: no
+  grade reads its saved outputs.
+""", 'Classroom\n50 runs the visible checks on each submission.'),
+}
+
+
+def student_readme(platform):
+    """The student README for repositories on platform."""
+    route, push_checks = REPOSITORY_ROUTES[platform]
+    return STUDENT_README.replace('{repository_route}', route).replace(
+        '{push_checks}', push_checks)
 # Workflows an export has written (the GitHub Classroom one before 2026-08-28).
 EXPORTED_WORKFLOWS = (github_actions.WORKFLOW_PATH, '.github/workflows/classroom.yml')
 
@@ -320,7 +339,7 @@ def student_repo_files(platform='github'):
         files[os.path.join(*github_actions.WORKFLOW_PATH.split('/'))] = \
             github_actions.student_workflow()
     files['requirements.txt'] = student_requirements()
-    files['README.md'] = STUDENT_README
+    files['README.md'] = student_readme(platform)
     files['.gitignore'] = STUDENT_GITIGNORE
     files[STUDENT_MARKER] = 'Written by `python -m autograder release --student-repo`.\n'
     files[os.path.join('autograder', STUDENT_PACKAGE_MARKER)] = (
