@@ -210,7 +210,7 @@ def test_check_keeps_line_numbers_with_a_symlinked_tmpdir(symlinked_tmpdir, laye
 
 def test_student_readme_sets_up_a_venv_on_every_system_and_says_what_to_submit():
     from autograder.release import generate
-    readme = generate.STUDENT_README
+    readme = generate.student_readme('github')
     for command in ('python3 -m venv .venv', 'source .venv/bin/activate',
                     r'.venv\Scripts\Activate.ps1', r'.venv\Scripts\activate.bat'):
         assert command in readme, command
@@ -219,6 +219,9 @@ def test_student_readme_sets_up_a_venv_on_every_system_and_says_what_to_submit()
     assert 'OPENBLAS_NUM_THREADS=1' in readme and '## How long it takes' in readme
     submit = readme[readme.index('## What to submit'):]
     for route in ('GitHub', 'Gradescope', 'nbgrader'):
+        assert '**%s' % route in submit, route
+    submit = generate.student_readme('classroom50')
+    for route in ('Classroom 50', 'Gradescope', 'nbgrader'):
         assert '**%s' % route in submit, route
 
 
