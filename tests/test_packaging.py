@@ -18,7 +18,7 @@ import pytest
 
 from autograder import __version__
 from autograder.paths import REPO_DIR, runtime_requirements
-from helpers import HAVE_FASHION_MNIST
+from helpers import HAVE_FASHION_MNIST, clean_env
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +37,15 @@ def installed(tmp_path_factory):
     shutil.copytree(REPO_DIR, source, ignore=shutil.ignore_patterns(
         '.git', '__pycache__', '*.egg-info', 'build', 'datasets'))
     dist = root / 'dist'
+    # clean_env: with the checkout on PYTHONPATH, pip would see its egg-info as the kit
+    # already installed and install nothing.
     built = subprocess.run([python, '-m', 'pip', 'wheel', '--quiet', '--no-deps', '-w', str(dist),
-                            str(source)], capture_output=True, text=True, timeout=900)
+                            str(source)], capture_output=True, text=True, timeout=900,
+                           env=clean_env())
     assert built.returncode == 0, built.stderr[-3000:]
     wheel, = dist.glob('*.whl')
     done = subprocess.run([python, '-m', 'pip', 'install', '--quiet', str(wheel)],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, env=clean_env())
     assert done.returncode == 0, done.stderr[-3000:]
     work = root / 'student'
     work.mkdir()
