@@ -1,5 +1,6 @@
 """The student's path: `check` explains an unloadable file once, and each part of the
 assignment can be checked as soon as it is written (issue 23)."""
+import argparse
 import json
 import os
 import re
@@ -393,6 +394,45 @@ def test_the_course_says_where_its_dataset_lives(monkeypatch, tmp_path):
     with pytest.raises(module.DatasetError, match='folder'):
         module.selected_dataset()
 
+
+# ----------------------------------------------------------- check's --help ---
+
+GRADING_OPTIONS = {'--timeout', '--memory-mb', '--dataset', '--seed', '--require-markers'}
+
+
+def verb_help(student, verb):
+    """The --help text of verb, as the kit (student False) or a student copy shows it."""
+    from autograder import cli
+    parser = cli.build_parser(student)
+    verbs = next(action for action in parser._actions
+                 if isinstance(action, argparse._SubParsersAction))
+    return verbs.choices[verb].format_help()
+
+
+def listed_options(text):
+    return set(re.findall(r'(?<![\w-])--[a-z][a-z-]*', text))
+
+
+@pytest.mark.parametrize('student', [False, True], ids=['kit', 'student_copy'])
+def test_check_help_lists_only_what_a_student_needs(student):
+    """`check --help` lists the path, --only and --summary; the grading options are grade's
+    (listed there) and check still accepts them for an instructor in the kit."""
+    assert listed_options(verb_help(student, 'check')) == {'--help', '--only', '--summary'}
+    if not student:
+        assert GRADING_OPTIONS <= listed_options(verb_help(False, 'grade'))
+    from autograder import cli
+    args = cli.build_parser(student).parse_args(
+        ['check', 'neural_net.py', '--seed', '5', '--timeout', '9', '--memory-mb', '512',
+         '--dataset', 'none', '--require-markers', '2'])
+    assert (args.seed, args.timeout, args.memory_mb, args.require_markers) == (5, 9.0, 512, 2.0)
+
+
+def test_check_help_names_the_places_of_the_default_file_in_the_order_grading_takes_them():
+    from autograder.commands.check import LOCAL_PLACES
+    text = ' '.join(verb_help(False, 'check').split())
+    places = ['./' + '/'.join(parts) for parts in LOCAL_PLACES]
+    assert all(place in text for place in places), text
+    assert sorted(places, key=text.index) == places, text
 
 # ------------------------------------------------------------ the student copy ---
 
