@@ -372,9 +372,11 @@ class Grader:
         known = {probe['id'] for probe in self.probes}
         named = sorted({probe_id if probe_id in known else 'an unknown id'
                         for probe_id in calls})
-        return ('The grader refused %d call(s) of its reference loss made under the id of a '
+        served = 'stand-in' if self.stand_in else 'reference'   # what this copy serves
+        return ('The grader refused %d call(s) of its %s loss made under the id of a '
                 'test that was not running (%s): it answers only the test that is running, '
-                'and these calls earned nothing.' % (sum(calls.values()), ', '.join(named)))
+                'and these calls earned nothing.' % (sum(calls.values()), served,
+                                                     ', '.join(named)))
 
     def judge(self, run, name, checks, marker_status=(True, ''), service=None, source=b'',
               probes=None, reference=None):
@@ -391,7 +393,7 @@ class Grader:
             problem, diagnosis = self._import_failure(run)
             return _not_graded(checks, name, problem, (diagnosis,))
         missing = self._missing_reason(run)
-        extra = {'markers': marker_status}
+        extra = {'markers': marker_status, catalog.STAND_IN: self.stand_in}
         if self.fit is not None:
             extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset,
                          reference_accuracy=self._reference_accuracy(reference))

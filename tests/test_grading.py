@@ -161,3 +161,18 @@ def test_a_one_file_session_serves_the_loss_itself():
             service = grader.loss_service(grader.checks, grader.probes)
             assert service is not None
             assert (service.reference_file is None) == one_file
+
+
+def test_the_refused_calls_warning_names_the_loss_this_grader_serves(tmp_path):
+    """The kit serves the reference loss; a copy without the reference (here: the reference
+    file missing) serves its stand-in, and the warning about calls under another test's id
+    says which."""
+    from types import SimpleNamespace
+    from autograder.grading import Grader
+    service = SimpleNamespace(foreign_calls={'loss_toy_reg': 2})
+    for reference_file, served in ((None, 'reference'), (str(tmp_path / 'none.py'), 'stand-in')):
+        with Grader(dataset='none', visible_only=True, weaker_layers=True, one_file=True,
+                    reference_file=reference_file) as grader:
+            assert grader.stand_in == (served == 'stand-in')
+            note = grader._foreign_calls_note(service)
+        assert 'refused 2 call(s) of its %s loss' % served in note, note

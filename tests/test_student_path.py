@@ -452,7 +452,7 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
     shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
     env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}
     env['PYTHONPATH'] = str(repo)
-    outputs = {}
+    outputs, train = {}, {}
     for where, cwd, pythonpath in (('export', repo, str(repo)), ('kit', REPO_DIR, REPO_DIR)):
         done = subprocess.run([sys.executable, '-m', 'autograder', 'check',
                                str(repo / 'assignment' / 'neural_net.py')], cwd=str(cwd),
@@ -461,8 +461,11 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
         assert done.returncode == 0, (where, done.stdout + done.stderr)
         outputs[where] = {name: re.match(r'\[\w+\] \w+\s+\S+', line).group(0)
                           for name, line in check_lines(done).items()}
+        train[where] = check_lines(done)['train']
     # Same marks and points (the kit serves the reference loss to train, which adds a note).
     assert outputs['export'] == outputs['kit'] and len(outputs['kit']) == 6
+    # Each says which loss train's run had: the export's grader served its stand-in.
+    assert 'stand-in loss' in train['export'] and 'stand-in' not in train['kit'], train
 
 
 def test_a_student_copy_installed_without_editable_still_offers_check(tmp_path):
