@@ -110,43 +110,49 @@ class Grader:
         self.limits = limits or Limits()
         self.one_file = one_file
         self.seed = seed
-        # A Sandbox of its own is closed by close() (or, if this fails, when collected).
+        # A Sandbox of its own is closed by close(), and here if setting up fails: its
+        # zygotes and scratch folder go now, not whenever the collector gets to them.
         self._own_sandbox = sandbox is None
         self.sandbox = Sandbox() if sandbox is None else sandbox
-        self.isolation = self.sandbox.required_layer(weaker_layers)  # IsolationError: a GraderError
-        self.expected_file = expected_file
-        self.reference_file = reference_file or reference_path()
-        self.dataset = None
-        fit = None
-        if not visible_only:
-            try:
-                self.dataset = datasets.resolve(dataset)
-                if self.dataset:
-                    fit = datasets.load_fit_data(self.dataset, seed,
-                                                 catalog.FIT_SETTINGS[self.dataset])
-            except (ValueError, datasets.data_utils().DatasetError) as error:
-                raise GraderError(str(error)) from error
-        self.fit = fit
-        self.checks = catalog.select(visible_only, with_data=fit is not None)
-        if require_markers is not None:
-            if not require_markers > 0:
-                raise GraderError('--require-markers takes a positive number of points')
-            self.checks.append(catalog.markers_check(require_markers))
-        self.require_markers = require_markers
-        self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val,
-                                                      'args': fit.args}
-        self.probes = self._needed_probes(self._all_probes(seed))
-        self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
-        self._held_out_accuracy = None
-        self._reference_accuracy_lock = threading.Lock()
-        self.reference_class = None
-        self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
-        self._stand_in_ids = ()   # the probes it serves
-        self.reference = self._reference_results()
-        # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
-        self.per_submission = submission_inputs.per_submission(
-            seed, None if self.stand_in else self.reference_class)
+        try:
+            # IsolationError (a GraderError) where the layer may not grade students.
+            self.isolation = self.sandbox.required_layer(weaker_layers)
+            self.expected_file = expected_file
+            self.reference_file = reference_file or reference_path()
+            self.dataset = None
+            fit = None
+            if not visible_only:
+                try:
+                    self.dataset = datasets.resolve(dataset)
+                    if self.dataset:
+                        fit = datasets.load_fit_data(self.dataset, seed,
+                                                     catalog.FIT_SETTINGS[self.dataset])
+                except (ValueError, datasets.data_utils().DatasetError) as error:
+                    raise GraderError(str(error)) from error
+            self.fit = fit
+            self.checks = catalog.select(visible_only, with_data=fit is not None)
+            if require_markers is not None:
+                if not require_markers > 0:
+                    raise GraderError('--require-markers takes a positive number of points')
+                self.checks.append(catalog.markers_check(require_markers))
+            self.require_markers = require_markers
+            self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y,
+                                                         'X_val': fit.X_val, 'args': fit.args}
+            self.probes = self._needed_probes(self._all_probes(seed))
+            self.denied_roots = sorted({*private_dirs(), *denied_roots})
+            self._held_out_accuracy = None
+            self._reference_accuracy_lock = threading.Lock()
+            self.reference_class = None
+            self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
+            self._stand_in_ids = ()   # the probes it serves
+            self.reference = self._reference_results()
+            # Under a private seed, each submission's own hidden inputs (submission_inputs.py).
+            self.per_submission = submission_inputs.per_submission(
+                seed, None if self.stand_in else self.reference_class)
+        except BaseException:
+            self.close()
+            raise
 
     def _all_probes(self, seed):
         """Every probe of a grade with this seed: drawn (checks/probe_inputs.py), or in a

@@ -1,5 +1,6 @@
 """The grader: full marks for the reference, zero for the stub, honest comparisons."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -176,3 +177,39 @@ def test_the_refused_calls_warning_names_the_loss_this_grader_serves(tmp_path):
             assert grader.stand_in == (served == 'stand-in')
             note = grader._foreign_calls_note(service)
         assert 'refused 2 call(s) of its %s loss' % served in note, note
+
+
+def test_a_grader_that_fails_to_set_up_closes_its_own_sandbox_at_once(monkeypatch):
+    """A failure after the Grader made its Sandbox (here a bad --require-markers, checked
+    once the isolation layer, and under bubblewrap a zygote, are up) closes that Sandbox
+    before the error leaves the constructor; a Sandbox it was given is the caller's."""
+    from autograder import grading
+    from autograder.errors import GraderError
+    from autograder.sandbox import Sandbox
+
+    class Recorded(Sandbox):
+        made = []
+
+        def __init__(self):
+            super().__init__()
+            self.closed = 0
+            self.scratch = None
+            Recorded.made.append(self)
+
+        def close(self):
+            self.closed += 1
+            self.scratch = self.scratch or self._scratch
+            super().close()
+
+    monkeypatch.setattr(grading, 'Sandbox', Recorded)
+    with pytest.raises(GraderError, match='require-markers'):
+        grading.Grader(dataset='none', visible_only=True, weaker_layers=True, require_markers=0)
+    [own] = Recorded.made
+    assert own.closed == 1
+    assert own.scratch is None or not os.path.exists(own.scratch)
+    given = Recorded()
+    with pytest.raises(GraderError, match='require-markers'):
+        grading.Grader(dataset='none', visible_only=True, weaker_layers=True, require_markers=0,
+                       sandbox=given)
+    assert given.closed == 0
+    given.close()
