@@ -9,6 +9,7 @@ judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
 """
 import collections
+import functools
 import hashlib
 import json
 import os
@@ -159,13 +160,17 @@ class Grader:
         copy without the reference, those stored with the visible outputs for its seed
         (a student copy has no probe_inputs.py)."""
         if not os.path.isfile(self.reference_file):
-            stored = stored_outputs.load_probes(self.expected_file or stored_outputs.EXPECTED_FILE)
-            if stored is not None:
-                stored_seed, stored_probes = stored
-                if stored_seed == seed and stored_probes:
-                    return stored_probes
+            stored = self.stored_reference
+            if stored is not None and stored.seed == seed and stored.probes:
+                return list(stored.probes)
         from .checks.probe_inputs import build_probes
         return build_probes(seed, self._fit_inputs)
+
+    @functools.cached_property
+    def stored_reference(self):
+        """The StoredOutputs of expected_file (default: the visible ones a copy ships), read
+        and parsed once; None where the file does not exist."""
+        return stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
 
     def _needed_probes(self, probes):
         """The probes of build_probes that this grader's checks read (with their
@@ -250,7 +255,7 @@ class Grader:
                 self.reference_hash = hashlib.sha256(handle.read()).hexdigest()
             self.reference_class = load_reference_class(self.reference_file)
             return self._run_reference()
-        stored = stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
+        stored = self.stored_reference
         needed = {probe['id'] for probe in self.probes}
         covered = stored is not None and stored.covers(self.seed, needed)
         if self.expected_file is not None and not covered:
