@@ -9,6 +9,7 @@ judges of the catalog read (checks/), and their Verdicts become a
 SubmissionResult (results.py, which also holds the JSON contract).
 """
 import collections
+import functools
 import hashlib
 import json
 import os
@@ -110,56 +111,66 @@ class Grader:
         self.limits = limits or Limits()
         self.one_file = one_file
         self.seed = seed
-        # A Sandbox of its own is closed by close() (or, if this fails, when collected).
+        # A Sandbox of its own is closed by close(), and here if setting up fails: its
+        # zygotes and scratch folder go now, not whenever the collector gets to them.
         self._own_sandbox = sandbox is None
         self.sandbox = Sandbox() if sandbox is None else sandbox
-        self.isolation = self.sandbox.required_layer(weaker_layers)  # IsolationError: a GraderError
-        self.expected_file = expected_file
-        self.reference_file = reference_file or reference_path()
-        self.dataset = None
-        fit = None
-        if not visible_only:
-            try:
-                self.dataset = datasets.resolve(dataset)
-                if self.dataset:
-                    fit = datasets.load_fit_data(self.dataset, seed,
-                                                 catalog.FIT_SETTINGS[self.dataset])
-            except (ValueError, datasets.data_utils().DatasetError) as error:
-                raise GraderError(str(error)) from error
-        self.fit = fit
-        self.checks = catalog.select(visible_only, with_data=fit is not None)
-        if require_markers is not None:
-            if not require_markers > 0:
-                raise GraderError('--require-markers takes a positive number of points')
-            self.checks.append(catalog.markers_check(require_markers))
-        self.require_markers = require_markers
-        self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y, 'X_val': fit.X_val,
-                                                      'args': fit.args}
-        self.probes = self._needed_probes(self._all_probes(seed))
-        self.denied_roots = sorted({*private_dirs(), *denied_roots})
         self._student_packs = {}
-        self._held_out_accuracy = None
-        self._reference_accuracy_lock = threading.Lock()
-        self.reference_class = None
-        self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
-        self._stand_in_ids = ()   # the probes it serves
-        self.reference = self._reference_results()
-        # Under a private seed, hidden inputs of each submission's own (submission_inputs.py).
-        self.per_submission = submission_inputs.per_submission(
-            seed, None if self.stand_in else self.reference_class)
+        try:
+            # IsolationError (a GraderError) where the layer may not grade students.
+            self.isolation = self.sandbox.required_layer(weaker_layers)
+            self.expected_file = expected_file
+            self.reference_file = reference_file or reference_path()
+            self.dataset = None
+            fit = None
+            if not visible_only:
+                try:
+                    self.dataset = datasets.resolve(dataset)
+                    if self.dataset:
+                        fit = datasets.load_fit_data(self.dataset, seed,
+                                                     catalog.FIT_SETTINGS[self.dataset])
+                except (ValueError, datasets.data_utils().DatasetError) as error:
+                    raise GraderError(str(error)) from error
+            self.fit = fit
+            self.checks = catalog.select(visible_only, with_data=fit is not None)
+            if require_markers is not None:
+                if not require_markers > 0:
+                    raise GraderError('--require-markers takes a positive number of points')
+                self.checks.append(catalog.markers_check(require_markers))
+            self.require_markers = require_markers
+            self._fit_inputs = None if fit is None else {'X': fit.X, 'y': fit.y,
+                                                         'X_val': fit.X_val, 'args': fit.args}
+            self.probes = self._needed_probes(self._all_probes(seed))
+            self.denied_roots = sorted({*private_dirs(), *denied_roots})
+            self._held_out_accuracy = None
+            self._reference_accuracy_lock = threading.Lock()
+            self.reference_class = None
+            self.stand_in = False     # no reference here: checks/stand_in_loss.py serves
+            self._stand_in_ids = ()   # the probes it serves
+            self.reference = self._reference_results()
+            # Under a private seed, each submission's own hidden inputs (submission_inputs.py).
+            self.per_submission = submission_inputs.per_submission(
+                seed, None if self.stand_in else self.reference_class)
+        except BaseException:
+            self.close()
+            raise
 
     def _all_probes(self, seed):
         """Every probe of a grade with this seed: drawn (checks/probe_inputs.py), or in a
         copy without the reference, those stored with the visible outputs for its seed
         (a student copy has no probe_inputs.py)."""
         if not os.path.isfile(self.reference_file):
-            stored = stored_outputs.load_probes(self.expected_file or stored_outputs.EXPECTED_FILE)
-            if stored is not None:
-                stored_seed, stored_probes = stored
-                if stored_seed == seed and stored_probes:
-                    return stored_probes
+            stored = self.stored_reference
+            if stored is not None and stored.seed == seed and stored.probes:
+                return list(stored.probes)
         from .checks.probe_inputs import build_probes
         return build_probes(seed, self._fit_inputs)
+
+    @functools.cached_property
+    def stored_reference(self):
+        """The StoredOutputs of expected_file (default: the visible ones a copy ships), read
+        and parsed once; None where the file does not exist."""
+        return stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
 
     def _needed_probes(self, probes):
         """The probes of build_probes that this grader's checks read (with their
@@ -244,7 +255,7 @@ class Grader:
                 self.reference_hash = hashlib.sha256(handle.read()).hexdigest()
             self.reference_class = load_reference_class(self.reference_file)
             return self._run_reference()
-        stored = stored_outputs.load(self.expected_file or stored_outputs.EXPECTED_FILE)
+        stored = self.stored_reference
         needed = {probe['id'] for probe in self.probes}
         covered = stored is not None and stored.covers(self.seed, needed)
         if self.expected_file is not None and not covered:
@@ -372,9 +383,11 @@ class Grader:
         known = {probe['id'] for probe in self.probes}
         named = sorted({probe_id if probe_id in known else 'an unknown id'
                         for probe_id in calls})
-        return ('The grader refused %d call(s) of its reference loss made under the id of a '
+        served = 'stand-in' if self.stand_in else 'reference'   # what this copy serves
+        return ('The grader refused %d call(s) of its %s loss made under the id of a '
                 'test that was not running (%s): it answers only the test that is running, '
-                'and these calls earned nothing.' % (sum(calls.values()), ', '.join(named)))
+                'and these calls earned nothing.' % (sum(calls.values()), served,
+                                                     ', '.join(named)))
 
     def judge(self, run, name, checks, marker_status=(True, ''), service=None, source=b'',
               probes=None, reference=None):
@@ -391,7 +404,7 @@ class Grader:
             problem, diagnosis = self._import_failure(run)
             return _not_graded(checks, name, problem, (diagnosis,))
         missing = self._missing_reason(run)
-        extra = {'markers': marker_status}
+        extra = {'markers': marker_status, catalog.STAND_IN: self.stand_in}
         if self.fit is not None:
             extra.update(held_out=(self.fit.X_held, self.fit.y_held), dataset=self.fit.dataset,
                          reference_accuracy=self._reference_accuracy(reference))

@@ -6,7 +6,9 @@ stand-in loss), the stored visible outputs with their inputs, the sandbox, and t
 command line with the `check` verb. Nothing of the hidden checks (their judges,
 thresholds, the code that draws the probes' inputs with its forward passes), the
 class report, the similarity screening or the instructor's verbs. A list of what
-goes in, so a module added later stays out until it is named here.
+goes in, so a module added later stays out until it is named here;
+tests/test_public_copy.py reads the copied modules' imports (lazy ones too) and names
+a module they need that the list leaves out, or one of the instructor's it holds.
 
 The copy's ``checks/catalog.py`` is generated from the one catalog: the same file
 without the hidden checks' entries and the import of their judges.

@@ -35,10 +35,11 @@ TOLERANCE = 1e-10
 
 
 class StoredOutputs(NamedTuple):
-    """What a stored file holds."""
+    """What a stored file holds (read with one parse: load, decode)."""
     seed: int                # the grading seed the probes were drawn with
     reference_sha256: str    # hash of the reference solution's bytes that computed them
     results: dict            # probe id -> ProbeResult
+    probes: tuple = ()       # the probes' inputs as build_probes makes them; () if not stored
 
     def covers(self, seed, probe_ids):
         """True when these outputs belong to seed and hold every one of probe_ids."""
@@ -60,27 +61,14 @@ def encode(seed, reference_results, reference_source, probes=()):
     return json.dumps(data, indent=1, sort_keys=True) + '\n'
 
 
-def decode_probes(text):
-    """(seed, [probe dicts as build_probes makes them]) from JSON text; [] if none stored."""
-    data = json.loads(text)
-    return data['seed'], [dict(probe, arrays=wire.decode_arrays(probe['arrays']))
-                          for probe in data.get('inputs', ())]
-
-
-def load_probes(path=EXPECTED_FILE):
-    """(seed, stored probes) of the file, or None if it does not exist."""
-    if not os.path.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as handle:
-        return decode_probes(handle.read())
-
-
 def decode(text):
-    """StoredOutputs from JSON text."""
+    """StoredOutputs from JSON text (parsed once: the outputs and the probes' inputs)."""
     data = json.loads(text)
     results = {probe_id: ProbeResult.success(wire.decode_arrays(outputs))
                for probe_id, outputs in data['probes'].items()}
-    return StoredOutputs(data['seed'], data['reference_sha256'], results)
+    probes = tuple(dict(probe, arrays=wire.decode_arrays(probe['arrays']))
+                   for probe in data.get('inputs', ()))
+    return StoredOutputs(data['seed'], data['reference_sha256'], results, probes)
 
 
 def load(path=EXPECTED_FILE):
@@ -101,7 +89,7 @@ def same(text_a, text_b):
     if ((stored_a.seed, stored_a.reference_sha256, sorted(stored_a.results))
             != (stored_b.seed, stored_b.reference_sha256, sorted(stored_b.results))):
         return False
-    probes_a, probes_b = decode_probes(text_a)[1], decode_probes(text_b)[1]
+    probes_a, probes_b = stored_a.probes, stored_b.probes
     if [_without_arrays(probe) for probe in probes_a] != [_without_arrays(probe)
                                                           for probe in probes_b]:
         return False

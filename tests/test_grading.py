@@ -1,5 +1,7 @@
 """The grader: full marks for the reference, zero for the stub, honest comparisons."""
 import json
+import os
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -161,3 +163,73 @@ def test_a_one_file_session_serves_the_loss_itself():
             service = grader.loss_service(grader.checks, grader.probes)
             assert service is not None
             assert (service.reference_file is None) == one_file
+
+
+def test_the_refused_calls_warning_names_the_loss_this_grader_serves(tmp_path):
+    """The kit serves the reference loss; a copy without the reference (here: the reference
+    file missing) serves its stand-in, and the warning about calls under another test's id
+    says which."""
+    from autograder.grading import Grader
+    service = SimpleNamespace(foreign_calls={'loss_toy_reg': 2})
+    for reference_file, served in ((None, 'reference'), (str(tmp_path / 'none.py'), 'stand-in')):
+        with Grader(dataset='none', visible_only=True, weaker_layers=True, one_file=True,
+                    reference_file=reference_file) as grader:
+            assert grader.stand_in == (served == 'stand-in')
+            note = grader._foreign_calls_note(service)
+        assert 'refused 2 call(s) of its %s loss' % served in note, note
+
+
+def test_a_grader_that_fails_to_set_up_closes_its_own_sandbox_at_once(monkeypatch):
+    """A failure after the Grader made its Sandbox (here a bad --require-markers, checked
+    once the isolation layer, and under bubblewrap a zygote, are up) closes that Sandbox
+    before the error leaves the constructor; a Sandbox it was given is the caller's."""
+    from autograder import grading
+    from autograder.errors import GraderError
+    from autograder.sandbox import Sandbox
+
+    class Recorded(Sandbox):
+        made = []
+
+        def __init__(self):
+            super().__init__()
+            self.closed = 0
+            self.scratch = None
+            Recorded.made.append(self)
+
+        def close(self):
+            self.closed += 1
+            self.scratch = self.scratch or self._scratch
+            super().close()
+
+    monkeypatch.setattr(grading, 'Sandbox', Recorded)
+    with pytest.raises(GraderError, match='require-markers'):
+        grading.Grader(dataset='none', visible_only=True, weaker_layers=True, require_markers=0)
+    [own] = Recorded.made
+    assert own.closed == 1
+    assert own.scratch is None or not os.path.exists(own.scratch)
+    given = Recorded()
+    with pytest.raises(GraderError, match='require-markers'):
+        grading.Grader(dataset='none', visible_only=True, weaker_layers=True, require_markers=0,
+                       sandbox=given)
+    assert given.closed == 0
+    given.close()
+
+
+def test_a_grader_parses_its_stored_outputs_once(tmp_path, monkeypatch):
+    """A copy without the reference reads its probes and their outputs from one file
+    (expected_visible.json; the Classroom 50 bundle names it as expected_file): one parse
+    per grader. The kit, with the reference, reads none."""
+    from autograder import grading, stored_outputs
+    parses = []
+    parse = stored_outputs.json.loads
+    monkeypatch.setattr(stored_outputs, 'json', SimpleNamespace(
+        loads=lambda text: parses.append(1) or parse(text), dumps=json.dumps))
+    missing = str(tmp_path / 'none.py')
+    for expected_file, reference_file, count in ((None, missing, 1),
+                                                  (stored_outputs.EXPECTED_FILE, missing, 1),
+                                                  (None, None, 0)):
+        del parses[:]
+        with grading.Grader(dataset='none', visible_only=True, weaker_layers=True, one_file=True,
+                            expected_file=expected_file, reference_file=reference_file) as grader:
+            assert grader.stand_in == (reference_file is not None)
+        assert len(parses) == count, (expected_file, reference_file)

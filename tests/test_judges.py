@@ -572,6 +572,37 @@ def test_judge_train_in_a_copy_judges_the_update_and_reports_the_own_loss_toy_ru
                    ('failed with your own loss()',))
 
 
+
+def test_judge_train_in_a_copy_says_which_loss_each_run_had(case):
+    """A copy serves train_hidden the stand-in loss and runs the toy run on the student's own
+    loss: the feedback says both (with the reference served, it names no stand-in), and an
+    own-loss toy run that an update mistake moved is put down to that mistake, not to loss
+    or grads."""
+    assert 'stand-in' not in judges.judge_train(case.evidence()).feedback
+    copy = {checks.STAND_IN: True}
+    del case.service.served_losses['train_toy']
+    assert_verdict(judges.judge_train(case.evidence(copy)), 1.0, (),
+                   ("answered that run's loss() calls with a stand-in loss",
+                    'Toy training with your own loss() follows the reference exactly'))
+    case.train_as('train_hidden', frozen='b2')
+    case.train_as('train_toy', frozen='b2')
+    del case.service.served_losses['train_toy']
+    verdict = judges.judge_train(case.evidence(copy))
+    assert_verdict(verdict, 0.5, ('param_not_updated',),
+                   ('b2 never changes', 'stand-in loss',
+                    "with your own loss() the notebook's toy run ends at loss",
+                    'the update mistake shows there too'))
+    assert 'fix those checks first' not in verdict.feedback
+
+
+def test_visible_summaries_hold_on_every_route():
+    """A visible check's summary opens its feedback where a probe it reads failed (grading.py):
+    the self-check shows it too, where no input is hidden and a copy serves no reference loss."""
+    for check in checks.CATALOG:
+        if check.visible:
+            assert 'hidden' not in check.summary and 'reference loss' not in check.summary, \
+                check
+
 @pytest.mark.parametrize('changes', [{'seed': 1}, {'learning_rate_decay': 1.0}])
 def test_judge_train_leaves_sampling_and_decay_to_sgd(case, changes):
     """Other minibatches or no decay in the toy run: information at train, points at sgd."""

@@ -27,6 +27,12 @@ def test_stored_outputs_read_back_as_a_named_tuple():
     assert stored.covers(7, {'scores_toy'})
     assert not stored.covers(8, {'scores_toy'}) and not stored.covers(7, {'scores_toy', 'x'})
     assert stored_outputs.same(text, text)
+    assert stored.probes == ()
+    probe = {'id': 'scores_toy', 'kind': 'scores', 'args': {}, 'arrays': {'X': np.ones((2, 4))}}
+    with_inputs = stored_outputs.decode(stored_outputs.encode(
+        7, {'scores_toy': ProbeResult.success(outputs)}, b'ref', [probe]))
+    [back] = with_inputs.probes
+    assert back['id'] == 'scores_toy' and np.array_equal(back['arrays']['X'], np.ones((2, 4)))
 
 
 def test_the_shipped_outputs_are_the_visible_checks_at_the_public_seed():

@@ -1,5 +1,6 @@
 """The student's path: `check` explains an unloadable file once, and each part of the
 assignment can be checked as soon as it is written (issue 23)."""
+import argparse
 import json
 import os
 import re
@@ -394,6 +395,45 @@ def test_the_course_says_where_its_dataset_lives(monkeypatch, tmp_path):
         module.selected_dataset()
 
 
+# ----------------------------------------------------------- check's --help ---
+
+GRADING_OPTIONS = {'--timeout', '--memory-mb', '--dataset', '--seed', '--require-markers'}
+
+
+def verb_help(student, verb):
+    """The --help text of verb, as the kit (student False) or a student copy shows it."""
+    from autograder import cli
+    parser = cli.build_parser(student)
+    verbs = next(action for action in parser._actions
+                 if isinstance(action, argparse._SubParsersAction))
+    return verbs.choices[verb].format_help()
+
+
+def listed_options(text):
+    return set(re.findall(r'(?<![\w-])--[a-z][a-z-]*', text))
+
+
+@pytest.mark.parametrize('student', [False, True], ids=['kit', 'student_copy'])
+def test_check_help_lists_only_what_a_student_needs(student):
+    """`check --help` lists the path, --only and --summary; the grading options are grade's
+    (listed there) and check still accepts them for an instructor in the kit."""
+    assert listed_options(verb_help(student, 'check')) == {'--help', '--only', '--summary'}
+    if not student:
+        assert GRADING_OPTIONS <= listed_options(verb_help(False, 'grade'))
+    from autograder import cli
+    args = cli.build_parser(student).parse_args(
+        ['check', 'neural_net.py', '--seed', '5', '--timeout', '9', '--memory-mb', '512',
+         '--dataset', 'none', '--require-markers', '2'])
+    assert (args.seed, args.timeout, args.memory_mb, args.require_markers) == (5, 9.0, 512, 2.0)
+
+
+def test_check_help_names_the_places_of_the_default_file_in_the_order_grading_takes_them():
+    from autograder.commands.check import LOCAL_PLACES
+    text = ' '.join(verb_help(False, 'check').split())
+    places = ['./' + '/'.join(parts) for parts in LOCAL_PLACES]
+    assert all(place in text for place in places), text
+    assert sorted(places, key=text.index) == places, text
+
 # ------------------------------------------------------------ the student copy ---
 
 def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_path):
@@ -412,7 +452,7 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
     shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
     env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}
     env['PYTHONPATH'] = str(repo)
-    outputs = {}
+    outputs, train = {}, {}
     for where, cwd, pythonpath in (('export', repo, str(repo)), ('kit', REPO_DIR, REPO_DIR)):
         done = subprocess.run([sys.executable, '-m', 'autograder', 'check',
                                str(repo / 'assignment' / 'neural_net.py')], cwd=str(cwd),
@@ -421,8 +461,11 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
         assert done.returncode == 0, (where, done.stdout + done.stderr)
         outputs[where] = {name: re.match(r'\[\w+\] \w+\s+\S+', line).group(0)
                           for name, line in check_lines(done).items()}
+        train[where] = check_lines(done)['train']
     # Same marks and points (the kit serves the reference loss to train, which adds a note).
     assert outputs['export'] == outputs['kit'] and len(outputs['kit']) == 6
+    # Each says which loss train's run had: the export's grader served its stand-in.
+    assert 'stand-in loss' in train['export'] and 'stand-in' not in train['kit'], train
 
 
 def test_a_student_copy_installed_without_editable_still_offers_check(tmp_path):

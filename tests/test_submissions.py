@@ -458,13 +458,28 @@ def test_read_regular_refuses_links_fifos_and_big_files(tmp_path):
     assert read_regular(REFERENCE, MAX_SOURCE_BYTES) == SOURCE
 
 
+class FakeSandbox:
+    """Stands in for the grader's Sandbox: records what a batch asks of it."""
+
+    def __init__(self):
+        self.calls = []
+
+    def reset_abort(self):
+        self.calls.append('reset_abort')
+
+    def abort_all(self):
+        self.calls.append('abort_all')
+
+
 class FakeGrader:
     """Stands in for Grader: full marks for any source, no subprocess."""
 
-    def __init__(self):
+    def __init__(self, interrupt_at=None):
         self.checks = [SimpleNamespace(name='init', max_score=1.0, visible=True),
                        SimpleNamespace(name='scores', max_score=2.0, visible=True)]
         self.graded = []
+        self.sandbox = FakeSandbox()
+        self.interrupt_at = interrupt_at     # a submission whose grading is interrupted
 
     zero_result = Grader.zero_result
 
@@ -472,6 +487,8 @@ class FakeGrader:
         return 'fake'
 
     def grade_source(self, source, name, only=None):
+        if name == self.interrupt_at:
+            raise KeyboardInterrupt
         self.graded.append(name)
         return SubmissionResult(name, [CheckResult(c.name, c.max_score, c.max_score, 'ok')
                                        for c in self.checks])
@@ -491,6 +508,19 @@ def run_batch(arguments, out, warnings=None):
 
 def by_id_results(results):
     return {r.submission: r for r in results}
+
+
+def test_an_interrupted_batch_kills_the_children_of_its_graders_sandbox(tmp_path):
+    """Batch takes the Sandbox from its grader (the grader's own, or the one it was given):
+    Ctrl-C during a grade kills that Sandbox's children, with or without an output folder."""
+    root = tmp_path / 'class'
+    for student in ('alice', 'bob', 'carol'):
+        put(root / student / 'neural_net.py')
+    for out in (None, str(tmp_path / 'out')):
+        grader = FakeGrader(interrupt_at='bob')
+        with pytest.raises(KeyboardInterrupt):
+            Batch(grader, out, 2).run(discover([str(root)]), grader.settings_key())
+        assert grader.sandbox.calls == ['reset_abort', 'abort_all'], out
 
 
 def test_batch_reports_corrupt_results_and_replaces_planted_files(tmp_path):

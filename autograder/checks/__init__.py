@@ -16,7 +16,7 @@ The names other stages use are re-exported here.
 """
 from .catalog import (CATALOG, CHECKS, DATA_CHECKS, MARKERS_CHECK, Check, markers_check,
                       select)
-from .evidence import Evidence, StudentError, Verdict
+from .evidence import STAND_IN, Evidence, StudentError, Verdict
 
 # Names of the hidden checks' modules (not in a student copy), imported when first used.
 _HIDDEN = {'BEST_NET_THRESHOLDS': 'thresholds', 'FIT_SETTINGS': 'thresholds',
@@ -31,5 +31,5 @@ def __getattr__(name):
 
 
 __all__ = ['BEST_NET_THRESHOLDS', 'CATALOG', 'CHECKS', 'DATA_CHECKS', 'FIT_SETTINGS',
-           'MARKERS_CHECK', 'Check', 'Evidence', 'StudentError', 'Verdict', 'accuracy_verdict',
-           'markers_check', 'select']
+           'MARKERS_CHECK', 'STAND_IN', 'Check', 'Evidence', 'StudentError', 'Verdict',
+           'accuracy_verdict', 'markers_check', 'select']

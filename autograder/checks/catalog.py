@@ -37,7 +37,7 @@ CATALOG = (
           summary='parameter shapes, zero biases, std scale and seeded draw order',
           probes=('init_toy', 'init_hidden'), judge=judge_init),
     Check(name='scores', max_score=2, visible=True,
-          summary='forward pass scores on the toy model and on hidden sizes',
+          summary='forward pass scores on the toy model and on a model of other sizes',
           probes=('scores_toy', 'scores_hidden'), judge=judge_scores),
     Check(name='loss', max_score=2, visible=True, summary='softmax loss with reg=0 and reg>0',
           probes=('loss_toy_noreg', 'loss_toy_reg', 'loss_hidden_noreg', 'loss_hidden_reg')
@@ -50,7 +50,7 @@ CATALOG = (
           summary='finite, correct loss for large scores',
           probes=('loss_large', 'loss_extreme'), judge=judge_stability),
     Check(name='train', max_score=2, visible=True,
-          summary='the SGD update on hidden data (with the reference loss)',
+          summary='the SGD loop of train() and its parameter update',
           probes=('train_toy', 'train_hidden', 'train_toy' + OWN_LOSS), judge=judge_train),
     Check(name='sgd', max_score=2, visible=False,
           summary='sampling with replacement, epochs, learning-rate decay',

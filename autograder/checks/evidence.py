@@ -13,6 +13,9 @@ from typing import Tuple
 
 from .probe_ids import NO_RELU
 
+# The key of Evidence.extra that says a copy's stand-in loss was served.
+STAND_IN = 'stand_in'
+
 
 class StudentError(Exception):
     """A probe the check needs did not produce outputs (raised, timed out...)."""
@@ -33,7 +36,9 @@ class Evidence:
     - student(probe_id): the student's outputs, or StudentError.
     - reference(probe_id): the reference outputs.
     - inputs(probe_id): the probe's input arrays and args.
-    - extra: data the grader holds back from the child (e.g. y_val).
+    - extra: data the grader holds back from the child (e.g. y_val), and what the judges
+      say depends on: STAND_IN (True in a copy without the reference, whose served probes
+      got the stand-in loss of stand_in_loss.py).
     - service: the LossService that answered the student's served probes
       (its served_losses, first_batches and minibatches), or None where no loss was
       served (checks that read no served probe).
@@ -61,6 +66,11 @@ class Evidence:
         if self._service is None:
             return None
         return self._service.served_losses.get(probe_id, [])
+
+    def served_stand_in(self, probe_id):
+        """Whether probe_id's run was served the stand-in loss of a copy without the
+        reference (stand_in_loss.py) rather than the reference's."""
+        return bool(self.extra.get(STAND_IN)) and self.was_served(probe_id)
 
     def was_served(self, probe_id):
         """Whether probe_id's run was served a loss (the reference's, or the stand-in's

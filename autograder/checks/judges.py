@@ -354,8 +354,9 @@ def judge_train(evidence):
     got = evidence.student('train_hidden')
     stuck = stuck_parameters(evidence, 'train_hidden', got)
     issue = sgd_issue(evidence, 'train_hidden', got, stuck)
-    toy = _toy_note(evidence)
-    if issue is None and not stuck:
+    update_right = issue is None and not stuck
+    toy = _stand_in_note(evidence, 'train_hidden') + _toy_note(evidence, update_right)
+    if update_right:
         return Verdict(1.0, 'Training follows params -= learning_rate * grads on its own '
                        'minibatches, one loss() call per iteration, and loss_history holds the '
                        'losses loss() returned.%s' % toy)
@@ -373,11 +374,22 @@ def judge_train(evidence):
                    _unique(found))
 
 
-def _toy_note(evidence):
-    """Information on the notebook's toy run (no points: sampling, epochs and decay are sgd's)."""
+def _stand_in_note(evidence, probe_id):
+    """What answered loss() in probe_id's run, where it was not the reference: '' or a
+    sentence (a copy without the reference serves the stand-in loss: stand_in_loss.py)."""
+    if not evidence.served_stand_in(probe_id):
+        return ''
+    return (' This copy has no reference solution, so the grader answered that run\'s loss() '
+            'calls with a stand-in loss; the update is judged with it the same way as with the '
+            'reference loss when you are graded.')
+
+
+def _toy_note(evidence, update_right=True):
+    """Information on the notebook's toy run (no points: sampling, epochs and decay are sgd's).
+    update_right: the judged run follows the update rule (else the feedback names its mistake)."""
     want = evidence.reference('train_toy')['loss_history']
     if not evidence.was_served('train_toy'):
-        return _own_toy_note(evidence, want)
+        return _own_toy_note(evidence, want, update_right)
     info = _own_loss_note(evidence, 'train_toy')
     try:
         history = evidence.student('train_toy')['loss_history']
@@ -392,9 +404,10 @@ def _toy_note(evidence):
             % (history[-1] if history.size else float('nan'), want[-1], info))
 
 
-def _own_toy_note(evidence, want):
+def _own_toy_note(evidence, want, update_right):
     """Information on the notebook's toy run where it ran on the student's own loss (a copy
-    without the reference): no points, whatever the loss or the sampling does to it."""
+    without the reference): no points, whatever the loss or the sampling does to it. A run
+    that ends elsewhere points at loss and grads, or at the update mistake train names."""
     own = evidence.student_or_none('train_toy')
     if own is None:
         return (' For information: the notebook\'s toy run (5 samples, batch_size 200) failed '
@@ -403,10 +416,12 @@ def _own_toy_note(evidence, want):
     if history.shape == want.shape and close(history, want, VALUE_TOLERANCE):
         return (' Toy training with your own loss() follows the reference exactly; final loss '
                 '%.4f.' % history[-1])
+    cause = ('a loss or grads mistake shows there (fix those checks first)' if update_right
+             else 'the update mistake shows there too')
     return (' For information (no points lost here): with your own loss() the notebook\'s toy '
-            'run ends at loss %.4g instead of %.4f; a loss or grads mistake shows there (fix '
-            'those checks first), and sampling, epochs and decay are graded by the sgd check.'
-            % (history[-1] if history.size else float('nan'), want[-1]))
+            'run ends at loss %.4g instead of %.4f; %s, and sampling, epochs and decay are '
+            'graded by the sgd check.'
+            % (history[-1] if history.size else float('nan'), want[-1], cause))
 
 
 def stuck_parameters(evidence, probe_id, got):

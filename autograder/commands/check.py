@@ -10,7 +10,9 @@ assignment/neural_net.py. PATH may also be a folder or a .zip (what you
 submit): the file graded in it is chosen the same way. Prints
 one line per check with what to fix, and exits non-zero when any check is not
 yet full marks. --summary FILE also appends the checks as a Markdown table to
-FILE (the GitHub Actions workflow gives ``$GITHUB_STEP_SUMMARY``).
+FILE (the GitHub Actions workflow gives ``$GITHUB_STEP_SUMMARY``). The grading
+options of ``grade`` (--timeout, --memory-mb, --dataset, --seed, --require-markers)
+are accepted for the instructor but not listed in --help: a student needs none.
 """
 import dataclasses
 import os
@@ -50,14 +52,17 @@ def add_parser(verbs):
     parser = verbs.add_parser(NAME, help='self-check your neural_net.py before submitting',
                               description=__doc__.split('\n')[0])
     parser.add_argument('path', nargs='?', default=None,
-                        help='your neural_net.py (default: ./neural_net.py if present, else '
-                             'assignment/neural_net.py)')
+                        help='your neural_net.py, or a folder or .zip holding it (default: '
+                             'the first of %s, as grading takes it, else the kit\'s '
+                             'assignment/neural_net.py)'
+                             % ', '.join('/'.join(('.',) + parts) for parts in LOCAL_PLACES))
     parser.add_argument('--only', action='append', choices=VISIBLE, metavar='CHECK',
                         help='run only this check (repeatable); one of %s' % ', '.join(VISIBLE))
     parser.add_argument(github_actions.SUMMARY_OPTION, metavar='FILE',
                         help='also append a Markdown table of the checks to FILE (e.g. '
                              '"$GITHUB_STEP_SUMMARY" in GitHub Actions)')
-    add_grading_options(parser, default_dataset='none')
+    # The grading options (--timeout, --seed...) are the instructor's: accepted, not listed.
+    add_grading_options(parser, default_dataset='none', listed=False)
 
 
 def seed_problem(seed):

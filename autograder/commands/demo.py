@@ -67,7 +67,7 @@ def run(args):
         with make_grader(args, denied_roots=[class_dir], weaker_layers=True) as grader:
             print('Grading a sample class (dataset for val_accuracy: %s)...\n'
                   % (grader.dataset or 'none'))
-            results = Batch(grader, out, args.jobs, sandbox=grader.sandbox).run(
+            results = Batch(grader, out, args.jobs).run(
                 discover([class_dir]), grader.settings_key())
         print(table([result.to_json() for result in results]))
         with open(os.path.join(out, 'grades.csv'), encoding='utf-8') as handle:

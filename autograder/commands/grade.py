@@ -92,7 +92,7 @@ def grade_submissions(paths, grading, out=None, jobs=1, output='table', progress
             print(note, file=sys.stderr)
         progress = progress if progress is not None else (
             sys.stderr.isatty() and len(submissions) > 1)
-        batch = Batch(grader, out, jobs, progress, submitted=submitted, sandbox=box)
+        batch = Batch(grader, out, jobs, progress, submitted=submitted)
         results = batch.run(submissions, grader.settings_key())
     data = [result.to_json(timing=False) for result in results]
     if output == 'json':

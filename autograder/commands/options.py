@@ -45,24 +45,32 @@ def add_kit_option(parser):
                              'holds the engine only)' % KIT_ENV)
 
 
-def add_grading_options(parser, default_dataset='auto'):
+def add_grading_options(parser, default_dataset='auto', listed=True):
+    """--timeout, --memory-mb, --dataset, --seed, --require-markers: how a grade is made.
+
+    listed=False: accepted but left out of --help (the self-check: a student needs none of
+    them; an instructor running it in the kit still may)."""
+    def shown(text):
+        return text if listed else argparse.SUPPRESS
+
     parser.add_argument('--timeout', type=float, default=60.0,
-                        help='wall-clock seconds per submission (default: %(default)s)')
+                        help=shown('wall-clock seconds per submission (default: %(default)s)'))
     parser.add_argument('--memory-mb', type=int, default=4096,
-                        help='memory cap per submission in MB (default: %(default)s)')
+                        help=shown('memory cap per submission in MB (default: %(default)s)'))
     parser.add_argument('--dataset', choices=DATASET_CHOICES, default=default_dataset,
-                        help='data for val_accuracy: auto = CIFAR-10 if present, else '
-                             'Fashion-MNIST; none skips that check (default: %(default)s)')
+                        help=shown('data for val_accuracy: auto = CIFAR-10 if present, else '
+                                   'Fashion-MNIST; none skips that check (default: '
+                                   '%(default)s)'))
     parser.add_argument('--seed', type=int, default=None,
-                        help='grader seed for the hidden inputs (default: the kit\'s public '
-                             'one); grade takes a private seed from $%s instead, as a command '
-                             'line is readable by every process of the machine'
-                             % secrecy.SEED_VARIABLE)
+                        help=shown('grader seed for the hidden inputs (default: the kit\'s '
+                                   'public one); grade takes a private seed from $%s instead, '
+                                   'as a command line is readable by every process of the '
+                                   'machine' % secrecy.SEED_VARIABLE))
     parser.add_argument('--require-markers', nargs='?', type=float, const=1.0, default=None,
                         metavar='POINTS',
-                        help='add a "markers" check worth POINTS (default 1) for keeping this '
-                             'year\'s START/END CODE lines intact; without it, changed markers '
-                             'only give a warning')
+                        help=shown('add a "markers" check worth POINTS (default 1) for keeping '
+                                   'this year\'s START/END CODE lines intact; without it, '
+                                   'changed markers only give a warning'))
 
 
 def add_seed_guard(parser):

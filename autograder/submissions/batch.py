@@ -64,13 +64,13 @@ class Batch:
 
     warn: called with each warning (default: print it on stderr).
     submitted: {submission id: gradebook.Submitted} for the gradebook's time columns.
-    sandbox: the grader's Sandbox: an interrupted run kills its children (abort_all).
+    An interrupted run kills the children of the grader's Sandbox (abort_all): the one that
+    runs them, whether the grader made it or was given it.
     """
 
-    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None, submitted=None,
-                 sandbox=None):
+    def __init__(self, grader, out_dir=None, jobs=1, progress=False, warn=None, submitted=None):
         self.grader = grader
-        self.sandbox = sandbox    # whose children an interruption kills (None: no children)
+        self.sandbox = grader.sandbox    # whose children an interruption kills
         self.submitted = submitted
         self.out_dir = out_dir
         self.jobs = max(1, int(jobs))
@@ -240,8 +240,7 @@ class Batch:
     def run(self, submissions, settings_key):
         """Grade every submission; returns results in submission order."""
         self._order = [submission.id for submission in submissions]
-        if self.sandbox is not None:
-            self.sandbox.reset_abort()
+        self.sandbox.reset_abort()
         if self.out_dir:
             self._earlier = self._load_earlier()
             self._names, collisions = names.assign(self._order, self._earlier_names)
@@ -266,8 +265,7 @@ class Batch:
                     # children still running; their results are not written.
                     for future in futures:
                         future.cancel()
-                    if self.sandbox is not None:
-                        self.sandbox.abort_all()
+                    self.sandbox.abort_all()
                     raise
         finally:
             if bar is not None:
