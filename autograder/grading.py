@@ -198,8 +198,7 @@ class Grader:
         hidden = [probe for probe in probes if not submission_inputs.is_shared(probe)]
         shared = {probe['id']: self.reference[probe['id']] for probe in probes
                   if submission_inputs.is_shared(probe)}
-        return probes, collections.ChainMap(
-            shared, submission_inputs.reference_outputs(self.reference_class, hidden))
+        return probes, submission_inputs.reference_outputs(self.reference_class, hidden, shared)
 
     def _chosen(self, checks, probes):
         """The probes of probes the child runs for the given checks, in order."""
@@ -489,18 +488,17 @@ def _validated(student_results, reference_results):
     """
     checked = {}
     for probe_id, result in student_results.items():
-        reference = reference_results.get(probe_id)
-        if reference is None or not result.ok:
+        want = _reference_shapes(reference_results, probe_id)
+        if want is None or not result.ok:
             checked[probe_id] = result
             continue
-        want = reference.outputs
         got = result.outputs
         excused = set(result.problems)
         extra = set(got) - set(want)
         missing = set(want) - set(got) - excused
         wrong = sorted(name for name in set(got) & set(want)
                        if (got[name].ndim != 1 if name.endswith('_history')
-                           else got[name].shape != want[name].shape))
+                           else got[name].shape != want[name]))
         if extra or missing or wrong:
             # Names the reference's outputs only: an extra one's name is the child's text.
             names = sorted(missing) + wrong + (['outputs of other names'] if extra else [])
@@ -509,3 +507,13 @@ def _validated(student_results, reference_results):
         else:
             checked[probe_id] = result
     return checked
+
+
+def _reference_shapes(reference_results, probe_id):
+    """{output name: shape} of the reference's result of probe_id, or None where it has
+    none: a submission's (submission_inputs.ReferenceResults) tells them without running
+    a training run no judge has read yet."""
+    if isinstance(reference_results, submission_inputs.ReferenceResults):
+        return reference_results.output_shapes(probe_id)
+    result = reference_results.get(probe_id)
+    return None if result is None else submission_inputs.output_shapes(result)

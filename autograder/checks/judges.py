@@ -16,7 +16,7 @@ from .markers import not_written_message
 from .evidence import StudentError, Verdict
 from .probe_ids import CLASS_PROBES, OWN_LOSS
 from .tolerances import (FLOAT32_ERROR, GRAD_TOLERANCE, INIT_TOLERANCE, VALUE_TOLERANCE, close,
-                         finite, fmt_error, relative_error)
+                         close_numbers, finite, fmt_error, relative_error)
 
 
 def sentence(text):
@@ -493,7 +493,7 @@ def _replays(evidence, probe_id, got, learning_rate, frozen):
     reg = evidence.args(probe_id)['reg']
     for (X, y), served in zip(evidence.minibatches(probe_id), evidence.served_losses(probe_id)):
         loss, grads = evidence.reference_loss(params, X, y, reg)
-        if not close(served, loss, VALUE_TOLERANCE):
+        if not close_numbers(served, loss, VALUE_TOLERANCE):   # both Python floats
             return False
         for name in PARAM_NAMES:
             if name not in frozen:

@@ -4,6 +4,8 @@ Every input is drawn from a seeded generator, so the same grader seed gives
 the same probes on every run (and so the same grade for the same
 submission). Probe ids are stable names the checks refer to.
 """
+import functools
+
 import numpy as np
 
 from .probe_ids import CLASS_PROBES, DEFAULT_SEED, NO_DECAY, OWN_LOSS
@@ -29,19 +31,31 @@ TRAIN_BATCH = 5
 
 
 def toy_data():
-    """The notebook's toy data: X (5, 4), y (5,)."""
-    draws = np.random.RandomState(1)   # np.random.seed(1)'s stream, no global state
-    X = 10 * draws.randn(TOY_SAMPLES, TOY_INPUT_SIZE)
-    y = np.array([0, 1, 2, 2, 1])
-    return X, y
+    """The notebook's toy data: X (5, 4), y (5,) (new arrays at each call)."""
+    X, y = _toy_draws()[:2]
+    return X.copy(), y.copy()
 
 
 def toy_params():
-    """The notebook's toy model parameters (seed 0, std 1e-1)."""
-    draws = np.random.RandomState(0)   # the grader may train a reference meanwhile
-    W1 = 1e-1 * draws.randn(TOY_INPUT_SIZE, TOY_HIDDEN_SIZE)
-    W2 = 1e-1 * draws.randn(TOY_HIDDEN_SIZE, TOY_CLASSES)
-    return {'W1': W1, 'b1': np.zeros(TOY_HIDDEN_SIZE), 'W2': W2, 'b2': np.zeros(TOY_CLASSES)}
+    """The notebook's toy model parameters (seed 0, std 1e-1; new arrays at each call)."""
+    W1, W2 = _toy_draws()[2:]
+    return {'W1': W1.copy(), 'b1': np.zeros(TOY_HIDDEN_SIZE), 'W2': W2.copy(),
+            'b2': np.zeros(TOY_CLASSES)}
+
+
+@functools.lru_cache(maxsize=1)
+def _toy_draws():
+    """(X, y, W1, W2) of the toy problem, drawn once per process (every grade's probes
+    include them; a seeded generator costs more to make than its draws)."""
+    data = np.random.RandomState(1)   # np.random.seed(1)'s stream, no global state
+    X = 10 * data.randn(TOY_SAMPLES, TOY_INPUT_SIZE)
+    y = np.array([0, 1, 2, 2, 1])
+    weights = np.random.RandomState(0)   # the grader may train a reference meanwhile
+    W1 = 1e-1 * weights.randn(TOY_INPUT_SIZE, TOY_HIDDEN_SIZE)
+    W2 = 1e-1 * weights.randn(TOY_HIDDEN_SIZE, TOY_CLASSES)
+    for array in (X, y, W1, W2):
+        array.flags.writeable = False   # shared by every call: the callers get copies
+    return X, y, W1, W2
 
 
 def _random_params(rng, D, H, C, scale):

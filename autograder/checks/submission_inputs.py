@@ -11,7 +11,11 @@ seed and are shared by every submission.
 
 The reference's outputs on a submission's hidden probes are computed here,
 in the grader, with the reference class it already holds for the loss
-service (trusted code; never a sandbox child): a few milliseconds.
+service (trusted code; never a sandbox child): a few milliseconds. Its
+training runs on them are computed only when a judge reads them (the train
+check's run, for one, is judged by replaying the update, not against the
+reference's run); the names and shapes of their outputs, which every
+student result is validated against, follow from the probe's inputs.
 """
 import hashlib
 import hmac
@@ -23,7 +27,7 @@ import numpy as np
 
 from ..errors import GraderError
 from ..sandbox.child.probes import run_probe
-from ..sandbox.child.vocabulary import NARROW_DTYPES, PROBLEMS
+from ..sandbox.child.vocabulary import INPUT_AFTER, NARROW_DTYPES, PARAM_NAMES, PROBLEMS
 from ..sandbox.records import ProbeResult
 from .probe_ids import DEFAULT_SEED, NO_DECAY, PUBLIC_PROBES
 
@@ -50,26 +54,48 @@ def is_shared(probe):
     return probe['id'].replace(NO_DECAY, '') in PUBLIC_PROBES or probe['kind'] == 'fit'
 
 
-def reference_outputs(reference_class, probes):
+def reference_outputs(reference_class, probes, shared=None):
     """{probe id: ProbeResult} of the reference on probes, in-process.
 
     A mapping: the reference-only variants (only feedback on a wrong run reads
-    them) are computed when first read, the others at once.
+    them) are computed when first read, the others at once; with shared (the
+    session's results of the probes every submission shares, a submission's
+    results), its training runs too are computed when first read.
     """
-    return ReferenceResults(reference_class, probes)
+    return ReferenceResults(reference_class, probes, shared)
+
+
+# Output names of a training probe (sandbox/child/probes.py, probe_train) and of which
+# input each takes its shape: the trained parameters, the inputs as the call left them
+# (flattened), and the histories (one dimension; _validated checks no more of them).
+TRAIN_HISTORIES = ('loss_history', 'train_acc_history', 'val_acc_history')
+TRAIN_INPUTS = ('X', 'y', 'X_val', 'y_val')
+
+
+def train_output_shapes(probe):
+    """{output name: shape} of a correct run of a training probe, from its inputs."""
+    arrays = probe['arrays']
+    shapes = {name: (None,) for name in TRAIN_HISTORIES}    # one dimension, any length
+    shapes.update(('final_' + name, np.shape(arrays[name])) for name in PARAM_NAMES)
+    shapes.update((INPUT_AFTER + key, (int(np.size(arrays[key])),)) for key in TRAIN_INPUTS)
+    return shapes
 
 
 class ReferenceResults(Mapping):
     """Reference results by probe id, each computed in this process (see reference_outputs).
     The grading session's own is read by every grading thread: a reference-only variant is
-    computed once, under a lock."""
+    computed once, under a lock. output_shapes gives the names and shapes of a result's
+    outputs without computing one that waits to be read."""
 
-    def __init__(self, reference_class, probes):
+    def __init__(self, reference_class, probes, shared=None):
         self._module = types.SimpleNamespace(TwoLayerNet=reference_class)
         self._pending_lock = threading.Lock()
-        self._pending = {probe['id']: probe for probe in probes if probe.get('reference_only')}
-        self._results = {probe['id']: self._run(probe) for probe in probes
-                         if not probe.get('reference_only')}
+        deferred = [probe for probe in probes if probe.get('reference_only') or
+                    (shared is not None and probe['kind'] == 'train')]
+        self._pending = {probe['id']: probe for probe in deferred}
+        self._results = dict(shared or {})
+        self._results.update((probe['id'], self._run(probe)) for probe in probes
+                             if probe['id'] not in self._pending)
 
     def _run(self, probe):
         try:
@@ -91,6 +117,15 @@ class ReferenceResults(Mapping):
                     del self._pending[probe_id]
         return self._results[probe_id]
 
+    def output_shapes(self, probe_id):
+        """{output name: shape} of probe_id's result, or None where it has none."""
+        with self._pending_lock:
+            waiting = self._pending.get(probe_id)
+        if waiting is not None and waiting['kind'] == 'train':
+            return train_output_shapes(waiting)
+        result = self.get(probe_id)
+        return None if result is None else output_shapes(result)
+
     def __iter__(self):
         with self._pending_lock:
             return iter(list(self._results) + list(self._pending))
@@ -98,3 +133,8 @@ class ReferenceResults(Mapping):
     def __len__(self):
         with self._pending_lock:
             return len(self._results) + len(self._pending)
+
+
+def output_shapes(result):
+    """{output name: shape} of a ProbeResult's outputs."""
+    return {name: value.shape for name, value in result.outputs.items()}

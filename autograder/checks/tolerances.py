@@ -5,6 +5,8 @@ apply them; the accuracy thresholds and the val_accuracy run's fixed settings
 are in thresholds.py (hidden checks: not in a student copy). Points are in
 catalog.py; docs/grading.md gives the measurements behind the numbers.
 """
+import math
+
 import numpy as np
 
 # Relative-error tolerances.
@@ -38,6 +40,16 @@ def relative_error(actual, expected):
 def close(actual, expected, tolerance):
     """True when actual matches expected to the relative tolerance."""
     return relative_error(actual, expected) < tolerance
+
+
+def close_numbers(actual, expected, tolerance):
+    """close() of two Python floats, without the arrays: the same answer, as a float
+    and a 0-d float64 array give the same results to -, abs, + and /."""
+    if not math.isfinite(actual):
+        return False
+    # NaN compares false, as in close(); max() where np.maximum would give NaN has a NaN
+    # numerator then (expected NaN), so the quotient is NaN either way.
+    return abs(actual - expected) / max(1e-8, abs(actual) + abs(expected)) < tolerance
 
 
 def finite(array):
