@@ -18,10 +18,8 @@ pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 BROKEN_GRADS = (mutants.MASK, 'pass')
 
 
-@pytest.fixture
-def klass(tmp_path):
+def write_klass(root):
     """A class folder: folders, a nested folder, a zip, and a student with no file."""
-    root = tmp_path / 'class'
     copy_reference(str(root / 'alice'))
     write_submission(str(root / 'bob' / 'two_layer_net'),
                      reference_text().replace(*BROKEN_GRADS))
@@ -31,6 +29,31 @@ def klass(tmp_path):
     (root / 'erin').mkdir()
     (root / 'erin' / 'notes.txt').write_text('forgot the file')
     return root
+
+
+# The output folder of the graded class, inside the class folder: a later grade of
+# the class must not take it for a student.
+OUT_INSIDE = 'zz_grades'
+
+
+@pytest.fixture(scope='module')
+def graded_klass(tmp_path_factory):
+    """The class graded once on Fashion-MNIST with --jobs 2 into an output folder inside
+    it (the tests that grade it again work on copies): (class, output folder, stdout)."""
+    klass = write_klass(tmp_path_factory.mktemp('cli') / 'class')
+    out = klass / OUT_INSIDE
+    result = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2',
+                     '--dataset', 'fashion_mnist', '--json')
+    # 3: some submission (erin) has no gradable file.
+    assert result.returncode == 3, result.stderr
+    return klass, out, result.stdout
+
+
+def copy_of(graded_klass, tmp_path):
+    """A copy of the graded class (and its output folder) for a test to change."""
+    klass = tmp_path / 'class'
+    shutil.copytree(str(graded_klass[0]), str(klass))
+    return klass, klass / OUT_INSIDE
 
 
 def grade_json(*args, status=0):
@@ -59,10 +82,9 @@ def test_grade_json_contract_single_file():
         assert isinstance(check['score'], float) and isinstance(check['feedback'], str)
 
 
-def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
-    out = tmp_path / 'out'
-    results = by_id(grade_json(str(klass), '--out', str(out), '--jobs', '2',
-                               '--dataset', 'fashion_mnist', status=3))
+def test_grade_class_writes_gradebook_and_feedback(graded_klass):
+    _, out, stdout = graded_klass
+    results = by_id(json.loads(stdout))
     assert sorted(results) == ['alice', 'bob', 'carol', 'dave', 'erin']
     assert results['alice']['score'] == results['dave']['score'] == 18
     assert 0 < results['bob']['score'] < 18 and results['carol']['score'] == 0
@@ -82,11 +104,9 @@ def test_grade_class_writes_gradebook_and_feedback(klass, tmp_path):
     assert '<table>' in (out / 'feedback' / 'bob.html').read_text()
 
 
-def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
-    out = tmp_path / 'out'
-    first = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
-                    '--json')
-    assert first.returncode == 3, first.stderr
+def test_rerun_resumes_and_regrades_only_changed(graded_klass, tmp_path):
+    # The first run is the fixture's (the same command, on the original folder).
+    klass, out = copy_of(graded_klass, tmp_path)
     before = (out / 'results' / 'alice.json').read_text()
     write_submission(str(klass / 'bob' / 'two_layer_net'), reference_text())
     second = run_cli('grade', str(klass), '--out', str(out), '--dataset', 'fashion_mnist',
@@ -95,7 +115,7 @@ def test_rerun_resumes_and_regrades_only_changed(klass, tmp_path):
     assert '4 unchanged submission(s) reused' in second.stderr
     assert (out / 'results' / 'alice.json').read_text() == before
     assert by_id(json.loads(second.stdout))['bob']['score'] == 18
-    assert by_id(json.loads(first.stdout))['bob']['score'] < 18
+    assert by_id(json.loads(graded_klass[2]))['bob']['score'] < 18
 
 
 def test_gradebook_keeps_earlier_groups_and_refuses_foreign_files(tmp_path):
@@ -115,9 +135,12 @@ def test_gradebook_keeps_earlier_groups_and_refuses_foreign_files(tmp_path):
     assert (foreign / 'grades.csv').read_text() == 'student_id,score\nzoe,97\n'
 
 
-def test_output_folder_inside_the_class_is_not_a_student(klass):
-    out = klass / 'zz_grades'
-    grade_json(str(klass), '--out', str(out), '--dataset', 'none', status=3)
+def test_output_folder_inside_the_class_is_not_a_student(graded_klass, tmp_path):
+    # The fixture's grade wrote its output folder inside the class; grading the class
+    # again (other settings: every submission is graded anew) must not take it for one.
+    assert sorted(by_id(json.loads(graded_klass[2]))) == ['alice', 'bob', 'carol', 'dave',
+                                                          'erin']
+    klass, out = copy_of(graded_klass, tmp_path)
     again = by_id(grade_json(str(klass), '--out', str(out), '--dataset', 'none', status=3))
     assert sorted(again) == ['alice', 'bob', 'carol', 'dave', 'erin']
 

@@ -185,8 +185,9 @@ def test_no_process_outlives_its_submission(graded):
     assert own_processes(roots) == []
 
 
-def slow_class(folder, count=8, seconds=2):
-    """A class whose every submission takes `seconds` to load."""
+def slow_class(folder, count=8, seconds=1):
+    """A class whose every submission takes `seconds` to load (with --jobs 2, the signal
+    sent at the second result leaves at least 3 rounds of `seconds` to run)."""
     for index in range(count):
         write_submission(str(folder / ('s%02d' % index)),
                          at_import('import time\ntime.sleep(%d)' % seconds))

@@ -20,10 +20,15 @@ def student(tmp_path_factory):
     """(export folder, venv python) with the export pip-installed in a fresh venv."""
     base = tmp_path_factory.mktemp('student')
     repo = base / 'repo'
-    subprocess.run(['git', 'init', '-q', str(repo)], check=True)
-    run_cli('release', '--student-repo', str(repo), check=True)
     venv = base / 'venv'
-    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
+    # The venv (its pip) is made while the export is written: neither needs the other.
+    making = subprocess.Popen([sys.executable, '-m', 'venv', str(venv)])
+    try:
+        subprocess.run(['git', 'init', '-q', str(repo)], check=True)
+        run_cli('release', '--student-repo', str(repo), check=True)
+    finally:
+        made = making.wait(timeout=600)
+    assert made == 0, 'python -m venv failed'
     # Installed as the exported workflow installs it (its pip step, run in the venv).
     install = subprocess.run(['bash', '-c', workflow_install_step(repo)], cwd=str(repo),
                              capture_output=True, text=True,
