@@ -352,6 +352,10 @@ def own_processes(roots, marker=''):
 
 # ------------------------------------------------ the Gradescope bundle installed ---
 
+# The private seed of the Gradescope bundle that conftest's gradescope_bundle installs.
+BUNDLE_SEED = 4711
+
+
 def install_gradescope_bundle(bundle, **setup_env):
     """A simulated /autograder: the bundle zip unzipped alone into a fresh folder, its
     setup.sh run there (GRADESCOPE_ROOT; TLN_SYSTEM_SETUP=0 skips apt and useradd;
