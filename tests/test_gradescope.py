@@ -22,7 +22,7 @@ from autograder.outputs.sanitise import gradescope_output
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
 from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
-    needs_fashion_mnist, reference_text, run_cli, write_submission, STUB
+    needs_fashion_mnist, reference_text, run_autograder_script, run_cli, write_submission, STUB
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
@@ -286,17 +286,11 @@ def test_run_autograder_points_the_loaders_at_the_private_datasets(tmp_path, pre
     datasets = tmp_path / 'source' / 'private' / 'datasets'
     for folder in (gradescope.FASHION_MNIST_FOLDER, 'cifar-10-batches-py'):
         (datasets / folder).mkdir(parents=True)
-    python = tmp_path / 'venv' / 'bin' / 'python'
-    python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "$FASHION_MNIST_DIR|$CIFAR10_DIR"\n')
-    python.chmod(0o755)
-    script = tmp_path / 'run_autograder'
-    script.write_text(gradescope.RUN_AUTOGRADER)
-    env = {key: value for key, value in clean_env(GRADESCOPE_ROOT=str(tmp_path)).items()
+    env = {key: value for key, value in clean_env().items()
            if key not in ('FASHION_MNIST_DIR', 'CIFAR10_DIR')}
     if preset:
         env[preset] = '/the/image/s/own'
-    done = subprocess.run(['bash', str(script)], env=env, capture_output=True, text=True)
+    done = run_autograder_script(tmp_path, '"$FASHION_MNIST_DIR|$CIFAR10_DIR"', env)
     expected = {'FASHION_MNIST_DIR': str(datasets / gradescope.FASHION_MNIST_FOLDER),
                 'CIFAR10_DIR': str(datasets / 'cifar-10-batches-py')}
     if preset:
