@@ -4,6 +4,7 @@ Plain helpers and constants are in helpers.py (import them from there, never
 from conftest).
 """
 import os
+import shutil
 
 import pytest
 
@@ -13,8 +14,9 @@ from helpers import HAVE_FASHION_MNIST, run_cli
 # Tests marked `machine` run alone beside the other xdist workers (tests/machine_lock.py).
 pytest_plugins = ['machine_lock']
 
-# A session fixture too dear to build on each xdist worker (the graded class).
-ONE_WORKER_FIXTURES = ('report_class',)
+# Session fixtures too dear to build on each xdist worker (the graded class, the installed
+# Gradescope bundle).
+ONE_WORKER_FIXTURES = ('report_class', 'gradescope_bundle')
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -96,3 +98,30 @@ def report_class(tmp_path_factory):
     # 3: every submission graded, one of them (no_file) had no gradable file.
     assert result.returncode == 3, result.stderr[-3000:]
     return out, planted
+
+
+@pytest.fixture(scope='session')
+def gradescope_bundle(tmp_path_factory):
+    """The Gradescope bundle of helpers.BUNDLE_SEED on Fashion-MNIST, built and installed by its own
+    setup.sh into a simulated /autograder once for test_parity and test_gradescope (about
+    20 CPU-seconds each time), on first use: call it for (root, layer).
+
+    layer is 'uid-drop' where this machine can run student code as the bundle's users
+    (helpers.uid_drop_missing), as in Gradescope's Docker; the venv is then built from
+    the system python3, which those users may run. Otherwise ''.
+    """
+    from autograder.platforms import gradescope
+    from helpers import BUNDLE_SEED, SYSTEM_PYTHON, install_gradescope_bundle, uid_drop_missing
+    installed = []
+
+    def install():
+        if not installed:
+            zipped = str(tmp_path_factory.mktemp('gradescope-bundle') / 'autograder.zip')
+            gradescope.build_zip(zipped, BUNDLE_SEED, dataset='fashion_mnist', log=lambda *_: None)
+            layer = '' if uid_drop_missing() else 'uid-drop'
+            installed.append((install_gradescope_bundle(
+                zipped, **({'TLN_PYTHON': SYSTEM_PYTHON} if layer else {})), layer))
+        return installed[0]
+    yield install
+    for root, _ in installed:
+        shutil.rmtree(root, ignore_errors=True)

@@ -352,6 +352,10 @@ def own_processes(roots, marker=''):
 
 # ------------------------------------------------ the Gradescope bundle installed ---
 
+# The private seed of the Gradescope bundle that conftest's gradescope_bundle installs.
+BUNDLE_SEED = 4711
+
+
 def install_gradescope_bundle(bundle, **setup_env):
     """A simulated /autograder: the bundle zip unzipped alone into a fresh folder, its
     setup.sh run there (GRADESCOPE_ROOT; TLN_SYSTEM_SETUP=0 skips apt and useradd;
@@ -376,3 +380,21 @@ def install_gradescope_bundle(bundle, **setup_env):
     assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
     shutil.copy(os.path.join(source, 'run_autograder'), os.path.join(root, 'run_autograder'))
     return root
+
+
+def run_autograder_script(root, shell_echo, env):
+    """Run the bundle's run_autograder script in the simulated /autograder root, with a
+    stand-in for the venv's python that only prints shell_echo (a shell word such as
+    "$TLN_ISOLATION"): what the script hands the grader. Returns the CompletedProcess."""
+    from autograder.platforms import gradescope
+    os.makedirs(os.path.join(str(root), 'source'), exist_ok=True)
+    python = os.path.join(str(root), 'venv', 'bin', 'python')
+    os.makedirs(os.path.dirname(python), exist_ok=True)
+    with open(python, 'w') as handle:
+        handle.write('#!/bin/sh\necho %s\n' % shell_echo)
+    os.chmod(python, 0o755)
+    script = os.path.join(str(root), 'run_autograder')
+    with open(script, 'w') as handle:
+        handle.write(gradescope.RUN_AUTOGRADER)
+    return subprocess.run(['bash', script], env=dict(env, GRADESCOPE_ROOT=str(root)),
+                          capture_output=True, text=True)

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import zipfile
 
+import numpy as np
 import pytest
 
 from autograder.checks.probe_inputs import DEFAULT_SEED
@@ -21,7 +22,7 @@ from autograder.outputs.sanitise import gradescope_output
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
 from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
-    needs_fashion_mnist, reference_text, run_cli, write_submission, STUB
+    needs_fashion_mnist, reference_text, run_autograder_script, run_cli, write_submission, STUB
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
 ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
@@ -238,6 +239,65 @@ def test_a_bundle_whose_dataset_is_missing_fails_loudly_for_staff(tmp_path):
     assert 'no-data' in staff['output'] and 'no-data' not in data['output']
 
 
+# --- the dataset setup.sh prepares ---------------------------------------------
+
+def test_setup_stores_fashion_mnist_uncompressed_and_loadable(tmp_path, monkeypatch):
+    """setup.sh's data step: the four IDX files again, as gzip without compression (no
+    smaller than their contents), which the kit's loader reads into the same arrays."""
+    import gzip
+    from autograder.datasets import data_utils
+    from autograder.platforms import gradescope_data
+    from test_data import write_idx
+    rng = np.random.default_rng(0)
+    source = tmp_path / 'apt'
+    source.mkdir()
+    for name, shape in (('train-images-idx3-ubyte.gz', (60, 28, 28)),
+                        ('train-labels-idx1-ubyte.gz', (60,)),
+                        ('t10k-images-idx3-ubyte.gz', (20, 28, 28)),
+                        ('t10k-labels-idx1-ubyte.gz', (20,))):
+        write_idx(source / name, rng.integers(0, 10, shape))
+    monkeypatch.setenv('FASHION_MNIST_DIR', str(source))
+    dest = tmp_path / 'private' / 'datasets' / gradescope.FASHION_MNIST_FOLDER
+    assert gradescope_data.main([str(dest)]) == 0
+    for path in source.iterdir():
+        with gzip.open(str(path), 'rb') as packed, gzip.open(str(dest / path.name)) as stored:
+            content = packed.read()
+            assert stored.read() == content, path.name
+        assert (dest / path.name).stat().st_size > len(content), path.name
+    for got, expected in zip(data_utils().load_fashion_mnist(str(dest)),
+                             data_utils().load_fashion_mnist(str(source))):
+        assert np.array_equal(got, expected) and got.dtype == expected.dtype
+    assert '{private}/datasets/{folder}' in gradescope.FASHION_MNIST_SETUP
+
+
+def test_setup_without_fashion_mnist_fails_naming_the_file(tmp_path, monkeypatch, capsys):
+    from autograder.platforms import gradescope_data
+    monkeypatch.setenv('FASHION_MNIST_DIR', str(tmp_path / 'nothing'))
+    assert gradescope_data.main([str(tmp_path / 'dest')]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith('error: cannot store %s' % (tmp_path / 'nothing'))
+    assert 'dataset-fashion-mnist' in line and not list((tmp_path / 'dest').iterdir())
+
+
+@pytest.mark.parametrize('preset', [None, 'FASHION_MNIST_DIR', 'CIFAR10_DIR'])
+def test_run_autograder_points_the_loaders_at_the_private_datasets(tmp_path, preset):
+    """Where setup.sh left a dataset in private/datasets, the grader reads it there (the
+    uncompressed Fashion-MNIST, the unpacked CIFAR-10), unless the image names its own."""
+    datasets = tmp_path / 'source' / 'private' / 'datasets'
+    for folder in (gradescope.FASHION_MNIST_FOLDER, 'cifar-10-batches-py'):
+        (datasets / folder).mkdir(parents=True)
+    env = {key: value for key, value in clean_env().items()
+           if key not in ('FASHION_MNIST_DIR', 'CIFAR10_DIR')}
+    if preset:
+        env[preset] = '/the/image/s/own'
+    done = run_autograder_script(tmp_path, '"$FASHION_MNIST_DIR|$CIFAR10_DIR"', env)
+    expected = {'FASHION_MNIST_DIR': str(datasets / gradescope.FASHION_MNIST_FOLDER),
+                'CIFAR10_DIR': str(datasets / 'cifar-10-batches-py')}
+    if preset:
+        expected[preset] = '/the/image/s/own'
+    assert done.stdout.strip() == '%(FASHION_MNIST_DIR)s|%(CIFAR10_DIR)s' % expected, done.stderr
+
+
 # --- Gradescope's default memory ----------------------------------------------
 
 GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container memory
@@ -323,15 +383,15 @@ def test_the_full_grade_on_cifar10_fits_in_768_mb(tmp_path, monkeypatch):
 # --- end to end --------------------------------------------------------------
 
 @pytest.fixture(scope='module')
-def gradescope_root(tmp_path_factory):
-    """A simulated /autograder holding the unzipped bundle, after setup.sh."""
+def gradescope_root(gradescope_bundle):
+    """A simulated /autograder holding the unzipped bundle, after setup.sh: the zip
+    TLN_GRADESCOPE_ZIP names, else the bundle of helpers.BUNDLE_SEED on Fashion-MNIST
+    that test_parity grades with too (conftest)."""
     given = os.environ.get(ZIP_ENV)
-    if given:
-        bundle = os.path.abspath(given)
-    else:
-        bundle = str(tmp_path_factory.mktemp('build') / 'autograder.zip')
-        gradescope.build_zip(bundle, 4711, dataset='fashion_mnist', log=lambda *_: None)
-    root = install_gradescope_bundle(bundle)
+    if not given:
+        yield gradescope_bundle()[0]
+        return
+    root = install_gradescope_bundle(os.path.abspath(given))
     yield root
     shutil.rmtree(root, ignore_errors=True)
 

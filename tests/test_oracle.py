@@ -11,9 +11,10 @@ import json
 import numpy as np
 import pytest
 
+from autograder.checks import CATALOG
 from autograder.checks.probe_ids import PUBLIC_PROBES
 
-from helpers import reference_text, run_cli, write_submission
+from helpers import BUNDLE_SEED, needs_fashion_mnist, reference_text, run_cli, write_submission
 
 pytestmark = pytest.mark.slow
 
@@ -162,11 +163,11 @@ def lookup_file(table):
     return text.replace('    def predict(self, X):', LOOKUP_PREDICT, 1)
 
 
-def learned_table():
+def learned_table(seed=PRIVATE_SEED):
     """The answers of the scores, loss and predict probes under the class's private seed
     (what a first submission could have carried out), by probe id."""
     from autograder.grading import Grader
-    with Grader(dataset='none', seed=PRIVATE_SEED) as grader:
+    with Grader(dataset='none', seed=seed) as grader:
         return {probe_id: {name: value.tolist() for name, value in result.outputs.items()
                            if not name.startswith('input_')}
                 for probe_id, result in grader.reference.items()
@@ -211,17 +212,11 @@ def test_the_same_file_gets_the_same_inputs_and_results_another_file_others(tmp_
 # --- the same attackers against the built Gradescope bundle ----------------------
 
 @pytest.fixture(scope='module')
-def bundle_root(tmp_path_factory):
-    """The Gradescope zip built with the class's private seed, unzipped alone into a
-    simulated /autograder and installed by its own setup.sh."""
-    import shutil
-    from autograder.platforms import gradescope
-    from helpers import install_gradescope_bundle
-    zipped = str(tmp_path_factory.mktemp('oracle-bundle') / 'autograder.zip')
-    gradescope.build_zip(zipped, PRIVATE_SEED, dataset='none', log=lambda *_: None)
-    root = install_gradescope_bundle(zipped)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
+def bundle_root(gradescope_bundle):
+    """The Gradescope zip built with the class's private seed (helpers.BUNDLE_SEED, val_accuracy
+    on Fashion-MNIST), unzipped alone into a simulated /autograder and installed by its
+    own setup.sh (conftest: the bundle test_parity and test_gradescope grade with)."""
+    return gradescope_bundle()[0]
 
 
 def bundle_points(root, text):
@@ -232,30 +227,38 @@ def bundle_points(root, text):
             if test['max_score']}, json.dumps(results)
 
 
-def grade_points(tmp_path, text):
-    """{check: points} of `grade` with the class's private seed: the honest work."""
-    write_submission(str(tmp_path / 'honest'), text)
-    done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none',
-                   '--seed', str(PRIVATE_SEED), check=True)
-    return {check['name']: check['score'] for check in json.loads(done.stdout)[0]['checks']}
+@pytest.fixture(scope='module')
+def honest_work(tmp_path_factory):
+    """{attacker: {check: points}} of one `grade` of the attackers with the bundle's
+    private seed and dataset: their honest work."""
+    root = tmp_path_factory.mktemp('honest')
+    for name, text in ATTACKERS.items():
+        write_submission(str(root / name), text)
+    done = run_cli('grade', str(root), '--json', '--dataset', 'fashion_mnist',
+                   '--seed', str(BUNDLE_SEED), check=True)
+    return {result['submission'].split('/')[0]: {check['name']: check['score']
+                                                 for check in result['checks']}
+            for result in json.loads(done.stdout)}
 
 
+@needs_fashion_mnist
 @pytest.mark.parametrize('name', sorted(ATTACKERS))
-def test_the_bundle_pays_the_attackers_their_honest_work_only(bundle_root, tmp_path, name):
+def test_the_bundle_pays_the_attackers_their_honest_work_only(bundle_root, honest_work, name):
     """Each first-stage attacker (asks the service ahead, leaks a hidden input, patches
     the child's helpers) gets on the built bundle the points `grade` gives it (its honest
     work: asserted above), and nothing it tried to carry out reaches results.json."""
     points, text = bundle_points(bundle_root, ATTACKERS[name])
     assert 'ORACLE_ANSWER' not in text and 'HIDDEN_INPUT' not in text
-    assert points == grade_points(tmp_path, ATTACKERS[name])
-    if name == 'asks_ahead':
-        assert sum(points.values()) == 15      # the reference's work, no more
+    assert points == honest_work[name]
+    if name == 'asks_ahead':      # the reference's work, no more
+        assert sum(points.values()) == sum(check.max_score for check in CATALOG)
 
 
+@needs_fashion_mnist
 def test_the_bundle_pays_the_lookup_file_nothing_it_did_not_compute(bundle_root):
     """The second stage: a file that computes nothing and looks answers up in a table
     learned under the bundle's own private seed."""
-    table = learned_table()
+    table = learned_table(BUNDLE_SEED)
     points, _ = bundle_points(bundle_root, lookup_file(table))
     assert points['scores'] <= 1.0
     assert all(points[name] == 0 for name in ('loss', 'grads', 'stability', 'predict'))

@@ -23,7 +23,7 @@ import pytest
 
 from autograder.sandbox import isolation
 from helpers import (REFERENCE, REPO_DIR, SYSTEM_PYTHON, UNGUARD, grader_tmpdir, import_or_skip,
-                     uid_drop_missing, write_submission)
+                     run_autograder_script, uid_drop_missing, write_submission)
 
 BWRAP_ERROR = 'bwrap: setting up uid map: Permission denied'
 SWITCHES = ('TLN_ISOLATION', 'TLN_KERNEL_SANDBOX')
@@ -158,18 +158,10 @@ def test_the_fix_names_the_sysctl_that_blocks_user_namespaces(monkeypatch):
 @pytest.mark.skipif(not hasattr(os, 'geteuid') or os.geteuid() != 0, reason='needs root')
 def test_the_gradescope_bundle_chooses_uid_drop_explicitly(tmp_path):
     """run_autograder, as root, sets TLN_ISOLATION=uid-drop unless the image chose a layer."""
-    from autograder.platforms import gradescope
-    (tmp_path / 'source').mkdir()
-    python = tmp_path / 'venv' / 'bin' / 'python'
-    python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "layer=$TLN_ISOLATION"\n')
-    python.chmod(0o755)
-    script = tmp_path / 'run_autograder'
-    script.write_text(gradescope.RUN_AUTOGRADER)
     for chosen, expected in ((None, 'uid-drop'), ('bwrap', 'bwrap')):
         env = {key: value for key, value in os.environ.items() if key not in SWITCHES}
-        env.update(GRADESCOPE_ROOT=str(tmp_path), **({'TLN_ISOLATION': chosen} if chosen else {}))
-        done = subprocess.run(['bash', str(script)], env=env, capture_output=True, text=True)
+        env.update(**({'TLN_ISOLATION': chosen} if chosen else {}))
+        done = run_autograder_script(tmp_path, '"layer=$TLN_ISOLATION"', env)
         assert done.stdout.strip() == 'layer=' + expected, done.stderr
 
 

@@ -19,7 +19,8 @@ What the zip holds, all at its root::
       grader.json       seed, dataset, sha256 (fit_sha256) and labels of the validation split
       expected.json     the reference's outputs on every probe for that seed
       neural_net.py     the reference module, for the grader process only
-      datasets/         CIFAR-10 (only for --dataset cifar10)
+      datasets/         CIFAR-10 (--dataset cifar10), or Fashion-MNIST stored uncompressed
+                        by setup.sh (gradescope_data.py); run_autograder points the loaders here
 
 Nothing in the bundle outside private/ reveals the solution or the seed.
 """
@@ -51,6 +52,7 @@ GRADER_JSON = 'grader.json'
 EXPECTED_JSON = 'expected.json'
 REFERENCE_NAME = 'neural_net.py'
 CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
+FASHION_MNIST_FOLDER = 'fashion-mnist'    # in private/datasets/, made by setup.sh
 STUDENT_USER = 'tln-student'
 DATASETS = ('fashion_mnist', 'cifar10', 'none')
 LOADERS = ('data_utils.py', 'cifar10_download.py')
@@ -103,13 +105,19 @@ fi
 # What student code may import (autograder/student_imports.py) must be there, or a
 # correct file would score 0: the image build fails here instead.
 "$ROOT/venv/bin/python" -m autograder.student_imports
-{cifar10}
+{data}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
 if [ "$(id -u)" = 0 ]; then
     chown -R 0:0 "$SOURCE/{private}"
 fi
 chmod -R go-rwx "$SOURCE/{private}"
 chmod 700 "$SOURCE/{private}"
+"""
+
+FASHION_MNIST_SETUP = """# Fashion-MNIST as apt installed it, stored once more uncompressed (gzip level 0, the same
+# IDX files and loader) where only the grader reads it: every submission's run would
+# inflate it again (platforms/gradescope_data.py).
+"$ROOT/venv/bin/python" -m autograder.platforms.gradescope_data "$SOURCE/{private}/datasets/{folder}"
 """
 
 CIFAR10_SETUP = """# CIFAR-10 travels in the bundle (md5-checked again here), so nothing is downloaded.
@@ -133,6 +141,14 @@ cd "$ROOT/source" || exit 1
 # that nobody chose. An image where bubblewrap runs can set TLN_ISOLATION=bwrap.
 if [ -z "${TLN_ISOLATION:-}" ] && [ "$(id -u)" = 0 ]; then
     export TLN_ISOLATION=uid-drop
+fi
+# The dataset setup.sh left in the private folder, unless the image names another.
+DATA="$ROOT/source/private/datasets"
+if [ -z "${FASHION_MNIST_DIR:-}" ] && [ -d "$DATA/fashion-mnist" ]; then
+    export FASHION_MNIST_DIR="$DATA/fashion-mnist"
+fi
+if [ -z "${CIFAR10_DIR:-}" ] && [ -d "$DATA/cifar-10-batches-py" ]; then
+    export CIFAR10_DIR="$DATA/cifar-10-batches-py"
 fi
 exec "$ROOT/venv/bin/python" -m autograder gradescope run \\
     --submission "$ROOT/submission" --results "$ROOT/results/results.json"
@@ -248,9 +264,11 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
     except GraderError as error:
         raise BundleError(str(error)) from error
     apt_data = ' dataset-fashion-mnist' if dataset == 'fashion_mnist' else ''
-    cifar_setup = (CIFAR10_SETUP.format(private=PRIVATE, archive=CIFAR10_ARCHIVE)
-                   if dataset == 'cifar10' else '')
-    setup = SETUP_SH.format(user=STUDENT_USER, apt_data=apt_data, cifar10=cifar_setup,
+    data_setup = {'cifar10': CIFAR10_SETUP.format(private=PRIVATE, archive=CIFAR10_ARCHIVE),
+                  'fashion_mnist': FASHION_MNIST_SETUP.format(private=PRIVATE,
+                                                              folder=FASHION_MNIST_FOLDER),
+                  }.get(dataset, '')
+    setup = SETUP_SH.format(user=STUDENT_USER, apt_data=apt_data, data=data_setup,
                             private=PRIVATE)
     members = []
     partial = out + '.part'
