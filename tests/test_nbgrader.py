@@ -3,7 +3,9 @@
 Students: a correct one, the untouched release (stub), a wrong gradient, a
 wrong ReLU mask, a train() that never returns, and two cheaters who redefine
 the hidden tests' functions in their notebook and hand in a best_net whose
-predict returns y_val. The correct student's full marks also prove that
+predict returns y_val. The never-ending train() is autograded by a second
+nbgrader process on the same course, beside the others' and with a shorter
+cell time limit, so its wait overlaps their work. The correct student's full marks also prove that
 autograde grades the student's neural_net.py: the course source holds the
 stub, which nbgrader would otherwise copy over it. Every autograded cell's
 points must equal what the command-line grader gives the same neural_net.py
@@ -28,6 +30,9 @@ pytestmark = [pytest.mark.slow, needs_fashion_mnist]
 
 ASSIGNMENT = 'two_layer_net'
 CELL_TIMEOUT = 60
+# The endless student's cell time limit: its tuning cell waits until it, and its other cells
+# take a few seconds each (at load 9 on 2 cores: at most 2.5 s).
+ENDLESS_CELL_TIMEOUT = 20
 # The course's own check timeout, and twice the old 60 s for best_net: with the suite on two
 # xdist workers on a busy machine (load 10), the correct student scored 15/18 at 10 s and 60 s.
 CHECK_TIMEOUT = 30
@@ -42,12 +47,37 @@ AUTOGRADED_POINTS = sum(check.max_score for check in CATALOG)   # test cells == 
 MANUAL_POINTS = 4
 
 
+def course_environment(**changes):
+    """The environment nbgrader runs in: ours with ENV (changed by changes) and the kit."""
+    return dict(os.environ, **dict(ENV, **changes), PYTHONPATH=KIT_PATH)
+
+
 def nbgrader(course, *args, timeout=1200, returncode=0):
     result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
                             capture_output=True, text=True, timeout=timeout,
-                            env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
+                            env=course_environment())
     assert result.returncode == returncode, result.stdout[-3000:] + result.stderr[-3000:]
     return result
+
+
+@pytest.fixture(scope='session')
+def released_course(tmp_path_factory):
+    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db),
+    generated once per process; the tests autograde copies of it (fresh_course)."""
+    import_or_skip('nbgrader')        # run below as `python -m nbgrader`
+    course = tmp_path_factory.mktemp('nbgrader_release') / 'course'
+    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
+                                                                          'autograded', 'feedback',
+                                                                          '*.db'))
+    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+    return course
+
+
+def fresh_course(released, folder):
+    """A course in folder/course as generate_assignment leaves it, copied from released."""
+    course = folder / 'course'
+    shutil.copytree(str(released), str(course))
+    return course
 
 
 def solution_tuning_cell():
@@ -78,6 +108,15 @@ class LooksUpLabels:
 best_net = LooksUpLabels()
 best_hyperparameters = dict(hidden_size=10, learning_rate=1e-9, reg=0.0, num_iters=1,
                             batch_size=10)
+"""
+
+
+# The settings the solution's tuning cell finds with TLN_QUICK=1 (its one candidate), declared
+# without training in the kernel: for the students whose tuning no test looks at, the grader
+# re-trains from the same declaration as after the solution's cell.
+DECLARED_TUNE = """best_net = TwoLayerNet(input_size, 100, num_classes)
+best_hyperparameters = dict(hidden_size=100, learning_rate=1e-3, reg=0.01, num_iters=1500,
+                            batch_size=200, learning_rate_decay=0.95, seed=0)
 """
 
 
@@ -118,18 +157,15 @@ def submit(course, student, code, tune):
 
 
 @pytest.fixture(scope='module')
-def course(tmp_path_factory):
-    import_or_skip('nbgrader')        # run below as `python -m nbgrader`
-    course = tmp_path_factory.mktemp('nbgrader') / 'course'
-    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
-                                                                          'autograded', 'feedback',
-                                                                          '*.db'))
-    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+def course(released_course, tmp_path_factory):
+    course = fresh_course(released_course, tmp_path_factory.mktemp('nbgrader'))
     submit(course, 'correct', reference_text(), tune=True)
     submit(course, 'stub', None, tune=False)
+    # Their tuning is not what the tests look at: they declare the solution's settings.
     submit(course, 'wrong_grad', mutants.apply(mutants.BY_NAME['grads_not_divided_by_n']),
-           tune=True)
-    submit(course, 'wrong_mask', reference_text().replace(mutants.MASK, 'pass'), tune=True)
+           tune=DECLARED_TUNE)
+    submit(course, 'wrong_mask', reference_text().replace(mutants.MASK, 'pass'),
+           tune=DECLARED_TUNE)
     # train() never returns for long runs (the tuning cell's), so one cell hits the limit.
     # It waits rather than spins: the kernel has a wall-clock limit only (TLN_CELL_TIMEOUT),
     # and a spinning loop would take a core from the other xdist worker for all that time.
@@ -144,7 +180,7 @@ def course(tmp_path_factory):
     submit(course, 'cheat_stub', None, tune=CHEATING_TUNE + rewrite + ESCAPES % (
         os.path.join(SOLUTIONS_DIR, 'neural_net.py'), os.path.join(str(course), 'submitted')))
     # A stub whose neural_net.py is a link to the solution (nbgrader's copy follows it).
-    submit(course, 'linked_solution', None, tune=True)
+    submit(course, 'linked_solution', None, tune=DECLARED_TUNE)
     linked = course / 'submitted' / 'linked_solution' / ASSIGNMENT / 'neural_net.py'
     linked.unlink()
     linked.symlink_to(os.path.join(SOLUTIONS_DIR, 'neural_net.py'))
@@ -157,7 +193,24 @@ def course(tmp_path_factory):
     notebook['cells'].append(test_cell)
     path.write_text(json.dumps(notebook))
     started = time.monotonic()
-    autograde = nbgrader(course, 'autograde', ASSIGNMENT, '--force', returncode=1)
+    # The endless student in a second nbgrader process with its own cell time limit, while
+    # the first autogrades the others (their few gradebook writes are short transactions).
+    with open(str(course.parent / 'endless.log'), 'w+') as endless_output:
+        endless = subprocess.Popen(
+            [sys.executable, '-m', 'nbgrader', 'autograde', ASSIGNMENT, '--force',
+             '--student', 'endless'], cwd=str(course), stdout=endless_output,
+            stderr=subprocess.STDOUT,
+            env=course_environment(TLN_CELL_TIMEOUT=str(ENDLESS_CELL_TIMEOUT)))
+        try:
+            others = nbgrader(course, 'autograde', ASSIGNMENT, '--force',
+                              '--CourseDirectory.student_id_exclude=endless', returncode=1)
+            endless.wait(timeout=1200)
+        finally:
+            endless.kill()
+            endless.wait()
+        endless_output.seek(0)
+        endless_log = endless_output.read()
+    assert endless.returncode == 0, endless_log[-3000:]
     autograde_seconds = time.monotonic() - started
     nbgrader(course, 'generate_feedback', ASSIGNMENT, '--force')
     nbgrader(course, 'export', '--to', str(course / 'grades.csv'))
@@ -165,7 +218,7 @@ def course(tmp_path_factory):
         grades = {row['student_id']: row for row in csv.DictReader(handle)}
     print('autograde of %d submissions: %.1f s' % (len(STUDENTS), autograde_seconds))
     return {'root': course, 'grades': grades, 'seconds': autograde_seconds,
-            'log': autograde.stdout + autograde.stderr, 'cells': cell_scores(course)}
+            'log': others.stdout + others.stderr + endless_log, 'cells': cell_scores(course)}
 
 
 STUDENTS = ('correct', 'stub', 'wrong_grad', 'wrong_mask', 'endless', 'cheat_correct_code',
@@ -290,6 +343,25 @@ def test_endless_loop_is_cut_off(course):
     path = course['root'] / 'autograded' / 'endless' / ASSIGNMENT / 'two_layer_net.ipynb'
     text = path.read_text()
     assert 'CellTimeoutError' in text or 'time limit' in text
+    # ... in the tuning cell, the one whose train() never returns.
+    cut_off = [cell['metadata'].get('nbgrader', {}).get('grade_id')
+               for cell in json.loads(text)['cells'] if cell['cell_type'] == 'code'
+               and any(output.get('ename') == 'CellTimeoutError' for output in cell['outputs'])]
+    assert cut_off == ['tune']
+
+
+def test_the_declared_tuning_is_what_the_solutions_tuning_finds(course):
+    """DECLARED_TUNE stands in for the solution's tuning cell (trained in the correct
+    student's kernel): both declare the same settings, so the grader re-trains the same."""
+    import nbformat
+
+    from autograder.platforms.nbgrader_autograde import declared_hyperparameters
+
+    def declared(student):
+        path = course['root'] / 'autograded' / student / ASSIGNMENT / 'two_layer_net.ipynb'
+        return declared_hyperparameters(nbformat.read(str(path), as_version=4))
+    assert declared('correct') == declared('wrong_grad') == declared('wrong_mask') \
+        == declared('linked_solution')
 
 
 def test_feedback_pages_exist(course):
@@ -334,15 +406,11 @@ def test_self_check_runs_in_the_release_folder(course, tmp_path):
     assert good.returncode == 0 and '11 / 11' in good.stdout
 
 
-def test_one_process_per_student_keeps_the_class_going(tmp_path):
+def test_one_process_per_student_keeps_the_class_going(released_course, tmp_path):
     """`autograder nbgrader autograde`: a notebook that kills its parent and a submission with
     a link to /dev/zero (nbgrader's copy would read it without end) cost at most their own
     students."""
-    import_or_skip('nbgrader')
-    course = tmp_path / 'course'
-    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
-        'release', 'submitted', 'autograded', 'feedback', '*.db'))
-    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+    course = fresh_course(released_course, tmp_path)
     submit(course, 'a_correct', reference_text(), tune=False)
     submit(course, 'b_killer', reference_text(),
            tune='import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n')
@@ -351,7 +419,7 @@ def test_one_process_per_student_keeps_the_class_going(tmp_path):
     result = subprocess.run(
         [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
          '--student-timeout', '600'], capture_output=True, text=True, timeout=1200,
-        env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
+        env=course_environment())
     assert result.returncode == 3, result.stdout + result.stderr
     lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.strip()}
     assert lines['a_correct'].endswith('autograded'), result.stderr
@@ -389,26 +457,22 @@ except OSError as error:
 """
 
 
-def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(tmp_path):
+def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(request, tmp_path):
     """A notebook that replaces itself with a link to ../../../gradebook.db (nbgrader, as the
     grading user, would write the executed notebook through it) and one that fills the disk
     cost nothing: the gradebook stays intact and the next student is graded."""
-    import_or_skip('nbgrader')
     from autograder.sandbox import isolation
     if not isolation.available('bwrap'):
         assert not os.environ.get('CI'), 'bubblewrap must run in CI'
         pytest.skip('bubblewrap cannot run here')
-    course = tmp_path / 'course'
-    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
-        'release', 'submitted', 'autograded', 'feedback', '*.db'))
-    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+    course = fresh_course(request.getfixturevalue('released_course'), tmp_path)
     submit(course, 'a_linker', reference_text(), tune=LINK_TO_GRADEBOOK)
     submit(course, 'b_filler', reference_text(), tune=FILL_THE_DISK)
     submit(course, 'c_correct', reference_text(), tune=False)
     result = subprocess.run(
         [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
          '--student-timeout', '600'], capture_output=True, text=True, timeout=1800,
-        env=dict(os.environ, **ENV, PYTHONPATH=KIT_PATH))
+        env=course_environment())
     assert result.returncode == 0, result.stdout + result.stderr
     assert '3 of 3 students autograded' in result.stdout, result.stdout + result.stderr
     for student in ('a_linker', 'b_filler'):

@@ -288,6 +288,9 @@ def test_the_kernel_environment_keeps_no_secret():
     assert 'TLN_SEED' not in env and 'GH_TOKEN' not in env
     assert env['TLN_DATASET'] == 'cifar10' and env['NBGRADER_EXECUTION'] == 'autograde'
     assert env['HOME'] == '/tmp' and env['PYTHONPATH'] == '/kit'
+    # One BLAS thread by default; a count set in nbgrader's environment is kept.
+    assert env['OPENBLAS_NUM_THREADS'] == env['OMP_NUM_THREADS'] == env['MKL_NUM_THREADS'] == '1'
+    assert kernel_environment({'OPENBLAS_NUM_THREADS': '8'}, '/kit')['OPENBLAS_NUM_THREADS'] == '8'
 
 
 LABEL_FIT = '''

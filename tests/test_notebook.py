@@ -42,10 +42,13 @@ def scratch_notebook(source_dir, folder, reference=False):
 
 
 def execute(notebook, folder, **options):
-    """Run the notebook in folder on Fashion-MNIST, quick mode, importing this checkout."""
+    """Run the notebook in folder on Fashion-MNIST, quick mode, importing this checkout,
+    with one BLAS thread (as the student README advises on few or busy cores: numpy's
+    default threads made the notebook's training many times slower here)."""
     _, NotebookClient = notebook_tools()
     old_env = dict(os.environ)
-    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH)
+    os.environ.update(TLN_DATASET='fashion_mnist', TLN_QUICK='1', PYTHONPATH=KIT_PATH,
+                      OPENBLAS_NUM_THREADS='1', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     try:
         NotebookClient(notebook, timeout=600, kernel_name='python3',
                        resources={'metadata': {'path': str(folder)}}, **options).execute()

@@ -80,6 +80,11 @@ OPEN_FILES = 256
 KEPT_VARIABLES = ('PATH', 'LANG', 'TERM', 'MPLBACKEND', 'PYTHONHASHSEED') + DATASET_VARIABLES
 KEPT_PREFIXES = ('LC_', 'TLN_', 'JPY_', 'NBGRADER_', 'PYDEVD_', 'OMP_', 'OPENBLAS_', 'MKL_')
 SECRET_VARIABLES = ('TLN_SEED',)
+# One BLAS thread unless nbgrader's environment sets a count: the notebook's small matrix
+# products gain nothing from more, and on a machine with few or busy cores numpy's default
+# threads fight over them (the tuning cell ran over 4 times slower: a cell time limit would
+# then cut off a correct student's tuning according to the machine's load).
+THREAD_VARIABLES = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
 
 @functools.lru_cache(maxsize=None)
@@ -113,13 +118,16 @@ def dataset_folders(environ):
 
 def kernel_environment(environ, python_path):
     """The kernel's environment: nbgrader's, kept to what a notebook needs (no secrets),
-    with its home, temporary and cache folders in the scratch."""
+    with its home, temporary and cache folders in the scratch and one BLAS thread unless
+    nbgrader's environment sets the count (THREAD_VARIABLES)."""
     kept = {name: value for name, value in environ.items()
             if (name in KEPT_VARIABLES or name.startswith(KEPT_PREFIXES))
             and name not in SECRET_VARIABLES}
     kept.update(HOME=SCRATCH, TMPDIR=SCRATCH, IPYTHONDIR=SCRATCH + '/.ipython',
                 MPLCONFIGDIR=SCRATCH + '/.matplotlib', PYTHONPATH=python_path,
                 PYTHONDONTWRITEBYTECODE='1')
+    for name in THREAD_VARIABLES:
+        kept.setdefault(name, '1')
     return kept
 
 
