@@ -6,10 +6,17 @@ from conftest).
 import os
 import shutil
 
-import pytest
+# One BLAS thread in every process of the suite (a setting already made is kept), set
+# before numpy is first imported and inherited by the xdist workers and every command the
+# tests start: two workers, each with a grader and its children, share two cores, and
+# numpy's default of a thread per core makes them wait on each other's spinning threads.
+for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_variable, '1')
 
-from autograder.grading import Grader
-from helpers import HAVE_FASHION_MNIST, run_cli
+import pytest  # noqa: E402  (the imports below load numpy)
+
+from autograder.grading import Grader  # noqa: E402
+from helpers import HAVE_FASHION_MNIST, run_cli  # noqa: E402
 
 # Tests marked `machine` run alone beside the other xdist workers (tests/machine_lock.py).
 pytest_plugins = ['machine_lock']
