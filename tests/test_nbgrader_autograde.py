@@ -339,3 +339,19 @@ def test_a_network_fitted_to_the_public_validation_labels_gets_nothing(tmp_path)
         assert fraction < 1, feedback
     finally:
         grader.close()
+
+
+def test_each_students_nbgrader_starts_without_the_optional_iri_parser():
+    """The per-student nbgrader process runs nbgrader's own command line, with jsonschema
+    loaded as if rfc3987_syntax were not installed (its import builds a grammar parser)."""
+    import subprocess
+    from autograder.platforms import nbgrader_batch
+    probe = nbgrader_batch.NBGRADER_MAIN.replace(
+        'main()', 'import nbgrader.preprocessors, jsonschema; '
+        'print(sys.modules[%r], "iri" in jsonschema.FormatChecker().checkers); main()'
+        % nbgrader_batch.OPTIONAL_PARSER)
+    done = subprocess.run([sys.executable, '-c', probe, '--version'], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[:2] == ['None', 'False']
+    assert 'nbgrader version' in done.stdout

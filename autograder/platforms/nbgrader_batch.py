@@ -24,6 +24,18 @@ from ..errors import SubmissionError
 from ..safe_files import kind_name, walk_path
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
+# jsonschema (which nbformat imports) imports the optional package rfc3987_syntax, where it
+# is installed, for its "iri" format checks, and that import builds a grammar parser: about
+# 1.4 s of CPU in every process that loads nbgrader, once per student here. nbformat and
+# nbgrader check no such format, so their processes start as if the package were absent.
+OPTIONAL_PARSER = 'rfc3987_syntax'
+NBGRADER_MAIN = ('import sys; sys.modules.setdefault(%r, None); '
+                 'from nbgrader.apps.nbgraderapp import main; main()' % OPTIONAL_PARSER)
+
+
+def without_optional_parser():
+    """Make this process load jsonschema without rfc3987_syntax (see OPTIONAL_PARSER)."""
+    sys.modules.setdefault(OPTIONAL_PARSER, None)
 
 
 @dataclass
@@ -69,8 +81,8 @@ def autograde_student(course, assignment, student, timeout, extra_args=()):
     if refused:
         return StudentRun(student, False, '%s is %s: nbgrader would follow it; the student '
                           'should submit regular files only' % refused)
-    command = [sys.executable, '-m', 'nbgrader', 'autograde', assignment, '--student', student,
-               '--force', *extra_args]
+    command = [sys.executable, '-c', NBGRADER_MAIN, 'autograde', assignment, '--student',
+               student, '--force', *extra_args]
     with open(os.devnull, 'rb') as no_input:
         process = subprocess.Popen(command, cwd=course, stdin=no_input, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
