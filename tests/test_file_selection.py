@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from autograder.platforms import gradescope, nbgrader_autograde
+from autograder.platforms import gradescope
 from autograder.sandbox import Limits
 from autograder.submissions.discovery import discover, read_submission
 from helpers import REPO_DIR, STUB, reference_text, run_cli, write_submission
@@ -128,6 +128,8 @@ def test_check_without_a_path_grades_the_file_the_routes_grade(tmp_path):
 
 
 def test_nbgrader_follows_the_rule(tmp_path):
+    # Imported here, not at collection: nbgrader's import costs every xdist worker 2 CPU-s.
+    from autograder.platforms import nbgrader_autograde
     draft_and_final(str(tmp_path / 'ambiguous'))
     source, problem = nbgrader_autograde.submitted_source(str(tmp_path / 'ambiguous'))
     assert source == b'' and 'Keep one neural_net.py' in problem
