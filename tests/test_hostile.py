@@ -140,9 +140,9 @@ def grade_hostile_class(root, env):
     for name in ('good_1', 'good_2'):
         write_submission(str(klass / name), reference_text())
     # Finish a first pass on a good student's file (its id: good_1/neural_net.py) so
-    # there is a gradebook to attack.
+    # there is a gradebook to attack (its class report of one would be rewritten below).
     run_cli('grade', str(klass / 'good_1' / 'neural_net.py'), '--out', str(out),
-            '--dataset', 'fashion_mnist', check=True, env=env)
+            '--dataset', 'fashion_mnist', '--no-report', check=True, env=env)
     solution_hash = sha(REFERENCE)
     result = run_cli('grade', str(klass), '--out', str(out), '--jobs', '2', '--json',
                      '--timeout', str(TIMEOUT), '--dataset', 'fashion_mnist', env=env)
