@@ -258,8 +258,8 @@ def test_interrupted_batch_keeps_results_and_resumes(tmp_path, signal_name, requ
 def test_regrading_is_byte_identical(tmp_path, graded):
     klass = graded['klass']
     outputs = []
-    # What is compared: the JSON and the gradebook (no class report: about 2 CPU-seconds a run,
-    # built after both; tests/test_report.py and test_cli.py build it).
+    # What is compared: the JSON and the gradebook (no class report: about 2 CPU-seconds a
+    # run, never compared; tests/test_report.py and test_cli.py build it).
     for run in ('a', 'b'):
         result = run_cli('grade', str(klass / 'good_1'), str(klass / 'wrong_shape_scores'),
                          str(klass / 'monkeypatches_numpy'), '--out', str(tmp_path / run),
