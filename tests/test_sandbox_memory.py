@@ -48,7 +48,8 @@ while len(held) * chunk < (%d << 20):              # a cap, for the host's sake
     except OSError:
         break
     held.append(fd)
-time.sleep(15)
+if held:
+    time.sleep(15)                                 # held while the others run
 ''' % HOG_CAP_MB
 
 

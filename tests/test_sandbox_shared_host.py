@@ -68,9 +68,42 @@ def _shm_leftovers(prefix):
 
 # ------------------------------------------------------------- uid-drop: kill ---
 
-KILLER = UNGUARD + '''import os, signal, time
-end = time.time() + 15
-while time.time() < end:          # every other child is the same user: kill them all
+# Prepended to an attacker that watches the batch through /proc (the uid-drop layer runs the
+# children in the host's PID namespace, as `start_child.py STAGED_DIR`): beside() is True
+# while the attacker may still have a neighbour to attack, False once it has seen two other
+# children of its batch (staging folders in its own scratch folder) start and their staging
+# folders go (--jobs 2: a_neighbour beside it, then c_reference), or after 15 s at most.
+BESIDE = r'''import os, time
+
+
+def staging_folder(pid):
+    """STAGED_DIR of the process pid if it is a sandbox child, else None."""
+    try:
+        with open('/proc/%s/cmdline' % pid, 'rb') as handle:
+            words = [word for word in handle.read().split(b'\0') if word]
+    except OSError:
+        return None
+    if len(words) >= 2 and words[-2].endswith(b'start_child.py'):
+        return words[-1].decode()
+    return None
+
+
+SCRATCH = os.path.dirname(staging_folder('self'))
+NEIGHBOURS = set()
+END = time.time() + 15
+
+
+def beside():
+    for entry in os.listdir('/proc'):
+        staged = staging_folder(entry) if entry.isdigit() and int(entry) != os.getpid() else None
+        if staged and os.path.dirname(staged) == SCRATCH:
+            NEIGHBOURS.add(staged)
+    gone = len(NEIGHBOURS) >= 2 and not any(map(os.path.exists, NEIGHBOURS))
+    return not gone and time.time() < END
+'''
+
+KILLER = UNGUARD + BESIDE + '''import signal
+while beside():                   # every other child is the same user: kill them all
     for entry in os.listdir('/proc'):
         if entry.isdigit() and int(entry) != os.getpid():
             try:
@@ -81,6 +114,7 @@ while time.time() < end:          # every other child is the same user: kill the
             except OSError:
                 pass
     time.sleep(0.01)
+raise RuntimeError('%d neighbours seen' % len(NEIGHBOURS))
 '''
 
 
@@ -132,7 +166,8 @@ while written < (%d << 20):                                 # a cap, for the hos
     except OSError:
         break
     written += chunk
-time.sleep(15)
+if written:
+    time.sleep(15)                                          # held while the others run
 ''' % (LIMIT_MB + 1024)
 
 
@@ -198,19 +233,12 @@ def test_a_student_cannot_hold_the_batchs_memory_in_unaccepted_socket_queues(tmp
 
 # ------------------------------- uid-drop without Landlock: one user per job ---
 
-COPIER = UNGUARD + '''import os, time
-copied, writable, fds, end = set(), set(), 0, time.time() + 15
-while time.time() < end and len(copied | writable) < 2:
+COPIER = UNGUARD + BESIDE + '''copied, writable, fds = set(), set(), 0
+while beside() and len(copied | writable) < 2:
     for entry in os.listdir('/proc'):
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
-                words = handle.read().split(b'\\0')
-        except OSError:
+        staged = staging_folder(entry) if entry.isdigit() and int(entry) != os.getpid() else None
+        if staged is None:
             continue
-        if not entry.isdigit() or entry == str(os.getpid()) \\
-                or not any(word.endswith(b'start_child.py') for word in words):
-            continue
-        staged = [word for word in words if word][-1].decode()
         try:            # the neighbour's descriptors and working folder, then its file
             fds += len(os.listdir('/proc/%s/fd' % entry))
         except OSError:
@@ -228,8 +256,8 @@ while time.time() < end and len(copied | writable) < 2:
         except OSError:
             pass
     time.sleep(0.01)
-raise RuntimeError('copied %d, could write %d, saw %d descriptors'
-                   % (len(copied), len(writable), fds))
+raise RuntimeError('copied %d, could write %d, saw %d descriptors (%d neighbours seen)'
+                   % (len(copied), len(writable), fds, len(NEIGHBOURS)))
 '''
 
 
