@@ -135,20 +135,26 @@ def test_bundle_layout_has_no_public_reference(tmp_path):
         assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
 
 
-@pytest.mark.slow
-def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
-    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
-    stored outputs belong to the data the builder has (synthetic batches here, with the
-    published md5 replaced by theirs)."""
+CIFAR10_SEED = 4244
+
+
+@pytest.fixture(scope='module')
+def cifar10_bundle(tmp_path_factory):
+    """CIFAR-10 at its real size in the real format (5 x 10000 training images, 10000 test
+    images; synthetic: the tests cannot download it) and the Gradescope bundle built from
+    it with --dataset cifar10 and seed CIFAR10_SEED, the archive's md5 standing in for
+    the published one: built once for the two tests that read it (the bundle's layout,
+    and the grade from its stored outputs in 768 MB). (data folder, md5, zip)."""
     import hashlib
     import tarfile
     import types
     from test_cli import write_learnable_cifar
-    folder = tmp_path / 'cifar-10-batches-py'
-    write_learnable_cifar(folder)
-    archive = tmp_path / gradescope.CIFAR10_ARCHIVE
+    root = tmp_path_factory.mktemp('cifar10-bundle')
+    folder = root / 'cifar-10-batches-py'
+    write_learnable_cifar(folder, per_batch=10000)
+    archive = root / gradescope.CIFAR10_ARCHIVE
     # Stored without compression (still the gzip format of the real tarball): the noisy
-    # images would not shrink, and deflating 66 MB costs seconds.
+    # images would not shrink, and deflating them costs seconds.
     with tarfile.open(str(archive), 'w:gz', compresslevel=0) as tar:
         tar.add(str(folder), arcname='cifar-10-batches-py')
     digest = hashlib.md5(archive.read_bytes()).hexdigest()
@@ -158,11 +164,22 @@ def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
         module = real(data_utils)
         return types.SimpleNamespace(CIFAR10_ARCHIVE_MD5=digest,
                                      verify_archive=module.verify_archive)
-    monkeypatch.setattr(gradescope, '_load_downloader', with_our_md5)
-    monkeypatch.setenv('CIFAR10_DIR', str(folder))
-    out = tmp_path / 'autograder.zip'
-    gradescope.build_zip(str(out), 5150, dataset='cifar10', cifar10_archive=str(archive),
-                         log=lambda *_: None)
+    out = root / 'autograder.zip'
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gradescope, '_load_downloader', with_our_md5)
+        patch.setenv('CIFAR10_DIR', str(folder))
+        gradescope.build_zip(str(out), CIFAR10_SEED, dataset='cifar10',
+                             cifar10_archive=str(archive), log=lambda *_: None)
+    return folder, digest, out
+
+
+@pytest.mark.slow
+def test_cifar10_bundle_carries_the_verified_archive(cifar10_bundle):
+    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
+    stored outputs belong to the data the builder has (synthetic batches here, with the
+    published md5 replaced by theirs)."""
+    import hashlib
+    _, digest, out = cifar10_bundle
     with zipfile.ZipFile(str(out)) as bundle:
         info = bundle.getinfo('private/datasets/' + gradescope.CIFAR10_ARCHIVE)
         assert info.external_attr >> 16 & 0o777 == 0o600
@@ -172,6 +189,7 @@ def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
     assert 'cifar10_download.py" \\\n    --archive "$SOURCE/private/datasets/' in setup
     assert 'dataset-fashion-mnist' not in setup
     assert config['dataset'] == 'cifar10' and len(config['y_val']) == 1000
+    assert config['seed'] == CIFAR10_SEED
 
 
 def write_private(folder, seed, dataset='none'):
@@ -302,13 +320,12 @@ def test_run_autograder_points_the_loaders_at_the_private_datasets(tmp_path, pre
 GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container memory
 
 
-def full_grade_in_default_memory(tmp_path, dataset, seed, env=None):
-    """The bundle's grading of the reference (stored outputs of seed, val_accuracy on
-    dataset) in a memory cgroup of Gradescope's default 768 MB, grader and sandbox together
-    (swap included where the kernel counts it). Returns the graded tests of results.json
-    and the cgroup's readings (max usage, failcnt)."""
-    private = tmp_path / 'private'
-    write_private(private, seed, dataset)
+def full_grade_in_default_memory(tmp_path, private, env=None):
+    """The bundle's grading of the reference from the private folder (its seed's stored
+    outputs, val_accuracy on its dataset) in a memory cgroup of Gradescope's default
+    768 MB, grader and sandbox together (swap included where the kernel counts it).
+    Returns the graded tests of results.json and the cgroup's readings (max usage,
+    failcnt)."""
     submission = tmp_path / 'submission'
     write_submission(str(submission), reference_text())
     results = tmp_path / 'results.json'
@@ -344,16 +361,14 @@ needs_default_memory = pytest.mark.skipif(bool(memory_missing(GRADESCOPE_MEMORY_
 def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
     """A correct file, val_accuracy on Fashion-MNIST included, gets full marks in 768 MB
     and no allocation is ever refused."""
-    assert_full_marks_within_the_limit(*full_grade_in_default_memory(tmp_path, 'fashion_mnist',
-                                                                     4242))
+    write_private(tmp_path / 'private', 4242, 'fashion_mnist')
+    assert_full_marks_within_the_limit(*full_grade_in_default_memory(tmp_path,
+                                                                     tmp_path / 'private'))
 
 
-def write_uncached_cifar(folder):
-    """Full-size CIFAR-10 batches in the real format (5 x 10000 training images, 10000
-    test images), flushed and dropped from the page cache: the grader's reads are then
-    charged to its own memory cgroup, as on a fresh Gradescope container."""
-    from test_cli import write_learnable_cifar
-    write_learnable_cifar(folder, per_batch=10000)
+def drop_from_page_cache(folder):
+    """Flush the files of folder and drop them from the page cache: the grader's reads are
+    then charged to its own memory cgroup, as on a fresh Gradescope container."""
     for path in folder.iterdir():
         descriptor = os.open(str(path), os.O_RDONLY)
         try:
@@ -365,19 +380,20 @@ def write_uncached_cifar(folder):
 
 @pytest.mark.slow
 @needs_default_memory
-def test_the_full_grade_on_cifar10_fits_in_768_mb(tmp_path, monkeypatch):
+def test_the_full_grade_on_cifar10_fits_in_768_mb(cifar10_bundle, tmp_path):
     """CIFAR-10 at its real size (synthetic images: the tests cannot download it) fits in
     Gradescope's default memory: the loader reads only the training batches the split
-    needs, one at a time, into float32, and the children map the images as float32."""
-    folder = tmp_path / 'cifar-10-batches-py'
-    write_uncached_cifar(folder)
-    monkeypatch.setenv('CIFAR10_DIR', str(folder))      # for the build of private/
-    graded, readings = full_grade_in_default_memory(tmp_path, 'cifar10', 4244,
+    needs, one at a time, into float32, and the children map the images as float32. The
+    stored outputs are those of the CIFAR-10 bundle (cifar10_bundle)."""
+    folder, _, bundle = cifar10_bundle
+    private = tmp_path / 'private'
+    private.mkdir()
+    with zipfile.ZipFile(str(bundle)) as archive:
+        for name in (gradescope.GRADER_JSON, gradescope.EXPECTED_JSON):
+            (private / name).write_bytes(archive.read('private/' + name))
+    drop_from_page_cache(folder)
+    graded, readings = full_grade_in_default_memory(tmp_path, private,
                                                     env={'CIFAR10_DIR': str(folder)})
     assert_full_marks_within_the_limit(graded, readings)
     [val] = [test for test in graded if test['name'] == 'val_accuracy']
     assert 'on cifar10' in val['output']
-
-
-if __name__ == '__main__':
-    sys.exit(pytest.main([__file__, '-v']))
