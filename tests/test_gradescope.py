@@ -1,16 +1,13 @@
-"""The Gradescope bundle: built with a private seed, unzipped alone into a clean
-simulated /autograder, installed by its own setup.sh into a fresh venv, then
-graded by run_autograder.
+"""The Gradescope bundle: its results.json, its build with a private seed, its grading
+from stored outputs, the datasets its setup.sh prepares, its memory in Gradescope's
+default 768 MB.
 
-TLN_GRADESCOPE_ZIP=path tests that zip (the release workflow tests the very zip
-it uploads); otherwise the test builds one.
+The installed zip itself (unzipped alone into a clean simulated /autograder, installed by
+its own setup.sh into a fresh venv, graded by run_autograder) is test_gradescope_zip.py.
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import zipfile
 
 import numpy as np
@@ -18,15 +15,15 @@ import pytest
 
 from autograder.checks.probe_inputs import DEFAULT_SEED
 from autograder.grading import CheckResult, GraderError, SubmissionResult
-from autograder.outputs.sanitise import gradescope_output
 from autograder.platforms import gradescope
 from autograder.sandbox import Limits
-from helpers import clean_env, grade_in_cgroups, install_gradescope_bundle, memory_missing, mutants, \
-    needs_fashion_mnist, reference_text, run_autograder_script, run_cli, write_submission, STUB
+from helpers import clean_env, grade_in_cgroups, memory_missing, mutants, needs_fashion_mnist, \
+    reference_text, run_autograder_script, run_cli, write_submission, STUB
+# The installed zip's end-to-end tests (test_gradescope_zip.py, which the release workflow
+# runs alone); test_oracle grades through its helper from here.
+from test_gradescope_zip import grade_in_gradescope  # noqa: F401
 
 BROKEN_GRADS = (mutants.MASK, 'pass')
-ZIP_ENV = 'TLN_GRADESCOPE_ZIP'
-NOBODY = 65534
 
 
 # --- small pieces ------------------------------------------------------------
@@ -138,19 +135,27 @@ def test_bundle_layout_has_no_public_reference(tmp_path):
         assert not leaked or name == 'autograder/platforms/gradescope.py', (name, leaked[:2])
 
 
-@pytest.mark.slow
-def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
-    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
-    stored outputs belong to the data the builder has (synthetic batches here, with the
-    published md5 replaced by theirs)."""
+CIFAR10_SEED = 4244
+
+
+@pytest.fixture(scope='module')
+def cifar10_bundle(tmp_path_factory):
+    """CIFAR-10 at its real size in the real format (5 x 10000 training images, 10000 test
+    images; synthetic: the tests cannot download it) and the Gradescope bundle built from
+    it with --dataset cifar10 and seed CIFAR10_SEED, the archive's md5 standing in for
+    the published one: built once for the two tests that read it (the bundle's layout,
+    and the grade from its stored outputs in 768 MB). (data folder, md5, zip)."""
     import hashlib
     import tarfile
     import types
     from test_cli import write_learnable_cifar
-    folder = tmp_path / 'cifar-10-batches-py'
-    write_learnable_cifar(folder)
-    archive = tmp_path / gradescope.CIFAR10_ARCHIVE
-    with tarfile.open(str(archive), 'w:gz') as tar:
+    root = tmp_path_factory.mktemp('cifar10-bundle')
+    folder = root / 'cifar-10-batches-py'
+    write_learnable_cifar(folder, per_batch=10000)
+    archive = root / gradescope.CIFAR10_ARCHIVE
+    # Stored without compression (still the gzip format of the real tarball): the noisy
+    # images would not shrink, and deflating them costs seconds.
+    with tarfile.open(str(archive), 'w:gz', compresslevel=0) as tar:
         tar.add(str(folder), arcname='cifar-10-batches-py')
     digest = hashlib.md5(archive.read_bytes()).hexdigest()
     real = gradescope._load_downloader
@@ -159,11 +164,22 @@ def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
         module = real(data_utils)
         return types.SimpleNamespace(CIFAR10_ARCHIVE_MD5=digest,
                                      verify_archive=module.verify_archive)
-    monkeypatch.setattr(gradescope, '_load_downloader', with_our_md5)
-    monkeypatch.setenv('CIFAR10_DIR', str(folder))
-    out = tmp_path / 'autograder.zip'
-    gradescope.build_zip(str(out), 5150, dataset='cifar10', cifar10_archive=str(archive),
-                         log=lambda *_: None)
+    out = root / 'autograder.zip'
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gradescope, '_load_downloader', with_our_md5)
+        patch.setenv('CIFAR10_DIR', str(folder))
+        gradescope.build_zip(str(out), CIFAR10_SEED, dataset='cifar10',
+                             cifar10_archive=str(archive), log=lambda *_: None)
+    return folder, digest, out
+
+
+@pytest.mark.slow
+def test_cifar10_bundle_carries_the_verified_archive(cifar10_bundle):
+    """With --dataset cifar10 the archive travels in private/ and setup.sh unpacks it; the
+    stored outputs belong to the data the builder has (synthetic batches here, with the
+    published md5 replaced by theirs)."""
+    import hashlib
+    _, digest, out = cifar10_bundle
     with zipfile.ZipFile(str(out)) as bundle:
         info = bundle.getinfo('private/datasets/' + gradescope.CIFAR10_ARCHIVE)
         assert info.external_attr >> 16 & 0o777 == 0o600
@@ -173,6 +189,7 @@ def test_cifar10_bundle_carries_the_verified_archive(tmp_path, monkeypatch):
     assert 'cifar10_download.py" \\\n    --archive "$SOURCE/private/datasets/' in setup
     assert 'dataset-fashion-mnist' not in setup
     assert config['dataset'] == 'cifar10' and len(config['y_val']) == 1000
+    assert config['seed'] == CIFAR10_SEED
 
 
 def write_private(folder, seed, dataset='none'):
@@ -303,13 +320,12 @@ def test_run_autograder_points_the_loaders_at_the_private_datasets(tmp_path, pre
 GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container memory
 
 
-def full_grade_in_default_memory(tmp_path, dataset, seed, env=None):
-    """The bundle's grading of the reference (stored outputs of seed, val_accuracy on
-    dataset) in a memory cgroup of Gradescope's default 768 MB, grader and sandbox together
-    (swap included where the kernel counts it). Returns the graded tests of results.json
-    and the cgroup's readings (max usage, failcnt)."""
-    private = tmp_path / 'private'
-    write_private(private, seed, dataset)
+def full_grade_in_default_memory(tmp_path, private, env=None):
+    """The bundle's grading of the reference from the private folder (its seed's stored
+    outputs, val_accuracy on its dataset) in a memory cgroup of Gradescope's default
+    768 MB, grader and sandbox together (swap included where the kernel counts it).
+    Returns the graded tests of results.json and the cgroup's readings (max usage,
+    failcnt)."""
     submission = tmp_path / 'submission'
     write_submission(str(submission), reference_text())
     results = tmp_path / 'results.json'
@@ -345,16 +361,14 @@ needs_default_memory = pytest.mark.skipif(bool(memory_missing(GRADESCOPE_MEMORY_
 def test_the_full_grade_on_fashion_mnist_fits_in_768_mb(tmp_path):
     """A correct file, val_accuracy on Fashion-MNIST included, gets full marks in 768 MB
     and no allocation is ever refused."""
-    assert_full_marks_within_the_limit(*full_grade_in_default_memory(tmp_path, 'fashion_mnist',
-                                                                     4242))
+    write_private(tmp_path / 'private', 4242, 'fashion_mnist')
+    assert_full_marks_within_the_limit(*full_grade_in_default_memory(tmp_path,
+                                                                     tmp_path / 'private'))
 
 
-def write_uncached_cifar(folder):
-    """Full-size CIFAR-10 batches in the real format (5 x 10000 training images, 10000
-    test images), flushed and dropped from the page cache: the grader's reads are then
-    charged to its own memory cgroup, as on a fresh Gradescope container."""
-    from test_cli import write_learnable_cifar
-    write_learnable_cifar(folder, per_batch=10000)
+def drop_from_page_cache(folder):
+    """Flush the files of folder and drop them from the page cache: the grader's reads are
+    then charged to its own memory cgroup, as on a fresh Gradescope container."""
     for path in folder.iterdir():
         descriptor = os.open(str(path), os.O_RDONLY)
         try:
@@ -366,176 +380,20 @@ def write_uncached_cifar(folder):
 
 @pytest.mark.slow
 @needs_default_memory
-def test_the_full_grade_on_cifar10_fits_in_768_mb(tmp_path, monkeypatch):
+def test_the_full_grade_on_cifar10_fits_in_768_mb(cifar10_bundle, tmp_path):
     """CIFAR-10 at its real size (synthetic images: the tests cannot download it) fits in
     Gradescope's default memory: the loader reads only the training batches the split
-    needs, one at a time, into float32, and the children map the images as float32."""
-    folder = tmp_path / 'cifar-10-batches-py'
-    write_uncached_cifar(folder)
-    monkeypatch.setenv('CIFAR10_DIR', str(folder))      # for the build of private/
-    graded, readings = full_grade_in_default_memory(tmp_path, 'cifar10', 4244,
+    needs, one at a time, into float32, and the children map the images as float32. The
+    stored outputs are those of the CIFAR-10 bundle (cifar10_bundle)."""
+    folder, _, bundle = cifar10_bundle
+    private = tmp_path / 'private'
+    private.mkdir()
+    with zipfile.ZipFile(str(bundle)) as archive:
+        for name in (gradescope.GRADER_JSON, gradescope.EXPECTED_JSON):
+            (private / name).write_bytes(archive.read('private/' + name))
+    drop_from_page_cache(folder)
+    graded, readings = full_grade_in_default_memory(tmp_path, private,
                                                     env={'CIFAR10_DIR': str(folder)})
     assert_full_marks_within_the_limit(graded, readings)
     [val] = [test for test in graded if test['name'] == 'val_accuracy']
     assert 'on cifar10' in val['output']
-
-
-# --- end to end --------------------------------------------------------------
-
-@pytest.fixture(scope='module')
-def gradescope_root(gradescope_bundle):
-    """A simulated /autograder holding the unzipped bundle, after setup.sh: the zip
-    TLN_GRADESCOPE_ZIP names, else the bundle of helpers.BUNDLE_SEED on Fashion-MNIST
-    that test_parity grades with too (conftest)."""
-    given = os.environ.get(ZIP_ENV)
-    if not given:
-        yield gradescope_bundle()[0]
-        return
-    root = install_gradescope_bundle(os.path.abspath(given))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
-
-def venv_python(root):
-    return os.path.join(root, 'venv', 'bin', 'python')
-
-
-@pytest.mark.slow
-def test_setup_installs_the_bundle_alone_in_a_clean_venv(gradescope_root):
-    with open(os.path.join(gradescope_root, 'venv', 'pyvenv.cfg')) as handle:
-        assert 'include-system-site-packages = false' in handle.read()
-    probe = subprocess.run([venv_python(gradescope_root), '-c',
-                            'import autograder, numpy; print(autograder.__file__)'],
-                           cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True,
-                           text=True, check=True)
-    location = os.path.realpath(probe.stdout.strip())
-    assert location.startswith(os.path.realpath(gradescope_root) + os.sep), location
-    missing = subprocess.run([venv_python(gradescope_root), '-c', 'import nbgrader'],
-                             env=clean_env(), capture_output=True, text=True)
-    assert missing.returncode != 0   # nothing of the development environment is visible
-
-
-def switch_user_prefix():
-    """How to run a command as another uid here: directly as root, else through sudo -n."""
-    if os.geteuid() == 0:
-        return []
-    if shutil.which('sudo') and subprocess.run(['sudo', '-n', 'true'],
-                                               capture_output=True).returncode == 0:
-        return ['sudo', '-n']       # e.g. GitHub's runners: a user with password-less sudo
-    return None
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(switch_user_prefix() is None,
-                    reason='switching to another uid needs root or password-less sudo')
-def test_private_folder_is_unreadable_for_other_users(gradescope_root):
-    private = os.path.join(gradescope_root, 'source', 'private')
-    assert os.stat(private).st_mode & 0o777 == 0o700
-    if os.geteuid() == 0:
-        assert os.stat(private).st_uid == 0
-
-    def as_nobody(*command):
-        return subprocess.run(switch_user_prefix() + [
-            'setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--',
-            *command], capture_output=True, text=True, cwd='/')
-    # Control: the same uid reads the public part of the bundle.
-    public = as_nobody('cat', os.path.join(gradescope_root, 'source', 'autograder', 'checks',
-                                         'probe_inputs.py'))
-    assert public.returncode == 0 and 'DEFAULT_SEED' in public.stdout
-    listing = as_nobody('ls', private)
-    assert listing.returncode != 0 and 'Permission denied' in listing.stderr
-    names = os.listdir(private)
-    assert {'grader.json', 'expected.json', 'neural_net.py'} <= set(names)
-    for name in names:
-        denied = as_nobody('cat', os.path.join(private, name))
-        assert denied.returncode != 0 and 'Permission denied' in denied.stderr, name
-
-
-def run_autograder_env(root):
-    """The environment run_autograder runs in here. As root it would choose the uid-drop
-    layer (test_weak_layers checks that choice), whose users cannot run this simulated
-    image's venv Python (it lives under the tester's home): the machine's kernel layer
-    stands in for it."""
-    return clean_env(GRADESCOPE_ROOT=root, TLN_ISOLATION='bwrap')
-
-
-def grade_in_gradescope(root, text):
-    submission = os.path.join(root, 'submission')
-    shutil.rmtree(submission, ignore_errors=True)
-    write_submission(submission, text)
-    results = os.path.join(root, 'results', 'results.json')
-    if os.path.exists(results):
-        os.remove(results)
-    done = subprocess.run(['bash', os.path.join(root, 'run_autograder')], cwd=root,
-                          env=run_autograder_env(root), capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    with open(results, encoding='utf-8') as handle:
-        return json.load(handle)
-
-
-def visible_points(results):
-    return sum(t['score'] for t in results['tests'] if t['visibility'] == 'visible')
-
-
-@pytest.mark.slow
-@needs_fashion_mnist
-def test_correct_wrong_and_broken_submissions(gradescope_root):
-    correct = grade_in_gradescope(gradescope_root, reference_text())
-    tests = {test['name']: test for test in correct['tests']}
-    assert all(t['score'] == t['max_score'] for t in correct['tests'])
-    assert sum(t['max_score'] for t in correct['tests']) == 18
-    assert tests['val_accuracy']['visibility'] == 'after_published'
-    assert tests['sgd']['visibility'] == 'after_published'
-    assert correct['output'].startswith('Visible checks: 11 / 11 points.')
-
-    wrong = grade_in_gradescope(gradescope_root, reference_text().replace(*BROKEN_GRADS))
-    tests = {test['name']: test for test in wrong['tests']}
-    assert tests['grads']['score'] == 1.5 and tests['grads']['visibility'] == 'visible'
-    # One component per check: the bundle serves its reference loss from the private
-    # folder, so a gradient bug costs grads only, never the SGD checks.
-    assert tests['sgd']['score'] == tests['sgd']['max_score']
-    assert tests['train']['score'] == tests['train']['max_score']
-    assert 'score' not in wrong
-    assert wrong['output'].startswith('Visible checks: %g / 11 points.' % visible_points(wrong))
-
-    broken = grade_in_gradescope(gradescope_root,
-                                 'import a_module_nobody_has\n' + reference_text())
-    assert broken['tests'] and all(t['score'] == 0 for t in broken['tests'])
-    assert_one_reason_first(broken, 'imports a module the grader does not provide')
-    assert 'a_module_nobody_has' in broken['tests'][0]['output']
-    assert 'Visible checks: 0 / 11 points.' in broken['output']
-    syntax = grade_in_gradescope(gradescope_root, reference_text() + '\ndef broken(:\n')
-    assert_one_reason_first(syntax, 'has a syntax error')
-    assert syntax['tests'][0]['output'].count('line ') == 1      # its location, named once
-
-
-def assert_one_reason_first(results, reason):
-    """Nothing graded: the output opens with that, the reason is stated once, in the
-    first (visible) test, and no test points at text elsewhere."""
-    assert results['output'].startswith(
-        gradescope_output('Not graded: neural_net.py could not be loaded'))
-    text = json.dumps(results)
-    assert text.count(reason) == 1 and reason in results['tests'][0]['output']
-    assert 'above' not in text and 'below' not in text
-
-
-@pytest.mark.slow
-def test_a_missing_submission_gets_a_message(gradescope_root):
-    submission = os.path.join(gradescope_root, 'submission')
-    shutil.rmtree(submission, ignore_errors=True)
-    os.makedirs(submission)
-    with open(os.path.join(submission, 'notes.txt'), 'w') as handle:
-        handle.write('forgot the file')
-    done = subprocess.run(['bash', os.path.join(gradescope_root, 'run_autograder')],
-                          env=run_autograder_env(gradescope_root), capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    with open(os.path.join(gradescope_root, 'results', 'results.json')) as handle:
-        results = json.load(handle)
-    assert all(t['score'] == 0 for t in results['tests'])
-    assert 'neural_net.py' in results['output']
-
-
-if __name__ == '__main__':
-    sys.exit(pytest.main([__file__, '-v']))

@@ -228,13 +228,16 @@ json.dump({'hash': hash('salted?'), 'scores': screening.scores,
 def test_screening_is_the_same_in_every_process():
     """copydetect hashes with hash(), salted per process: the screening fixes the seed."""
     import_or_skip('copydetect')
+    # The three processes run side by side.
+    children = [subprocess.Popen([sys.executable, '-c', SCREEN_IN_A_CHILD], cwd=REPO_DIR,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, PYTHONHASHSEED=seed))
+                for seed in ('1', '2', 'random')]
     runs = []
-    for seed in ('1', '2', 'random'):
-        done = subprocess.run([sys.executable, '-c', SCREEN_IN_A_CHILD], cwd=REPO_DIR,
-                              capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, PYTHONHASHSEED=seed))
-        assert done.returncode == 0, done.stderr[-2000:]
-        runs.append(json.loads(done.stdout))
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err[-2000:]
+        runs.append(json.loads(out))
     assert len({run['hash'] for run in runs}) == 3       # the callers did hash differently
     assert runs[0]['scores'] and runs[0]['pairs']
     assert runs[0]['scores'] == runs[1]['scores'] == runs[2]['scores']

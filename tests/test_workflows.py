@@ -147,7 +147,9 @@ def test_release_workflow_builds_with_the_secret_seed_and_tests_the_zip_it_uploa
     out = re.search(r'--out (\S+)', build['run']).group(1)
     [test] = [s for s in steps if 'pytest' in s.get('run', '')]
     assert test['env']['TLN_GRADESCOPE_ZIP'] == out
-    assert 'tests/test_gradescope.py' in test['run']
+    assert 'tests/test_gradescope_zip.py' in test['run']
+    # That file's tests grade the zip the variable names (and only those run there).
+    assert "ZIP_ENV = 'TLN_GRADESCOPE_ZIP'" in read('tests', 'test_gradescope_zip.py')
     [upload] = [s for s in steps if s.get('uses', '').startswith('actions/upload-artifact')]
     assert upload['with']['path'] == out
     assert steps.index(build) < steps.index(test) < steps.index(upload)

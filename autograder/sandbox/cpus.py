@@ -11,7 +11,12 @@ On one CPU the sender blocks and the receiver runs at once. Measured on a
 and 16.5 s with everything on one CPU, 18.5 and 19.4 s unpinned.
 
 The Sandbox (session.py) hands each warm job the least-used CPU of those it may run on
-(os.sched_getaffinity); the keeper of the job's sandbox (child/zygote.py)
+(os.sched_getaffinity); among equally used ones, the CPU the grader's thread runs on at
+that moment, where the kernel tells (Linux), else the lowest. Two graders on one machine
+(two pytest-xdist workers, two courses) each count only their own jobs: with the lowest
+CPU alone, both pinned their first job to CPU 0 and left the other core idle. The
+kernel has just woken the grader's thread on a CPU that had room for it, which another
+grader's pinned job does not fill. The keeper of the job's sandbox (child/zygote.py)
 and the serving worker pin themselves to it (child/main.pin_to), and the student's process
 inherits the keeper's. Where there is one CPU, or no affinity call
 (macOS, Windows), nothing is pinned. ``TLN_PIN_CPUS=0`` turns it off.
@@ -33,8 +38,9 @@ class CpuSlots:
         """The CPU for one more job (release it when the job ends), or None: do not pin."""
         if len(self._jobs) < 2 or os.environ.get('TLN_PIN_CPUS', '1') == '0':
             return None
+        here = current_cpu()
         with self._lock:
-            cpu = min(self._jobs, key=lambda each: (self._jobs[each], each))
+            cpu = min(self._jobs, key=lambda each: (self._jobs[each], each != here, each))
             self._jobs[cpu] += 1
             return cpu
 
@@ -43,3 +49,13 @@ class CpuSlots:
             with self._lock:
                 self._jobs[cpu] -= 1
 
+
+def current_cpu():
+    """The CPU the calling thread runs on (Linux: field 39 of /proc/thread-self/stat), or
+    None where that cannot be read."""
+    try:
+        with open('/proc/thread-self/stat', 'rb') as handle:
+            # The fields after the command name (which may hold spaces) start at field 3.
+            return int(handle.read().rsplit(b')', 1)[1].split()[39 - 3])
+    except (OSError, ValueError, IndexError):
+        return None
