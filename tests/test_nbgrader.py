@@ -60,10 +60,11 @@ def nbgrader(course, *args, timeout=1200, returncode=0):
     return result
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def released_course(tmp_path_factory):
-    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db),
-    generated once per process; the tests autograde copies of it (fresh_course)."""
+    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db);
+    the tests autograde copies of it (fresh_course). Module-scoped, so the tests that use it
+    keep together on one xdist worker (tests/conftest.py) and it is generated once a run."""
     import_or_skip('nbgrader')        # run below as `python -m nbgrader`
     course = tmp_path_factory.mktemp('nbgrader_release') / 'course'
     shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
@@ -243,14 +244,21 @@ CELL_CHECKS = dict({'test_%s' % check.name: check.name for check in CATALOG
                     if check.name != 'val_accuracy'}, test_best_net='best_net')
 
 
-def cli_scores(course, student):
-    """{check: points} the command-line grader gives the student's neural_net.py."""
-    folder = course['root'] / 'submitted' / student / ASSIGNMENT
-    result = run_cli('grade', str(folder / 'neural_net.py'), '--json', '--dataset', 'none',
-                     '--seed', ENV['TLN_SEED'])
-    assert result.returncode in (0, 3), result.stderr     # 3: a file that cannot be graded
-    [graded] = json.loads(result.stdout)
-    return {check['name']: check['score'] for check in graded['checks']}
+@pytest.fixture(scope='module')
+def cli_scores(course):
+    """{student: {check: points}} the command-line grader gives each student's neural_net.py
+    as submitted: one `grade` of the students' submitted folders (each holds
+    two_layer_net/neural_net.py, the file grade takes), as an instructor grades a class."""
+    folders = [str(course['root'] / 'submitted' / student) for student in STUDENTS]
+    result = run_cli('grade', *folders, '--json', '--dataset', 'none', '--seed', ENV['TLN_SEED'])
+    # 3: a file that cannot be graded (linked_solution's link), named as the only one.
+    assert result.returncode == 3, result.stderr
+    assert 'not gradable: linked_solution ' in result.stderr, result.stderr
+    assert result.stderr.count('not gradable: ') == 1, result.stderr
+    graded = {entry['submission']: entry for entry in json.loads(result.stdout)}
+    assert set(graded) == set(STUDENTS)
+    return {student: {check['name']: check['score'] for check in entry['checks']}
+            for student, entry in graded.items()}
 
 
 def score(course, student):
@@ -289,11 +297,11 @@ def test_scores_are_exact_and_ordered(course):
 
 
 @pytest.mark.parametrize('student', STUDENTS)
-def test_each_cell_scores_what_the_command_line_grader_gives(course, student):
+def test_each_cell_scores_what_the_command_line_grader_gives(course, cli_scores, student):
     """nbgrader and `grade` give the same points per check (the code checks; the tuned
     network's cell has no command-line twin)."""
     cells = course['cells'][student]
-    cli = cli_scores(course, student)
+    cli = cli_scores[student]
     assert {CELL_CHECKS[cell]: points for cell, points in cells.items()
             if cell != 'test_best_net'} == cli
 
@@ -457,7 +465,7 @@ except OSError as error:
 """
 
 
-def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(request, tmp_path):
+def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(released_course, tmp_path):
     """A notebook that replaces itself with a link to ../../../gradebook.db (nbgrader, as the
     grading user, would write the executed notebook through it) and one that fills the disk
     cost nothing: the gradebook stays intact and the next student is graded."""
@@ -465,7 +473,7 @@ def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(request, tmp_pa
     if not isolation.available('bwrap'):
         assert not os.environ.get('CI'), 'bubblewrap must run in CI'
         pytest.skip('bubblewrap cannot run here')
-    course = fresh_course(request.getfixturevalue('released_course'), tmp_path)
+    course = fresh_course(released_course, tmp_path)
     submit(course, 'a_linker', reference_text(), tune=LINK_TO_GRADEBOOK)
     submit(course, 'b_filler', reference_text(), tune=FILL_THE_DISK)
     submit(course, 'c_correct', reference_text(), tune=False)
