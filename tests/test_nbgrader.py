@@ -60,10 +60,11 @@ def nbgrader(course, *args, timeout=1200, returncode=0):
     return result
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def released_course(tmp_path_factory):
-    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db),
-    generated once per process; the tests autograde copies of it (fresh_course)."""
+    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db);
+    the tests autograde copies of it (fresh_course). Module-scoped, so the tests that use it
+    keep together on one xdist worker (tests/conftest.py) and it is generated once a run."""
     import_or_skip('nbgrader')        # run below as `python -m nbgrader`
     course = tmp_path_factory.mktemp('nbgrader_release') / 'course'
     shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
@@ -195,9 +196,13 @@ def course(released_course, tmp_path_factory):
     started = time.monotonic()
     # The endless student in a second nbgrader process with its own cell time limit, while
     # the first autogrades the others (their few gradebook writes are short transactions).
+    # It starts nbgrader as the kit's one-process-per-student autograde does (NBGRADER_MAIN:
+    # without jsonschema's optional IRI parser, 1.4 CPU-s); the class's own autograde below
+    # and the other commands run plain `python -m nbgrader`, as an instructor runs them.
+    from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
     with open(str(course.parent / 'endless.log'), 'w+') as endless_output:
         endless = subprocess.Popen(
-            [sys.executable, '-m', 'nbgrader', 'autograde', ASSIGNMENT, '--force',
+            [sys.executable, '-c', NBGRADER_MAIN, 'autograde', ASSIGNMENT, '--force',
              '--student', 'endless'], cwd=str(course), stdout=endless_output,
             stderr=subprocess.STDOUT,
             env=course_environment(TLN_CELL_TIMEOUT=str(ENDLESS_CELL_TIMEOUT)))
@@ -243,14 +248,21 @@ CELL_CHECKS = dict({'test_%s' % check.name: check.name for check in CATALOG
                     if check.name != 'val_accuracy'}, test_best_net='best_net')
 
 
-def cli_scores(course, student):
-    """{check: points} the command-line grader gives the student's neural_net.py."""
-    folder = course['root'] / 'submitted' / student / ASSIGNMENT
-    result = run_cli('grade', str(folder / 'neural_net.py'), '--json', '--dataset', 'none',
-                     '--seed', ENV['TLN_SEED'])
-    assert result.returncode in (0, 3), result.stderr     # 3: a file that cannot be graded
-    [graded] = json.loads(result.stdout)
-    return {check['name']: check['score'] for check in graded['checks']}
+@pytest.fixture(scope='module')
+def cli_scores(course):
+    """{student: {check: points}} the command-line grader gives each student's neural_net.py
+    as submitted: one `grade` of the students' submitted folders (each holds
+    two_layer_net/neural_net.py, the file grade takes), as an instructor grades a class."""
+    folders = [str(course['root'] / 'submitted' / student) for student in STUDENTS]
+    result = run_cli('grade', *folders, '--json', '--dataset', 'none', '--seed', ENV['TLN_SEED'])
+    # 3: a file that cannot be graded (linked_solution's link), named as the only one.
+    assert result.returncode == 3, result.stderr
+    assert 'not gradable: linked_solution ' in result.stderr, result.stderr
+    assert result.stderr.count('not gradable: ') == 1, result.stderr
+    graded = {entry['submission']: entry for entry in json.loads(result.stdout)}
+    assert set(graded) == set(STUDENTS)
+    return {student: {check['name']: check['score'] for check in entry['checks']}
+            for student, entry in graded.items()}
 
 
 def score(course, student):
@@ -289,11 +301,11 @@ def test_scores_are_exact_and_ordered(course):
 
 
 @pytest.mark.parametrize('student', STUDENTS)
-def test_each_cell_scores_what_the_command_line_grader_gives(course, student):
+def test_each_cell_scores_what_the_command_line_grader_gives(course, cli_scores, student):
     """nbgrader and `grade` give the same points per check (the code checks; the tuned
     network's cell has no command-line twin)."""
     cells = course['cells'][student]
-    cli = cli_scores(course, student)
+    cli = cli_scores[student]
     assert {CELL_CHECKS[cell]: points for cell, points in cells.items()
             if cell != 'test_best_net'} == cli
 
@@ -406,40 +418,6 @@ def test_self_check_runs_in_the_release_folder(course, tmp_path):
     assert good.returncode == 0 and '11 / 11' in good.stdout
 
 
-def test_one_process_per_student_keeps_the_class_going(released_course, tmp_path):
-    """`autograder nbgrader autograde`: a notebook that kills its parent and a submission with
-    a link to /dev/zero (nbgrader's copy would read it without end) cost at most their own
-    students."""
-    course = fresh_course(released_course, tmp_path)
-    submit(course, 'a_correct', reference_text(), tune=False)
-    submit(course, 'b_killer', reference_text(),
-           tune='import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n')
-    submit(course, 'c_linked', reference_text(), tune=False)
-    os.symlink('/dev/zero', str(course / 'submitted' / 'c_linked' / ASSIGNMENT / 'data.bin'))
-    result = subprocess.run(
-        [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
-         '--student-timeout', '600'], capture_output=True, text=True, timeout=1200,
-        env=course_environment())
-    assert result.returncode == 3, result.stdout + result.stderr
-    lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.strip()}
-    assert lines['a_correct'].endswith('autograded'), result.stderr
-    assert 'data.bin is a symbolic link' in lines['c_linked']
-    from autograder.sandbox import isolation
-    if isolation.available('bwrap'):
-        # In the kernel sandbox the notebook's "parent" is bubblewrap's init, which ignores
-        # the signal: the notebook runs on and is graded.
-        assert lines['b_killer'].endswith('autograded'), result.stderr
-        assert '2 of 3 students autograded; not: c_linked' in result.stdout
-    else:
-        # Unsandboxed, the notebook kills nbgrader itself: only that student is lost.
-        assert 'NOT autograded: nbgrader was killed by signal 9' in lines['b_killer']
-        assert '1 of 3 students autograded; not: b_killer, c_linked' in result.stdout
-    from nbgrader.api import Gradebook
-    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
-        grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, 'a_correct')
-        assert grade.auto_score == 2
-
-
 LINK_TO_GRADEBOOK = """import os
 os.remove('two_layer_net.ipynb')
 os.symlink('../../../gradebook.db', 'two_layer_net.ipynb')
@@ -457,24 +435,78 @@ except OSError as error:
 """
 
 
-def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(request, tmp_path):
-    """A notebook that replaces itself with a link to ../../../gradebook.db (nbgrader, as the
-    grading user, would write the executed notebook through it) and one that fills the disk
-    cost nothing: the gradebook stays intact and the next student is graded."""
+def bwrap_runs():
     from autograder.sandbox import isolation
-    if not isolation.available('bwrap'):
-        assert not os.environ.get('CI'), 'bubblewrap must run in CI'
-        pytest.skip('bubblewrap cannot run here')
-    course = fresh_course(request.getfixturevalue('released_course'), tmp_path)
-    submit(course, 'a_linker', reference_text(), tune=LINK_TO_GRADEBOOK)
-    submit(course, 'b_filler', reference_text(), tune=FILL_THE_DISK)
+    return isolation.available('bwrap')
+
+
+@pytest.fixture(scope='module')
+def batch_class(released_course, tmp_path_factory):
+    """One `autograder nbgrader autograde` (a process per student, in order) of a class:
+    where bubblewrap runs, a notebook that replaces itself with a link to
+    ../../../gradebook.db (a_linker) and one that fills the disk (b_filler); then a correct
+    student, graded after them (c_correct); a notebook that kills its parent (d_killer);
+    a submission with a link to /dev/zero (e_linked), after the killer.
+
+    Without bubblewrap the linker and the filler are left out: unsandboxed they would
+    write through the link and fill the disk for real (their test is skipped there).
+    Returns (course, the CompletedProcess, {student: its summary line}).
+    """
+    course = fresh_course(released_course, tmp_path_factory.mktemp('nbgrader_batch'))
+    if bwrap_runs():
+        submit(course, 'a_linker', reference_text(), tune=LINK_TO_GRADEBOOK)
+        submit(course, 'b_filler', reference_text(), tune=FILL_THE_DISK)
     submit(course, 'c_correct', reference_text(), tune=False)
+    submit(course, 'd_killer', reference_text(),
+           tune='import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n')
+    submit(course, 'e_linked', reference_text(), tune=False)
+    os.symlink('/dev/zero', str(course / 'submitted' / 'e_linked' / ASSIGNMENT / 'data.bin'))
     result = subprocess.run(
         [sys.executable, '-m', 'autograder', 'nbgrader', 'autograde', '--course', str(course),
          '--student-timeout', '600'], capture_output=True, text=True, timeout=1800,
         env=course_environment())
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert '3 of 3 students autograded' in result.stdout, result.stdout + result.stderr
+    lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.strip()}
+    return course, result, lines
+
+
+def auto_score(course, student, grade_id='test_scores'):
+    from nbgrader.api import Gradebook
+    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
+        return gradebook.find_grade(grade_id, 'two_layer_net', ASSIGNMENT, student).auto_score
+
+
+def test_one_process_per_student_keeps_the_class_going(batch_class):
+    """`autograder nbgrader autograde`: a notebook that kills its parent and a submission with
+    a link to /dev/zero (nbgrader's copy would read it without end) cost at most their own
+    students: the correct student before them is graded, the linked one after the killer
+    is reached and refused."""
+    course, result, lines = batch_class
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert lines['c_correct'].endswith('autograded'), result.stderr
+    assert 'data.bin is a symbolic link' in lines['e_linked']
+    if bwrap_runs():
+        # In the kernel sandbox the notebook's "parent" is bubblewrap's init, which ignores
+        # the signal: the notebook runs on and is graded.
+        assert lines['d_killer'].endswith('autograded'), result.stderr
+        assert '4 of 5 students autograded; not: e_linked' in result.stdout
+    else:
+        # Unsandboxed, the notebook kills nbgrader itself: only that student is lost.
+        assert 'NOT autograded: nbgrader was killed by signal 9' in lines['d_killer']
+        assert '1 of 3 students autograded; not: d_killer, e_linked' in result.stdout
+    assert auto_score(course, 'c_correct') == 2
+
+
+def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(batch_class):
+    """A notebook that replaces itself with a link to ../../../gradebook.db (nbgrader, as the
+    grading user, would write the executed notebook through it) and one that fills the disk
+    cost nothing: the gradebook stays intact and the next students are graded."""
+    if not bwrap_runs():
+        assert not os.environ.get('CI'), 'bubblewrap must run in CI'
+        pytest.skip('bubblewrap cannot run here')
+    course, result, lines = batch_class
+    for student in ('a_linker', 'b_filler', 'c_correct', 'd_killer'):
+        assert lines[student].endswith('autograded'), result.stdout + result.stderr
+    assert '4 of 5 students autograded; not: e_linked' in result.stdout, result.stdout
     for student in ('a_linker', 'b_filler'):
         executed = course / 'autograded' / student / ASSIGNMENT / 'two_layer_net.ipynb'
         assert executed.is_file() and not executed.is_symlink(), student
@@ -483,8 +515,5 @@ def test_a_notebook_cannot_write_through_a_link_or_fill_the_disk(request, tmp_pa
     filler = (course / 'autograded' / 'b_filler' / ASSIGNMENT / 'two_layer_net.ipynb').read_text()
     assert 'disk full after' in filler
     assert not (course / 'autograded' / 'b_filler' / ASSIGNMENT / 'filler.bin').exists()
-    from nbgrader.api import Gradebook
-    with Gradebook('sqlite:///%s' % (course / 'gradebook.db')) as gradebook:
-        for student in ('a_linker', 'b_filler', 'c_correct'):
-            grade = gradebook.find_grade('test_scores', 'two_layer_net', ASSIGNMENT, student)
-            assert grade.auto_score == 2, student
+    for student in ('a_linker', 'b_filler', 'c_correct', 'd_killer'):
+        assert auto_score(course, student) == 2, student

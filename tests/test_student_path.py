@@ -75,9 +75,23 @@ def test_check_states_why_a_file_cannot_be_loaded_first_and_once(tmp_path, kind,
     assert all('not graded' in text for text in lines.values()), result.stdout
 
 
+@pytest.fixture(scope='module')
+def unloadable_class(tmp_path_factory):
+    """One `grade --json` of a class with a student folder per UNLOADABLE file (one grader
+    for the four): ({student: its result object}, the printed JSON)."""
+    klass = tmp_path_factory.mktemp('unloadable')
+    for kind, text, _, _ in UNLOADABLE:
+        write_submission(str(klass / kind), text)
+    done = run_cli('grade', str(klass), '--json', '--dataset', 'none', '--public-seed',
+                   check=True)
+    printed = json.loads(done.stdout)
+    assert len(printed) == len(UNLOADABLE)
+    return {data['submission']: data for data in printed}, done.stdout
+
+
 @pytest.mark.parametrize('kind, text, reason, line', UNLOADABLE, ids=[u[0] for u in UNLOADABLE])
-def test_grade_json_and_gradescope_state_why_a_file_cannot_be_loaded_once(tmp_path, kind, text,
-                                                                          reason, line):
+def test_grade_json_and_gradescope_state_why_a_file_cannot_be_loaded_once(unloadable_class, kind,
+                                                                          text, reason, line):
     """grade --json: the reason once, in problem, its location named
     once; each check's line is complete by itself (it used to say "see the reason above",
     text no JSON reader has above it). Gradescope's results of that result: the reason
@@ -85,11 +99,10 @@ def test_grade_json_and_gradescope_state_why_a_file_cannot_be_loaded_once(tmp_pa
     from autograder.outputs.sanitise import gradescope_output
     from autograder.platforms import gradescope
     from autograder.results import SubmissionResult
-    write_submission(str(tmp_path / 'one'), text)
-    done = run_cli('grade', str(tmp_path), '--json', '--dataset', 'none', '--public-seed',
-                   check=True)
-    [data] = json.loads(done.stdout)
-    assert reason in data['problem'] and done.stdout.count(reason) == 1, done.stdout
+    graded, stdout = unloadable_class
+    data = graded[kind]
+    # Once in all the class's output: in this student's problem, in no other student's.
+    assert reason in data['problem'] and stdout.count(reason) == 1, stdout
     if line:
         assert data['problem'].count(line) == 1 and data['problem'].count('line ') == 1, \
             data['problem']
@@ -103,7 +116,7 @@ def test_grade_json_and_gradescope_state_why_a_file_cannot_be_loaded_once(tmp_pa
     assert shown in first['output'] and sum(text.count(shown) for text in outputs) == 1
     assert results['output'].startswith(gradescope_output(
         'Not graded: neural_net.py could not be loaded'))
-    assert 'above' not in json.dumps(results) and 'above' not in done.stdout
+    assert 'above' not in json.dumps(results) and 'above' not in stdout
 
 
 def test_stub_regions_name_themselves():
@@ -436,7 +449,17 @@ def test_check_help_names_the_places_of_the_default_file_in_the_order_grading_ta
 
 # ------------------------------------------------------------ the student copy ---
 
-def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_path):
+@pytest.fixture(scope='module')
+def student_copy(tmp_path_factory):
+    """The student repository `release --student-repo` exports (made once for the tests
+    below, which only read it), with the reference neural_net.py in assignment/."""
+    repo = tmp_path_factory.mktemp('student_copy') / 'repo'
+    run_cli('release', '--student-repo', str(repo), check=True)
+    shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
+    return repo
+
+
+def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(student_copy):
     """The export holds no similarity screening, report pages or nbgrader grading side, and
     `check` run from the export alone (no kit, no solutions) grades as the kit's does."""
     from autograder.release import generate
@@ -447,9 +470,7 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
         assert os.path.join('autograder', *module.split('/')) not in files, module
     assert not any('similarity' in rel or 'fingerprint' in rel for rel in package), package
     assert not any(rel.startswith('solutions' + os.sep) for rel in files)
-    repo = tmp_path / 'repo'
-    run_cli('release', '--student-repo', str(repo), check=True)
-    shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
+    repo = student_copy
     env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}
     env['PYTHONPATH'] = str(repo)
     outputs, train = {}, {}
@@ -468,13 +489,11 @@ def test_student_copy_leaves_out_instructor_modules_and_check_runs_from_it(tmp_p
     assert 'stand-in loss' in train['export'] and 'stand-in' not in train['kit'], train
 
 
-def test_a_student_copy_installed_without_editable_still_offers_check(tmp_path):
+def test_a_student_copy_installed_without_editable_still_offers_check(student_copy, tmp_path):
     """`pip install .` (or from git) puts the package alone in site-packages, without the
     repository's marker file: it is still a student copy, and `check` run from
     assignment/ (as the README allows) grades instead of ending in a traceback."""
-    repo = tmp_path / 'repo'
-    run_cli('release', '--student-repo', str(repo), check=True)
-    shutil.copy(REFERENCE, str(repo / 'assignment' / 'neural_net.py'))
+    repo = student_copy
     site = tmp_path / 'site-packages'
     shutil.copytree(str(repo / 'autograder'), str(site / 'autograder'))
     env = {key: value for key, value in os.environ.items() if key not in ('TLN_KIT',)}

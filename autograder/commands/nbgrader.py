@@ -42,10 +42,9 @@ def refuse_weak_layers():
     """Stop (IsolationError, exit 2) before any student where bubblewrap cannot run, unless
     the weaker layers are chosen explicitly: TLN_KERNEL_SANDBOX=0 for the students' kernels,
     TLN_ISOLATION for the grader's sandbox (docs/nbgrader.md)."""
-    nbgrader_batch.without_optional_parser()
-    from ..platforms.nbgrader_autograde import kernel_refusal
-    if kernel_refusal():
-        raise IsolationError(kernel_refusal())
+    refusal = nbgrader_batch.kernel_refusal()
+    if refusal:
+        raise IsolationError(refusal)
     isolation.refuse_weak('nbgrader autograde')
 
 

@@ -48,9 +48,10 @@ from ..errors import IsolationError
 from ..grading import Grader
 from ..outputs.sanitise import notebook_output
 from ..paths import STUDENT_FILE
-from ..sandbox import Limits, Sandbox, isolation, secrecy
+from ..sandbox import Limits, Sandbox, secrecy
 from ..submissions import discovery
 from ..submissions.source_rule import source_problem
+from .nbgrader_batch import kernel_refusal
 
 CODE_CELLS = {'test_' + check.name: check.name for check in CATALOG
               if check.name not in DATA_CHECKS}
@@ -432,19 +433,6 @@ def autograde_preprocessors():
     position = default.index(Execute)
     return (default[:position] + [SnapshotStudentFile, kernel_executor(), SandboxGrades]
             + default[position + 1:])
-
-
-KERNEL_WEAKER_CHOICE = ('To run the students\' kernels unsandboxed anyway, with every right '
-                        'of the user who runs nbgrader (docs/nbgrader.md), set '
-                        'TLN_KERNEL_SANDBOX=0 explicitly.')
-
-
-def kernel_refusal():
-    """Why the students' kernels may not run here (bubblewrap cannot, and TLN_KERNEL_SANDBOX=0
-    did not choose unsandboxed kernels), with the fix; '' when they may."""
-    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0' or isolation.available('bwrap'):
-        return ''
-    return isolation.refusal('nbgrader autograde (the students\' kernels)', KERNEL_WEAKER_CHOICE)
 
 
 class RefusedExecute(Execute):

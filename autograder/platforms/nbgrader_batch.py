@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import SubmissionError
 from ..safe_files import kind_name, walk_path
+from ..sandbox import isolation
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
 # jsonschema (which nbformat imports) imports the optional package rfc3987_syntax, where it
@@ -33,9 +34,19 @@ NBGRADER_MAIN = ('import sys; sys.modules.setdefault(%r, None); '
                  'from nbgrader.apps.nbgraderapp import main; main()' % OPTIONAL_PARSER)
 
 
-def without_optional_parser():
-    """Make this process load jsonschema without rfc3987_syntax (see OPTIONAL_PARSER)."""
-    sys.modules.setdefault(OPTIONAL_PARSER, None)
+KERNEL_WEAKER_CHOICE = ('To run the students\' kernels unsandboxed anyway, with every right '
+                        'of the user who runs nbgrader (docs/nbgrader.md), set '
+                        'TLN_KERNEL_SANDBOX=0 explicitly.')
+
+
+def kernel_refusal():
+    """Why the students' kernels may not run here (bubblewrap cannot, and TLN_KERNEL_SANDBOX=0
+    did not choose unsandboxed kernels), with the fix; '' when they may. Here, not beside
+    the preprocessors that also ask it (nbgrader_autograde): the class's process refuses
+    before any student without loading nbgrader, which its students' processes load."""
+    if os.environ.get('TLN_KERNEL_SANDBOX', '') == '0' or isolation.available('bwrap'):
+        return ''
+    return isolation.refusal('nbgrader autograde (the students\' kernels)', KERNEL_WEAKER_CHOICE)
 
 
 @dataclass
