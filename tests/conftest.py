@@ -16,10 +16,10 @@ for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_variable, '1')
 
 # The suite's processes load jsonschema (through nbformat) without its optional
-# rfc3987_syntax parser, as the kit's own nbgrader processes do
-# (platforms/nbgrader_batch.without_optional_parser): building it costs each xdist worker
-# about 1.4 CPU-seconds at collection. Commands the tests start are fresh processes and
-# keep whatever their own code does.
+# rfc3987_syntax parser, as the kit's per-student nbgrader processes do
+# (platforms/nbgrader_batch.NBGRADER_MAIN): building it costs a process about 1.4
+# CPU-seconds. Commands the tests start are fresh processes and keep whatever their own
+# code does.
 sys.modules.setdefault('rfc3987_syntax', None)
 
 # One bytecode cache for every Python the tests start (the kit's commands, nbgrader, the

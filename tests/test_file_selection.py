@@ -127,8 +127,9 @@ def test_check_without_a_path_grades_the_file_the_routes_grade(tmp_path):
     assert 'Self-check of neural_net.py' in inside.stdout and 'ignored' not in inside.stdout
 
 
+@pytest.mark.xdist_group('nbgrader_in_process')     # beside test_nbgrader_autograde.py
 def test_nbgrader_follows_the_rule(tmp_path):
-    # Imported here, not at collection: nbgrader's import costs every xdist worker 2 CPU-s.
+    # Imported here, not at collection: nbgrader's import costs a process 2 CPU-s.
     from autograder.platforms import nbgrader_autograde
     draft_and_final(str(tmp_path / 'ambiguous'))
     source, problem = nbgrader_autograde.submitted_source(str(tmp_path / 'ambiguous'))

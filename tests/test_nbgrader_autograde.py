@@ -5,6 +5,8 @@ outputs the preprocessor writes. Slow: every autograded cell scores exactly
 what `python -m autograder grade` gives, check by check, for every mutant of
 the catalog and every file of the corpus.
 """
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -13,11 +15,29 @@ import pytest
 
 from helpers import import_or_skip, mutants, run_cli, write_submission
 
-import_or_skip('nbgrader')
+if importlib.util.find_spec('nbgrader') is None:
+    import_or_skip('nbgrader')      # skipped here, an error under CI
 
 import nbformat  # noqa: E402  (after the skip: nbgrader brings it)
 
-from autograder.platforms import nbgrader_autograde as autograde  # noqa: E402
+
+class _ImportedOnFirstUse:
+    """The module named, imported when a test first reads one of its names: importing
+    nbgrader costs about 2 CPU-seconds, which every xdist worker would pay at collection,
+    and only the worker that runs these tests needs it."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+autograde = _ImportedOnFirstUse('autograder.platforms.nbgrader_autograde')
+
+# On one xdist worker with the other test that loads nbgrader in the suite's process
+# (test_file_selection.py), so that one worker pays for its import.
+pytestmark = pytest.mark.xdist_group('nbgrader_in_process')
 
 CORPUS = os.path.join(os.path.dirname(__file__), 'corpus')
 SEED = 4711
