@@ -249,34 +249,47 @@ def load_cifar10(root=None, train_rows=None, test_rows=None):
     return X_train, y_train, X_test, y_test
 
 
-def _read_idx(path, expected_dims):
+def _read_idx(path, expected_dims, rows=None):
     """Read a gzipped IDX file of unsigned bytes.
 
-    Returns a uint8 array with expected_dims dimensions, e.g. (N, 28, 28)
-    for images and (N,) for labels.
+    Returns (array, count): a uint8 array with expected_dims dimensions, e.g.
+    (N, 28, 28) for images and (N,) for labels, and the number of items the
+    header declares. rows: read only the first that many items (None: all of
+    them, and the file must hold exactly what its header promises); the bytes
+    after them are never inflated.
     """
     if not os.path.isfile(path):
         raise DatasetError('%s: file not found (Fashion-MNIST). %s' % (path, HOW_TO_GET))
     try:
         with gzip.open(path, 'rb') as handle:
-            raw = handle.read()
+            header = handle.read(4)
+            if len(header) < 4:
+                raise DatasetError('%s: too short to be an IDX file (%d bytes).'
+                                   % (path, len(header)))
+            zero, dtype_code, dims = struct.unpack('>HBB', header)
+            if zero != 0 or dtype_code != 0x08 or dims != expected_dims:
+                raise DatasetError('%s: not an IDX file of unsigned bytes with %d dimensions '
+                                   '(header %s).' % (path, expected_dims, header.hex()))
+            sizes = handle.read(4 * dims)
+            if len(sizes) < 4 * dims:
+                raise DatasetError('%s: too short to be an IDX file (%d bytes).'
+                                   % (path, 4 + len(sizes)))
+            shape = struct.unpack('>' + 'I' * dims, sizes)
+            count, item_bytes = shape[0], int(np.prod(shape[1:]))
+            if rows is not None and rows < count:
+                shape = (rows,) + shape[1:]
+                raw = handle.read(rows * item_bytes)
+            else:
+                raw = handle.read()
     except (OSError, EOFError) as error:
         raise DatasetError('%s: not a readable gzip file (%s); it is truncated or corrupt.'
                            % (path, error)) from error
-    if len(raw) < 4:
-        raise DatasetError('%s: too short to be an IDX file (%d bytes).' % (path, len(raw)))
-    zero, dtype_code, dims = struct.unpack('>HBB', raw[:4])
-    if zero != 0 or dtype_code != 0x08 or dims != expected_dims:
-        raise DatasetError('%s: not an IDX file of unsigned bytes with %d dimensions '
-                           '(header %s).' % (path, expected_dims, raw[:4].hex()))
-    header_end = 4 + 4 * dims
-    shape = struct.unpack('>' + 'I' * dims, raw[4:header_end])
-    expected_bytes = int(np.prod(shape))
-    if len(raw) - header_end != expected_bytes:
+    expected_bytes = shape[0] * item_bytes
+    if len(raw) != expected_bytes:
         raise DatasetError('%s: header promises %d bytes of data for shape %s, file has %d; '
                            'it is truncated or corrupt.'
-                           % (path, expected_bytes, shape, len(raw) - header_end))
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(shape)
+                           % (path, expected_bytes, shape, len(raw)))
+    return np.frombuffer(raw, dtype=np.uint8).reshape(shape), count
 
 
 def load_fashion_mnist(root=None, train_rows=None, test_rows=None):
@@ -284,23 +297,23 @@ def load_fashion_mnist(root=None, train_rows=None, test_rows=None):
 
     Returns X_train (60000, 28, 28), y_train (60000,), X_test (10000, 28,
     28), y_test (10000,); images float32 in [0, 255], labels int64.
-    train_rows / test_rows: keep only the first that many of each split.
+    train_rows / test_rows: keep only the first that many of each split (the
+    rest of the files is never read).
     """
     root = root or fashion_mnist_dir()
-    arrays = {}
+    arrays, counts = {}, {}
     for key, filename in FASHION_MNIST_FILES.items():
-        path = os.path.join(root, filename)
-        arrays[key] = _read_idx(path, 3 if key.endswith('images') else 1)
+        rows = train_rows if key.startswith('train') else test_rows
+        arrays[key], counts[key] = _read_idx(os.path.join(root, filename),
+                                             3 if key.endswith('images') else 1, rows)
     for part in ('train', 'test'):
-        images, labels = arrays[part + '_images'], arrays[part + '_labels']
-        if images.shape[0] != labels.shape[0]:
-            raise DatasetError('%s: %d %s images but %d labels.'
-                               % (root, images.shape[0], part, labels.shape[0]))
-    train, test = slice(train_rows), slice(test_rows)
-    return (arrays['train_images'][train].astype(np.float32),
-            arrays['train_labels'][train].astype(np.int64),
-            arrays['test_images'][test].astype(np.float32),
-            arrays['test_labels'][test].astype(np.int64))
+        images, labels = counts[part + '_images'], counts[part + '_labels']
+        if images != labels:
+            raise DatasetError('%s: %d %s images but %d labels.' % (root, images, part, labels))
+    return (arrays['train_images'].astype(np.float32),
+            arrays['train_labels'].astype(np.int64),
+            arrays['test_images'].astype(np.float32),
+            arrays['test_labels'].astype(np.int64))
 
 
 def load_raw(dataset, root=None, train_rows=None, test_rows=None):

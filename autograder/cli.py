@@ -56,7 +56,10 @@ class Commands(Mapping):
 COMMANDS = Commands(VERB_MODULES)
 
 
-def build_parser(student=False):
+def build_parser(student=False, only=None):
+    """The parser of every verb, or (only: a verb) of that verb alone, which then imports
+    its own module only: a run inside Gradescope or a student's `check` does not load the
+    other verbs' modules (the arguments after the verb parse the same)."""
     parser = argparse.ArgumentParser(
         prog='python -m autograder',
         description='Autograder for the two-layer neural network assignment.' + (
@@ -65,7 +68,7 @@ def build_parser(student=False):
     verbs.required = True
     from .commands.options import with_exit_statuses   # a student copy holds it too
     for name in COMMANDS:
-        if not student or name in STUDENT_COMMANDS:
+        if (not student or name in STUDENT_COMMANDS) and only in (None, name):
             COMMANDS[name].add_parser(verbs)
             with_exit_statuses(verbs.choices[name], name)   # errors.EXIT_CODES
     return parser
@@ -96,7 +99,8 @@ def main(argv=None):
             verb = next((word for word in argv if not word.startswith('-')), None)
             if verb in COMMANDS and verb not in STUDENT_COMMANDS:
                 raise UsageError(instructor_only(verb))
-        args = build_parser(student).parse_args(argv)
+        named = argv[0] if argv and argv[0] in COMMANDS else None   # else every verb: --help
+        args = build_parser(student, named).parse_args(argv)
         use_kit(getattr(args, 'kit', None))   # --kit DIR of an instructor's verb (paths.py)
         try:
             if getattr(args, 'kit', None):

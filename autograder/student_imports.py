@@ -17,7 +17,6 @@ Older starter code begins with ``from builtins import range`` or
 matplotlib for its plots: a correct file with those imports gets full marks
 on every route.
 """
-import importlib.metadata
 import re
 import sys
 
@@ -45,6 +44,7 @@ def requirement_lines():
 
 def missing_distributions():
     """Student distributions not installed in this interpreter's environment."""
+    import importlib.metadata     # here: a grader that only grades never loads it
     missing = []
     for name in DISTRIBUTIONS:
         try:

@@ -32,7 +32,6 @@ routes that run the user's own or the kit's code fall back by themselves.
 """
 import csv
 import functools
-import importlib.metadata
 import os
 import re
 import shutil
@@ -79,6 +78,7 @@ def importable_entries(distributions=IMPORTABLE):
     Returns sorted absolute paths (package folders, modules, .libs folders,
     dist-info folders); everything else in site-packages stays hidden.
     """
+    import importlib.metadata     # here: only bubblewrap's binds need it (35 ms a start)
     seen = {}
     pending = list(distributions)
     while pending:
