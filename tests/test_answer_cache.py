@@ -179,3 +179,82 @@ def test_a_frame_longer_than_any_stored_call_is_not_hashed(reference):
     assert cache.get(header, UnhashableBytes(payload + b'x')) is None
     with pytest.raises(AssertionError, match='hashed'):      # the same length is looked up
         cache.get(header, UnhashableBytes(payload))
+
+
+def test_the_childs_loss_calls_are_the_frames_a_fresh_encoding_gives():
+    """The child keeps a run's loss-call headers encoded (child/main.py, ServedLoss): each
+    frame is still byte for byte the frame of its message encoded afresh, which the cache
+    keys on, whatever changes between calls (reg's sign of zero, the rows, the labels, an
+    id that student code replaced by a list)."""
+    from autograder.sandbox.child.main import ServedLoss
+
+    probe = probe_named('train_hidden')
+    arrays = probe['arrays']
+    sent, replies = [], io.BytesIO()
+
+    def send(header, payload):
+        sent.append(channel.encode_message(header, payload))
+        reply = channel.Payload()
+        if b'"y":null' in header:
+            message = {'scores': channel.encode_arrays({'scores': np.zeros((5, 3))}, reply)}
+        else:
+            message = {'loss': 1.0, 'grads': channel.encode_arrays(
+                {n: np.zeros_like(arrays[n]) for n in PARAMS}, reply)}
+        replies.seek(0)
+        replies.truncate()
+        replies.write(channel.encode_message(dict(message, event='loss_reply', ok=True), reply))
+        replies.seek(0)
+
+    served = ServedLoss(send, replies)
+    net = type('Net', (), {})()
+    net.params = {n: arrays[n] for n in PARAMS}
+    calls = [('train_hidden', 5, True, 0.0), ('train_hidden', 5, True, -0.0),
+             ('train_hidden', 5, True, 0.0), ('train_hidden', 7, True, 0.0),
+             ('train_hidden', 5, False, 0.0), (['train_hidden'], 5, True, 0.0),
+             ('train_hidden', 5, True, 0.0)]
+    for probe_id, rows, labelled, reg in calls:
+        served.probe_id = probe_id
+        X = arrays['X'][:rows]
+        y = arrays['y'][:rows] if labelled else None
+        served(net, X, y, reg)
+        payload = channel.Payload()
+        message = {'event': 'loss_call', 'id': probe_id, 'X': payload.add(X),
+                   'y': None if y is None else payload.add(y), 'reg': reg,
+                   'params': channel.encode_arrays(net.params, payload)}
+        assert sent[-1] == channel.encode_message(message, payload), (probe_id, rows, reg)
+    assert b'"reg":-0.0' in sent[1] and b'"reg":0.0' in sent[2]
+
+
+def test_the_judges_replayed_losses_are_computed_once_per_exact_inputs(reference):
+    """LossService.reference_loss (the train judge's replay) keeps its answers in the cache
+    by the inputs' exact bytes: the same inputs are answered as computed, read-only, without
+    the reference running again; inputs differing in one bit, in reg's sign of zero or in
+    the labels' dtype are computed afresh."""
+    calls = []
+
+    class Counting(reference):
+        def loss(self, X, y=None, reg=0.0):
+            calls.append(1)
+            return super().loss(X, y=y, reg=reg)
+
+    probe = probe_named('train_hidden')
+    arrays = probe['arrays']
+    params = {n: arrays[n] for n in PARAMS}
+    X, y = arrays['X'][:5], arrays['y'][:5].astype(np.int64)
+    cache = AnswerCache()
+    first = service_for(Counting, probe, cache).reference_loss(params, X, y, 0.1)
+    again = service_for(Counting, probe, cache).reference_loss(params, X, y, 0.1)
+    fresh = service_for(reference, probe, AnswerCache()).reference_loss(params, X, y, 0.1)
+    assert len(calls) == 1
+    for got in (first, again):
+        assert got[0] == fresh[0]
+        for name in PARAMS:
+            assert np.array_equal(got[1][name], fresh[1][name])
+            assert not got[1][name].flags.writeable
+    nudged = dict(params, W1=np.nextafter(params['W1'], np.inf))
+    service = service_for(Counting, probe, cache)
+    service.reference_loss(nudged, X, y, 0.1)
+    service.reference_loss(params, X, y.astype(np.int32), 0.1)
+    service.reference_loss(params, X, y, 0.0)
+    service.reference_loss(params, X, y, -0.0)
+    assert len(calls) == 5

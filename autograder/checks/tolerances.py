@@ -31,10 +31,12 @@ def relative_error(actual, expected):
         return float('inf')
     if actual.size == 0:
         return 0.0
-    if not np.all(np.isfinite(actual)):
+    # The arrays' own methods: the same reductions as np.all and np.max, without their
+    # dispatch (the judges compare many small arrays per grade).
+    if not np.isfinite(actual).all():
         return float('inf')
-    return float(np.max(np.abs(actual - expected)
-                        / np.maximum(1e-8, np.abs(actual) + np.abs(expected))))
+    return float((np.abs(actual - expected)
+                  / np.maximum(1e-8, np.abs(actual) + np.abs(expected))).max())
 
 
 def close(actual, expected, tolerance):

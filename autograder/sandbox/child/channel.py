@@ -134,13 +134,20 @@ def decode_problems(problems):
     return {key[:100]: value[:500] for key, value in problems.items()}
 
 
-# One encoder for every frame (json.dumps with options builds a new one per call).
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(',', ':'))
+# One encoder for every frame (json.dumps with options builds a new one per call); the
+# messages are plain dicts the kit builds, never circular.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(',', ':'), check_circular=False)
+
+
+def encode_header(message):
+    """The header bytes of message (a JSON-serialisable dict)."""
+    return _ENCODER.encode(message).encode('utf-8')
 
 
 def encode_message(message, payload=None):
-    """One frame: message (a JSON-serialisable dict) and the payload its arrays went to."""
-    header = _ENCODER.encode(message).encode('utf-8')
+    """One frame: message (a JSON-serialisable dict, or its header already encoded by
+    encode_header) and the payload its arrays went to."""
+    header = message if isinstance(message, bytes) else encode_header(message)
     parts = payload.parts if payload is not None else []
     size = payload.size if payload is not None else 0
     return b''.join([FRAME_PREFIX.pack(len(header), size), header] + parts)
