@@ -9,7 +9,13 @@ students' own code for similar pairs (similarity.py) and writes
 
 The report is for the instructor: it is written only to the top of the
 ``--out`` folder, never into feedback/.
+
+This package imports its modules where they are used: the similarity
+screening's child process (``python -m autograder.report.fingerprints``)
+imports this package first and needs none of them.
 """
+from __future__ import annotations
+
 import os
 import time
 from dataclasses import dataclass
@@ -18,8 +24,6 @@ from typing import List, Optional
 from ..errors import ReportError
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE, kit_path
 from ..outputs.output_folder import write_atomic
-from . import summary as summ
-
 
 
 def default_template():
@@ -32,7 +36,7 @@ class Report:
     assignment: str
     source_label: str
     built: float
-    summary: summ.ClassSummary
+    summary: 'summ.ClassSummary'   # noqa: F821 - summary.ClassSummary
     screening: Optional[object] = None
     similarity_note: str = ''
     no_source: List[str] = None
@@ -43,6 +47,7 @@ class Report:
 def make(out_dir, template=None, similarity=True, threshold=None,
          compare_dir=None):
     """The Report of out_dir (nothing written); template: default_template() if None."""
+    from . import summary as summ
     if not os.path.isdir(os.path.join(out_dir, 'results')):
         raise ReportError('%s has no results/ folder: give the --out folder of a grading.'
                           % out_dir)
@@ -63,7 +68,7 @@ def make(out_dir, template=None, similarity=True, threshold=None,
 
 
 def _screen(report, out_dir, template, threshold):
-    from . import similarity as sim
+    from . import similarity as sim, summary as summ
     students = report.summary.students
     sources = summ.read_sources(out_dir, students)
     report.no_source = [s.id for s in students if s.id not in sources]

@@ -2,7 +2,13 @@
 
 Every chart is drawn twice, for a light and a dark page; the HTML shows the
 one that matches the browser's colour scheme (a <picture> element), so the
-page needs no network and no script.
+page needs no network and no script. The two pictures of a chart differ in
+colour only, so the layout tight_layout finds for the light one (which draws
+the texts to measure them) is given to the dark one as it is.
+
+The figures are matplotlib Figure objects on an Agg canvas, without pyplot:
+nothing registers or closes them, and pyplot (its import, its figure
+manager) is not needed.
 """
 import base64
 import io
@@ -17,17 +23,13 @@ THEMES = {
 }
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def _figure(theme, width, height):
-    plt = _pyplot()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     style = THEMES[theme]
-    figure, axes = plt.subplots(figsize=(width, height), dpi=100)
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
     figure.patch.set_facecolor(style['face'])
     axes.set_facecolor(style['face'])
     for spine in axes.spines.values():
@@ -53,13 +55,24 @@ def _count_axis(axes, style, axis, label):
     axes.set_axisbelow(True)
 
 
-def _encode(figure, top=1.0):
-    plt = _pyplot()
+_MARGINS = ('left', 'right', 'bottom', 'top', 'wspace', 'hspace')
+
+
+def _encode(figure, top=1.0, layout=None):
+    """The figure as a data: URI, laid out by tight_layout, or as layout says
+    (the margins of the same chart laid out before: layout() gives them)."""
+    if layout is None:
+        figure.tight_layout(rect=(0, 0, 1, top))
+    else:
+        figure.subplots_adjust(**layout)
     buffer = io.BytesIO()
-    figure.tight_layout(rect=(0, 0, 1, top))
     figure.savefig(buffer, format='png', facecolor=figure.get_facecolor())
-    plt.close(figure)
     return 'data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode('ascii')
+
+
+def _layout(figure):
+    """The margins of a laid-out figure, for subplots_adjust."""
+    return {name: getattr(figure.subplotpars, name) for name in _MARGINS}
 
 
 def score_histogram(scores, max_score, theme):
@@ -73,7 +86,7 @@ def score_histogram(scores, max_score, theme):
         axes.text(mean, axes.get_ylim()[1] * 0.92, ' mean %.2f' % mean, color=style['text'])
     axes.set_xlabel('score (out of %g)' % max_score)
     _count_axis(axes, style, 'y', 'students')
-    return _encode(figure)
+    return figure, 1.0
 
 
 def check_rates(checks, statuses, theme):
@@ -90,7 +103,7 @@ def check_rates(checks, statuses, theme):
     legend = figure.legend(ncol=len(statuses), loc='upper center', frameon=False)
     for text in legend.get_texts():
         text.set_color(style['text'])
-    return _encode(figure, top=1 - 0.5 / (0.45 * len(checks) + 1.5))
+    return figure, 1 - 0.5 / (0.45 * len(checks) + 1.5)
 
 
 def mistake_counts(mistakes, theme, top=12):
@@ -99,7 +112,7 @@ def mistake_counts(mistakes, theme, top=12):
     axes.barh([m.label if len(m.label) <= 48 else m.label[:47] + '…' for m in shown],
               [m.count for m in shown], color=style['colors']['bar'])
     _count_axis(axes, style, 'x', 'students')
-    return _encode(figure)
+    return figure, 1.0
 
 
 def grading_times(seconds, theme):
@@ -107,7 +120,7 @@ def grading_times(seconds, theme):
     _histogram(axes, style, seconds, bins=min(30, max(5, len(seconds) // 3)))
     axes.set_xlabel('seconds per submission')
     _count_axis(axes, style, 'y', 'submissions')
-    return _encode(figure)
+    return figure, 1.0
 
 
 def similarity_scores(scores, threshold, theme):
@@ -118,9 +131,15 @@ def similarity_scores(scores, threshold, theme):
     axes.set_ylabel('pairs')
     if len(scores) > 50:
         axes.set_yscale('log')
-    return _encode(figure)
+    return figure, 1.0
 
 
 def both(draw, *args):
-    """{'light': uri, 'dark': uri} for one chart."""
-    return {theme: draw(*args, theme) for theme in ('light', 'dark')}
+    """{'light': uri, 'dark': uri} for one chart: draw(*args, theme) gives the
+    figure and the top of the rectangle tight_layout fits it in."""
+    uris, layout = {}, None
+    for theme in ('light', 'dark'):
+        figure, top = draw(*args, theme)
+        uris[theme] = _encode(figure, top, layout)
+        layout = _layout(figure)
+    return uris
