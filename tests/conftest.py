@@ -6,7 +6,6 @@ from conftest).
 import os
 import shutil
 import sys
-import tempfile
 
 # One BLAS thread in every process of the suite (a setting already made is kept), set
 # before numpy is first imported and inherited by the xdist workers and every command the
@@ -22,18 +21,6 @@ for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
 # code does.
 sys.modules.setdefault('rfc3987_syntax', None)
 
-# One bytecode cache for every Python the tests start (the kit's commands, nbgrader, the
-# bundles' graders), in a folder of this run, not in the checkout: where
-# PYTHONDONTWRITEBYTECODE is set, each of those hundreds of processes would compile the kit
-# again (about 0.1 CPU-second each). The controller makes the folder; the xdist workers and
-# their commands inherit it. The sandbox children run with -E and their own compiled copy
-# (sandbox/staging.py), so they never read it.
-_PYCACHE_MADE_HERE = 'TLN_TEST_PYCACHE' not in os.environ
-if _PYCACHE_MADE_HERE:
-    os.environ['TLN_TEST_PYCACHE'] = os.environ['PYTHONPYCACHEPREFIX'] = tempfile.mkdtemp(
-        prefix='tln-pytest-pycache-')
-    os.environ.pop('PYTHONDONTWRITEBYTECODE', None)
-
 import pytest  # noqa: E402  (the imports below load numpy)
 
 from autograder.grading import Grader  # noqa: E402
@@ -45,12 +32,6 @@ pytest_plugins = ['machine_lock']
 # Session fixtures too dear to build on each xdist worker (the graded class, the installed
 # Gradescope bundle).
 ONE_WORKER_FIXTURES = ('report_class', 'gradescope_bundle')
-
-
-def pytest_unconfigure(config):
-    if _PYCACHE_MADE_HERE:
-        shutil.rmtree(os.environ.pop('TLN_TEST_PYCACHE'), ignore_errors=True)
-        os.environ.pop('PYTHONPYCACHEPREFIX', None)
 
 
 @pytest.hookimpl(tryfirst=True)
