@@ -97,22 +97,27 @@ class AnswerCache:
 
     def put_loss(self, key, answer):
         size = sum(len(part[2]) for part in key[2]) + sum(
-            grad.nbytes for grad in answer[1].values()) + 512
+            grad.nbytes for grad in answer[1].values())
         with self._lock:
-            if self.used + size > self.max_bytes or key in self._losses:
-                return
-            self.used += size
-            self._losses[key] = answer
+            self._store(self._losses, key, answer, size)
 
     def put(self, header, payload, call, frame):
         size = len(header) + len(payload) + len(frame) + (
-            0 if call.batch is None else call.batch.nbytes) + 512
+            0 if call.batch is None else call.batch.nbytes)
         with self._lock:
-            if self.used + size > self.max_bytes or (header, payload) in self._entries:
-                return
-            self.used += size
-            self._entries[(header, payload)] = (call, frame)
-            self._longest_payload = max(self._longest_payload, len(payload))
+            if self._store(self._entries, (header, payload), (call, frame), size):
+                self._longest_payload = max(self._longest_payload, len(payload))
+
+    def _store(self, table, key, value, size):
+        """Keep value under key in table (either kind of answer) unless it is there or
+        its size (plus 512 bytes of bookkeeping) would take the cache past max_bytes;
+        True when kept. The caller holds the lock."""
+        size += 512
+        if self.used + size > self.max_bytes or key in table:
+            return False
+        self.used += size
+        table[key] = value
+        return True
 
 
 class ServiceRefused(Exception):
