@@ -221,7 +221,7 @@ def bundle_root(gradescope_bundle):
 
 def bundle_points(root, text):
     """{check: points} and the results.json text of the bundle's run_autograder on text."""
-    from test_gradescope import grade_in_gradescope
+    from test_gradescope_zip import grade_in_gradescope
     results = grade_in_gradescope(root, text)
     return {test['name']: test['score'] for test in results['tests']
             if test['max_score']}, json.dumps(results)

@@ -19,11 +19,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from ..errors import ReportError
 from ..paths import ASSIGNMENT_ID, STUDENT_FILE, kit_path
 from ..outputs.output_folder import write_atomic
+
+if TYPE_CHECKING:
+    from . import summary as summ
 
 
 def default_template():
@@ -36,7 +39,7 @@ class Report:
     assignment: str
     source_label: str
     built: float
-    summary: 'summ.ClassSummary'   # noqa: F821 - summary.ClassSummary
+    summary: summ.ClassSummary
     screening: Optional[object] = None
     similarity_note: str = ''
     no_source: List[str] = None
