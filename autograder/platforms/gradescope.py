@@ -105,6 +105,9 @@ fi
 # What student code may import (autograder/student_imports.py) must be there, or a
 # correct file would score 0: the image build fails here instead.
 "$ROOT/venv/bin/python" -m autograder.student_imports
+# Every submission runs in a fresh container of this image: byte-compile the grader and the
+# loaders here, or each run compiles them again (pip compiled what it installed).
+"$ROOT/venv/bin/python" -m compileall -q "$SOURCE/autograder" "$SOURCE/assignment"
 {data}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
 if [ "$(id -u)" = 0 ]; then
