@@ -94,6 +94,8 @@ class Grader:
       instead of running the reference, e.g. a Gradescope bundle's private
       outputs for its own seed; every probe must be in it.
     - reference_file: the reference module (default: the kit's solutions/neural_net.py).
+    - fit: the datasets.FitData of dataset and seed, loaded already (a Gradescope
+      bundle's, prepared when its image was built), instead of loading the dataset.
     - weaker_layers: True where only the user's own file or the kit's code runs (the
       self-check, release, demo, the Gradescope build): the sandbox may fall back to
       a weaker layer than bubblewrap by itself. False (grading students): bubblewrap,
@@ -107,7 +109,7 @@ class Grader:
 
     def __init__(self, dataset='auto', visible_only=False, limits=None, seed=DEFAULT_SEED,
                  denied_roots=(), expected_file=None, reference_file=None, require_markers=None,
-                 weaker_layers=False, sandbox=None, one_file=False):
+                 fit=None, weaker_layers=False, sandbox=None, one_file=False):
         self.limits = limits or Limits()
         self.one_file = one_file
         self.seed = seed
@@ -122,13 +124,13 @@ class Grader:
             self.expected_file = expected_file
             self.reference_file = reference_file or reference_path()
             self.dataset = None
-            fit = None
+            loaded, fit = fit, None
             if not visible_only:
                 try:
                     self.dataset = datasets.resolve(dataset)
                     if self.dataset:
-                        fit = datasets.load_fit_data(self.dataset, seed,
-                                                     catalog.FIT_SETTINGS[self.dataset])
+                        fit = loaded or datasets.load_fit_data(
+                            self.dataset, seed, catalog.FIT_SETTINGS[self.dataset])
                 except (ValueError, datasets.data_utils().DatasetError) as error:
                     raise GraderError(str(error)) from error
             self.fit = fit

@@ -57,6 +57,42 @@ def test_setup_installs_the_bundle_alone_in_a_clean_venv(gradescope_root):
     assert missing.returncode != 0   # nothing of the development environment is visible
 
 
+@pytest.mark.slow
+def test_setup_stores_the_split_the_bundle_was_built_with(gradescope_root, tmp_path,
+                                                          monkeypatch):
+    """setup.sh stores the val_accuracy split of the bundle's seed in private/: the split
+    grader.json's fit_sha256 and labels name, which the grader then reads instead of the
+    dataset (it grades with the dataset gone); where the image's data differ from the
+    build's, nothing is stored and the image build fails."""
+    from autograder.errors import BundleError
+    from autograder.platforms import gradescope, gradescope_data
+    from autograder.sandbox import Limits
+    private = os.path.join(gradescope_root, 'source', 'private')
+    settings = gradescope.load_private(private)
+    fit = gradescope.load_fit(private, settings)
+    if settings['dataset'] == 'none':
+        assert fit is None
+        return
+    assert gradescope.split_hash(fit) == settings['fit_sha256']
+    assert [int(label) for label in fit.y_val] == settings['y_val']
+    datasets = os.path.join(private, 'datasets')
+    monkeypatch.setenv('FASHION_MNIST_DIR', os.path.join(datasets, 'fashion-mnist'))
+    monkeypatch.setenv('CIFAR10_DIR', os.path.join(datasets, 'cifar-10-batches-py'))
+    other = tmp_path / 'other'
+    other.mkdir()
+    (other / gradescope.GRADER_JSON).write_text(json.dumps(dict(settings, fit_sha256='0' * 64)))
+    with pytest.raises(BundleError, match='differ from the data the bundle was built with'):
+        gradescope_data.store_fit(str(other))
+    assert [path.name for path in other.iterdir()] == [gradescope.GRADER_JSON]
+    # Without the dataset, the bundle's private folder alone: graded from the stored split.
+    alone = tmp_path / 'private'
+    shutil.copytree(private, str(alone), ignore=shutil.ignore_patterns('datasets'))
+    for variable in ('FASHION_MNIST_DIR', 'CIFAR10_DIR'):
+        monkeypatch.setenv(variable, str(tmp_path / 'no-data'))
+    with gradescope.make_grader(str(alone), str(tmp_path), Limits()) as grader:
+        assert gradescope.split_hash(grader.fit) == settings['fit_sha256']
+
+
 def switch_user_prefix():
     """How to run a command as another uid here: directly as root, else through sudo -n."""
     if os.geteuid() == 0:

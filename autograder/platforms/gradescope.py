@@ -19,6 +19,8 @@ What the zip holds, all at its root::
       grader.json       seed, dataset, sha256 (fit_sha256) and labels of the validation split
       expected.json     the reference's outputs on every probe for that seed
       neural_net.py     the reference module, for the grader process only
+      fit.npz           the val_accuracy split of the seed, stored by setup.sh from the
+                        dataset (gradescope_data.py); the grader reads it
       datasets/         CIFAR-10 (--dataset cifar10), or Fashion-MNIST stored uncompressed
                         by setup.sh (gradescope_data.py); run_autograder points the loaders here
 
@@ -41,6 +43,7 @@ from ..grading import Grader, not_graded_line
 from ..paths import (PACKAGE_DIR, REPO_DIR, kit_path, package_source_files, reference_path,
                      require_kit, runtime_requirements)
 from .. import stored_outputs
+from ..datasets import FitData
 from ..outputs.sanitise import GRADESCOPE_FORMATS, gradescope_output
 from ..results import PASSED
 from ..sandbox import Limits
@@ -51,6 +54,8 @@ PRIVATE = 'private'
 GRADER_JSON = 'grader.json'
 EXPECTED_JSON = 'expected.json'
 REFERENCE_NAME = 'neural_net.py'
+FIT_FILE = 'fit.npz'      # the val_accuracy split of the seed, stored by setup.sh
+FIT_ARRAYS = ('X', 'y', 'X_val', 'y_val', 'X_held', 'y_held')
 CIFAR10_ARCHIVE = 'cifar-10-python.tar.gz'
 FASHION_MNIST_FOLDER = 'fashion-mnist'    # in private/datasets/, made by setup.sh
 STUDENT_USER = 'tln-student'
@@ -108,7 +113,7 @@ fi
 # Every submission runs in a fresh container of this image: byte-compile the grader and the
 # loaders here, or each run compiles them again (pip compiled what it installed).
 "$ROOT/venv/bin/python" -m compileall -q "$SOURCE/autograder" "$SOURCE/assignment"
-{data}
+{data}{fit}
 # Only root may read what the grader keeps: stored outputs, seed, labels, reference.
 if [ "$(id -u)" = 0 ]; then
     chown -R 0:0 "$SOURCE/{private}"
@@ -127,6 +132,13 @@ CIFAR10_SETUP = """# CIFAR-10 travels in the bundle (md5-checked again here), so
 "$ROOT/venv/bin/python" "$SOURCE/assignment/cifar10_download.py" \\
     --archive "$SOURCE/{private}/datasets/{archive}" --dest "$SOURCE/{private}/datasets"
 rm -f "$SOURCE/{private}/datasets/{archive}"
+"""
+
+FIT_SETUP = """# The val_accuracy split of the bundle's seed, stored ready to grade with (compared with
+# grader.json first): every run would load and pool it from the dataset again.
+FASHION_MNIST_DIR="${{FASHION_MNIST_DIR:-$SOURCE/{private}/datasets/{folder}}}" \\
+CIFAR10_DIR="${{CIFAR10_DIR:-$SOURCE/{private}/datasets/cifar-10-batches-py}}" \\
+    "$ROOT/venv/bin/python" -m autograder.platforms.gradescope_data --fit "$SOURCE/{private}"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -271,8 +283,10 @@ def build_zip(out, seed, dataset='fashion_mnist', cifar10_archive=None, log=prin
                   'fashion_mnist': FASHION_MNIST_SETUP.format(private=PRIVATE,
                                                               folder=FASHION_MNIST_FOLDER),
                   }.get(dataset, '')
+    fit_setup = '' if dataset == 'none' else FIT_SETUP.format(private=PRIVATE,
+                                                              folder=FASHION_MNIST_FOLDER)
     setup = SETUP_SH.format(user=STUDENT_USER, apt_data=apt_data, data=data_setup,
-                            private=PRIVATE)
+                            fit=fit_setup, private=PRIVATE)
     members = []
     partial = out + '.part'
     try:
@@ -335,6 +349,25 @@ def load_private(private_dir):
     except (OSError, ValueError) as error:
         raise GraderError('cannot read the bundle\'s %s (%s); rebuild the bundle with '
                           '`python -m autograder gradescope build`.' % (path, error)) from error
+
+
+def load_fit(private_dir, settings):
+    """The FitData setup.sh stored in private_dir for settings (grader.json; written by
+    gradescope_data.store_fit), or None where there is no such file (the grader then loads
+    the dataset)."""
+    path = os.path.join(private_dir, FIT_FILE)
+    if settings.get('dataset', 'none') == 'none' or not os.path.isfile(path):
+        return None
+    from ..checks import FIT_SETTINGS
+    try:
+        with np.load(path) as stored:
+            arrays = {name: stored[name] for name in FIT_ARRAYS}
+        args = dict(FIT_SETTINGS[settings['dataset']]['args'])
+    except (OSError, ValueError, KeyError) as error:
+        raise GraderError('cannot read the bundle\'s %s (%s); rebuild the bundle with '
+                          '`python -m autograder gradescope build`.' % (path, error)) from error
+    return FitData(settings['dataset'], arrays['X'], arrays['y'], arrays['X_val'],
+                   arrays['y_val'], args, arrays['X_held'], arrays['y_held'])
 
 
 # The file test: which neural_net.py was graded, or why none could be (visible).
@@ -411,9 +444,11 @@ def _write_json(path, data):
 
 
 def make_grader(private_dir, submission_dir, limits):
-    """The Grader of a bundle: its seed and dataset, its stored outputs, no reference run."""
+    """The Grader of a bundle: its seed and dataset, its stored outputs and split (where
+    setup.sh stored it), no reference run."""
     settings = load_private(private_dir)
     grader = Grader(dataset=settings['dataset'], seed=settings['seed'], limits=limits,
+                    fit=load_fit(private_dir, settings),
                     denied_roots=[os.path.abspath(submission_dir), os.path.abspath(private_dir)],
                     expected_file=os.path.join(private_dir, EXPECTED_JSON),
                     reference_file=os.path.join(private_dir, REFERENCE_NAME))
