@@ -73,7 +73,7 @@ def nbgrader_student_not_autograded(tmp_path, monkeypatch):
     (tmp_path / 'submitted' / 'alice' / 'two_layer_net').mkdir(parents=True)
     monkeypatch.setattr(nbgrader_command, 'refuse_weak_layers', lambda: None)
     monkeypatch.setattr(nbgrader_batch, 'autograde_student', lambda course, assignment,
-                        student, timeout: nbgrader_batch.StudentRun(
+                        student, timeout, **_: nbgrader_batch.StudentRun(
                             student, False, 'nbgrader was killed', 0.0))
     return ['nbgrader', 'autograde', '--course', str(tmp_path)]
 

@@ -196,9 +196,10 @@ def course(released_course, tmp_path_factory):
     started = time.monotonic()
     # The endless student in a second nbgrader process with its own cell time limit, while
     # the first autogrades the others (their few gradebook writes are short transactions).
-    # It starts nbgrader as the kit's one-process-per-student autograde does (NBGRADER_MAIN:
-    # without jsonschema's optional IRI parser, 1.4 CPU-s); the class's own autograde below
-    # and the other commands run plain `python -m nbgrader`, as an instructor runs them.
+    # It starts nbgrader as the kit's one-process-per-student autograde does where its class
+    # parent cannot fork a student (NBGRADER_MAIN: without jsonschema's optional IRI parser,
+    # 1.4 CPU-s); the class's own autograde below and the other commands run plain
+    # `python -m nbgrader`, as an instructor runs them.
     from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
     with open(str(course.parent / 'endless.log'), 'w+') as endless_output:
         endless = subprocess.Popen(

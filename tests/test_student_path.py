@@ -359,21 +359,27 @@ WALK = [
 def test_scripted_student_walk(tmp_path):
     """A student writes the parts in order with the usual mistakes; at each stage `check`
     passes exactly the parts that are right and says what to do next, and `grade` recognises
-    exactly the expected mistakes (no other diagnosis)."""
+    exactly the expected mistakes (no other diagnosis). The stages' folders are graded by one
+    `grade`, as a class is (each submission is graded on its own)."""
+    folders = {}
     for stage, written, mistakes, expected, passing, says in WALK:
         text = staged(written)
         for old, new in mistakes:
             assert old in text, (stage, old)
             text = text.replace(old, new)
-        path = write_submission(str(tmp_path / stage.replace(' ', '_')), text)
-        checked = run_cli('check', path)
+        folders[stage] = tmp_path / 'class' / stage.replace(' ', '_')
+        checked = run_cli('check', write_submission(str(folders[stage]), text))
         lines = check_lines(checked)
         assert {name for name, line in lines.items() if line.startswith('[PASS]')} == passing, \
             (stage, checked.stdout)
         assert checked.returncode == (0 if len(passing) == len(lines) else 1), stage
         assert says in checked.stdout, (stage, checked.stdout)
-        graded = run_cli('grade', path, '--json', '--dataset', 'none', check=True)
-        [result] = json.loads(graded.stdout)
+    graded = run_cli('grade', *map(str, folders.values()), '--json', '--dataset', 'none',
+                     check=True)
+    results = {entry['submission']: entry for entry in json.loads(graded.stdout)}
+    assert sorted(results) == sorted(folder.name for folder in folders.values())
+    for stage, _, _, expected, _, _ in WALK:
+        result = results[folders[stage].name]
         found = {check['name']: set(check['diagnoses']) for check in result['checks']
                  if check['diagnoses']}
         assert found == expected and result['diagnoses'] == [], (stage, found)

@@ -7,7 +7,9 @@ Runs ``nbgrader autograde two_layer_net --student ID --force`` in the course
 folder for each submitted student, each in its own process with a wall-clock
 limit, after refusing submissions that hold links, FIFOs or devices. A
 notebook that kills nbgrader, hangs or cannot be graded costs only its own
-student; the summary names why. See autograder/platforms/nbgrader_batch.py.
+student; the summary names why. Each student's process is forked from a
+parent that loaded nbgrader once for the class. See
+autograder/platforms/nbgrader_batch.py and nbgrader_fork_server.py.
 """
 import os
 import sys
@@ -16,6 +18,7 @@ from ..errors import EXIT_INCOMPLETE, EXIT_OK, IsolationError, UsageError
 from ..outputs.sanitise import terminal
 from ..paths import ASSIGNMENT_ID
 from ..platforms import nbgrader_batch
+from ..platforms.nbgrader_fork_server import ForkServer
 from ..sandbox import isolation
 from .options import with_exit_statuses
 
@@ -62,14 +65,16 @@ def run(args):
                                                        os.path.join(course, 'submitted')))
     refuse_weak_layers()
     failed = []
-    for student in ids:
-        result = nbgrader_batch.autograde_student(course, ASSIGNMENT_ID, student,
-                                                  args.student_timeout)
-        state = 'autograded' if result.ok else 'NOT autograded: ' + result.reason
-        print('%-24s %6.1f s  %s' % (terminal(student, one_line=True), result.seconds,
-                                     terminal(state, one_line=True)), file=sys.stderr)
-        if not result.ok:
-            failed.append(result)
+    with ForkServer(course) as fork_server:
+        for student in ids:
+            result = nbgrader_batch.autograde_student(course, ASSIGNMENT_ID, student,
+                                                      args.student_timeout,
+                                                      fork_server=fork_server)
+            state = 'autograded' if result.ok else 'NOT autograded: ' + result.reason
+            print('%-24s %6.1f s  %s' % (terminal(student, one_line=True), result.seconds,
+                                         terminal(state, one_line=True)), file=sys.stderr)
+            if not result.ok:
+                failed.append(result)
     print('%d of %d students autograded%s' % (len(ids) - len(failed), len(ids),
           '' if not failed else '; not: ' + terminal(', '.join(r.student for r in failed),
                                                     one_line=True)))

@@ -8,12 +8,13 @@ student is autograded by its own ``nbgrader autograde ASSIGNMENT --student
 ID`` with a wall-clock limit, after a check of the submitted folder that
 refuses links, FIFOs, sockets and devices (nbgrader follows them). One
 student's failure is that student's line in the summary; the others are
-graded. What a kernel can still do with the grading user's rights is
-described in docs/nbgrader.md.
+graded. Each student's process is a fork of a parent that has loaded
+nbgrader once for the class (nbgrader_fork_server.py), or a fresh
+interpreter where that parent cannot fork it. What a kernel can still do
+with the grading user's rights is described in docs/nbgrader.md.
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -23,13 +24,11 @@ from dataclasses import dataclass
 from ..errors import SubmissionError
 from ..safe_files import kind_name, walk_path
 from ..sandbox import isolation
+from .nbgrader_fork_server import OPTIONAL_PARSER, kill_session
 
 IGNORED = {'.ipynb_checkpoints', '__pycache__'}
-# jsonschema (which nbformat imports) imports the optional package rfc3987_syntax, where it
-# is installed, for its "iri" format checks, and that import builds a grammar parser: about
-# 1.4 s of CPU in every process that loads nbgrader, once per student here. nbformat and
-# nbgrader check no such format, so their processes start as if the package were absent.
-OPTIONAL_PARSER = 'rfc3987_syntax'
+# A student's process started as a fresh interpreter, without jsonschema's optional IRI
+# parser (nbgrader_fork_server.OPTIONAL_PARSER), as the class's parent loads nbgrader.
 NBGRADER_MAIN = ('import sys; sys.modules.setdefault(%r, None); '
                  'from nbgrader.apps.nbgraderapp import main; main()' % OPTIONAL_PARSER)
 
@@ -81,8 +80,11 @@ def students(course, assignment, only=()):
     return [name for name in found if not only or name in only]
 
 
-def autograde_student(course, assignment, student, timeout, extra_args=()):
-    """Autograde one student in its own nbgrader process; returns a StudentRun."""
+def autograde_student(course, assignment, student, timeout, extra_args=(), fork_server=None):
+    """Autograde one student in its own nbgrader process; returns a StudentRun.
+
+    fork_server: the class's ForkServer (the process is forked from its parent), or None
+    (a fresh interpreter)."""
     started = time.monotonic()
     folder = os.path.join(course, 'submitted', student, assignment)
     try:
@@ -92,35 +94,37 @@ def autograde_student(course, assignment, student, timeout, extra_args=()):
     if refused:
         return StudentRun(student, False, '%s is %s: nbgrader would follow it; the student '
                           'should submit regular files only' % refused)
-    command = [sys.executable, '-c', NBGRADER_MAIN, 'autograde', assignment, '--student',
-               student, '--force', *extra_args]
+    args = ['autograde', assignment, '--student', student, '--force', *extra_args]
+    ended = fork_server.run(args, timeout) if fork_server is not None else None
+    returncode, output = ended or _fresh_process(course, args, timeout)
+    seconds = time.monotonic() - started
+    if returncode is None:
+        return StudentRun(student, False, 'autograde did not finish within %g s' % timeout,
+                          seconds)
+    if returncode == 0:
+        return StudentRun(student, True, '', seconds)
+    if returncode < 0:
+        return StudentRun(student, False, 'nbgrader was killed by signal %d (by the notebook?)'
+                          % -returncode, seconds)
+    return StudentRun(student, False, 'nbgrader failed (exit %d): %s'
+                      % (returncode, _last_error(output)), seconds)
+
+
+def _fresh_process(course, args, timeout):
+    """(exit code or None past timeout, output) of nbgrader with args in a new interpreter,
+    whose session is killed afterwards (processes the notebook left behind)."""
     with open(os.devnull, 'rb') as no_input:
-        process = subprocess.Popen(command, cwd=course, stdin=no_input, stdout=subprocess.PIPE,
+        process = subprocess.Popen([sys.executable, '-c', NBGRADER_MAIN, *args], cwd=course,
+                                   stdin=no_input, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_session(process)
-            process.communicate()
-            return StudentRun(student, False, 'autograde did not finish within %g s' % timeout,
-                              time.monotonic() - started)
+            kill_session(process.pid)
+            return None, process.communicate()[0]
         finally:
-            _kill_session(process)    # kernels or processes the notebook left behind
-    seconds = time.monotonic() - started
-    if process.returncode == 0:
-        return StudentRun(student, True, '', seconds)
-    if process.returncode < 0:
-        return StudentRun(student, False, 'nbgrader was killed by signal %d (by the notebook?)'
-                          % -process.returncode, seconds)
-    return StudentRun(student, False, 'nbgrader failed (exit %d): %s'
-                      % (process.returncode, _last_error(output)), seconds)
-
-
-def _kill_session(process):
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+            kill_session(process.pid)
+    return process.returncode, output
 
 
 EXCEPTION_LINE = re.compile(r'^\s*[A-Za-z_][\w.]*(Error|Exception): ')
