@@ -4,14 +4,19 @@ The grader imports the kit's ``solutions/data_utils.py`` (the single source
 of the loaders students also get; ``assignment/data_utils.py`` in a student
 distribution or a Gradescope bundle) by path, so grading and the notebook read
 data the same way. The kit is the one in use (``paths.kit_dir``: --kit, TLN_KIT
-or the checkout around the package).
+or the checkout around the package). numpy is imported where data is loaded: the
+command line reads DATASET_CHOICES at every start.
 """
+from __future__ import annotations
+
 import os
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .paths import kit_path, load_module, require_kit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DATASET_CHOICES = ('auto', 'cifar10', 'fashion_mnist', 'none')
 FIT_VALIDATION_SIZE = 1000
@@ -102,6 +107,7 @@ def sum_pool(X, factor):
 
 def held_out_rows(seed, pool=HELD_OUT_POOL, size=HELD_OUT_SIZE):
     """The test-split rows val_accuracy is measured on for a grading seed (sorted)."""
+    import numpy as np
     draws = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(HELD_OUT_STREAM,)))
     return np.sort(draws.choice(pool, size, replace=False))
 
@@ -113,6 +119,7 @@ def load_fit_data(dataset, seed, settings):
     settings: the check's settings for this dataset (checks.FIT_SETTINGS[dataset]:
     'num_training', 'pool', 'args'); the judges own them, this module only loads data.
     """
+    import numpy as np
     splits = data_utils().get_data(dataset, num_training=settings['num_training'],
                                    num_validation=FIT_VALIDATION_SIZE, num_test=HELD_OUT_POOL)
     rows = held_out_rows(seed)

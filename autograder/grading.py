@@ -119,8 +119,12 @@ class Grader:
         self.sandbox = Sandbox() if sandbox is None else sandbox
         self._student_packs = {}
         try:
-            # IsolationError (a GraderError) where the layer may not grade students.
-            self.isolation = self.sandbox.required_layer(weaker_layers)
+            # IsolationError (a GraderError) where the layer may not grade students, said
+            # now; a route that may fall back (weaker_layers) has it chosen when a child
+            # first runs: release and a Gradescope build without data run none (isolation).
+            self._weaker_layers = weaker_layers
+            if not weaker_layers:
+                self.sandbox.required_layer(weaker_layers)
             self.expected_file = expected_file
             self.reference_file = reference_file or reference_path()
             self.dataset = None
@@ -318,6 +322,11 @@ class Grader:
                            'timeout': self.limits.timeout, 'memory_mb': self.limits.memory_mb,
                            'reference': self.reference_hash, 'code': package_code_hash()},
                           sort_keys=True)
+
+    @property
+    def isolation(self):
+        """The isolation layer this grader's children run under (Sandbox.required_layer)."""
+        return self.sandbox.required_layer(self._weaker_layers)
 
     def close(self):
         for pack, _, _ in self._student_packs.values():

@@ -12,24 +12,26 @@
 - ``diagnoses``: ids of the mistakes the judges recognise.
 - ``markers``: the START/END lines of the student's code regions.
 
-The names other stages use are re-exported here.
+The names other stages use are re-exported here, each imported when first used
+(PEP 562): ``probe_ids`` or ``diagnoses`` alone (the command line's options, the
+class report) do not load numpy through ``catalog``; the hidden checks' modules
+are not in a student copy.
 """
-from .catalog import (CATALOG, CHECKS, DATA_CHECKS, MARKERS_CHECK, Check, markers_check,
-                      select)
-from .evidence import STAND_IN, Evidence, StudentError, Verdict
+import importlib
 
-# Names of the hidden checks' modules (not in a student copy), imported when first used.
-_HIDDEN = {'BEST_NET_THRESHOLDS': 'thresholds', 'FIT_SETTINGS': 'thresholds',
-           'accuracy_verdict': 'hidden_judges'}
+# name -> the module of this package that defines it
+_NAMES = {'CATALOG': 'catalog', 'CHECKS': 'catalog', 'DATA_CHECKS': 'catalog',
+          'MARKERS_CHECK': 'catalog', 'Check': 'catalog', 'markers_check': 'catalog',
+          'select': 'catalog', 'STAND_IN': 'evidence', 'Evidence': 'evidence',
+          'StudentError': 'evidence', 'Verdict': 'evidence',
+          'BEST_NET_THRESHOLDS': 'thresholds', 'FIT_SETTINGS': 'thresholds',
+          'accuracy_verdict': 'hidden_judges'}
 
 
 def __getattr__(name):
-    if name in _HIDDEN:
-        import importlib
-        return getattr(importlib.import_module('.' + _HIDDEN[name], __name__), name)
-    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+    if name not in _NAMES:
+        raise AttributeError('module %r has no attribute %r' % (__name__, name))
+    return getattr(importlib.import_module('.' + _NAMES[name], __name__), name)
 
 
-__all__ = ['BEST_NET_THRESHOLDS', 'CATALOG', 'CHECKS', 'DATA_CHECKS', 'FIT_SETTINGS',
-           'MARKERS_CHECK', 'STAND_IN', 'Check', 'Evidence', 'StudentError', 'Verdict',
-           'accuracy_verdict', 'markers_check', 'select']
+__all__ = sorted(_NAMES)

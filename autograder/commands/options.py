@@ -5,9 +5,8 @@ import textwrap
 from ..checks.probe_ids import DEFAULT_SEED
 from ..datasets import DATASET_CHOICES
 from ..errors import EXIT_CODES, EXIT_INTERRUPTED, UsageError
-from ..grading import Grader
 from ..paths import KIT_ENV, require_kit
-from ..sandbox import Limits, secrecy
+from ..sandbox import secrecy
 
 
 def exit_status_help(verb):
@@ -129,6 +128,8 @@ def make_grader(args, visible_only=False, denied_roots=(), weaker_layers=False, 
     weaker_layers: the command runs only the user's own or the kit's files; one_file: it
     grades a single file; sandbox: the command's Sandbox, or None (the Grader makes its
     own). See Grader."""
+    from ..grading import Grader          # numpy and the sandbox: not for --help
+    from ..sandbox import Limits
     if not visible_only:
         require_kit(args.verb)
     kwargs = {}

@@ -14,10 +14,24 @@
 - ``service``: the reference loss the grader serves to train, sgd and predict.
 - ``child/``: everything that runs in the student's process (and all the
   kernel layer lets it see of the grader).
-"""
-from . import isolation
-from .records import ChildRun, Limits, ProbeResult
-from .session import Aborted, Sandbox
-from .staging import ProbePack
 
+The names below are imported on first use (PEP 562): a command that needs only
+``secrecy`` or ``Limits`` (every start of the command line, ``report``,
+``--help``) does not load numpy through ``staging``.
+"""
+import importlib
+import types
+
+# name -> the module of this package that defines it, imported when the name is first used
+_LAZY = types.MappingProxyType({
+    'isolation': None, 'ChildRun': 'records', 'Limits': 'records', 'ProbeResult': 'records',
+    'Aborted': 'session', 'Sandbox': 'session', 'ProbePack': 'staging'})
 __all__ = ('isolation', 'Aborted', 'ChildRun', 'Limits', 'ProbePack', 'ProbeResult', 'Sandbox')
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError('module %r has no attribute %r' % (__name__, name))
+    if _LAZY[name] is None:        # a submodule (`from . import` here would call back in)
+        return importlib.import_module('.' + name, __name__)
+    return getattr(importlib.import_module('.' + _LAZY[name], __name__), name)
