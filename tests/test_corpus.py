@@ -18,6 +18,7 @@ import pytest
 from autograder import checks
 from corpus_families import FAMILY
 from helpers import CORPUS, needs_fashion_mnist
+
 ALL = frozenset(check.name for check in checks.CATALOG)
 FULL = frozenset()
 
