@@ -31,7 +31,7 @@ pytest_plugins = ['machine_lock']
 
 # Session fixtures too dear to build on each xdist worker (the graded class, the installed
 # Gradescope bundle).
-ONE_WORKER_FIXTURES = ('report_class', 'gradescope_bundle')
+ONE_WORKER_FIXTURES = ('report_class', 'gradescope_bundle', 'kit_grade')
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -87,6 +87,28 @@ def grader():
         pytest.skip('Fashion-MNIST not installed')
     with Grader(dataset='fashion_mnist') as instance:
         yield instance
+
+
+@pytest.fixture(scope='session')
+def kit_grade(request):
+    """The kit's grade (the grader fixture: every check, Fashion-MNIST) of one of
+    helpers.kit_files() (the reference, the stub, a mutant, a corpus file): call it with
+    the file's name for its SubmissionResult. Each file is graded once per process, on
+    first ask: test_corpus and test_mutants judge these grades, test_copy_parity compares
+    a copy's points with them. Where Fashion-MNIST is missing (never under CI: the grader
+    fixture fails there) the grades are code_grader's, without val_accuracy, and the
+    tests that need that check are skipped (helpers.needs_fashion_mnist)."""
+    from helpers import kit_files
+    use = 'grader' if HAVE_FASHION_MNIST or os.environ.get('CI') else 'code_grader'
+    grader = request.getfixturevalue(use)
+    files = kit_files()
+    grades = {}
+
+    def grade(name):
+        if name not in grades:
+            grades[name] = grader.grade_source(files[name], name)
+        return grades[name]
+    return grade
 
 
 @pytest.fixture(scope='session')

@@ -69,6 +69,25 @@ def reference_text():
         return handle.read()
 
 
+CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
+
+
+def kit_files():
+    """{name: bytes} of the files the kit is tested on: 'reference', 'stub', 'mutant_NAME'
+    for every mutant of the catalog, 'corpus_NAME' for every tests/corpus/NAME.py."""
+    files = {}
+    for name, path in (('reference', REFERENCE), ('stub', STUB)):
+        with open(path, 'rb') as handle:
+            files[name] = handle.read()
+    files.update(('mutant_' + mutant.name, mutants.apply(mutant).encode('utf-8'))
+                 for mutant in mutants.MUTANTS)
+    for name in sorted(os.listdir(CORPUS)):
+        if name.endswith('.py'):
+            with open(os.path.join(CORPUS, name), 'rb') as handle:
+                files['corpus_' + name[:-3]] = handle.read()
+    return files
+
+
 def load_module(path, name):
     """Import the Python file at path as a fresh module called name (kit files only)."""
     spec = importlib.util.spec_from_file_location(name, path)

@@ -2,8 +2,8 @@
 
 The student repository and the Classroom 50 bundle have no reference solution:
 their grader reads the stored outputs and serves the stand-in loss
-(autograder/checks/stand_in_loss.py) to the train and predict probes. The kit's
-`check` serves the reference loss. Every file must get the same points per check
+(autograder/checks/stand_in_loss.py) to the train and predict probes. The kit
+serves the reference loss. Every file must get the same points per visible check
 from both.
 """
 import os
@@ -15,25 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from autograder.checks import stand_in_loss
+from autograder.checks import CATALOG, stand_in_loss
 from autograder.grading import Grader
 from autograder import stored_outputs
-from autograder.sandbox import ProbeResult, Sandbox
-from helpers import REFERENCE, REPO_DIR, STUB, mutants, run_cli
-
-CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
+from autograder.sandbox import ProbeResult
+from helpers import REFERENCE, REPO_DIR, STUB, kit_files, mutants, run_cli
 
 
-def copy_grader(sandbox=None):
+def copy_grader():
     """The grader of a copy without the reference (as the Classroom 50 bundle builds it)."""
     return Grader(dataset='none', visible_only=True, weaker_layers=True,
                   expected_file=stored_outputs.EXPECTED_FILE,
-                  reference_file=os.path.join(REPO_DIR, 'no-reference-here.py'),
-                  sandbox=sandbox)
-
-
-def kit_grader(sandbox=None):
-    return Grader(dataset='none', visible_only=True, weaker_layers=True, sandbox=sandbox)
+                  reference_file=os.path.join(REPO_DIR, 'no-reference-here.py'))
 
 
 def points(grader, source):
@@ -109,24 +102,19 @@ def test_a_gradient_and_a_sampling_mistake_cost_train_nowhere_in_a_copy():
 
 
 @pytest.mark.slow
-def test_every_mutant_and_corpus_file_gets_the_same_points_in_a_copy():
-    sources = {'reference': read(REFERENCE), 'stub': read(STUB)}
-    sources.update(('mutant_' + mutant.name, mutants.apply(mutant).encode())
-                   for mutant in mutants.MUTANTS)
-    sources.update(('corpus_' + name, read(os.path.join(CORPUS, name)))
-                   for name in sorted(os.listdir(CORPUS)) if name.endswith('.py'))
-    # The kit and the copy grade side by side, each in a thread of its own, in one Sandbox
-    # (its CPU slots give their children a CPU each, as a batch's two jobs get).
-    sandbox = Sandbox()
-    try:
-        with kit_grader(sandbox) as kit, copy_grader(sandbox) as copy, \
-                ThreadPoolExecutor(2) as pool:
-            kit_points, copy_points = pool.map(
-                lambda grader: {name: points(grader, source) for name, source in sources.items()},
-                (kit, copy))
-    finally:
-        sandbox.close()
-    both = {name: (kit_points[name], copy_points[name]) for name in sources}
+def test_every_mutant_and_corpus_file_gets_the_same_points_in_a_copy(kit_grade):
+    """The copy grades each file here; the kit's points are those of its grade of the same
+    bytes (conftest's kit_grade, which test_corpus and test_mutants judge), on the visible
+    checks: the only ones a copy has."""
+    sources = kit_files()
+    with copy_grader() as copy:
+        copy_points = {name: points(copy, source) for name, source in sources.items()}
+    visible = [check.name for check in CATALOG if check.visible]
+    both = {}
+    for name in sources:
+        assert list(copy_points[name]) == visible, name
+        kit = {check.name: check.score for check in kit_grade(name).checks}
+        both[name] = ({check: kit[check] for check in visible}, copy_points[name])
     assert len(both) > 80
     differ = {name: pair for name, pair in both.items() if pair[0] != pair[1]}
     assert not differ, differ

@@ -16,10 +16,9 @@ import os
 import pytest
 
 from autograder import checks
-from autograder.paths import REPO_DIR
 from corpus_families import FAMILY
+from helpers import CORPUS, needs_fashion_mnist
 
-CORPUS = os.path.join(REPO_DIR, 'tests', 'corpus')
 ALL = frozenset(check.name for check in checks.CATALOG)
 FULL = frozenset()
 
@@ -161,10 +160,11 @@ def test_table_and_folder_agree():
 
 
 @pytest.mark.slow
+@needs_fashion_mnist
 @pytest.mark.parametrize('name', sorted(EXPECTED))
-def test_corpus_file_loses_exactly_its_checks(grader, name):
+def test_corpus_file_loses_exactly_its_checks(kit_grade, name):
     expected, feedback = EXPECTED[name]
-    result = grader.grade_file(os.path.join(CORPUS, name + '.py'), name)
+    result = kit_grade('corpus_' + name)      # the full grade of tests/corpus/NAME.py
     by_name = {check.name: check for check in result.checks}
     lost = {check.name for check in result.checks if check.score < check.max_score}
     assert lost == set(expected), {check: by_name[check].feedback

@@ -5,7 +5,7 @@ import pytest
 
 from autograder import checks
 from autograder.paths import REPO_DIR
-from helpers import REFERENCE, STUB, mutants
+from helpers import mutants, needs_fashion_mnist
 
 CHECK_NAMES = [check.name for check in checks.CATALOG]
 
@@ -30,11 +30,11 @@ def test_a_stale_edit_fails_loudly():
 
 
 @pytest.mark.slow
+@needs_fashion_mnist
 @pytest.mark.parametrize('name', [m.name for m in mutants.MUTANTS])
-def test_mutant_fails_exactly_its_checks(grader, tmp_path, name):
+def test_mutant_fails_exactly_its_checks(kit_grade, name):
     mutant = mutants.BY_NAME[name]
-    path = mutants.write(mutant, str(tmp_path))
-    result = grader.grade_file(path, name)
+    result = kit_grade('mutant_' + name)      # the full grade of mutants.apply(mutant)
     lost = {c.name for c in result.checks if c.score < c.max_score}
     assert lost == set(mutant.fails), {c.name: c.feedback for c in result.checks
                                         if c.name in lost ^ set(mutant.fails)}
@@ -44,9 +44,9 @@ def test_mutant_fails_exactly_its_checks(grader, tmp_path, name):
 
 
 @pytest.mark.slow
-def test_reference_full_and_stub_zero(grader):
-    assert grader.grade_file(REFERENCE).score == grader.max_score
-    assert grader.grade_file(STUB).score == 0
+def test_reference_full_and_stub_zero(grader, kit_grade):
+    assert kit_grade('reference').score == grader.max_score
+    assert kit_grade('stub').score == 0
 
 
 def test_docs_catch_matrix_matches_the_catalog():
