@@ -45,8 +45,10 @@ class InProcessChannel:
         self.replies = io.BytesIO()
 
     def send(self, message, payload=None):
-        frame = channel.encode_message(message, payload)
-        reply = self.session.feed(*channel.read_frame(io.BytesIO(frame), len(frame)))
+        # The frame's header and payload bytes, as the grader's reader hands them to the
+        # session (the framing around them is tested in tests/test_sandbox.py).
+        header = message if isinstance(message, bytes) else channel.encode_header(message)
+        reply = self.session.feed(header, b''.join(payload.parts) if payload is not None else b'')
         if reply is not None:
             self.replies = io.BytesIO(reply)
 

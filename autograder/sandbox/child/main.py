@@ -11,6 +11,7 @@ grader keeps a tail of and never parses.
 Order matters: limits first, then everything the child needs is loaded,
 then the guards go up, and only then is the student's module imported.
 """
+import functools
 import importlib.util
 import json
 import math
@@ -63,8 +64,8 @@ def describe_exception(error, student_file):
             type(error).__name__, error.msg, error.lineno, (error.text or '').strip())
     # Resolved on both sides: a staging folder under a symlink (macOS /var is
     # /private/var) or a short 8.3 name on Windows must still match its frames.
-    resolved = os.path.realpath(student_file)
-    own = [frame for frame in frames if os.path.realpath(frame.filename) == resolved]
+    resolved = resolved_path(student_file)
+    own = [frame for frame in frames if resolved_path(frame.filename) == resolved]
     if own:
         frame = own[-1]
         code = '' if isinstance(error, NotImplementedError) else ': %s' % (frame.line or '').strip()
@@ -76,11 +77,19 @@ def describe_exception(error, student_file):
     return text[:2000]
 
 
+@functools.lru_cache(maxsize=256)
+def resolved_path(path):
+    """os.path.realpath(path), resolved once per name: the tracebacks of a run's failing
+    probes pass through the same few files (the student's, the kit's, numpy's), and
+    resolving one takes a system call per folder of its path."""
+    return os.path.realpath(path)
+
+
 def exception_facts(error, student_file):
     """What the grader may say about an exception of a hidden probe: its type's name and
     the last line of the student's file in its traceback (None if none)."""
     own = [frame for frame in traceback.extract_tb(error.__traceback__)
-           if os.path.realpath(frame.filename) == student_file]
+           if resolved_path(frame.filename) == student_file]
     return {'exception': type(error).__name__, 'line': own[-1].lineno if own else None}
 
 
