@@ -23,10 +23,6 @@ MAX_ARRAY_ELEMENTS = 10_000_000
 MAX_DIMENSIONS = 4
 FRAME_PREFIX = struct.Struct('<II')
 MAX_HEADER_BYTES = 1024 * 1024
-# The arrays' type on the wire (a dtype object: numpy parses a string at every call).
-WIRE_DTYPE = np.dtype('<f8')
-# The decoded arrays' type: float64 in the machine's byte order.
-_FLOAT64 = np.dtype(np.float64)
 
 
 class WireError(ValueError):
@@ -59,7 +55,7 @@ class Payload:
 
     def add(self, array):
         """Append one float64 array; returns its header entry."""
-        data = np.ascontiguousarray(array, dtype=WIRE_DTYPE)
+        data = np.ascontiguousarray(array, dtype='<f8')
         entry = {'shape': list(data.shape), 'offset': self.size}
         self.parts.append(data.tobytes())
         self.size += data.nbytes
@@ -71,8 +67,8 @@ def encode_arrays(arrays, payload=None):
     if payload is not None:
         return {name: payload.add(array) for name, array in arrays.items()}
     return {name: {'shape': list(array.shape),
-                   'data': base64.b64encode(np.ascontiguousarray(array, dtype=WIRE_DTYPE)
-                                            .tobytes()).decode('ascii')}
+                   'data': base64.b64encode(np.ascontiguousarray(array, dtype='<f8').tobytes())
+                   .decode('ascii')}
             for name, array in arrays.items()}
 
 
@@ -112,7 +108,7 @@ def decode_arrays(encoded, payload=None):
             if 8 * size > payload.left:
                 raise WireError('the arrays of this message need more bytes than it carries')
             payload.left -= 8 * size
-            raw = np.frombuffer(payload.data, dtype=WIRE_DTYPE, count=size, offset=offset)
+            raw = np.frombuffer(payload.data, dtype='<f8', count=size, offset=offset)
         else:
             data = item.get('data')
             if not isinstance(data, str):
@@ -125,8 +121,8 @@ def decode_arrays(encoded, payload=None):
                 raise WireError('output %r is not valid base64' % name) from error
             if len(data) != 8 * size:
                 raise WireError('output %r has %d bytes for shape %s' % (name, len(data), shape))
-            raw = np.frombuffer(data, dtype=WIRE_DTYPE)
-        arrays[name] = raw.reshape(shape).astype(_FLOAT64)
+            raw = np.frombuffer(data, dtype='<f8')
+        arrays[name] = raw.reshape(shape).astype(np.float64)
     return arrays
 
 
