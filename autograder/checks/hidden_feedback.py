@@ -14,6 +14,7 @@ child's full description (the visible checks' helpful messages).
 import ast
 import builtins
 import dataclasses
+import functools
 
 from .markers import not_written_in
 from ..sandbox.child.vocabulary import PARAM_NAMES, PYTHON2_NAMES
@@ -59,14 +60,21 @@ class SourceLines:
     def function(self, number):
         """Name of the innermost function of the file that holds line number, or None."""
         if self._functions is None:
-            try:
-                tree = ast.parse(self._text)
-            except (SyntaxError, ValueError):
-                tree = ast.Module(body=[], type_ignores=[])
-            self._functions = [(node.lineno, node.end_lineno, node.name) for node in ast.walk(tree)
-                               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            self._functions = function_spans(self._text)
         inside = [(start, name) for start, end, name in self._functions if start <= number <= end]
         return max(inside)[1] if inside else None
+
+
+@functools.lru_cache(maxsize=16)
+def function_spans(text):
+    """(first line, last line, name) of every function of a submission's text, parsed once
+    per text: a file judged again (on other inputs, or warm and cold) has the same ones."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple((node.lineno, node.end_lineno, node.name) for node in ast.walk(tree)
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def describe_failure(result, lines):

@@ -225,13 +225,15 @@ class LossService:
         the same parameters where their inputs are the same (one seed for a class), and the
         reference gives the same answer to the same bytes. The grads are read-only.
         """
-        arrays = [np.array(params[name], dtype=np.float64) for name in PARAM_NAMES]
-        arrays += [np.array(X), np.array(y)]
+        # The key from the inputs as they are; the reference computes on copies.
+        arrays = [np.asarray(params[name], dtype=np.float64) for name in PARAM_NAMES]
+        arrays += [np.asarray(X), np.asarray(y)]
         key = (type(reg).__name__, float(reg).hex(),
                tuple((array.dtype.str, array.shape, array.tobytes()) for array in arrays))
         found = self._cache.loss(key)
         if found is not None:
             return found[0], dict(found[1])
+        arrays = [np.array(array) for array in arrays]
         net = self._reference_class.__new__(self._reference_class)
         net.params = dict(zip(PARAM_NAMES, arrays))
         with np.errstate(all='ignore'):

@@ -49,11 +49,12 @@ def import_failure_kind(error):
     return 'import_failed'
 
 
-def describe_exception(error, student_file):
+def describe_exception(error, student_file, resolved=None):
     """One-paragraph description of an exception raised in student code.
 
     Names the exception and, when the traceback passes through the student's
-    file, the last line of that file involved.
+    file, the last line of that file involved. resolved: the run's resolved file
+    names (resolved_path), if it keeps them.
     """
     text = '%s: %s' % (type(error).__name__, error)
     frames = traceback.extract_tb(error.__traceback__)
@@ -63,8 +64,8 @@ def describe_exception(error, student_file):
             type(error).__name__, error.msg, error.lineno, (error.text or '').strip())
     # Resolved on both sides: a staging folder under a symlink (macOS /var is
     # /private/var) or a short 8.3 name on Windows must still match its frames.
-    resolved = os.path.realpath(student_file)
-    own = [frame for frame in frames if os.path.realpath(frame.filename) == resolved]
+    student_file = resolved_path(student_file, resolved)
+    own = [frame for frame in frames if resolved_path(frame.filename, resolved) == student_file]
     if own:
         frame = own[-1]
         code = '' if isinstance(error, NotImplementedError) else ': %s' % (frame.line or '').strip()
@@ -76,11 +77,22 @@ def describe_exception(error, student_file):
     return text[:2000]
 
 
-def exception_facts(error, student_file):
+def resolved_path(path, resolved=None):
+    """os.path.realpath(path), kept in the dict resolved (if given) by name: the
+    tracebacks of a run's failing probes pass through the same few files (the student's,
+    the kit's, numpy's), and resolving one takes a system call per folder of its path."""
+    if resolved is None:
+        return os.path.realpath(path)
+    if path not in resolved:
+        resolved[path] = os.path.realpath(path)
+    return resolved[path]
+
+
+def exception_facts(error, student_file, resolved=None):
     """What the grader may say about an exception of a hidden probe: its type's name and
     the last line of the student's file in its traceback (None if none)."""
     own = [frame for frame in traceback.extract_tb(error.__traceback__)
-           if os.path.realpath(frame.filename) == student_file]
+           if resolved_path(frame.filename, resolved) == student_file]
     return {'exception': type(error).__name__, 'line': own[-1].lineno if own else None}
 
 
@@ -315,6 +327,7 @@ def run_probes(module, plan_probes, send, served_loss, student_file):
     student may change them); served_loss: the ServedLoss of served probes,
     or None; student_file: the real path of the student's file.
     """
+    resolved = {}   # file names of the tracebacks, resolved (resolved_path)
     for probe in plan_probes:
         serve = served_loss if probe.get('served') else None
         if serve is not None:
@@ -322,8 +335,9 @@ def run_probes(module, plan_probes, send, served_loss, student_file):
         try:
             outputs = probes.run_probe(module, probe, probe['arrays'], serve, copy=False)
         except BaseException as error:  # noqa: B036
-            send(dict(exception_facts(error, student_file), event='probe', id=probe['id'],
-                      ok=False, error=describe_exception(error, student_file)))
+            send(dict(exception_facts(error, student_file, resolved), event='probe',
+                      id=probe['id'], ok=False,
+                      error=describe_exception(error, student_file, resolved)))
         else:
             problems = outputs.pop(probes.PROBLEMS, {})
             dtypes = outputs.pop(probes.NARROW_DTYPES, {})
