@@ -52,26 +52,53 @@ def course_environment(**changes):
     return dict(os.environ, **dict(ENV, **changes), PYTHONPATH=KIT_PATH)
 
 
+def nbgrader_command(*args):
+    """nbgrader's own command line (nbgraderapp.main, what `python -m nbgrader` runs) with
+    args, started as the kit starts its per-student processes (NBGRADER_MAIN): without
+    jsonschema's optional IRI parser, whose grammar costs each process about 1.4 CPU-s."""
+    from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
+    return [sys.executable, '-c', NBGRADER_MAIN, *args]
+
+
 def nbgrader(course, *args, timeout=1200, returncode=0):
-    result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
+    result = subprocess.run(nbgrader_command(*args), cwd=str(course),
                             capture_output=True, text=True, timeout=timeout,
                             env=course_environment())
     assert result.returncode == returncode, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
+def shared_release(tmp_path_factory):
+    """The course after `nbgrader generate_assignment` (release/ and gradebook.db), made
+    once a run for test_nbgrader and test_parity's nbgrader route: under pytest-xdist in
+    the run's folder both workers share, by the first worker that asks while the other
+    waits (a lock). Read-only: copy it before changing anything (fresh_course). About 9
+    CPU-s (generate_assignment, and the `alembic heads` nbgrader starts for a new
+    gradebook) once instead of once per file."""
+    import fcntl
+    import_or_skip('nbgrader')        # run below by nbgrader's own command line
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent            # the run's folder, above each worker's own
+    release = root / 'nbgrader_release'
+    with open(str(root / 'nbgrader_release.lock'), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not release.is_dir():
+            building = root / 'nbgrader_release.building'
+            shutil.rmtree(str(building), ignore_errors=True)
+            course = building / 'course'
+            shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
+                'release', 'submitted', 'autograded', 'feedback', '*.db'))
+            nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+            building.rename(release)
+    return release / 'course'
+
+
 @pytest.fixture(scope='module')
 def released_course(tmp_path_factory):
-    """A copy of the course after `nbgrader generate_assignment` (release/ and gradebook.db);
-    the tests autograde copies of it (fresh_course). Module-scoped, so the tests that use it
-    keep together on one xdist worker (tests/conftest.py) and it is generated once a run."""
-    import_or_skip('nbgrader')        # run below as `python -m nbgrader`
-    course = tmp_path_factory.mktemp('nbgrader_release') / 'course'
-    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns('release', 'submitted',
-                                                                          'autograded', 'feedback',
-                                                                          '*.db'))
-    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
-    return course
+    """shared_release: the tests autograde copies of it (fresh_course). Module-scoped, so the
+    tests that use it keep together on one xdist worker (tests/conftest.py)."""
+    return shared_release(tmp_path_factory)
 
 
 def fresh_course(released, folder):
@@ -196,15 +223,10 @@ def course(released_course, tmp_path_factory):
     started = time.monotonic()
     # The endless student in a second nbgrader process with its own cell time limit, while
     # the first autogrades the others (their few gradebook writes are short transactions).
-    # It starts nbgrader as the kit's one-process-per-student autograde does where its class
-    # parent cannot fork a student (NBGRADER_MAIN: without jsonschema's optional IRI parser,
-    # 1.4 CPU-s); the class's own autograde below and the other commands run plain
-    # `python -m nbgrader`, as an instructor runs them.
-    from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
     with open(str(course.parent / 'endless.log'), 'w+') as endless_output:
         endless = subprocess.Popen(
-            [sys.executable, '-c', NBGRADER_MAIN, 'autograde', ASSIGNMENT, '--force',
-             '--student', 'endless'], cwd=str(course), stdout=endless_output,
+            nbgrader_command('autograde', ASSIGNMENT, '--force', '--student', 'endless'),
+            cwd=str(course), stdout=endless_output,
             stderr=subprocess.STDOUT,
             env=course_environment(TLN_CELL_TIMEOUT=str(ENDLESS_CELL_TIMEOUT)))
         try:

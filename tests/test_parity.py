@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -134,18 +133,16 @@ def check_points(folder):
 
 # --- route: nbgrader autograde -----------------------------------------------
 
-def nbgrader_points(tmp_path, texts):
-    """{name: {code check: points}} from `nbgrader autograde` on a course of the texts."""
-    from test_nbgrader import ASSIGNMENT, ENV, KIT_PATH, nbgrader, submit
-    from autograder.paths import COURSE_DIR
-    course = tmp_path / 'course'
-    shutil.copytree(COURSE_DIR, str(course), ignore=shutil.ignore_patterns(
-        'release', 'submitted', 'autograded', 'feedback', '*.db'))
-    nbgrader(course, 'generate_assignment', ASSIGNMENT, '--force')
+def nbgrader_points(tmp_path_factory, tmp_path, texts):
+    """{name: {code check: points}} from `nbgrader autograde` on a course of the texts (a
+    copy of the course test_nbgrader generates, made once a run)."""
+    from test_nbgrader import (ASSIGNMENT, ENV, KIT_PATH, fresh_course, nbgrader_command,
+                               shared_release, submit)
+    course = fresh_course(shared_release(tmp_path_factory), tmp_path)
     for name, text in texts.items():
         submit(course, name, text, tune=False)
-    done = subprocess.run([sys.executable, '-m', 'nbgrader', 'autograde', ASSIGNMENT,
-                           '--force'], cwd=str(course), capture_output=True, text=True,
+    done = subprocess.run(nbgrader_command('autograde', ASSIGNMENT, '--force'),
+                          cwd=str(course), capture_output=True, text=True,
                           timeout=3600, env=dict(os.environ, **dict(ENV, TLN_SEED=str(SEED)),
                                                  PYTHONPATH=KIT_PATH))
     assert done.returncode in (0, 1), done.stderr[-3000:]
@@ -184,10 +181,11 @@ def graded(tmp_path_factory):
     return folders, grade_points(folders)
 
 
-def test_the_subset_gets_the_same_points_on_every_route(bundle, graded, tmp_path):
+def test_the_subset_gets_the_same_points_on_every_route(bundle, graded, tmp_path_factory,
+                                                        tmp_path):
     texts = subset_texts()
     folders, by_grade = graded
-    by_nbgrader = nbgrader_points(tmp_path, texts)
+    by_nbgrader = nbgrader_points(tmp_path_factory, tmp_path, texts)
     table = []
     for name, text in texts.items():
         expected = by_grade[name]
