@@ -146,7 +146,14 @@ def pip_into(python, shims):
     """clean_env for commands whose `python -m pip` must install into the venv of python:
     `python` on PATH is this interpreter (a shim written in the folder shims) and
     PIP_PYTHON makes its pip (22.3 or later) install for python; pip runs in the venv's
-    interpreter, as if installed there."""
+    interpreter, as if installed there. An older pip would ignore PIP_PYTHON and install
+    here: the venv then gets a pip of its own (ensurepip) and comes first on PATH."""
+    from importlib.metadata import version
+    if tuple(int(part) for part in re.findall(r'\d+', version('pip'))[:2]) < (22, 3):
+        subprocess.run([python, '-m', 'ensurepip', '--default-pip'], check=True,
+                       capture_output=True, env=clean_env())
+        return clean_env(PATH=os.pathsep.join([os.path.dirname(python),
+                                               os.environ.get('PATH', '')]))
     os.makedirs(str(shims), exist_ok=True)
     shim = os.path.join(str(shims), 'python')
     with open(shim, 'w', encoding='utf-8') as handle:

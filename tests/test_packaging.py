@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -29,7 +28,7 @@ def installed(tmp_path_factory):
     kit and installed, with its dependencies, into a fresh venv."""
     root = tmp_path_factory.mktemp('wheel')
     python = bare_venv(root / 'venv')
-    # This interpreter's pip builds and installs for the venv (pip_into; no pip in the venv).
+    # `python -m pip` builds and installs for the venv (pip_into: this interpreter's pip).
     # pip_into is clean_env: with the checkout on PYTHONPATH, pip would see its egg-info as
     # the kit already installed and install nothing.
     env = pip_into(python, root / 'shims')
@@ -37,14 +36,14 @@ def installed(tmp_path_factory):
     shutil.copytree(REPO_DIR, source, ignore=shutil.ignore_patterns(
         '.git', '__pycache__', '*.egg-info', 'build', 'datasets'))
     dist = root / 'dist'
-    built = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--quiet', '--no-deps',
+    built = subprocess.run(['python', '-m', 'pip', 'wheel', '--quiet', '--no-deps',
                             '-w', str(dist), str(source)],
                            capture_output=True, text=True, timeout=900, env=env)
     assert built.returncode == 0, built.stderr[-3000:]
     wheel, = dist.glob('*.whl')
     # --no-compile: no bytecode for every installed module (half the install's time); the
     # few modules the tests import are compiled when imported.
-    done = subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-compile',
+    done = subprocess.run(['python', '-m', 'pip', 'install', '--quiet', '--no-compile',
                            str(wheel)], capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     work = root / 'student'
