@@ -131,6 +131,38 @@ def clean_env(**extra):
     return env
 
 
+def bare_venv(folder):
+    """A fresh venv in folder, without system site-packages and without pip: ensurepip
+    (about 4.5 CPU-seconds a venv) would put there a pip the tests need not run from
+    inside; they install with this interpreter's pip instead (pip_into). Returns its python."""
+    folder = str(folder)
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', folder], check=True)
+    with open(os.path.join(folder, 'pyvenv.cfg'), encoding='utf-8') as handle:
+        assert 'include-system-site-packages = false' in handle.read()
+    return os.path.join(folder, 'bin', 'python')
+
+
+def pip_into(python, shims):
+    """clean_env for commands whose `python -m pip` must install into the venv of python:
+    `python` on PATH is this interpreter (a shim written in the folder shims) and
+    PIP_PYTHON makes its pip (22.3 or later) install for python; pip runs in the venv's
+    interpreter, as if installed there. An older pip would ignore PIP_PYTHON and install
+    here: the venv then gets a pip of its own (ensurepip) and comes first on PATH."""
+    from importlib.metadata import version
+    if tuple(int(part) for part in re.findall(r'\d+', version('pip'))[:2]) < (22, 3):
+        subprocess.run([python, '-m', 'ensurepip', '--default-pip'], check=True,
+                       capture_output=True, env=clean_env())
+        return clean_env(PATH=os.pathsep.join([os.path.dirname(python),
+                                               os.environ.get('PATH', '')]))
+    os.makedirs(str(shims), exist_ok=True)
+    shim = os.path.join(str(shims), 'python')
+    with open(shim, 'w', encoding='utf-8') as handle:
+        handle.write('#!/bin/sh\nexec "%s" "$@"\n' % sys.executable)
+    os.chmod(shim, 0o755)
+    return clean_env(PATH=os.pathsep.join([str(shims), os.environ.get('PATH', '')]),
+                     PIP_PYTHON=python)
+
+
 def copy_reference(folder):
     os.makedirs(folder, exist_ok=True)
     shutil.copy(REFERENCE, os.path.join(folder, STUDENT_FILE))

@@ -11,14 +11,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from autograder import __version__
 from autograder.paths import REPO_DIR, runtime_requirements
-from helpers import HAVE_FASHION_MNIST, clean_env
+from helpers import HAVE_FASHION_MNIST, bare_venv, pip_into
 
 pytestmark = pytest.mark.slow
 
@@ -28,26 +27,24 @@ def installed(tmp_path_factory):
     """(venv python, a scratch folder, the built wheel): the wheel built from a copy of the
     kit and installed, with its dependencies, into a fresh venv."""
     root = tmp_path_factory.mktemp('wheel')
-    venv = root / 'venv'
-    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
-    with open(venv / 'pyvenv.cfg', encoding='utf-8') as handle:
-        assert 'include-system-site-packages = false' in handle.read()
-    python = str(venv / 'bin' / 'python')
+    python = bare_venv(root / 'venv')
+    # `python -m pip` builds and installs for the venv (pip_into: this interpreter's pip).
+    # pip_into is clean_env: with the checkout on PYTHONPATH, pip would see its egg-info as
+    # the kit already installed and install nothing.
+    env = pip_into(python, root / 'shims')
     source = root / 'kit'
     shutil.copytree(REPO_DIR, source, ignore=shutil.ignore_patterns(
         '.git', '__pycache__', '*.egg-info', 'build', 'datasets'))
     dist = root / 'dist'
-    # clean_env: with the checkout on PYTHONPATH, pip would see its egg-info as the kit
-    # already installed and install nothing.
-    built = subprocess.run([python, '-m', 'pip', 'wheel', '--quiet', '--no-deps', '-w', str(dist),
-                            str(source)], capture_output=True, text=True, timeout=900,
-                           env=clean_env())
+    built = subprocess.run(['python', '-m', 'pip', 'wheel', '--quiet', '--no-deps',
+                            '-w', str(dist), str(source)],
+                           capture_output=True, text=True, timeout=900, env=env)
     assert built.returncode == 0, built.stderr[-3000:]
     wheel, = dist.glob('*.whl')
     # --no-compile: no bytecode for every installed module (half the install's time); the
     # few modules the tests import are compiled when imported.
-    done = subprocess.run([python, '-m', 'pip', 'install', '--quiet', '--no-compile', str(wheel)],
-                          capture_output=True, text=True, timeout=900, env=clean_env())
+    done = subprocess.run(['python', '-m', 'pip', 'install', '--quiet', '--no-compile',
+                           str(wheel)], capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     work = root / 'student'
     work.mkdir()

@@ -4,13 +4,12 @@ checkout importable. Only `check` works there; everything else says so."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import pytest
 
 from autograder.paths import REPO_DIR
-from helpers import clean_env, reference_text, run_cli
+from helpers import bare_venv, clean_env, pip_into, reference_text, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -20,21 +19,16 @@ def student(tmp_path_factory):
     """(export folder, venv python) with the export pip-installed in a fresh venv."""
     base = tmp_path_factory.mktemp('student')
     repo = base / 'repo'
-    venv = base / 'venv'
-    # The venv (its pip) is made while the export is written: neither needs the other.
-    making = subprocess.Popen([sys.executable, '-m', 'venv', str(venv)])
-    try:
-        subprocess.run(['git', 'init', '-q', str(repo)], check=True)
-        run_cli('release', '--student-repo', str(repo), check=True)
-    finally:
-        made = making.wait(timeout=600)
-    assert made == 0, 'python -m venv failed'
-    # Installed as the exported workflow installs it (its pip step, run in the venv).
+    python = bare_venv(base / 'venv')
+    subprocess.run(['git', 'init', '-q', str(repo)], check=True)
+    run_cli('release', '--student-repo', str(repo), check=True)
+    # Installed as the exported workflow installs it: its pip step, its `python -m pip`
+    # installing into the venv (the venv has no pip of its own: bare_venv).
     install = subprocess.run(['bash', '-c', workflow_install_step(repo)], cwd=str(repo),
                              capture_output=True, text=True,
-                             env=clean_env(PATH='%s:%s' % (venv / 'bin', os.environ['PATH'])))
+                             env=pip_into(python, base / 'shims'))
     assert install.returncode == 0, install.stderr[-2000:]
-    return repo, str(venv / 'bin' / 'python')
+    return repo, python
 
 
 def workflow_install_step(repo):
