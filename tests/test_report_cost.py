@@ -5,7 +5,9 @@ import os
 import subprocess
 import sys
 
-from autograder.report import plots
+from autograder.report import plots, similarity
+from helpers import import_or_skip
+import synthetic_class
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,3 +48,22 @@ def test_the_fingerprint_child_imports_pyplot_only_when_used():
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           env=env, cwd=REPO, check=True)
     assert done.stdout.split('\n')[:3] == ['False', 'True True', 'module True']
+
+
+def test_fewer_than_two_students_are_screened_without_the_child_as_by_it(monkeypatch):
+    """The answer made without the fingerprinting child is the child's own."""
+    import_or_skip('copydetect')
+    stub = synthetic_class.stub_text()
+    own = synthetic_class.fill([2] * 7)
+    for sources in ({}, {'a': stub}, {'ann': own}, {'ann': own, 'b': stub}):
+        students, _without, _not = similarity._own_students(sources, stub)
+        request = similarity._request(students, stub, similarity.NOISE, similarity.GUARANTEE,
+                                      similarity.COMMON_MIN, similarity.COMMON_SHARE,
+                                      similarity.CANDIDATE_SHARE, True, False)
+        assert similarity._no_pair(request) == similarity._in_child(request), sources
+
+    def no_child(_request):
+        raise AssertionError('a child was started for one student with own code')
+    monkeypatch.setattr(similarity, '_in_child', no_child)
+    screening = similarity.screen({'ann': own, 'b': stub}, stub)
+    assert (screening.compared, screening.without_code, screening.pairs) == (1, ['b'], [])
