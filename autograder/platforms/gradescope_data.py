@@ -21,6 +21,7 @@ that file where it exists (gradescope.load_fit), and still compares it with fit_
 
     python -m autograder.platforms.gradescope_data --fit PRIVATE_DIR
 """
+import contextlib
 import gzip
 import os
 import shutil
@@ -28,6 +29,19 @@ import sys
 
 from ..datasets import data_utils
 from ..errors import BundleError, KitError
+
+
+@contextlib.contextmanager
+def replaced_when_written(path):
+    """The name of a file to write path's new content to: it replaces path when the block
+    ends without an error, and is removed otherwise (path is never left half written)."""
+    partial = path + '.part'
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
 def store_uncompressed(dest, source=None):
@@ -39,20 +53,16 @@ def store_uncompressed(dest, source=None):
     os.makedirs(dest, exist_ok=True)
     for name in loaders.FASHION_MNIST_FILES.values():
         path, target = os.path.join(source, name), os.path.join(dest, name)
-        partial = target + '.part'
         try:
-            with gzip.open(path, 'rb') as packed, open(partial, 'wb') as raw, \
+            with replaced_when_written(target) as partial, gzip.open(path, 'rb') as packed, \
+                    open(partial, 'wb') as raw, \
                     gzip.GzipFile(fileobj=raw, mode='wb', compresslevel=0, mtime=0,
                                   filename=name[:-len('.gz')]) as stored:
                 shutil.copyfileobj(packed, stored, 1 << 20)
-            os.replace(partial, target)
         except (OSError, EOFError) as error:
             raise BundleError('cannot store %s uncompressed in %s (%s); install the Debian '
                               'package dataset-fashion-mnist or set FASHION_MNIST_DIR.'
                               % (path, dest, error)) from error
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
     return dest
 
 
@@ -75,16 +85,11 @@ def store_fit(private_dir):
                           'built with; install the same dataset or rebuild the bundle.'
                           % settings['dataset'])
     path = os.path.join(private_dir, FIT_FILE)
-    partial = path + '.part'
     try:
-        with open(partial, 'wb') as handle:
+        with replaced_when_written(path) as partial, open(partial, 'wb') as handle:
             np.savez(handle, **{name: getattr(fit, name) for name in FIT_ARRAYS})
-        os.replace(partial, path)
     except OSError as error:
         raise BundleError('cannot write %s (%s).' % (path, error.strerror or error)) from error
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
     return path
 
 
