@@ -7,4 +7,4 @@ Gradescope bundle. Student code only ever runs in a sandboxed child process
 served is computed in the grader process.
 docs/architecture.md shows the data flow and where each part lives.
 """
-__version__ = '2.5.1'
+__version__ = '2.5.2'

@@ -68,7 +68,7 @@ def test_the_wheel_holds_the_engine_not_the_course(installed):
     found = run(python, work, '-c', 'import autograder, os; print(autograder.__version__); '
                 'print(os.path.dirname(autograder.__file__))')
     version, package = found.stdout.split()
-    assert version == __version__ == '2.5.1'
+    assert version == __version__ == '2.5.2'
     assert package.startswith(str(work.parent / 'venv')) and not package.startswith(REPO_DIR)
     site = os.path.dirname(package)
     assert os.path.isfile(os.path.join(package, 'release', 'expected_visible.json'))
