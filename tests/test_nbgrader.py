@@ -52,16 +52,9 @@ def course_environment(**changes):
     return dict(os.environ, **dict(ENV, **changes), PYTHONPATH=KIT_PATH)
 
 
-def nbgrader_command(*args):
-    """nbgrader's own command line (nbgraderapp.main, what `python -m nbgrader` runs) with
-    args, started as the kit starts its per-student processes (NBGRADER_MAIN): without
-    jsonschema's optional IRI parser, whose grammar costs each process about 1.4 CPU-s."""
-    from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
-    return [sys.executable, '-c', NBGRADER_MAIN, *args]
-
-
 def nbgrader(course, *args, timeout=1200, returncode=0):
-    result = subprocess.run(nbgrader_command(*args), cwd=str(course),
+    """Plain `python -m nbgrader` with args in course, as an instructor runs it."""
+    result = subprocess.run([sys.executable, '-m', 'nbgrader', *args], cwd=str(course),
                             capture_output=True, text=True, timeout=timeout,
                             env=course_environment())
     assert result.returncode == returncode, result.stdout[-3000:] + result.stderr[-3000:]
@@ -223,10 +216,14 @@ def course(released_course, tmp_path_factory):
     started = time.monotonic()
     # The endless student in a second nbgrader process with its own cell time limit, while
     # the first autogrades the others (their few gradebook writes are short transactions).
+    # It starts nbgrader as the kit's one-process-per-student autograde does (NBGRADER_MAIN:
+    # without jsonschema's optional IRI parser, 1.4 CPU-s); the class's own autograde below
+    # and the other commands run plain `python -m nbgrader`, as an instructor runs them.
+    from autograder.platforms.nbgrader_batch import NBGRADER_MAIN
     with open(str(course.parent / 'endless.log'), 'w+') as endless_output:
         endless = subprocess.Popen(
-            nbgrader_command('autograde', ASSIGNMENT, '--force', '--student', 'endless'),
-            cwd=str(course), stdout=endless_output,
+            [sys.executable, '-c', NBGRADER_MAIN, 'autograde', ASSIGNMENT, '--force',
+             '--student', 'endless'], cwd=str(course), stdout=endless_output,
             stderr=subprocess.STDOUT,
             env=course_environment(TLN_CELL_TIMEOUT=str(ENDLESS_CELL_TIMEOUT)))
         try:

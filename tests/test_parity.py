@@ -141,8 +141,8 @@ def nbgrader_points(tmp_path_factory, tmp_path, texts):
     course = fresh_course(shared_release(tmp_path_factory), tmp_path)
     for name, text in texts.items():
         submit(course, name, text, tune=False)
-    # Plain `python -m nbgrader`, as an instructor runs it (the suite's other nbgrader
-    # commands start without jsonschema's optional parser, test_nbgrader.nbgrader_command).
+    # Plain `python -m nbgrader`, as an instructor runs it (test_nbgrader.nbgrader runs the
+    # same, with the kit on the path and without TLN_SEED).
     done = subprocess.run([sys.executable, '-m', 'nbgrader', 'autograde', ASSIGNMENT,
                            '--force'], cwd=str(course), capture_output=True, text=True,
                           timeout=3600, env=dict(os.environ, **dict(ENV, TLN_SEED=str(SEED)),
